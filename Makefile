@@ -1,0 +1,26 @@
+# One entry point for people and CI. `make plan` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV := venv
+BIN := $(VENV)/bin
+STACK ?= dev
+STAMP := $(VENV)/.installed
+
+.PHONY: plan test lint check clean
+
+$(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+## lint: ruff and mypy over everything we wrote
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy __main__.py components stack_settings offline policies tests
+
+## test: lint, then the whole test suite (what CI runs)
+test: lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis

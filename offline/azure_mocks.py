@@ -1,0 +1,157 @@
+"""Realistic mock outputs for the resources and calls this program makes, so every apply chain runs."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+import yaml
+
+SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+TENANT = "11111111-1111-1111-1111-111111111111"
+
+# type token -> (Azure name input, resource ID path below the resource group)
+AZURE_TYPES: dict[str, tuple[str, str]] = {
+    "azure-native:resources:ResourceGroup": ("resourceGroupName", ""),
+    "azure-native:network:VirtualNetwork": ("virtualNetworkName", "Microsoft.Network/virtualNetworks/{virtualNetworkName}"),
+    "azure-native:network:Subnet": ("subnetName", "Microsoft.Network/virtualNetworks/{virtualNetworkName}/subnets/{subnetName}"),
+    "azure-native:containerservice:ManagedCluster": ("resourceName", "Microsoft.ContainerService/managedClusters/{resourceName}"),
+    "azure-native:containerservice:AgentPool": (
+        "agentPoolName",
+        "Microsoft.ContainerService/managedClusters/{resourceName}/agentPools/{agentPoolName}",
+    ),
+    "azure-native:operationalinsights:Workspace": ("workspaceName", "Microsoft.OperationalInsights/workspaces/{workspaceName}"),
+}
+CREDENTIALS_CALL = "azure-native:containerservice:listManagedClusterUserCredentials"
+
+
+class InjectedFailureError(Exception):
+    """Raised by the mock engine for a resource it was told to fail."""
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def cluster_fqdn(name: str, location: str) -> str:
+    return f"{name}-{_short_hash(name)}.hcp.{location}.azmk8s.io"
+
+
+def azure_id(type_: str, inputs: dict[str, Any]) -> tuple[str, str]:
+    name_key, path = AZURE_TYPES[type_]
+    name = inputs[name_key]
+    group = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{inputs['resourceGroupName']}"
+    return name, group if not path else f"{group}/providers/{path.format(**inputs)}"
+
+
+def _cluster_outputs(inputs: dict[str, Any]) -> dict[str, Any]:
+    name, location = inputs["resourceName"], inputs["location"]
+    return {
+        "fqdn": cluster_fqdn(name, location),
+        "privateFQDN": f"{name}-{_short_hash(name)}.privatelink.{location}.azmk8s.io",
+        "azurePortalFQDN": f"{name}-{_short_hash(name)}.portal.hcp.{location}.azmk8s.io",
+        "oidcIssuerProfile": {
+            "enabled": True,
+            "issuerURL": f"https://{location}.oic.prod-aks.azure.com/{TENANT}/{_short_hash(name + 'oidc')}/",
+        },
+        "provisioningState": "Succeeded",
+    }
+
+
+def user_kubeconfig(cluster_name: str, location: str) -> str:
+    """What AKS returns for format=exec: kubelogin in devicecode mode, base64 encoded."""
+    user = f"clusterUser_{cluster_name}"
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {
+                "name": cluster_name,
+                "cluster": {
+                    "server": f"https://{cluster_fqdn(cluster_name, location)}:443",
+                    "certificate-authority-data": base64.b64encode(b"mock-ca").decode(),
+                },
+            }
+        ],
+        "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": user}}],
+        "current-context": cluster_name,
+        "users": [
+            {
+                "name": user,
+                "user": {
+                    "exec": {
+                        "apiVersion": "client.authentication.k8s.io/v1beta1",
+                        "command": "kubelogin",
+                        "args": [
+                            "get-token",
+                            "--login",
+                            "devicecode",
+                            "--server-id",
+                            "6dae42f8-4368-4678-94ff-3960e28e3630",
+                            "--client-id",
+                            "80faf920-1908-4b52-b5ef-a8e7bedfc67a",
+                            "--tenant-id",
+                            TENANT,
+                            "--environment",
+                            "AzurePublicCloud",
+                        ],
+                    }
+                },
+            }
+        ],
+    }
+    return base64.b64encode(yaml.safe_dump(config).encode()).decode()
+
+
+class AzureMocks(pulumi.runtime.Mocks):
+    """Mock outputs shaped like Azure's and Kubernetes', with optional injected failures by resource name."""
+
+    def __init__(self, fail_on: frozenset[str] = frozenset(), location: str = "westeurope") -> None:
+        self.fail_on = fail_on
+        self.location = location
+        self.calls: list[pulumi.runtime.MockCallArgs] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        if args.name in self.fail_on:
+            raise InjectedFailureError(f"creating {args.typ} '{args.name}' failed (injected by the mock engine)")
+        inputs = dict(args.inputs)
+        if args.typ in AZURE_TYPES:
+            name, resource_id = azure_id(args.typ, inputs)
+            state = {**inputs, "name": name}
+            if args.typ == "azure-native:containerservice:ManagedCluster":
+                state.update(_cluster_outputs(inputs))
+            return resource_id, state
+        for prefix, shape in KUBERNETES_SHAPES:
+            if args.typ.startswith(prefix):
+                return shape(args.name, inputs)
+        return f"{args.name}-id", inputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        self.calls.append(args)
+        if args.token == CREDENTIALS_CALL:
+            value = user_kubeconfig(args.args["resourceName"], self.location)
+            return {"kubeconfigs": [{"name": "clusterUser", "value": value}]}, []
+        raise InjectedFailureError(f"the mock engine has no answer for the call {args.token}")
+
+
+def _kubernetes_object(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    metadata = inputs.get("metadata") or {}
+    namespace = metadata.get("namespace")
+    object_name = metadata.get("name", name)
+    return (f"{namespace}/{object_name}" if namespace else object_name), inputs
+
+
+def _helm_release(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    namespace = inputs.get("namespace", "default")
+    release = inputs.get("name", name)
+    status = {"name": release, "namespace": namespace, "status": "deployed", "version": inputs.get("version", ""), "revision": 1}
+    return f"{namespace}/{release}", {**inputs, "status": status}
+
+
+KUBERNETES_SHAPES: tuple[tuple[str, Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]], ...] = (
+    ("kubernetes:helm.sh/", _helm_release),
+    ("kubernetes:", _kubernetes_object),
+)

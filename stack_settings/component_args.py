@@ -1,0 +1,71 @@
+"""Map settings onto the components' args: the one place where config meets the components."""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.cluster import AksClusterArgs, NodePoolArgs
+from components.network import NetworkArgs
+
+from .model import NodePoolSettings, Settings
+
+
+def network_args(settings: Settings) -> NetworkArgs:
+    cluster, network = settings.cluster, settings.network
+    args = NetworkArgs(
+        location=cluster.location,
+        resource_group_name=cluster.resource_group_name,
+        vnet_name=cluster.vnet_name,
+        vnet_cidr=str(network.vnet_cidr),
+        node_subnet_cidr=str(network.node_subnet_cidr),
+    )
+    if network.pod_subnet_cidr is not None:
+        args["pod_subnet_cidr"] = str(network.pod_subnet_cidr)
+    return args
+
+
+def _pool(pool: NodePoolSettings) -> NodePoolArgs:
+    return NodePoolArgs(vm_size=pool.vm_size, min_count=pool.min_count, max_count=pool.max_count)
+
+
+def cluster_args(settings: Settings, resource_group_name: pulumi.Input[str], node_subnet_id: pulumi.Input[str]) -> AksClusterArgs:
+    cluster, network = settings.cluster, settings.network
+    acns = cluster.advanced_networking
+    args = AksClusterArgs(
+        resource_group_name=resource_group_name,
+        location=cluster.location,
+        cluster_name=cluster.cluster_name,
+        network_mode=cluster.network_mode,
+        kubernetes_version=cluster.kubernetes_version,
+        node_subnet_id=node_subnet_id,
+        pod_cidr=str(network.pod_cidr),
+        service_cidr=str(network.service_cidr),
+        dns_service_ip=str(network.dns_service_ip),
+        outbound_type=network.outbound_type,
+        system_pool=_pool(cluster.system_pool),
+        user_pool=_pool(cluster.user_pool),
+        max_pods=cluster.max_pods_per_node,
+        os_disk_type=cluster.os_disk_type,
+        os_disk_size_gb=cluster.os_disk_size_gb,
+        encryption_at_host=cluster.encryption_at_host,
+        sku_tier=cluster.sku_tier,
+        upgrade_channel=cluster.upgrade_channel,
+        node_os_upgrade_channel=cluster.node_os_upgrade_channel,
+        kubelogin_mode=cluster.kubelogin_mode,
+        kubelogin_client_id=cluster.kubelogin_client_id,
+        kubelogin_tenant_id=cluster.kubelogin_tenant_id,
+        admin_group_object_ids=list(cluster.admin_group_object_ids),
+        authorized_ip_ranges=list(cluster.authorized_ip_ranges),
+        private_cluster=cluster.private_cluster,
+        container_insights=cluster.container_insights,
+        key_vault_secrets_provider=cluster.key_vault_secrets_provider,
+        defender=cluster.defender,
+        protect=cluster.protect,
+    )
+    if cluster.availability_zones:
+        args["availability_zones"] = list(cluster.availability_zones)
+    if not settings.byocni:
+        args["advanced_networking_observability"] = acns.observability
+        args["advanced_networking_security"] = acns.security
+        args["advanced_network_policies"] = acns.policies
+    return args

@@ -1,0 +1,80 @@
+"""Shape checks for single values; each returns a problem description or None."""
+
+from __future__ import annotations
+
+import re
+
+_REGION = re.compile(r"^[a-z]+[a-z0-9]*$")
+_VM_SIZE = re.compile(r"^Standard_[A-Z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$")
+_K8S_VERSION = re.compile(r"^1\.(\d{2})(\.\d{1,2})?$")
+_SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_AZURE_NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,17}[a-z0-9]$|^[a-z]$")
+_FQDN_NAME = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}\.?$")
+_FQDN_PATTERN = re.compile(r"^(\*\.)?([a-z0-9*]([-a-z0-9*]*[a-z0-9*])?\.)*[a-z0-9]{2,63}\.?$")
+_CILIUM_CLUSTER_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+OLDEST_KUBERNETES_MINOR = 30
+
+
+def azure_region(value: str) -> str | None:
+    return None if _REGION.match(value) else "is not an Azure region name (lower case, no spaces)"
+
+
+def vm_size(value: str) -> str | None:
+    return None if _VM_SIZE.match(value) else "is not an Azure VM size (Standard_<family>...)"
+
+
+def kubernetes_version(value: str) -> str | None:
+    match = _K8S_VERSION.match(value)
+    if not match:
+        return "is not a Kubernetes version (1.<minor> or 1.<minor>.<patch>)"
+    if int(match.group(1)) < OLDEST_KUBERNETES_MINOR:
+        return f"is older than 1.{OLDEST_KUBERNETES_MINOR}, which AKS no longer supports"
+    return None
+
+
+def exact_version(value: str) -> str | None:
+    return None if _SEMVER.match(value) else "is not an exact version x.y.z (ranges are refused)"
+
+
+def guid(value: str) -> str | None:
+    return None if _GUID.match(value) else "is not a GUID"
+
+
+def optional_guid(value: str) -> str | None:
+    return None if value == "" else guid(value)
+
+
+def name_prefix(value: str) -> str | None:
+    if _AZURE_NAME_PREFIX.match(value):
+        return None
+    return "must be 1-19 lower-case letters, digits or hyphens, starting with a letter"
+
+
+def namespace_name(value: str) -> str | None:
+    if len(value) > 63 or not _DNS_LABEL.match(value):
+        return "is not a Kubernetes namespace name (DNS-1123 label, at most 63 characters)"
+    if value.startswith("kube-"):
+        return "is a system namespace (kube-*), which this program does not manage"
+    return None
+
+
+def fqdn_selector(value: str) -> str | None:
+    """A toFQDNs name: exact (matchName) or with `*` wildcards (matchPattern)."""
+    if len(value) > 255:
+        return "is longer than 255 characters"
+    if value == "*":
+        return "allows every name; list the names or use a pattern like *.example.com"
+    if "*" in value:
+        return None if _FQDN_PATTERN.match(value) else "is not a DNS name pattern like *.example.com"
+    return None if _FQDN_NAME.match(value) else "is not a DNS name like api.example.com"
+
+
+def cilium_cluster_name(value: str) -> str | None:
+    if value == "":
+        return None
+    if len(value) > 32 or not _CILIUM_CLUSTER_NAME.match(value):
+        return "must be at most 32 lower-case letters, digits or hyphens, starting and ending alphanumeric"
+    return None

@@ -1,0 +1,257 @@
+"""Parse and validate the whole stack configuration once, before any resource exists."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from . import formats
+from .errors import PROJECT, ConfigError, ConfigProblem
+from .model import (
+    AdvancedNetworkingSettings,
+    CiliumSettings,
+    ClusterSettings,
+    KubeloginMode,
+    NetworkMode,
+    NetworkSettings,
+    NodePoolSettings,
+    PolicySettings,
+    Settings,
+)
+from .network_rules import check_network
+from .reader import ConfigReader
+
+NETWORK_MODES: tuple[NetworkMode, ...] = ("byocni", "azure-cilium")
+KUBELOGIN_MODES: tuple[KubeloginMode, ...] = ("azurecli", "spn", "workloadidentity", "msi")
+DEMO_NAMESPACES = ("demo", "client")
+ZONES = ("1", "2", "3")
+
+
+def project_config(raw: Mapping[str, str]) -> dict[str, str]:
+    """The keys of this project's namespace, without the `aks-cilium:` prefix."""
+    prefix = f"{PROJECT}:"
+    return {key[len(prefix) :]: value for key, value in raw.items() if key.startswith(prefix)}
+
+
+def load_settings(raw: Mapping[str, str], stack: str) -> Settings:
+    """Turn this project's raw config (keys without prefix, values as Pulumi passes them) into Settings.
+
+    Raises ConfigError listing every problem, each naming its key.
+    """
+    reader = ConfigReader(raw)
+    cluster = _cluster(reader, stack)
+    network = _network(reader)
+    cilium = _cilium(reader)
+    policies = _policies(reader)
+    for key in reader.unknown_keys():
+        reader.fail(key, "is not a setting of this program (a typo?); see Pulumi.yaml for the keys", "<value> after fixing the key name")
+    reader.raise_if_failed()
+    assert network is not None  # every None path above recorded a problem
+    settings = Settings(stack=stack, cluster=cluster, network=network, cilium=cilium, policies=policies)
+    _check_cross_fields(reader, settings)
+    reader.raise_if_failed()
+    return settings
+
+
+def _pool(reader: ConfigReader, prefix: str, name: str) -> NodePoolSettings:
+    vm_size = reader.string(f"{prefix}PoolVmSize", "Standard_D4ds_v5", formats.vm_size)
+    lowest = reader.integer(f"{prefix}PoolMinCount", 1, 1000, "2")
+    highest = reader.integer(f"{prefix}PoolMaxCount", 1, 1000, "5")
+    if lowest > highest:
+        reader.fail(f"{prefix}PoolMinCount", f"{lowest} is above {prefix}PoolMaxCount {highest}", str(highest))
+    return NodePoolSettings(name=name, vm_size=vm_size, min_count=lowest, max_count=highest)
+
+
+def _cluster(reader: ConfigReader, stack: str) -> ClusterSettings:
+    prefix = reader.string("namePrefix", "cilium", formats.name_prefix)
+    mode = reader.choice("networkMode", NETWORK_MODES)
+    kubelogin = reader.choice("kubeloginMode", KUBELOGIN_MODES)
+    return ClusterSettings(
+        location=reader.string("location", "westeurope", formats.azure_region),
+        resource_group_name=f"rg-{prefix}-{stack}",
+        vnet_name=f"vnet-{prefix}-{stack}",
+        cluster_name=f"aks-{prefix}-{stack}",
+        network_mode=mode,  # type: ignore[arg-type]
+        kubernetes_version=reader.string("kubernetesVersion", "1.33", formats.kubernetes_version),
+        sku_tier=reader.choice("skuTier", ("Standard", "Free", "Premium")),
+        upgrade_channel=reader.choice("upgradeChannel", ("stable", "rapid", "patch", "node-image")),
+        node_os_upgrade_channel=reader.choice("nodeOsUpgradeChannel", ("NodeImage", "SecurityPatch")),
+        admin_group_object_ids=reader.string_list("adminGroupObjectIds", "00000000-0000-0000-0000-000000000000", formats.guid),
+        authorized_ip_ranges=reader.string_list("apiServerAuthorizedIpRanges", "203.0.113.0/24", _public_range),
+        private_cluster=reader.boolean("privateCluster"),
+        kubelogin_mode=kubelogin,  # type: ignore[arg-type]
+        kubelogin_client_id=reader.string("kubeloginClientId", "00000000-0000-0000-0000-000000000000", formats.optional_guid),
+        kubelogin_tenant_id=reader.string("kubeloginTenantId", "00000000-0000-0000-0000-000000000000", formats.optional_guid),
+        protect=reader.boolean("protect"),
+        container_insights=reader.boolean("containerInsights"),
+        key_vault_secrets_provider=reader.boolean("keyVaultSecretsProvider"),
+        defender=reader.boolean("defender"),
+        availability_zones=reader.string_list("availabilityZones", "1", lambda z: None if z in ZONES else "is not a zone (1, 2 or 3)"),
+        system_pool=_pool(reader, "system", "system"),
+        user_pool=_pool(reader, "user", "user"),
+        max_pods_per_node=reader.integer("maxPodsPerNode", 50, 250, "110"),
+        os_disk_type=reader.choice("osDiskType", ("Ephemeral", "Managed")),
+        os_disk_size_gb=reader.integer("osDiskSizeGb", 30, 2048, "128"),
+        encryption_at_host=reader.boolean("encryptionAtHost"),
+        advanced_networking=AdvancedNetworkingSettings(
+            observability=reader.boolean("advancedNetworkingObservability"),
+            security=reader.boolean("advancedNetworkingSecurity"),
+            policies=reader.choice("advancedNetworkPolicies", ("FQDN", "L7")),
+        ),
+    )
+
+
+def _public_range(value: str) -> str | None:
+    import ipaddress
+
+    try:
+        network = ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        return "is not an IPv4 CIDR with its host bits zero"
+    return "opens the API server to everyone; leave the list empty instead" if network.prefixlen == 0 else None
+
+
+def _network(reader: ConfigReader) -> NetworkSettings | None:
+    vnet = reader.network("vnetCidr", "10.224.0.0/12")
+    node_subnet = reader.network("nodeSubnetCidr", "10.224.0.0/16")
+    pod_subnet = reader.network("podSubnetCidr", "10.225.0.0/16", optional=True)
+    pod = reader.network("podCidr", "10.244.0.0/16")
+    service = reader.network("serviceCidr", "10.0.0.0/16")
+    dns = reader.address("dnsServiceIp", "10.0.0.10")
+    outbound = reader.choice("outboundType", ("loadBalancer", "managedNATGateway", "userAssignedNATGateway", "userDefinedRouting"))
+    if vnet is None or node_subnet is None or pod is None or service is None or dns is None:
+        return None
+    return NetworkSettings(vnet, node_subnet, pod_subnet, pod, service, dns, outbound)
+
+
+def _cilium(reader: ConfigReader) -> CiliumSettings:
+    return CiliumSettings(
+        version=reader.string("ciliumVersion", "1.20.0", formats.exact_version),
+        hubble_metrics=reader.string_list("hubbleMetrics", "dns", _metric_name),
+        service_monitors=reader.boolean("hubbleServiceMonitors"),
+        wireguard=reader.boolean("wireguard"),
+        kube_proxy_replacement=reader.boolean("kubeProxyReplacement"),
+        cluster_mesh_name=reader.string("clusterMeshName", "mesh-west", formats.cilium_cluster_name),
+        cluster_mesh_id=reader.integer("clusterMeshId", 0, 255, "1"),
+        bandwidth_manager=reader.boolean("bandwidthManager"),
+        extra_values=reader.json_object("ciliumExtraValues", '\'{"debug": {"enabled": true}}\''),
+    )
+
+
+HUBBLE_METRICS = ("dns", "drop", "tcp", "flow", "port-distribution", "icmp", "httpV2", "http", "kafka", "flows-to-world", "policy")
+
+
+def _metric_name(value: str) -> str | None:
+    name = value.split(":", 1)[0]
+    return None if name in HUBBLE_METRICS else f"is not a Hubble metric ({', '.join(HUBBLE_METRICS)})"
+
+
+def _pairs(reader: ConfigReader, key: str, example: str, check_right: object) -> tuple[tuple[str, str], ...]:
+    def check(item: str) -> str | None:
+        left, sep, right = item.partition(":")
+        if not sep:
+            return f"is not of the form namespace:value (e.g. {example})"
+        return formats.namespace_name(left) or check_right(right)  # type: ignore[operator]
+
+    pairs = []
+    for item in reader.string_list(key, example, check):
+        left, _, right = item.partition(":")
+        pairs.append((left, right))
+    return tuple(pairs)
+
+
+def _policies(reader: ConfigReader) -> PolicySettings:
+    return PolicySettings(
+        namespaces=reader.string_list("namespaces", "payments", formats.namespace_name),
+        allow_from=_pairs(reader, "namespaceAllowFrom", "payments:frontend", formats.namespace_name),
+        fqdn_allowlist=_pairs(reader, "fqdnAllowlist", "payments:api.stripe.com", formats.fqdn_selector),
+        demo=reader.boolean("demo"),
+        connectivity_check=reader.boolean("connectivityCheck"),
+        native_default_deny=reader.boolean("nativeNetworkPolicyDefaultDeny"),
+    )
+
+
+HELM_ONLY_SWITCHES = ("hubbleServiceMonitors", "wireguard", "kubeProxyReplacement", "bandwidthManager", "nativeNetworkPolicyDefaultDeny")
+
+
+def _check_cross_fields(reader: ConfigReader, settings: Settings) -> None:
+    cluster, cilium, policies = settings.cluster, settings.cilium, settings.policies
+    max_nodes = cluster.system_pool.max_count + cluster.user_pool.max_count
+    check_network(reader, settings.network, max_nodes)
+
+    acns = cluster.advanced_networking
+    if settings.byocni:
+        if acns.enabled:
+            reader.fail(
+                "advancedNetworkingObservability" if acns.observability else "advancedNetworkingSecurity",
+                "needs networkMode azure-cilium (ACNS requires the Cilium dataplane); in byocni mode Hubble comes from the Helm release",
+                "false",
+            )
+    else:
+        switches = {
+            "hubbleServiceMonitors": cilium.service_monitors,
+            "wireguard": cilium.wireguard,
+            "kubeProxyReplacement": cilium.kube_proxy_replacement,
+            "bandwidthManager": cilium.bandwidth_manager,
+            "nativeNetworkPolicyDefaultDeny": policies.native_default_deny,
+        }
+        for key, on in switches.items():
+            if on:
+                reader.fail(
+                    key, "is a Helm-installed Cilium option; in azure-cilium mode Azure runs Cilium and its config is not ours", "false"
+                )
+        if cilium.cluster_mesh_name:
+            reader.fail("clusterMeshName", "is a Helm-installed Cilium option, not available in azure-cilium mode", "''")
+        if cilium.extra_values:
+            reader.fail("ciliumExtraValues", "only applies to the Helm release of byocni mode", "'{}'")
+        if policies.fqdn_allowlist and not acns.security:
+            reader.fail(
+                "fqdnAllowlist", "needs advancedNetworkingSecurity true in azure-cilium mode (FQDN filtering is part of ACNS)", "'[]'"
+            )
+
+    if bool(cilium.cluster_mesh_name) != bool(cilium.cluster_mesh_id):
+        key = "clusterMeshId" if cilium.cluster_mesh_name else "clusterMeshName"
+        reader.fail(
+            key,
+            "clusterMeshName and clusterMeshId go together (name and an ID 1-255 unique in the mesh)",
+            "1" if key == "clusterMeshId" else "mesh-west",
+        )
+
+    if cluster.private_cluster and cluster.authorized_ip_ranges:
+        reader.fail(
+            "apiServerAuthorizedIpRanges", "cannot be combined with privateCluster (a private API server has no public ranges)", "'[]'"
+        )
+    if cluster.kubelogin_mode == "spn":
+        for key, value in (("kubeloginClientId", cluster.kubelogin_client_id), ("kubeloginTenantId", cluster.kubelogin_tenant_id)):
+            if not value:
+                reader.fail(key, "is required with kubeloginMode spn", "00000000-0000-0000-0000-000000000000")
+    if cluster.defender and not cluster.container_insights:
+        reader.fail("defender", "needs containerInsights true (Defender reports to its Log Analytics workspace)", "false")
+
+    managed = set(policies.namespaces)
+    for target, source in policies.allow_from:
+        if target not in managed:
+            reader.fail(
+                "namespaceAllowFrom",
+                f"target {target!r} is not in namespaces",
+                f"--path 'namespaceAllowFrom[0]' {sorted(managed)[0] if managed else 'payments'}:{source}",
+            )
+        if target == source:
+            reader.fail(
+                "namespaceAllowFrom",
+                f"{target}:{source} allows a namespace from itself, which the baseline already does",
+                "payments:frontend",
+            )
+    for namespace, _ in policies.fqdn_allowlist:
+        if namespace not in managed:
+            reader.fail("fqdnAllowlist", f"namespace {namespace!r} is not in namespaces", "payments:api.stripe.com")
+    if policies.demo and not set(DEMO_NAMESPACES) <= managed:
+        reader.fail(
+            "namespaces",
+            f"must list {' and '.join(DEMO_NAMESPACES)} when demo is true (the scenario runs there)",
+            f"--path 'namespaces[0]' {DEMO_NAMESPACES[0]}",
+        )
+    if policies.connectivity_check and not policies.demo:
+        reader.fail("connectivityCheck", "checks the demo scenario's flows and needs demo true", "false")
+
+
+__all__ = ["ConfigError", "ConfigProblem", "load_settings", "project_config"]

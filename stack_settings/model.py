@@ -1,0 +1,111 @@
+"""The frozen, typed settings every part of the program reads."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+NetworkMode = Literal["byocni", "azure-cilium"]
+KubeloginMode = Literal["azurecli", "spn", "workloadidentity", "msi"]
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    vnet_cidr: ipaddress.IPv4Network
+    node_subnet_cidr: ipaddress.IPv4Network
+    pod_subnet_cidr: ipaddress.IPv4Network | None
+    pod_cidr: ipaddress.IPv4Network
+    service_cidr: ipaddress.IPv4Network
+    dns_service_ip: ipaddress.IPv4Address
+    outbound_type: str
+
+
+@dataclass(frozen=True)
+class NodePoolSettings:
+    name: str
+    vm_size: str
+    min_count: int
+    max_count: int
+
+
+@dataclass(frozen=True)
+class AdvancedNetworkingSettings:
+    """Azure's Advanced Container Networking Services (azure-cilium mode only)."""
+
+    observability: bool
+    security: bool
+    policies: str
+
+    @property
+    def enabled(self) -> bool:
+        return self.observability or self.security
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    location: str
+    resource_group_name: str
+    vnet_name: str
+    cluster_name: str
+    network_mode: NetworkMode
+    kubernetes_version: str
+    sku_tier: str
+    upgrade_channel: str
+    node_os_upgrade_channel: str
+    admin_group_object_ids: tuple[str, ...]
+    authorized_ip_ranges: tuple[str, ...]
+    private_cluster: bool
+    kubelogin_mode: KubeloginMode
+    kubelogin_client_id: str
+    kubelogin_tenant_id: str
+    protect: bool
+    container_insights: bool
+    key_vault_secrets_provider: bool
+    defender: bool
+    availability_zones: tuple[str, ...]
+    system_pool: NodePoolSettings
+    user_pool: NodePoolSettings
+    max_pods_per_node: int
+    os_disk_type: str
+    os_disk_size_gb: int
+    encryption_at_host: bool
+    advanced_networking: AdvancedNetworkingSettings
+
+
+@dataclass(frozen=True)
+class CiliumSettings:
+    """Helm-installed Cilium; only used in byocni mode."""
+
+    version: str
+    hubble_metrics: tuple[str, ...]
+    service_monitors: bool
+    wireguard: bool
+    kube_proxy_replacement: bool
+    cluster_mesh_name: str
+    cluster_mesh_id: int
+    bandwidth_manager: bool
+    extra_values: dict[str, Any] = field(hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class PolicySettings:
+    namespaces: tuple[str, ...]
+    allow_from: tuple[tuple[str, str], ...]
+    fqdn_allowlist: tuple[tuple[str, str], ...]
+    demo: bool
+    connectivity_check: bool
+    native_default_deny: bool
+
+
+@dataclass(frozen=True)
+class Settings:
+    stack: str
+    cluster: ClusterSettings
+    network: NetworkSettings
+    cilium: CiliumSettings
+    policies: PolicySettings
+
+    @property
+    def byocni(self) -> bool:
+        return self.cluster.network_mode == "byocni"

@@ -1,0 +1,36 @@
+"""Shared fixtures: the mock engine, stack configs, and the Cilium reference artifacts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+
+from offline.engine import ProgramRun, run_program
+from offline.stack_config import PROJECT_DIR, StackConfig, load_stack_config
+
+RunStack = Callable[..., ProgramRun]
+
+
+def with_overrides(config: StackConfig, overrides: Mapping[str, str]) -> StackConfig:
+    values = {**config.values, **{f"{config.project}:{key}": value for key, value in overrides.items()}}
+    return StackConfig(config.project, config.stack, values, config.secret_keys)
+
+
+@pytest.fixture
+def run_stack() -> RunStack:
+    """Run the real __main__.py for a stack, with optional config overrides (keys without prefix).
+
+    A fixture, not module state: every call resets the runtime and installs fresh mocks.
+    """
+
+    def run(stack: str = "dev", **overrides: str) -> ProgramRun:
+        return run_program(with_overrides(load_stack_config(stack), overrides))
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def project_dir() -> Path:
+    return PROJECT_DIR

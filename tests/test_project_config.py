@@ -1,0 +1,48 @@
+"""Pulumi.yaml, the settings parser and the README agree on every config key."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from offline.stack_config import load_stack_config, project_declarations
+from stack_settings.load import load_settings, project_config
+from stack_settings.reader import ConfigReader
+
+
+def test_every_declared_key_has_a_type_description_and_default(project_dir: Path) -> None:
+    name, declared = project_declarations(project_dir)
+    assert name == "aks-cilium"
+    for key, declaration in declared.items():
+        assert key.startswith("aks-cilium:"), key
+        assert declaration.get("type") in {"string", "integer", "boolean", "array"}, key
+        assert declaration.get("description"), key
+        assert "default" in declaration, key
+
+
+def test_parser_reads_exactly_the_declared_keys(monkeypatch) -> None:
+    read: set[str] = set()
+    original = ConfigReader.raise_if_failed
+
+    def spy(self: ConfigReader) -> None:
+        read.update(self.read_keys)
+        original(self)
+
+    monkeypatch.setattr(ConfigReader, "raise_if_failed", spy)
+    config = load_stack_config("dev")
+    load_settings(project_config(config.values), "dev")
+    _, declared = project_declarations()
+    assert read == {key.split(":", 1)[1] for key in declared}
+
+
+def test_readme_config_table_matches_pulumi_yaml(project_dir: Path) -> None:
+    readme = (project_dir / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `([A-Za-z]+)` \| \w+ \| (.+?) \|", readme, re.MULTILINE))
+    _, declared = project_declarations(project_dir)
+    for key, declaration in declared.items():
+        short = key.split(":", 1)[1]
+        assert short in rows, f"{short} missing from the README table"
+        default = declaration["default"]
+        shown = rows[short].strip("`")
+        assert shown == (default if isinstance(default, str) and default else json.dumps(default) if default != "" else '""'), short
