@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pulumi
 
+from components.cilium import CiliumArgs
+from components.cilium_values import CiliumFeatures
 from components.cluster import AksClusterArgs, NodePoolArgs
 from components.network import NetworkArgs
 
@@ -68,4 +70,41 @@ def cluster_args(settings: Settings, resource_group_name: pulumi.Input[str], nod
         args["advanced_networking_observability"] = acns.observability
         args["advanced_networking_security"] = acns.security
         args["advanced_network_policies"] = acns.policies
+    return args
+
+
+def cilium_features(settings: Settings, api_server_host: str = "") -> CiliumFeatures:
+    cilium, cluster = settings.cilium, settings.cluster
+    return CiliumFeatures(
+        pod_cidr=str(settings.network.pod_cidr),
+        node_count=cluster.system_pool.min_count + cluster.user_pool.min_count,
+        hubble_metrics=cilium.hubble_metrics,
+        service_monitors=cilium.service_monitors,
+        wireguard=cilium.wireguard,
+        kube_proxy_replacement=cilium.kube_proxy_replacement,
+        api_server_host=api_server_host,
+        cluster_mesh_name=cilium.cluster_mesh_name,
+        cluster_mesh_id=cilium.cluster_mesh_id,
+        bandwidth_manager=cilium.bandwidth_manager,
+        extra_values=cilium.extra_values,
+    )
+
+
+def cilium_args(settings: Settings, api_server_host: pulumi.Input[str]) -> CiliumArgs:
+    features = cilium_features(settings)
+    args = CiliumArgs(
+        version=settings.cilium.version,
+        pod_cidr=features.pod_cidr,
+        node_count=features.node_count,
+        hubble_metrics=list(features.hubble_metrics),
+        service_monitors=features.service_monitors,
+        wireguard=features.wireguard,
+        kube_proxy_replacement=features.kube_proxy_replacement,
+        cluster_mesh_name=features.cluster_mesh_name,
+        cluster_mesh_id=features.cluster_mesh_id,
+        bandwidth_manager=features.bandwidth_manager,
+        extra_values=dict(features.extra_values),
+    )
+    if features.kube_proxy_replacement:
+        args["api_server_host"] = api_server_host
     return args

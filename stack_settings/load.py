@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from components.cilium_values import ValuesConflictError, cilium_values
+
 from . import formats
-from .errors import PROJECT, ConfigError, ConfigProblem
+from .component_args import cilium_features
+from .errors import PROJECT
 from .model import (
     AdvancedNetworkingSettings,
     CiliumSettings,
@@ -208,6 +211,8 @@ def _check_cross_fields(reader: ConfigReader, settings: Settings) -> None:
                 "fqdnAllowlist", "needs advancedNetworkingSecurity true in azure-cilium mode (FQDN filtering is part of ACNS)", "'[]'"
             )
 
+    if settings.byocni:
+        _check_cilium_values(reader, settings)
     if bool(cilium.cluster_mesh_name) != bool(cilium.cluster_mesh_id):
         key = "clusterMeshId" if cilium.cluster_mesh_name else "clusterMeshName"
         reader.fail(
@@ -254,4 +259,8 @@ def _check_cross_fields(reader: ConfigReader, settings: Settings) -> None:
         reader.fail("connectivityCheck", "checks the demo scenario's flows and needs demo true", "false")
 
 
-__all__ = ["ConfigError", "ConfigProblem", "load_settings", "project_config"]
+def _check_cilium_values(reader: ConfigReader, settings: Settings) -> None:
+    try:
+        cilium_values(cilium_features(settings, api_server_host="api-server.check"))
+    except ValuesConflictError as error:
+        reader.fail("ciliumExtraValues", f"may not override {', '.join(error.paths)}, which this program sets from other keys", "'{}'")

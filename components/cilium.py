@@ -1,0 +1,92 @@
+"""Cilium installed by Helm on a bring-your-own-CNI AKS cluster, with Hubble relay and UI."""
+
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from .cilium_values import DEFAULT_HUBBLE_METRICS, CiliumFeatures, cilium_values
+
+CHART = "cilium"
+REPOSITORY = "https://helm.cilium.io"
+NAMESPACE = "kube-system"
+# Nodes stay NotReady until the agent runs, so a cold cluster needs far more than Helm's 5 minutes.
+TIMEOUT_SECONDS = 1200
+
+
+class CiliumArgs(TypedDict):
+    version: pulumi.Input[str]
+    """Exact Cilium chart version, e.g. 1.20.0."""
+    pod_cidr: pulumi.Input[str]
+    """The cluster's pod CIDR (the AKS podCidr); Cilium's cluster-pool IPAM allocates from it."""
+    node_count: pulumi.Input[int]
+    """Nodes the cluster starts with, to size the operator's replicas."""
+    hubble_metrics: NotRequired[pulumi.Input[list[str]]]
+    """Hubble metrics to enable; empty turns metrics off."""
+    service_monitors: NotRequired[pulumi.Input[bool]]
+    """Create Prometheus ServiceMonitors (needs the Prometheus operator's CRDs)."""
+    wireguard: NotRequired[pulumi.Input[bool]]
+    """Transparent WireGuard encryption between nodes."""
+    kube_proxy_replacement: NotRequired[pulumi.Input[bool]]
+    """Replace kube-proxy; needs api_server_host."""
+    api_server_host: NotRequired[pulumi.Input[str]]
+    """API server FQDN, for kube-proxy replacement."""
+    cluster_mesh_name: NotRequired[pulumi.Input[str]]
+    """Cluster name in a Cilium cluster mesh."""
+    cluster_mesh_id: NotRequired[pulumi.Input[int]]
+    """Cluster ID 1-255 in a Cilium cluster mesh."""
+    bandwidth_manager: NotRequired[pulumi.Input[bool]]
+    """eBPF bandwidth manager."""
+    extra_values: NotRequired[pulumi.Input[dict[str, Any]]]
+    """Extra Helm values, deep-merged; may not override values this component sets."""
+
+
+class Cilium(pulumi.ComponentResource):
+    """The Cilium Helm release for an AKS cluster created with network plugin none.
+
+    Pass the cluster's Kubernetes provider through `providers` in the options.
+    """
+
+    release: k8s.helm.v3.Release
+    """The Helm release; depend on it for anything that needs Cilium's CRDs."""
+    version: pulumi.Output[str]
+    """Installed chart version."""
+    values: pulumi.Output[dict[str, Any]]
+    """The values sent to the chart."""
+
+    def __init__(self, name: str, args: CiliumArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("aks-cilium:cilium:Cilium", name, None, opts)
+        features = pulumi.Output.from_input(
+            {
+                "pod_cidr": args["pod_cidr"],
+                "node_count": args["node_count"],
+                "hubble_metrics": args.get("hubble_metrics", list(DEFAULT_HUBBLE_METRICS)),
+                "service_monitors": args.get("service_monitors", False),
+                "wireguard": args.get("wireguard", False),
+                "kube_proxy_replacement": args.get("kube_proxy_replacement", False),
+                "api_server_host": args.get("api_server_host", ""),
+                "cluster_mesh_name": args.get("cluster_mesh_name", ""),
+                "cluster_mesh_id": args.get("cluster_mesh_id", 0),
+                "bandwidth_manager": args.get("bandwidth_manager", False),
+                "extra_values": args.get("extra_values", {}),
+            }
+        )
+        self.values = features.apply(lambda f: cilium_values(CiliumFeatures(**{**f, "hubble_metrics": tuple(f["hubble_metrics"])})))
+        self.release = k8s.helm.v3.Release(
+            f"{name}-release",
+            k8s.helm.v3.ReleaseArgs(
+                name="cilium",
+                chart=CHART,
+                version=args["version"],
+                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=REPOSITORY),
+                namespace=NAMESPACE,
+                values=self.values,
+                atomic=True,
+                cleanup_on_fail=True,
+                timeout=TIMEOUT_SECONDS,
+                skip_await=False,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.version = self.release.version
+        self.register_outputs({"version": self.version, "values": self.values})
