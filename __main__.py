@@ -4,8 +4,12 @@ import pulumi
 
 from components.cilium import Cilium
 from components.cluster import AksCluster
+from components.connectivity import ConnectivityCheck, ConnectivityCheckArgs
+from components.demo import DemoApp, DemoAppArgs
 from components.network import Network
-from stack_settings.component_args import cilium_args, cluster_args, network_args
+from components.network_policies import NetworkPolicySet
+from stack_settings.component_args import cilium_args, cluster_args, connectivity_probes, network_args, policy_set_args
+from stack_settings.model import DEMO_NAMESPACES
 from stack_settings.outputs import hubble_commands
 from stack_settings.runtime_source import settings_from_pulumi
 
@@ -13,16 +17,37 @@ settings = settings_from_pulumi()
 
 network = Network("network", network_args(settings))
 cluster = AksCluster("aks", cluster_args(settings, network.resource_group_name, network.node_subnet_id))
-k8s_options = pulumi.ResourceOptions(providers=[cluster.kubernetes_provider])
+k8s_providers: list[pulumi.ProviderResource] = [cluster.kubernetes_provider]
 
-# Anything that needs Cilium's CRDs waits for this: the release when we install Cilium, else the cluster.
+# Policies need Cilium's CRDs, created by cilium-operator: wait for the release, or the cluster where Azure runs Cilium.
 cilium_ready: pulumi.Resource = cluster
 if settings.byocni:
-    cilium = Cilium("cilium", cilium_args(settings, cluster.api_server_fqdn), k8s_options)
+    cilium = Cilium("cilium", cilium_args(settings, cluster.api_server_fqdn), pulumi.ResourceOptions(providers=k8s_providers))
     cilium_ready = cilium.release
     pulumi.export("ciliumVersion", cilium.version)
 else:
     pulumi.export("ciliumVersion", "managed by Azure (Azure CNI powered by Cilium)")
+
+policies = NetworkPolicySet(
+    "policies", policy_set_args(settings), pulumi.ResourceOptions(providers=k8s_providers, depends_on=[cilium_ready])
+)
+pulumi.export("networkPolicies", policies.policy_names)
+
+if settings.policies.demo:
+    app_namespace, client_namespace = DEMO_NAMESPACES
+    demo = DemoApp(
+        "demo",
+        DemoAppArgs(app_namespace=app_namespace, client_namespace=client_namespace),
+        pulumi.ResourceOptions(providers=k8s_providers, depends_on=[policies]),
+    )
+    pulumi.export("demoServiceUrl", demo.service_url)
+    if settings.policies.connectivity_check:
+        check = ConnectivityCheck(
+            "connectivity",
+            ConnectivityCheckArgs(namespace=client_namespace, probes=connectivity_probes(settings)),
+            pulumi.ResourceOptions(providers=k8s_providers, depends_on=[policies, demo]),
+        )
+        pulumi.export("connectivityCheckJob", check.job_name)
 
 pulumi.export("resourceGroupName", network.resource_group_name)
 pulumi.export("clusterName", cluster.cluster_name)

@@ -41,6 +41,10 @@ class CiliumArgs(TypedDict):
     """Extra Helm values, deep-merged; may not override values this component sets."""
 
 
+def _values(features: dict[str, Any]) -> dict[str, Any]:
+    return cilium_values(CiliumFeatures(**{**features, "hubble_metrics": tuple(features["hubble_metrics"])}))
+
+
 class Cilium(pulumi.ComponentResource):
     """The Cilium Helm release for an AKS cluster created with network plugin none.
 
@@ -56,21 +60,20 @@ class Cilium(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: CiliumArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("aks-cilium:cilium:Cilium", name, None, opts)
-        features = pulumi.Output.from_input(
-            {
-                "pod_cidr": args["pod_cidr"],
-                "node_count": args["node_count"],
-                "hubble_metrics": args.get("hubble_metrics", list(DEFAULT_HUBBLE_METRICS)),
-                "service_monitors": args.get("service_monitors", False),
-                "wireguard": args.get("wireguard", False),
-                "kube_proxy_replacement": args.get("kube_proxy_replacement", False),
-                "api_server_host": args.get("api_server_host", ""),
-                "cluster_mesh_name": args.get("cluster_mesh_name", ""),
-                "cluster_mesh_id": args.get("cluster_mesh_id", 0),
-                "bandwidth_manager": args.get("bandwidth_manager", False),
-                "extra_values": args.get("extra_values", {}),
-            }
-        )
+        inputs: dict[str, Any] = {
+            "pod_cidr": args["pod_cidr"],
+            "node_count": args["node_count"],
+            "hubble_metrics": args.get("hubble_metrics", list(DEFAULT_HUBBLE_METRICS)),
+            "service_monitors": args.get("service_monitors", False),
+            "wireguard": args.get("wireguard", False),
+            "kube_proxy_replacement": args.get("kube_proxy_replacement", False),
+            "api_server_host": args.get("api_server_host", ""),
+            "cluster_mesh_name": args.get("cluster_mesh_name", ""),
+            "cluster_mesh_id": args.get("cluster_mesh_id", 0),
+            "bandwidth_manager": args.get("bandwidth_manager", False),
+            "extra_values": args.get("extra_values", {}),
+        }
+        features: pulumi.Output[dict[str, Any]] = pulumi.Output.from_input(inputs)
         self.values = features.apply(lambda f: cilium_values(CiliumFeatures(**{**f, "hubble_metrics": tuple(f["hubble_metrics"])})))
         self.release = k8s.helm.v3.Release(
             f"{name}-release",
@@ -88,5 +91,5 @@ class Cilium(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.version = self.release.version
+        self.version = self.release.version.apply(lambda version: version or "")
         self.register_outputs({"version": self.version, "values": self.values})

@@ -7,9 +7,12 @@ import pulumi
 from components.cilium import CiliumArgs
 from components.cilium_values import CiliumFeatures
 from components.cluster import AksClusterArgs, NodePoolArgs
+from components.connectivity import ConnectivityProbe
+from components.demo import SERVICE_NAME
 from components.network import NetworkArgs
+from components.network_policies import NamespacePolicyArgs, NetworkPolicySetArgs
 
-from .model import NodePoolSettings, Settings
+from .model import DEMO_NAMESPACES, NodePoolSettings, Settings
 
 
 def network_args(settings: Settings) -> NetworkArgs:
@@ -108,3 +111,42 @@ def cilium_args(settings: Settings, api_server_host: pulumi.Input[str]) -> Ciliu
     if features.kube_proxy_replacement:
         args["api_server_host"] = api_server_host
     return args
+
+
+def policy_set_args(settings: Settings) -> NetworkPolicySetArgs:
+    """Each `target:source` pair opens ingress on the target and, where the source is managed too, its egress."""
+    policies = settings.policies
+    managed = set(policies.namespaces)
+    entries: list[NamespacePolicyArgs] = []
+    for namespace in policies.namespaces:
+        entries.append(
+            NamespacePolicyArgs(
+                name=namespace,
+                allow_from=[source for target, source in policies.allow_from if target == namespace],
+                allow_to=[target for target, source in policies.allow_from if source == namespace and target in managed],
+                fqdns=[name for ns, name in policies.fqdn_allowlist if ns == namespace],
+            )
+        )
+    return NetworkPolicySetArgs(
+        namespaces=entries,
+        network_mode=settings.cluster.network_mode,
+        acns_security=settings.cluster.advanced_networking.security,
+        native_default_deny=policies.native_default_deny,
+    )
+
+
+DENIED_EXAMPLE = "github.com"
+
+
+def connectivity_probes(settings: Settings) -> list[ConnectivityProbe]:
+    """The scenario's flows: the demo Service and the client's exact FQDNs allowed, a name not listed denied."""
+    app_namespace, client_namespace = DEMO_NAMESPACES
+    client_fqdns = [name for ns, name in settings.policies.fqdn_allowlist if ns == client_namespace and "*" not in name]
+    service_url = f"http://{SERVICE_NAME}.{app_namespace}.svc.cluster.local"
+    probes = [
+        ConnectivityProbe(name="demo service", url=service_url, allowed=(app_namespace, client_namespace) in settings.policies.allow_from)
+    ]
+    probes += [ConnectivityProbe(name=name, url=f"https://{name}", allowed=True) for name in client_fqdns]
+    if DENIED_EXAMPLE not in client_fqdns:
+        probes.append(ConnectivityProbe(name=DENIED_EXAMPLE, url=f"https://{DENIED_EXAMPLE}", allowed=False))
+    return probes

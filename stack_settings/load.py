@@ -10,6 +10,7 @@ from . import formats
 from .component_args import cilium_features
 from .errors import PROJECT
 from .model import (
+    DEMO_NAMESPACES,
     AdvancedNetworkingSettings,
     CiliumSettings,
     ClusterSettings,
@@ -25,7 +26,6 @@ from .reader import ConfigReader
 
 NETWORK_MODES: tuple[NetworkMode, ...] = ("byocni", "azure-cilium")
 KUBELOGIN_MODES: tuple[KubeloginMode, ...] = ("azurecli", "spn", "workloadidentity", "msi")
-DEMO_NAMESPACES = ("demo", "client")
 ZONES = ("1", "2", "3")
 
 

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 NetworkMode = Literal["byocni", "azure-cilium"]
 KubeloginMode = Literal["azurecli", "spn", "workloadidentity", "msi"]
+# The demo scenario: an app namespace reached from a client namespace.
+DEMO_NAMESPACES = ("demo", "client")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,92 @@
+"""The demo scenario's workloads: an app behind a Service, and a client pod in another namespace."""
+
+from typing import TypedDict
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from .options import child_options
+
+APP_IMAGE = "nginxinc/nginx-unprivileged:1.27-alpine"
+CLIENT_IMAGE = "curlimages/curl:8.11.1"
+APP_PORT = 8080
+SERVICE_NAME = "demo-app"
+
+
+class DemoAppArgs(TypedDict):
+    app_namespace: pulumi.Input[str]
+    """Namespace of the demo app and its Service."""
+    client_namespace: pulumi.Input[str]
+    """Namespace of the client pod."""
+
+
+def restricted_container(name: str, image: str, **extra: object) -> k8s.core.v1.ContainerArgs:
+    return k8s.core.v1.ContainerArgs(
+        name=name,
+        image=image,
+        security_context=k8s.core.v1.SecurityContextArgs(
+            allow_privilege_escalation=False,
+            run_as_non_root=True,
+            read_only_root_filesystem=False,
+            capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
+            seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+        ),
+        resources=k8s.core.v1.ResourceRequirementsArgs(requests={"cpu": "10m", "memory": "32Mi"}, limits={"memory": "128Mi"}),
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def _deployment(
+    name: str, namespace: pulumi.Input[str], container: k8s.core.v1.ContainerArgs, opts: pulumi.ResourceOptions
+) -> k8s.apps.v1.Deployment:
+    labels = {"app": container.name}
+    return k8s.apps.v1.Deployment(
+        name,
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=container.name, namespace=namespace, labels=labels),
+        spec=k8s.apps.v1.DeploymentSpecArgs(
+            replicas=1,
+            selector=k8s.meta.v1.LabelSelectorArgs(match_labels=labels),
+            template=k8s.core.v1.PodTemplateSpecArgs(
+                metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels),
+                spec=k8s.core.v1.PodSpecArgs(containers=[container]),
+            ),
+        ),
+        opts=opts,
+    )
+
+
+class DemoApp(pulumi.ComponentResource):
+    """nginx behind a Service in one namespace and a curl client in another, as in the Cilium policy walkthrough."""
+
+    service_url: pulumi.Output[str]
+    """In-cluster URL of the demo Service."""
+
+    def __init__(self, name: str, args: DemoAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("aks-cilium:demo:DemoApp", name, None, opts)
+        # The namespaces and their policies come first (depends_on of the component).
+        child = child_options(self, opts)
+        probe = k8s.core.v1.ProbeArgs(http_get=k8s.core.v1.HTTPGetActionArgs(path="/", port=APP_PORT), period_seconds=10)
+        app = _deployment(
+            f"{name}-app",
+            args["app_namespace"],
+            restricted_container(
+                "demo-app", APP_IMAGE, ports=[k8s.core.v1.ContainerPortArgs(container_port=APP_PORT, name="http")], readiness_probe=probe
+            ),
+            child,
+        )
+        service = k8s.core.v1.Service(
+            f"{name}-service",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=SERVICE_NAME, namespace=args["app_namespace"]),
+            spec=k8s.core.v1.ServiceSpecArgs(
+                selector={"app": "demo-app"}, ports=[k8s.core.v1.ServicePortArgs(name="http", port=80, target_port="http")]
+            ),
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[app])),
+        )
+        _deployment(
+            f"{name}-client",
+            args["client_namespace"],
+            restricted_container("client", CLIENT_IMAGE, command=["sleep", "infinity"]),
+            child,
+        )
+        self.service_url = pulumi.Output.concat("http://", service.metadata.name, ".", service.metadata.namespace, ".svc.cluster.local")
+        self.register_outputs({"service_url": self.service_url})

@@ -1,0 +1,154 @@
+"""CiliumNetworkPolicies: the scenario exactly, Cilium's own CRD schema, ordering, and the core objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import kubernetes_validate
+import pytest
+
+from offline.crd import cnp_errors
+from offline.engine import ProgramRun
+from stack_settings import ConfigError
+from tests.cilium_artifacts import CRD_PATH, needs_crd
+from tests.conftest import RunStack
+
+CNP = "kubernetes:cilium.io/v2:CiliumNetworkPolicy"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+KUBE_DNS = {"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system", "k8s:k8s-app": "kube-dns"}}
+DNS_PORT = {"ports": [{"port": "53", "protocol": "ANY"}]}
+VARIANTS: list[tuple[str, dict[str, str]]] = [
+    ("dev", {}),
+    ("prod", {}),
+    ("prod", {"advancedNetworkingSecurity": "false", "fqdnAllowlist": "[]"}),
+    ("dev", {"fqdnAllowlist": '["client:*.github.io", "demo:api.example.com"]', "nativeNetworkPolicyDefaultDeny": "true"}),
+]
+
+
+def spec(run: ProgramRun, namespace: str, policy: str) -> dict[str, Any]:
+    found: dict[str, Any] = run.one(CNP, f"policies-{namespace}-{policy}").inputs["spec"]
+    return found
+
+
+def test_scenario_default_deny_both_ways(run_stack: RunStack) -> None:
+    run = run_stack("dev")
+    for namespace in ("demo", "client"):
+        assert spec(run, namespace, "default-deny") == {
+            "description": "Default deny: no ingress or egress unless another policy allows it",
+            "endpointSelector": {},
+            "ingress": [{}],
+            "egress": [{}],
+        }
+
+
+def test_scenario_allow_from_client(run_stack: RunStack) -> None:
+    run = run_stack("dev")
+    assert spec(run, "demo", "allow-from-namespaces")["ingress"] == [
+        {"fromEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "client"}}]}
+    ]
+    assert spec(run, "client", "allow-to-namespaces")["egress"] == [
+        {"toEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "demo"}}]}
+    ]
+
+
+def test_scenario_dns_with_l7_rule(run_stack: RunStack) -> None:
+    assert spec(run_stack("dev"), "client", "allow-dns")["egress"] == [
+        {"toEndpoints": [KUBE_DNS], "toPorts": [{**DNS_PORT, "rules": {"dns": [{"matchPattern": "*"}]}}]}
+    ]
+
+
+def test_scenario_fqdn_allowlist_carries_its_dns_rule(run_stack: RunStack) -> None:
+    assert spec(run_stack("dev"), "client", "allow-fqdns")["egress"] == [
+        {"toEndpoints": [KUBE_DNS], "toPorts": [{**DNS_PORT, "rules": {"dns": [{"matchPattern": "*"}]}}]},
+        {
+            "toFQDNs": [{"matchName": "google.com"}, {"matchName": "www.google.com"}],
+            "toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}, {"port": "80", "protocol": "TCP"}]}],
+        },
+    ]
+
+
+def test_platform_allowances(run_stack: RunStack) -> None:
+    assert spec(run_stack("dev"), "demo", "platform-allowances")["ingress"] == [{"fromEntities": ["host", "remote-node"]}]
+
+
+def test_azure_cilium_uses_explicit_dns_patterns(run_stack: RunStack) -> None:
+    egress = spec(run_stack("prod"), "payments", "allow-fqdns")["egress"]
+    assert egress[0]["toPorts"][0]["rules"]["dns"] == [{"matchPattern": "*.*.svc.cluster.local"}, {"matchName": "api.stripe.com"}]
+    assert {"matchPattern": "*"} not in egress[0]["toPorts"][0]["rules"]["dns"]
+
+
+def test_azure_cilium_without_acns_security_has_no_l7(run_stack: RunStack) -> None:
+    run = run_stack("prod", advancedNetworkingSecurity="false", fqdnAllowlist="[]")
+    assert spec(run, "payments", "allow-dns")["egress"] == [{"toEndpoints": [KUBE_DNS], **{"toPorts": [DNS_PORT]}}]
+    with pytest.raises(ConfigError) as caught:
+        run_stack("prod", advancedNetworkingSecurity="false")
+    assert caught.value.keys == {"fqdnAllowlist"}
+
+
+def test_every_policy_waits_for_cilium(run_stack: RunStack) -> None:
+    run = run_stack("dev")
+    release = run.one(RELEASE)
+    policies = run.of_type(CNP)
+    assert len(policies) == 9
+    for policy in policies:
+        assert release.urn in policy.dependencies, policy.name
+
+
+def test_azure_cilium_policies_wait_for_the_cluster(run_stack: RunStack) -> None:
+    run = run_stack("prod")
+    cluster = run.one("azure-native:containerservice:ManagedCluster")
+    for policy in run.of_type(CNP):
+        assert cluster.urn in policy.dependencies, policy.name
+
+
+def test_connectivity_check_probes_the_scenario(run_stack: RunStack) -> None:
+    run = run_stack("dev")
+    job = run.one("kubernetes:batch/v1:Job")
+    script = job.inputs["spec"]["template"]["spec"]["containers"][0]["command"][2]
+    assert "probe 'demo service' allowed http://demo-app.demo.svc.cluster.local" in script
+    assert "probe google.com allowed https://google.com" in script
+    assert "probe github.com denied https://github.com" in script
+    assert job.inputs["metadata"]["namespace"] == "client"
+    assert "pulumi.com/skipAwait" not in job.inputs["metadata"].get("annotations", {})
+    for policy in run.of_type(CNP):
+        assert policy.urn in job.dependencies
+
+
+def test_connectivity_check_is_optional(run_stack: RunStack) -> None:
+    assert run_stack("dev", connectivityCheck="false").of_type("kubernetes:batch/v1:Job") == []
+
+
+def test_native_network_policy_default_deny_for_migrating_teams(run_stack: RunStack) -> None:
+    run = run_stack("dev", nativeNetworkPolicyDefaultDeny="true")
+    natives = run.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+    assert {n.inputs["metadata"]["namespace"] for n in natives} == {"demo", "client"}
+    assert natives[0].inputs["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+
+
+@needs_crd
+@pytest.mark.parametrize(("stack", "overrides"), VARIANTS)
+def test_every_generated_policy_matches_ciliums_crd(run_stack: RunStack, stack: str, overrides: dict[str, str]) -> None:
+    run = run_stack(stack, **overrides)
+    policies = run.of_type(CNP)
+    assert policies
+    for policy in policies:
+        assert cnp_errors(CRD_PATH, policy.inputs) == [], policy.name
+
+
+@needs_crd
+def test_closed_schema_catches_a_field_the_api_server_would_prune() -> None:
+    policy = {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": {"name": "x"},
+              "spec": {"endpointSelector": {}, "ingress": [{"fromEndpoint": [{}]}]}}  # fmt: skip
+    assert any("fromEndpoint" in error for error in cnp_errors(CRD_PATH, policy))
+
+
+CORE_KINDS = ("kubernetes:core/v1:Namespace", "kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service",
+              "kubernetes:batch/v1:Job", "kubernetes:networking.k8s.io/v1:NetworkPolicy")  # fmt: skip
+
+
+def test_core_objects_match_the_kubernetes_api_schema(run_stack: RunStack) -> None:
+    run = run_stack("dev", nativeNetworkPolicyDefaultDeny="true")
+    objects = [r for r in run.registrations if r.type in CORE_KINDS]
+    assert len(objects) == 8
+    for registration in objects:
+        kubernetes_validate.validate(registration.inputs, "1.33", strict=True)
