@@ -1,0 +1,157 @@
+"""Run the policy pack as the Pulumi engine does and talk to it over the pulumirpc.Analyzer protocol."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from concurrent import futures
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2_grpc
+
+from .engine import Registration
+from .stack_config import PROJECT_DIR
+
+PACK_DIR = PROJECT_DIR / "policies"
+LEVELS = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY, "disabled": analyzer_pb2.DISABLED}
+LEVEL_NAMES = {value: name for name, value in LEVELS.items()}
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    policy: str
+    level: str
+    message: str
+    urn: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"policy": self.policy, "enforcementLevel": self.level, "message": self.message, "urn": self.urn}
+
+
+class _Engine(engine_pb2_grpc.EngineServicer):
+    """The engine side the pack logs to."""
+
+    def __init__(self) -> None:
+        self.logs: list[str] = []
+
+    def Log(self, request: Any, context: Any) -> empty_pb2.Empty:  # noqa: N802 - gRPC method name
+        self.logs.append(request.message)
+        return empty_pb2.Empty()
+
+
+def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
+    struct = struct_pb2.Struct()
+    json_format.ParseDict(value, struct)
+    return struct
+
+
+def policy_config(config_file: Path, policy_names: list[str]) -> dict[str, analyzer_pb2.PolicyConfig]:
+    """A --policy-pack-config file as the CLI sends it: `all` expanded, levels and properties per policy."""
+    raw: dict[str, Any] = json.loads(config_file.read_text())
+    default = raw.get("all")
+    configs = {}
+    for name in policy_names:
+        entry = raw.get(name, default)
+        if entry is None:
+            continue
+        if isinstance(entry, str):
+            entry = {"enforcementLevel": entry}
+        properties = {key: value for key, value in entry.items() if key != "enforcementLevel"}
+        level = entry.get("enforcementLevel", default if isinstance(default, str) else "mandatory")
+        configs[name] = analyzer_pb2.PolicyConfig(enforcementLevel=LEVELS[level], properties=_struct(properties))
+    return configs
+
+
+class PolicyPackProcess:
+    """`python -u -m pulumi.policy <engine> <pack-dir>` from the pack directory, its port read from its first line."""
+
+    def __init__(self, pack_dir: Path = PACK_DIR) -> None:
+        self.pack_dir = pack_dir
+        self.engine = _Engine()
+        self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+        engine_pb2_grpc.add_EngineServicer_to_server(self.engine, self._server)
+        engine_port = self._server.add_insecure_port("127.0.0.1:0")
+        self._server.start()
+        self.process = subprocess.Popen(
+            [sys.executable, "-u", "-m", "pulumi.policy", f"127.0.0.1:{engine_port}", str(pack_dir)],
+            cwd=pack_dir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        first_line = self.process.stdout.readline().strip()
+        if not first_line.isdigit():
+            self.close()
+            raise RuntimeError(
+                f"the policy pack did not print its port first: {first_line!r} {self.process.stderr.read() if self.process.stderr else ''}"
+            )
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{first_line}")
+        self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+
+    def __enter__(self) -> PolicyPackProcess:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if hasattr(self, "channel"):
+            self.channel.close()
+        self.process.kill()
+        self.process.wait(timeout=10)
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream:
+                stream.close()
+        self._server.stop(0)
+
+    def info(self) -> Any:
+        return self.stub.GetAnalyzerInfo(empty_pb2.Empty())
+
+    def configure(self, config_file: Path) -> None:
+        names = [p.name for p in self.info().policies]
+        self.stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=policy_config(config_file, names)))
+
+    def analyze(self, registration: Registration) -> list[Diagnostic]:
+        request = analyzer_pb2.AnalyzeRequest(
+            type=registration.type, properties=_struct(registration.wire_inputs), urn=registration.urn, name=registration.name,
+            options=_options(registration),
+        )  # fmt: skip
+        return _diagnostics(self.stub.Analyze(request), registration.urn)
+
+    def analyze_stack(self, registrations: list[Registration]) -> list[Diagnostic]:
+        resources = [
+            analyzer_pb2.AnalyzerResource(
+                type=r.type,
+                properties=_struct(r.wire_inputs),
+                urn=r.urn,
+                name=r.name,
+                options=_options(r),
+                parent=r.parent,
+                dependencies=list(r.dependencies),
+            )  # fmt: skip
+            for r in registrations
+        ]
+        return _diagnostics(self.stub.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=resources)), "")
+
+    def analyze_all(self, registrations: list[Registration]) -> list[Diagnostic]:
+        """What a `pulumi preview --policy-pack` reports: every resource, then the stack."""
+        found = [d for r in registrations if r.custom for d in self.analyze(r)]
+        return found + self.analyze_stack([r for r in registrations if r.custom])
+
+
+def _options(registration: Registration) -> analyzer_pb2.AnalyzerResourceOptions:
+    return analyzer_pb2.AnalyzerResourceOptions(
+        protect=registration.protect, ignoreChanges=list(registration.ignore_changes), parent=registration.parent
+    )
+
+
+def _diagnostics(response: Any, urn: str) -> list[Diagnostic]:
+    return [
+        Diagnostic(d.policyName, LEVEL_NAMES.get(d.enforcementLevel, "advisory"), d.message, d.urn or urn) for d in response.diagnostics
+    ]

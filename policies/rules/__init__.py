@@ -1,0 +1,1 @@
+"""Policy rules as plain functions: each takes resource properties and returns violation messages."""

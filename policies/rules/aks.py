@@ -1,0 +1,108 @@
+"""Rules for azure-native:containerservice:ManagedCluster and AgentPool."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from typing import Any
+
+from .values import AKS_RESERVED, as_network, dig
+
+Props = Mapping[str, Any]
+
+
+def cilium_network_mode(props: Props) -> list[str]:
+    """BYOCNI (plugin none) or Azure CNI powered by Cilium (azure + overlay + cilium dataplane and policy)."""
+    profile = dig(props, "networkProfile") or {}
+    plugin = profile.get("networkPlugin")
+    if plugin == "none":
+        return []
+    if plugin == "kubenet":
+        return ["kubenet is retiring and has no Cilium; use networkPlugin none (BYOCNI) or azure with the cilium dataplane"]
+    expected = {"networkPlugin": "azure", "networkPluginMode": "overlay", "networkDataplane": "cilium", "networkPolicy": "cilium"}
+    wrong = [f"{key}={profile.get(key)!r}" for key, value in expected.items() if profile.get(key) != value]
+    if wrong:
+        return [f"not a Cilium mode ({', '.join(wrong)}); set networkPlugin none, or azure + overlay + cilium dataplane + cilium policy"]
+    return []
+
+
+def pod_cidr_safe(props: Props) -> list[str]:
+    """Pod CIDR set explicitly, disjoint from the service CIDR and AKS reserved ranges; DNS IP inside the service CIDR."""
+    profile = dig(props, "networkProfile") or {}
+    pod, service = as_network(profile.get("podCidr")), as_network(profile.get("serviceCidr"))
+    if pod is None or service is None:
+        return ["podCidr and serviceCidr must be set explicitly (Azure and Cilium defaults collide); set both in the network profile"]
+    problems = []
+    if pod.overlaps(service):
+        problems.append(f"podCidr {pod} overlaps serviceCidr {service}; pick disjoint ranges")
+    for reserved in AKS_RESERVED:
+        for name, cidr in (("podCidr", pod), ("serviceCidr", service)):
+            if cidr.overlaps(ipaddress.IPv4Network(reserved)):
+                problems.append(f"{name} {cidr} overlaps {reserved}, reserved by AKS; move it")
+    try:
+        dns = ipaddress.IPv4Address(str(profile.get("dnsServiceIP")))
+    except ValueError:
+        problems.append("dnsServiceIP must be set to an address inside serviceCidr")
+    else:
+        if dns not in service:
+            problems.append(f"dnsServiceIP {dns} is outside serviceCidr {service}; pick an address inside it")
+    return problems
+
+
+def acns_needs_cilium_dataplane(props: Props) -> list[str]:
+    """Advanced Container Networking Services need the Cilium dataplane."""
+    profile = dig(props, "networkProfile") or {}
+    acns_on = dig(profile, "advancedNetworking", "enabled") is True
+    if acns_on and profile.get("networkDataplane") != "cilium":
+        return ["advancedNetworking is on without networkDataplane cilium; switch the dataplane or turn ACNS off"]
+    return []
+
+
+def entra_id_with_azure_rbac(props: Props) -> list[str]:
+    """Local accounts off, managed Entra ID with Azure RBAC, Kubernetes RBAC on."""
+    problems = []
+    if props.get("disableLocalAccounts") is not True:
+        problems.append("local accounts are enabled; set disableLocalAccounts true (use Entra ID user credentials)")
+    if dig(props, "aadProfile", "managed") is not True or dig(props, "aadProfile", "enableAzureRBAC") is not True:
+        problems.append("managed Entra ID with Azure RBAC is off; set aadProfile.managed and aadProfile.enableAzureRBAC true")
+    if props.get("enableRBAC") is not True:
+        problems.append("Kubernetes RBAC is off; set enableRBAC true")
+    return problems
+
+
+def api_server_restricted(props: Props) -> list[str]:
+    """The API server is private or limited to authorized IP ranges."""
+    if dig(props, "apiServerAccessProfile", "enablePrivateCluster") is True:
+        return []
+    ranges = dig(props, "apiServerAccessProfile", "authorizedIPRanges") or []
+    if not ranges:
+        return ["the API server is open to the internet; set authorizedIPRanges or enablePrivateCluster"]
+    if any(str(r).endswith("/0") for r in ranges):
+        return ["an authorized IP range of /0 allows everyone; list your networks"]
+    return []
+
+
+def workload_identity(props: Props) -> list[str]:
+    """OIDC issuer and workload identity on, so pods use federated identities instead of secrets."""
+    if dig(props, "oidcIssuerProfile", "enabled") is True and dig(props, "securityProfile", "workloadIdentity", "enabled") is True:
+        return []
+    return ["OIDC issuer or workload identity is off; set oidcIssuerProfile.enabled and securityProfile.workloadIdentity.enabled true"]
+
+
+def upgrade_channels(props: Props) -> list[str]:
+    """Cluster and node OS upgrades happen on a channel, not by hand."""
+    problems = []
+    if dig(props, "autoUpgradeProfile", "upgradeChannel") in (None, "", "none"):
+        problems.append("no cluster upgrade channel; set autoUpgradeProfile.upgradeChannel (stable, patch, rapid or node-image)")
+    if dig(props, "autoUpgradeProfile", "nodeOSUpgradeChannel") in (None, "", "None", "Unmanaged"):
+        problems.append("no node OS upgrade channel; set autoUpgradeProfile.nodeOSUpgradeChannel to NodeImage or SecurityPatch")
+    return problems
+
+
+def linux_only_pools(pools: list[Props]) -> list[str]:
+    """Cilium on AKS is Linux-only."""
+    return [
+        f"pool {pool.get('name', '?')} runs {pool.get('osType')}; Cilium on AKS supports Linux pools only"
+        for pool in pools
+        if pool.get("osType") != "Linux"
+    ]

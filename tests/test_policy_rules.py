@@ -1,0 +1,156 @@
+"""Every policy rule as a plain function: a compliant case and a violating one."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from policies.rules import aks, cilium_release, cnp, stack
+
+CLUSTER: dict[str, Any] = {
+    "disableLocalAccounts": True,
+    "enableRBAC": True,
+    "aadProfile": {"managed": True, "enableAzureRBAC": True},
+    "apiServerAccessProfile": {"authorizedIPRanges": ["203.0.113.0/24"]},
+    "oidcIssuerProfile": {"enabled": True},
+    "securityProfile": {"workloadIdentity": {"enabled": True}},
+    "autoUpgradeProfile": {"upgradeChannel": "stable", "nodeOSUpgradeChannel": "NodeImage"},
+    "networkProfile": {"networkPlugin": "none", "podCidr": "10.244.0.0/16", "serviceCidr": "10.0.0.0/16", "dnsServiceIP": "10.0.0.10"},
+}
+AZURE = {
+    **CLUSTER["networkProfile"],
+    "networkPlugin": "azure",
+    "networkPluginMode": "overlay",
+    "networkDataplane": "cilium",
+    "networkPolicy": "cilium",
+}
+RELEASE: dict[str, Any] = {
+    "chart": "cilium",
+    "version": "1.20.0",
+    "values": {
+        "aksbyocni": {"enabled": True},
+        "routingMode": "tunnel",
+        "hubble": {"relay": {"enabled": True}, "tls": {"auto": {"method": "cronJob"}}},
+    },
+}
+DNS_RULE = {"toEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system", "k8s:k8s-app": "kube-dns"}}],
+            "toPorts": [{"ports": [{"port": "53", "protocol": "ANY"}], "rules": {"dns": [{"matchPattern": "*"}]}}]}  # fmt: skip
+FQDN_POLICY: dict[str, Any] = {"metadata": {"namespace": "client", "name": "fqdn"},
+                               "spec": {"endpointSelector": {}, "egress": [DNS_RULE, {"toFQDNs": [{"matchName": "google.com"}]}]}}  # fmt: skip
+
+
+def changed(base: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    result = copy.deepcopy(base)
+    *parents, last = path.split(".")
+    node = result
+    for key in parents:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    node[last] = value
+    return result
+
+
+CASES: list[tuple[str, Callable[[Any], list[str]], dict[str, Any], dict[str, Any]]] = [
+    ("byocni", aks.cilium_network_mode, CLUSTER, changed(CLUSTER, "networkProfile.networkPlugin", "kubenet")),
+    (
+        "azure-cilium",
+        aks.cilium_network_mode,
+        changed(CLUSTER, "networkProfile", AZURE),
+        changed(CLUSTER, "networkProfile", {**AZURE, "networkDataplane": "azure"}),
+    ),
+    ("pod cidr overlap", aks.pod_cidr_safe, CLUSTER, changed(CLUSTER, "networkProfile.podCidr", "10.0.0.0/16")),
+    ("reserved", aks.pod_cidr_safe, CLUSTER, changed(CLUSTER, "networkProfile.podCidr", "172.30.0.0/16")),
+    ("dns ip", aks.pod_cidr_safe, CLUSTER, changed(CLUSTER, "networkProfile.dnsServiceIP", "10.1.0.10")),
+    (
+        "acns",
+        aks.acns_needs_cilium_dataplane,
+        changed(CLUSTER, "networkProfile", {**AZURE, "advancedNetworking": {"enabled": True}}),
+        changed(CLUSTER, "networkProfile", {**AZURE, "networkDataplane": "azure", "advancedNetworking": {"enabled": True}}),
+    ),
+    ("local accounts", aks.entra_id_with_azure_rbac, CLUSTER, changed(CLUSTER, "disableLocalAccounts", False)),
+    ("azure rbac", aks.entra_id_with_azure_rbac, CLUSTER, changed(CLUSTER, "aadProfile.enableAzureRBAC", False)),
+    ("open api", aks.api_server_restricted, CLUSTER, changed(CLUSTER, "apiServerAccessProfile.authorizedIPRanges", [])),
+    (
+        "private api",
+        aks.api_server_restricted,
+        changed(CLUSTER, "apiServerAccessProfile", {"enablePrivateCluster": True}),
+        changed(CLUSTER, "apiServerAccessProfile.authorizedIPRanges", ["0.0.0.0/0"]),
+    ),
+    ("workload identity", aks.workload_identity, CLUSTER, changed(CLUSTER, "oidcIssuerProfile.enabled", False)),
+    ("upgrade", aks.upgrade_channels, CLUSTER, changed(CLUSTER, "autoUpgradeProfile.nodeOSUpgradeChannel", "Unmanaged")),
+    ("version", cilium_release.version_pinned, RELEASE, changed(RELEASE, "version", "~1.20")),
+    ("relay", cilium_release.hubble_relay_on, RELEASE, changed(RELEASE, "values.hubble.relay.enabled", False)),
+    ("byocni values", cilium_release.byocni_values, RELEASE, changed(RELEASE, "values.routingMode", "native")),
+    ("tls", cilium_release.hubble_tls_not_helm, RELEASE, changed(RELEASE, "values.hubble.tls.auto.method", "helm")),
+    ("fqdn dns", cnp.fqdn_needs_dns_rule, FQDN_POLICY, changed(FQDN_POLICY, "spec.egress", [{"toFQDNs": [{"matchName": "google.com"}]}])),
+    (
+        "fqdn dns namespace",
+        cnp.fqdn_needs_dns_rule,
+        FQDN_POLICY,
+        changed(FQDN_POLICY, "spec.egress.0.toEndpoints", [{"matchLabels": {"k8s:k8s-app": "kube-dns"}}]),
+    ),
+    ("empty list", cnp.no_empty_rule_lists, FQDN_POLICY, changed(FQDN_POLICY, "spec.ingress", [])),
+]
+
+
+@pytest.mark.parametrize(("check", "good", "bad"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_rule_passes_compliant_and_flags_violating(check: Callable[[Any], list[str]], good: dict[str, Any], bad: dict[str, Any]) -> None:
+    assert check(good) == []
+    problems = check(bad)
+    assert problems
+    assert all(";" in p or "fix" in p.lower() or "set" in p for p in problems), problems
+
+
+def test_linux_only_pools() -> None:
+    assert aks.linux_only_pools([{"name": "system", "osType": "Linux"}]) == []
+    assert aks.linux_only_pools([{"name": "win", "osType": "Windows"}]) == [
+        "pool win runs Windows; Cilium on AKS supports Linux pools only"
+    ]
+
+
+def test_no_open_egress_with_exemption() -> None:
+    world = changed(FQDN_POLICY, "spec.egress", [{"toEntities": ["world"]}, {"toCIDR": ["0.0.0.0/0"]}])
+    assert len(cnp.no_open_egress(world, [])) == 2
+    assert cnp.no_open_egress(world, ["client"]) == []
+    assert cnp.no_open_egress(FQDN_POLICY, []) == []
+
+
+def resource(type_: str, urn: str, props: dict[str, Any], deps: tuple[str, ...] = ()) -> stack.StackResource:
+    return stack.StackResource(type_, urn, props, deps)
+
+
+DENY = {"metadata": {"namespace": "app", "name": "default-deny"}, "spec": {"endpointSelector": {}, "ingress": [{}], "egress": [{}]}}
+NS = resource(stack.NAMESPACE, "ns", {"metadata": {"name": "app"}})
+
+
+def test_namespaces_default_deny() -> None:
+    assert stack.namespaces_default_deny([NS, resource(stack.CNP, "p", DENY)]) == []
+    half = changed(DENY, "spec.egress", [])
+    assert stack.namespaces_default_deny([NS, resource(stack.CNP, "p", half)]) == [
+        "namespace app has no default deny egress; add a policy with endpointSelector {} and egress: [{}]"
+    ]
+
+
+def test_policies_after_cilium() -> None:
+    release = resource(stack.RELEASE, "rel", RELEASE)
+    assert stack.policies_after_cilium([release, resource(stack.CNP, "p", DENY, ("rel",))]) == []
+    assert len(stack.policies_after_cilium([release, resource(stack.CNP, "p", DENY)])) == 1
+
+
+def test_pod_cidr_matches_cilium() -> None:
+    good = changed(RELEASE, "values.ipam", {"operator": {"clusterPoolIPv4PodCIDRList": ["10.244.0.0/16"]}})
+    cluster = resource(stack.CLUSTER, "c", CLUSTER)
+    assert stack.pod_cidr_matches_cilium([cluster, resource(stack.RELEASE, "r", good)]) == []
+    assert len(stack.pod_cidr_matches_cilium([cluster, resource(stack.RELEASE, "r", RELEASE)])) == 1
+
+
+def test_l7_needs_acns() -> None:
+    azure = resource(stack.CLUSTER, "c", changed(CLUSTER, "networkProfile", AZURE))
+    with_acns = resource(
+        stack.CLUSTER, "c", changed(CLUSTER, "networkProfile", {**AZURE, "advancedNetworking": {"security": {"enabled": True}}})
+    )
+    policy = resource(stack.CNP, "p", FQDN_POLICY)
+    assert stack.l7_needs_acns([with_acns, policy]) == []
+    assert len(stack.l7_needs_acns([azure, policy])) == 1
