@@ -13,10 +13,14 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
+## plan: the offline plan of $(STACK) (dev by default) into build/plan/$(STACK)/
+plan: $(STAMP)
+	$(BIN)/python -m offline.plan --stack $(STACK)
+
 ## lint: ruff and mypy over everything we wrote
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy __main__.py components stack_settings offline policies tests
+	$(BIN)/mypy __main__.py components stack_settings offline policies/rules tests
 
 ## test: lint, then the whole test suite (what CI runs)
 test: lint

@@ -134,7 +134,7 @@ class PolicyPackProcess:
                 options=_options(r),
                 parent=r.parent,
                 dependencies=list(r.dependencies),
-            )  # fmt: skip
+            )
             for r in registrations
         ]
         return _diagnostics(self.stub.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=resources)), "")

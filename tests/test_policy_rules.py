@@ -38,8 +38,10 @@ RELEASE: dict[str, Any] = {
 }
 DNS_RULE = {"toEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system", "k8s:k8s-app": "kube-dns"}}],
             "toPorts": [{"ports": [{"port": "53", "protocol": "ANY"}], "rules": {"dns": [{"matchPattern": "*"}]}}]}  # fmt: skip
-FQDN_POLICY: dict[str, Any] = {"metadata": {"namespace": "client", "name": "fqdn"},
-                               "spec": {"endpointSelector": {}, "egress": [DNS_RULE, {"toFQDNs": [{"matchName": "google.com"}]}]}}  # fmt: skip
+FQDN_POLICY: dict[str, Any] = {
+    "metadata": {"namespace": "client", "name": "fqdn"},
+    "spec": {"endpointSelector": {}, "egress": [DNS_RULE, {"toFQDNs": [{"matchName": "google.com"}]}]},
+}
 
 
 def changed(base: dict[str, Any], path: str, value: Any) -> dict[str, Any]:

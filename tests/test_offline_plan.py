@@ -1,0 +1,75 @@
+"""The offline plan: files, secrets, exit codes, and agreement with the unit tests' view."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from offline.plan import main
+from tests.cilium_artifacts import needs_chart
+from tests.conftest import RunStack
+
+
+@pytest.fixture(scope="module")
+def dev_plan(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
+    out = tmp_path_factory.mktemp("plan") / "dev"
+    return main(["--stack", "dev", "--out", str(out)]), out
+
+
+def test_dev_plan_is_clean_and_complete(dev_plan: tuple[int, Path]) -> None:
+    code, out = dev_plan
+    assert code == 0
+    resources = json.loads((out / "resources.json").read_text())
+    assert {"urn", "type", "name", "parent", "dependencies", "provider", "protect", "ignoreChanges", "inputs"} <= set(resources[0])
+    manifests = list((out / "manifests").glob("*.yaml"))
+    assert len(manifests) == len([r for r in resources if r["type"].startswith("kubernetes:") and "apiVersion" in r["inputs"]])
+    for path in manifests:
+        manifest = yaml.safe_load(path.read_text())
+        assert {"apiVersion", "kind", "metadata"} <= set(manifest), path.name
+    report = json.loads((out / "policy-report.json").read_text())
+    assert [d["policy"] for d in report] == ["api-server-restricted"]
+    assert (out / "helm" / "cilium.values.yaml").is_file()
+
+
+@needs_chart
+def test_dev_plan_renders_the_chart(dev_plan: tuple[int, Path]) -> None:
+    _, out = dev_plan
+    kinds = {doc["kind"] for doc in yaml.safe_load_all((out / "helm" / "cilium.rendered.yaml").read_text())}
+    assert {"DaemonSet", "Deployment", "ConfigMap"} <= kinds
+
+
+def test_plan_matches_the_unit_tests_view(dev_plan: tuple[int, Path], run_stack: RunStack) -> None:
+    _, out = dev_plan
+    run = run_stack("dev")
+    resources = json.loads((out / "resources.json").read_text())
+    # Registration order follows the SDK's async scheduling; the set and its content must agree.
+    assert {r["urn"]: r["inputs"] for r in resources} == {r.urn: r.inputs for r in run.registrations}
+
+
+def test_no_secret_reaches_any_file(dev_plan: tuple[int, Path], run_stack: RunStack) -> None:
+    _, out = dev_plan
+    kubeconfig = run_stack("dev").outputs["kubeconfig"]
+    user_block = kubeconfig[kubeconfig.index("users:") :]
+    for path in out.rglob("*"):
+        if path.is_file():
+            text = path.read_text()
+            assert user_block not in text, path
+            assert "certificate-authority-data" not in text, path
+
+
+def test_invalid_configuration_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["--stack", "staging", "--out", str(tmp_path / "x")]) == 2
+    assert "no stack file Pulumi.staging.yaml" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_mandatory_violation_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("offline.plan.PACK_DIR", tmp_path)
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "dev.json").write_text(json.dumps({"all": "mandatory"}))
+    assert main(["--stack", "dev", "--out", str(tmp_path / "out")]) == 1
+    report = json.loads((tmp_path / "out" / "policy-report.json").read_text())
+    assert any(d["enforcementLevel"] == "mandatory" for d in report)
