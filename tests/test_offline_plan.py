@@ -73,3 +73,17 @@ def test_mandatory_violation_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert main(["--stack", "dev", "--out", str(tmp_path / "out")]) == 1
     report = json.loads((tmp_path / "out" / "policy-report.json").read_text())
     assert any(d["enforcementLevel"] == "mandatory" for d in report)
+
+
+def test_bad_config_value_exits_2_naming_the_key(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from offline.stack_config import load_stack_config
+    from tests.conftest import with_overrides
+
+    monkeypatch.setattr(
+        "offline.plan.load_stack_config", lambda stack: with_overrides(load_stack_config(stack), {"podCidr": "10.0.0.0/16"})
+    )
+    assert main(["--stack", "dev", "--out", str(tmp_path / "x")]) == 2
+    assert "aks-cilium:podCidr" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
