@@ -5,7 +5,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .cilium_values import DEFAULT_HUBBLE_METRICS, CiliumFeatures, cilium_values
+from .cilium_values import CiliumFeatures, cilium_values
 
 CHART = "cilium"
 REPOSITORY = "https://helm.cilium.io"
@@ -42,7 +42,9 @@ class CiliumArgs(TypedDict):
 
 
 def _values(features: dict[str, Any]) -> dict[str, Any]:
-    return cilium_values(CiliumFeatures(**{**features, "hubble_metrics": tuple(features["hubble_metrics"])}))
+    if "hubble_metrics" in features:
+        features = {**features, "hubble_metrics": tuple(features["hubble_metrics"])}
+    return cilium_values(CiliumFeatures(**features))
 
 
 class Cilium(pulumi.ComponentResource):
@@ -60,21 +62,9 @@ class Cilium(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: CiliumArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("aks-cilium:cilium:Cilium", name, None, opts)
-        inputs: dict[str, Any] = {
-            "pod_cidr": args["pod_cidr"],
-            "node_count": args["node_count"],
-            "hubble_metrics": args.get("hubble_metrics", list(DEFAULT_HUBBLE_METRICS)),
-            "service_monitors": args.get("service_monitors", False),
-            "wireguard": args.get("wireguard", False),
-            "kube_proxy_replacement": args.get("kube_proxy_replacement", False),
-            "api_server_host": args.get("api_server_host", ""),
-            "cluster_mesh_name": args.get("cluster_mesh_name", ""),
-            "cluster_mesh_id": args.get("cluster_mesh_id", 0),
-            "bandwidth_manager": args.get("bandwidth_manager", False),
-            "extra_values": args.get("extra_values", {}),
-        }
-        features: pulumi.Output[dict[str, Any]] = pulumi.Output.from_input(inputs)
-        self.values = features.apply(lambda f: cilium_values(CiliumFeatures(**{**f, "hubble_metrics": tuple(f["hubble_metrics"])})))
+        # The args other than the version are exactly CiliumFeatures' fields; its defaults fill what is left out.
+        features: pulumi.Output[dict[str, Any]] = pulumi.Output.from_input({key: value for key, value in args.items() if key != "version"})
+        self.values = features.apply(_values)
         self.release = k8s.helm.v3.Release(
             f"{name}-release",
             k8s.helm.v3.ReleaseArgs(

@@ -5,6 +5,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_kubernetes as k8s
 
+from .cluster import BYOCNI
 from .cnp.baseline import NamespaceBaseline, baseline_policies
 from .cnp.builders import ModeCapabilities
 from .options import child_options
@@ -47,7 +48,9 @@ class NetworkPolicySet(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NetworkPolicySetArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("aks-cilium:policies:NetworkPolicySet", name, None, opts)
-        capabilities = ModeCapabilities(byocni=args["network_mode"] == "byocni", acns_security=args.get("acns_security", False))
+        capabilities = ModeCapabilities(byocni=args["network_mode"] == BYOCNI, acns_security=args.get("acns_security", False))
+        # Policies wait for what the set waits for: Cilium's CRDs, which cilium-operator creates.
+        child = child_options(self, opts)
         policy_names: list[str] = []
         namespaces = []
         for entry in args["namespaces"]:
@@ -60,8 +63,6 @@ class NetworkPolicySet(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             namespaces.append(namespace.metadata.name)
-            # Policies wait for what the set waits for: Cilium's CRDs, which cilium-operator creates.
-            child = child_options(self, opts)
             for policy, spec in baseline_policies(baseline, capabilities).items():
                 k8s.apiextensions.CustomResource(
                     f"{name}-{baseline.namespace}-{policy}",

@@ -141,8 +141,8 @@ class PolicyPackProcess:
 
     def analyze_all(self, registrations: list[Registration]) -> list[Diagnostic]:
         """What a `pulumi preview --policy-pack` reports: every resource, then the stack."""
-        found = [d for r in registrations if r.custom for d in self.analyze(r)]
-        return found + self.analyze_stack([r for r in registrations if r.custom])
+        custom = [r for r in registrations if r.custom]
+        return [d for r in custom for d in self.analyze(r)] + self.analyze_stack(custom)
 
 
 def _options(registration: Registration) -> analyzer_pb2.AnalyzerResourceOptions:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
+from components.cnp.model import PolicyModelError, check_namespace
+
 _REGION = re.compile(r"^[a-z]+[a-z0-9]*$")
 _VM_SIZE = re.compile(r"^Standard_[A-Z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$")
 _K8S_VERSION = re.compile(r"^1\.(\d{2})(\.\d{1,2})?$")
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _AZURE_NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,17}[a-z0-9]$|^[a-z]$")
 _FQDN_NAME = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}\.?$")
 _FQDN_PATTERN = re.compile(r"^(\*\.)?([a-z0-9*]([-a-z0-9*]*[a-z0-9*])?\.)*[a-z0-9]{2,63}\.?$")
@@ -54,7 +55,9 @@ def name_prefix(value: str) -> str | None:
 
 
 def namespace_name(value: str) -> str | None:
-    if len(value) > 63 or not _DNS_LABEL.match(value):
+    try:
+        check_namespace(value)
+    except PolicyModelError:
         return "is not a Kubernetes namespace name (DNS-1123 label, at most 63 characters)"
     if value.startswith("kube-"):
         return "is a system namespace (kube-*), which this program does not manage"
