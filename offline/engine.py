@@ -5,6 +5,7 @@ Shared by the unit tests and the offline plan, so both see the same program.
 
 from __future__ import annotations
 
+import asyncio
 import runpy
 import sys
 from collections.abc import Callable
@@ -131,6 +132,17 @@ class ProgramRun:
         return {r.urn: r for r in self.registrations}
 
 
+def _drop_pending_outputs() -> None:
+    """After a failed run, end its outstanding output tasks, or the next run in this process would await them."""
+    with pulumi_settings.SETTINGS.lock:
+        pending = list(pulumi_settings.SETTINGS.outputs)
+        pulumi_settings.SETTINGS.outputs.clear()
+    for task in pending:
+        task.cancel()
+    if pending:
+        _sync_await(asyncio.gather(*pending, return_exceptions=True))
+
+
 def run_program(
     config: StackConfig,
     mocks: AzureMocks | None = None,
@@ -152,8 +164,12 @@ def run_callable(body: Callable[[], object], config: StackConfig, mocks: AzureMo
     pulumi_settings.reset_options(project=config.project, stack=config.stack, preview=False)
     pulumi.runtime.set_mocks(mocks, project=config.project, stack=config.stack, preview=False, monitor=monitor)
     set_all_config(dict(config.values), list(config.secret_keys))
-    body()
-    _sync_await(wait_for_rpcs())
+    try:
+        body()
+        _sync_await(wait_for_rpcs())
+    except BaseException:
+        _drop_pending_outputs()
+        raise
     root = pulumi_settings.get_root_resource()
     outputs: dict[str, Any] = {}
     secrets: set[str] = set()

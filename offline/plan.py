@@ -17,8 +17,9 @@ import yaml
 from stack_settings import ConfigError
 
 from .analyzer import PACK_DIR, Diagnostic, PolicyPackProcess
+from .azure_mocks import AzureMocks
 from .chart import chart_archive, chart_defaults, missing_reason, render_chart, unknown_value_paths
-from .engine import ProgramRun, Registration, run_program
+from .engine import SECRET, ProgramRun, Registration, run_program
 from .stack_config import PROJECT_DIR, StackConfigError, load_stack_config
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -46,7 +47,9 @@ def write_plan(run: ProgramRun, out: Path, diagnostics: list[Diagnostic], chart_
             (out / "manifests" / f"{registration.name}.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
     (out / "policy-report.json").write_text(json.dumps([d.as_json() for d in diagnostics], indent=2) + "\n")
     releases = [r for r in run.registrations if r.type == RELEASE]
-    if releases:
+    if releases and releases[0].inputs["values"] == SECRET:
+        chart_notes.append("values are secret (ciliumExtraValues set with --secret): neither written nor rendered")
+    elif releases:
         (out / "helm").mkdir()
         values = releases[0].inputs["values"]
         (out / "helm" / "cilium.values.yaml").write_text(yaml.safe_dump(values, sort_keys=False))
@@ -106,12 +109,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--stack", default="dev")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--fail-on", action="append", default=[], metavar="RESOURCE",
+        help="make the mock engine fail creating this resource (by Pulumi name), to see how a failed deploy reads",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     out = args.out or PROJECT_DIR / "build" / "plan" / args.stack
     try:
         config = load_stack_config(args.stack)
         _progress(f"running __main__.py for stack {args.stack} under the mock engine")
-        run = run_program(config)
+        run = run_program(config, AzureMocks(fail_on=frozenset(args.fail_on)))
     except (ConfigError, StackConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import pulumi
 
 from components.cilium import CiliumArgs
@@ -13,6 +15,13 @@ from components.network import NetworkArgs
 from components.network_policies import NamespacePolicyArgs, NetworkPolicySetArgs
 
 from .model import DEMO_NAMESPACES, NodePoolSettings, Settings
+
+T = TypeVar("T")
+
+
+def _secret_if(settings: Settings, key: str, value: T) -> pulumi.Input[T]:
+    """Values of keys set with --secret reach resources as secret outputs."""
+    return pulumi.Output.secret(value) if key in settings.secret_keys else value
 
 
 def network_args(settings: Settings) -> NetworkArgs:
@@ -59,8 +68,8 @@ def cluster_args(settings: Settings, resource_group_name: pulumi.Input[str], nod
         kubelogin_mode=cluster.kubelogin_mode,
         kubelogin_client_id=cluster.kubelogin_client_id,
         kubelogin_tenant_id=cluster.kubelogin_tenant_id,
-        admin_group_object_ids=list(cluster.admin_group_object_ids),
-        authorized_ip_ranges=list(cluster.authorized_ip_ranges),
+        admin_group_object_ids=_secret_if(settings, "adminGroupObjectIds", list(cluster.admin_group_object_ids)),
+        authorized_ip_ranges=_secret_if(settings, "apiServerAuthorizedIpRanges", list(cluster.authorized_ip_ranges)),
         private_cluster=cluster.private_cluster,
         container_insights=cluster.container_insights,
         key_vault_secrets_provider=cluster.key_vault_secrets_provider,
@@ -106,7 +115,7 @@ def cilium_args(settings: Settings, api_server_host: pulumi.Input[str]) -> Ciliu
         cluster_mesh_name=features.cluster_mesh_name,
         cluster_mesh_id=features.cluster_mesh_id,
         bandwidth_manager=features.bandwidth_manager,
-        extra_values=dict(features.extra_values),
+        extra_values=_secret_if(settings, "ciliumExtraValues", dict(features.extra_values)),
     )
     if features.kube_proxy_replacement:
         args["api_server_host"] = api_server_host

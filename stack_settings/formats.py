@@ -14,6 +14,7 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 _AZURE_NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,17}[a-z0-9]$|^[a-z]$")
 _FQDN_NAME = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}\.?$")
 _FQDN_PATTERN = re.compile(r"^(\*\.)?([a-z0-9*]([-a-z0-9*]*[a-z0-9*])?\.)*[a-z0-9]{2,63}\.?$")
+_AKS_DNS_PREFIX = re.compile(r"^[a-zA-Z0-9]([-a-zA-Z0-9]{0,52}[a-zA-Z0-9])?$")
 _CILIUM_CLUSTER_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 OLDEST_KUBERNETES_MINOR = 30
@@ -54,11 +55,25 @@ def name_prefix(value: str) -> str | None:
     return "must be 1-19 lower-case letters, digits or hyphens, starting with a letter"
 
 
-def namespace_name(value: str) -> str | None:
+def aks_dns_prefix(value: str) -> str | None:
+    """The cluster name doubles as its DNS prefix: 1-54 letters, digits and hyphens, alphanumeric at both ends."""
+    return None if _AKS_DNS_PREFIX.match(value) else "is not a valid AKS DNS prefix (1-54 letters, digits, hyphens)"
+
+
+def source_namespace_name(value: str) -> str | None:
+    """A namespace traffic may come from: system namespaces (kube-system) included."""
     try:
         check_namespace(value)
     except PolicyModelError:
         return "is not a Kubernetes namespace name (DNS-1123 label, at most 63 characters)"
+    return None
+
+
+def namespace_name(value: str) -> str | None:
+    """A namespace this program creates and manages: not a system one."""
+    problem = source_namespace_name(value)
+    if problem:
+        return problem
     if value.startswith("kube-"):
         return "is a system namespace (kube-*), which this program does not manage"
     return None

@@ -35,21 +35,28 @@ def project_config(raw: Mapping[str, str]) -> dict[str, str]:
     return {key[len(prefix) :]: value for key, value in raw.items() if key.startswith(prefix)}
 
 
-def load_settings(raw: Mapping[str, str], stack: str) -> Settings:
+def load_settings(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str] = frozenset()) -> Settings:
     """Turn this project's raw config (keys without prefix, values as Pulumi passes them) into Settings.
 
+    `secret_keys` (without prefix) were set with --secret: they stay secret in resources and out of error messages.
     Raises ConfigError listing every problem, each naming its key.
     """
-    reader = ConfigReader(raw)
+    reader = ConfigReader(raw, secret_keys)
     cluster = _cluster(reader, stack)
     network = _network(reader)
     cilium = _cilium(reader)
     policies = _policies(reader)
     for key in reader.unknown_keys():
         reader.fail(key, "is not a setting of this program (a typo?); see Pulumi.yaml for the keys", "<value> after fixing the key name")
+    for key in sorted(secret_keys - SECRET_CAPABLE_KEYS):
+        reader.fail(
+            key,
+            "is set as a secret but shapes names or structure, so it cannot stay secret; set it in plain text",
+            "<value> (without --secret)",
+        )
     reader.raise_if_failed()
     assert network is not None  # every None path above recorded a problem
-    settings = Settings(stack=stack, cluster=cluster, network=network, cilium=cilium, policies=policies)
+    settings = Settings(stack=stack, cluster=cluster, network=network, cilium=cilium, policies=policies, secret_keys=secret_keys)
     _check_cross_fields(reader, settings)
     reader.raise_if_failed()
     return settings
@@ -165,7 +172,7 @@ def _pairs(reader: ConfigReader, key: str, example: str, check_right: object) ->
 def _policies(reader: ConfigReader) -> PolicySettings:
     return PolicySettings(
         namespaces=reader.string_list("namespaces", "payments", formats.namespace_name),
-        allow_from=_pairs(reader, "namespaceAllowFrom", "payments:frontend", formats.namespace_name),
+        allow_from=_pairs(reader, "namespaceAllowFrom", "payments:frontend", formats.source_namespace_name),
         fqdn_allowlist=_pairs(reader, "fqdnAllowlist", "payments:api.stripe.com", formats.fqdn_selector),
         demo=reader.boolean("demo"),
         connectivity_check=reader.boolean("connectivityCheck"),
@@ -173,11 +180,22 @@ def _policies(reader: ConfigReader) -> PolicySettings:
     )
 
 
+# Keys whose values may be sensitive. Every other key shapes names or which resources exist, so a secret there
+# could not stay secret (URNs and structure are plain); such keys are refused with --secret.
+SECRET_CAPABLE_KEYS = frozenset(
+    {"adminGroupObjectIds", "apiServerAuthorizedIpRanges", "kubeloginClientId", "kubeloginTenantId", "ciliumExtraValues"}
+)
+
 HELM_ONLY_SWITCHES = ("hubbleServiceMonitors", "wireguard", "kubeProxyReplacement", "bandwidthManager", "nativeNetworkPolicyDefaultDeny")
 
 
 def _check_cross_fields(reader: ConfigReader, settings: Settings) -> None:
     cluster, cilium, policies = settings.cluster, settings.cilium, settings.policies
+    name_problem = formats.aks_dns_prefix(cluster.cluster_name)
+    if name_problem:
+        reader.fail(
+            "namePrefix", f"gives the cluster name {cluster.cluster_name!r} with stack {settings.stack!r}, which {name_problem}", "cilium"
+        )
     max_nodes = cluster.system_pool.max_count + cluster.user_pool.max_count
     check_network(reader, settings.network, max_nodes)
 

@@ -107,6 +107,8 @@ class Settings:
     network: NetworkSettings
     cilium: CiliumSettings
     policies: PolicySettings
+    secret_keys: frozenset[str] = frozenset()
+    """Config keys (without prefix) whose values must stay secret wherever they go."""
 
     @property
     def byocni(self) -> bool:

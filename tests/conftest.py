@@ -13,9 +13,11 @@ from offline.stack_config import PROJECT_DIR, StackConfig, load_stack_config
 RunStack = Callable[..., ProgramRun]
 
 
-def with_overrides(config: StackConfig, overrides: Mapping[str, str]) -> StackConfig:
+def with_overrides(config: StackConfig, overrides: Mapping[str, str], secrets: tuple[str, ...] = ()) -> StackConfig:
+    """`config` with keys (without prefix) replaced; `secrets` marks keys as set with --secret."""
     values = {**config.values, **{f"{config.project}:{key}": value for key, value in overrides.items()}}
-    return StackConfig(config.project, config.stack, values, config.secret_keys)
+    secret_keys = (*config.secret_keys, *(f"{config.project}:{key}" for key in secrets))
+    return StackConfig(config.project, config.stack, values, secret_keys)
 
 
 @pytest.fixture
@@ -25,8 +27,8 @@ def run_stack() -> RunStack:
     A fixture, not module state: every call resets the runtime and installs fresh mocks.
     """
 
-    def run(stack: str = "dev", **overrides: str) -> ProgramRun:
-        return run_program(with_overrides(load_stack_config(stack), overrides))
+    def run(stack: str = "dev", secrets: tuple[str, ...] = (), **overrides: str) -> ProgramRun:
+        return run_program(with_overrides(load_stack_config(stack), overrides, secrets))
 
     return run
 
