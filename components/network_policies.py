@@ -59,30 +59,30 @@ class NetworkPolicySet(pulumi.ComponentResource):
             )
             namespace = k8s.core.v1.Namespace(
                 f"{name}-{baseline.namespace}",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name=baseline.namespace, labels=MANAGED_BY),
+                metadata={"name": baseline.namespace, "labels": MANAGED_BY},
                 opts=pulumi.ResourceOptions(parent=self),
             )
             namespaces.append(namespace.metadata.name)
+            # The namespace name is known: a plain string plus depends_on costs far less than an Output per object.
+            in_namespace = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[namespace]))
             for policy, spec in baseline_policies(baseline, capabilities).items():
                 k8s.apiextensions.CustomResource(
                     f"{name}-{baseline.namespace}-{policy}",
                     api_version="cilium.io/v2",
                     kind="CiliumNetworkPolicy",
-                    metadata=k8s.meta.v1.ObjectMetaArgs(
-                        name=policy, namespace=namespace.metadata.name, labels={**MANAGED_BY, "aks-cilium/intent": policy}
-                    ),
+                    metadata={"name": policy, "namespace": baseline.namespace, "labels": {**MANAGED_BY, "aks-cilium/intent": policy}},
                     spec=spec.render(),
-                    opts=child,
+                    opts=in_namespace,
                 )
                 policy_names.append(f"{baseline.namespace}/{policy}")
             if args.get("native_default_deny", False):
                 k8s.networking.v1.NetworkPolicy(
                     f"{name}-{baseline.namespace}-native-default-deny",
-                    metadata=k8s.meta.v1.ObjectMetaArgs(name="default-deny", namespace=namespace.metadata.name, labels=MANAGED_BY),
+                    metadata=k8s.meta.v1.ObjectMetaArgs(name="default-deny", namespace=baseline.namespace, labels=MANAGED_BY),
                     spec=k8s.networking.v1.NetworkPolicySpecArgs(
                         pod_selector=k8s.meta.v1.LabelSelectorArgs(), policy_types=["Ingress", "Egress"]
                     ),
-                    opts=child,
+                    opts=in_namespace,
                 )
         self.policy_names = pulumi.Output.from_input(policy_names)
         self.namespace_names = pulumi.Output.all(*namespaces)

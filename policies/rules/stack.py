@@ -33,13 +33,17 @@ def _cilium_releases(resources: Sequence[StackResource]) -> list[StackResource]:
 
 def namespaces_default_deny(resources: Sequence[StackResource]) -> list[str]:
     """Every namespace the stack creates has a CiliumNetworkPolicy with default deny in both directions."""
+    # One pass over the policies, so hundreds of namespaces stay linear.
+    denied: set[tuple[Any, str]] = set()
+    for policy in _of(resources, CNP):
+        for direction in ("ingress", "egress"):
+            if cnp.is_default_deny(policy.props, direction):
+                denied.add((dig(policy.props, "metadata", "namespace"), direction))
     problems = []
-    policies = _of(resources, CNP)
     for namespace in _of(resources, NAMESPACE):
         name = dig(namespace.props, "metadata", "name")
-        mine = [p for p in policies if dig(p.props, "metadata", "namespace") == name]
         for direction in ("ingress", "egress"):
-            if not any(cnp.is_default_deny(p.props, direction) for p in mine):
+            if (name, direction) not in denied:
                 problems.append(
                     f"namespace {name} has no default deny {direction}; add a policy with endpointSelector {{}} and {direction}: [{{}}]"
                 )
