@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
-from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2_grpc
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from .engine import Registration
+from .plugin_process import PluginProcess
 from .stack_config import PROJECT_DIR
 
 PACK_DIR = PROJECT_DIR / "policies"
@@ -31,17 +29,6 @@ class Diagnostic:
 
     def as_json(self) -> dict[str, str]:
         return {"policy": self.policy, "enforcementLevel": self.level, "message": self.message, "urn": self.urn}
-
-
-class _Engine(engine_pb2_grpc.EngineServicer):
-    """The engine side the pack logs to."""
-
-    def __init__(self) -> None:
-        self.logs: list[str] = []
-
-    def Log(self, request: Any, context: Any) -> empty_pb2.Empty:  # noqa: N802 - gRPC method name
-        self.logs.append(request.message)
-        return empty_pb2.Empty()
 
 
 def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
@@ -72,27 +59,9 @@ class PolicyPackProcess:
 
     def __init__(self, pack_dir: Path = PACK_DIR) -> None:
         self.pack_dir = pack_dir
-        self.engine = _Engine()
-        self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
-        engine_pb2_grpc.add_EngineServicer_to_server(self.engine, self._server)
-        engine_port = self._server.add_insecure_port("127.0.0.1:0")
-        self._server.start()
-        self.process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.policy", f"127.0.0.1:{engine_port}", str(pack_dir)],
-            cwd=pack_dir,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        first_line = self.process.stdout.readline().strip()
-        if not first_line.isdigit():
-            self.close()
-            raise RuntimeError(
-                f"the policy pack did not print its port first: {first_line!r} {self.process.stderr.read() if self.process.stderr else ''}"
-            )
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{first_line}")
-        self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+        self._plugin = PluginProcess([sys.executable, "-u", "-m", "pulumi.policy"], cwd=pack_dir, extra_args=[str(pack_dir)])
+        self.process = self._plugin.process
+        self.stub = analyzer_pb2_grpc.AnalyzerStub(self._plugin.channel)
 
     def __enter__(self) -> PolicyPackProcess:
         return self
@@ -101,14 +70,7 @@ class PolicyPackProcess:
         self.close()
 
     def close(self) -> None:
-        if hasattr(self, "channel"):
-            self.channel.close()
-        self.process.kill()
-        self.process.wait(timeout=10)
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream:
-                stream.close()
-        self._server.stop(0)
+        self._plugin.close()
 
     def info(self) -> Any:
         return self.stub.GetAnalyzerInfo(empty_pb2.Empty())
