@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STACK ?= dev
 STAMP := $(VENV)/.installed
 
-.PHONY: plan test lint check clean
+.PHONY: plan test lint bench bench-smoke clean
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,10 +17,18 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
 plan: $(STAMP)
 	$(BIN)/python -m offline.plan --stack $(STACK)
 
+## bench: program and policy pack cost for 10, 100 and 1,000 namespaces (several minutes)
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+## bench-smoke: the smallest size once, as CI's check that the benchmark works
+bench-smoke: $(STAMP)
+	$(BIN)/python -m benchmarks.run --sizes 10 --repeats 1
+
 ## lint: ruff and mypy over everything we wrote
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy __main__.py components stack_settings offline policies/rules tests
+	$(BIN)/mypy __main__.py components stack_settings offline policies/rules tests benchmarks
 
 ## test: lint, then the whole test suite (what CI runs)
 test: lint

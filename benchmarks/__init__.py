@@ -1,0 +1,1 @@
+"""Benchmarks of the program and the policy pack as environments grow."""

@@ -1,0 +1,92 @@
+"""One size, in a fresh process: program vs SDK floor, policy analysis, peak memory. Prints one JSON line."""
+
+from __future__ import annotations
+
+import gc
+import json
+import resource
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pulumi_kubernetes as k8s
+
+from offline.analyzer import PACK_DIR, PolicyPackProcess
+from offline.engine import ProgramRun, run_callable, run_program
+
+from .scenario import tenants_config
+
+
+def floor_payloads(run: ProgramRun) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(metadata, spec) of every resource the program registered: the floor sends the same bytes."""
+    return [(r.inputs.get("metadata", {"name": r.name}), r.inputs.get("spec", {})) for r in run.registrations]
+
+
+def bare_registrations(payloads: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+    """The SDK floor: one CustomResource per resource of the program, same payload, no components or dependencies."""
+    for index, (metadata, spec) in enumerate(payloads):
+        k8s.apiextensions.CustomResource(
+            f"bare-{index}", api_version="cilium.io/v2", kind="CiliumNetworkPolicy", metadata=metadata, spec=spec
+        )
+
+
+def best_of(repeats: int, action: Callable[[], object]) -> float:
+    """The fastest of a few runs, each after a full collection: the least disturbed by the machine."""
+    times = []
+    for _ in range(repeats):
+        gc.collect()
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def _timed(action: Any) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = action()
+    return time.perf_counter() - start, result
+
+
+def _peak_rss_mib(pid: int | None = None) -> float:
+    if pid is None:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def measure(count: int, repeats: int) -> dict[str, Any]:
+    config = tenants_config(count)
+    run_program(tenants_config(1))  # warm-up: imports and first-use costs are not part of the scaling
+    run = run_program(config)
+    registrations = len(run.registrations)
+    payloads = floor_payloads(run)
+    program_seconds = best_of(repeats, lambda: run_program(config))
+    floor_seconds = best_of(repeats, lambda: run_callable(lambda: bare_registrations(payloads), config))
+    with PolicyPackProcess() as pack:
+        pack.configure(PACK_DIR / "config" / "dev.json")
+        custom = [r for r in run.registrations if r.custom]
+        resource_seconds, resource_findings = _timed(lambda: [d for r in custom for d in pack.analyze(r)])
+        stack_seconds, stack_findings = _timed(lambda: pack.analyze_stack(custom))
+        pack_peak = _peak_rss_mib(pack.process.pid)
+    mandatory = [d for d in [*resource_findings, *stack_findings] if d.level == "mandatory"]
+    if mandatory:
+        raise SystemExit(f"the benchmark stack violates mandatory policies: {mandatory[:3]}")
+    return {
+        "namespaces": count,
+        "registrations": registrations,
+        "program_seconds": program_seconds,
+        "floor_seconds": floor_seconds,
+        "analyzed_resources": len(custom),
+        "analyze_seconds": resource_seconds,
+        "analyze_stack_seconds": stack_seconds,
+        "program_peak_mib": _peak_rss_mib(),
+        "pack_peak_mib": pack_peak,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure(int(sys.argv[1]), int(sys.argv[2]))))

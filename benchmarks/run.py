@@ -1,0 +1,105 @@
+"""Benchmark the program and the policy pack for 10, 100 and 1,000 tenant namespaces.
+
+`make bench` runs everything; `make bench-smoke` (CI) runs the smallest size once, as a check that it works.
+Each size runs in a fresh process so that peak memory is that size's own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from offline.stack_config import PROJECT_DIR
+
+from .imports import measure_imports
+
+TARGET_PROGRAM_RATIO = 1.3
+TARGET_IMPORT_RATIO = 1.5
+
+
+def _size(count: int, repeats: int) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.measure_size", str(count), str(repeats)],
+        cwd=PROJECT_DIR,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def machine() -> str:
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), platform.processor())
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def _verdict(value: float, target: float) -> str:
+    return "met" if value <= target else "NOT met"
+
+
+def report(sizes: list[dict[str, Any]], imports: dict[str, float]) -> list[str]:
+    lines = [
+        f"machine: {machine()}",
+        "",
+        "| namespaces | resources | program s | SDK floor s | ratio | analyzed | analyze s | resources/s | stack rules s "
+        "| peak MiB (program / pack) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in sizes:
+        rate = s["analyzed_resources"] / s["analyze_seconds"]
+        lines.append(
+            f"| {s['namespaces']} | {s['registrations']} | {s['program_seconds']:.2f} | {s['floor_seconds']:.2f} | "
+            f"{s['program_seconds'] / s['floor_seconds']:.2f} | {s['analyzed_resources']} | {s['analyze_seconds']:.2f} | {rate:.0f} | "
+            f"{s['analyze_stack_seconds']:.2f} | {s['program_peak_mib']:.0f} / {s['pack_peak_mib']:.0f} |"
+        )
+    by_count = {s["namespaces"]: s for s in sizes}
+    if 100 in by_count and 1000 in by_count:
+        small, large = by_count[100], by_count[1000]
+        scale = large["analyzed_resources"] / small["analyzed_resources"]
+        lines.append("")
+        growth = {key: large[key] / small[key] for key in ("analyze_seconds", "analyze_stack_seconds", "program_seconds")}
+        lines.append(
+            f"growth 100 -> 1,000 namespaces ({scale:.1f}x resources): analysis {growth['analyze_seconds']:.1f}x, "
+            f"stack rules {growth['analyze_stack_seconds']:.1f}x, program {growth['program_seconds']:.1f}x"
+        )
+    lines.append("")
+    lines.append(
+        f"import: pulumi {imports['pulumi']:.2f} s, pulumi + the provider modules used {imports['providers']:.2f} s, "
+        f"the program {imports['program']:.2f} s ({imports['program'] / imports['pulumi']:.2f}x pulumi, "
+        f"{imports['program'] / imports['providers']:.2f}x the providers' floor)"
+    )
+    largest = sizes[-1]
+    ratio = largest["program_seconds"] / largest["floor_seconds"]
+    import_ratio = imports["program"] / imports["pulumi"]
+    at = f"at {largest['namespaces']} namespaces"
+    lines.append(f"target program <= {TARGET_PROGRAM_RATIO}x floor {at}: {ratio:.2f}x, {_verdict(ratio, TARGET_PROGRAM_RATIO)}")
+    lines.append(
+        f"target import <= {TARGET_IMPORT_RATIO}x import pulumi: {import_ratio:.2f}x, {_verdict(import_ratio, TARGET_IMPORT_RATIO)}"
+    )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
+    parser.add_argument("--repeats", type=int, default=3, help="runs per timing; the fastest counts")
+    args = parser.parse_args(argv)
+    sizes = []
+    for count in args.sizes:
+        print(f"... {count} namespaces", file=sys.stderr, flush=True)
+        sizes.append(_size(count, args.repeats))
+    imports = measure_imports(max(args.repeats, 3))
+    print("\n".join(report(sizes, imports)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+"""Stack configurations with N tenant namespaces, each with the default baseline."""
+
+from __future__ import annotations
+
+import json
+
+from offline.stack_config import StackConfig, load_stack_config
+
+
+def tenant_names(count: int) -> list[str]:
+    return [f"tenant-{index:04d}" for index in range(count)]
+
+
+def tenants_config(count: int) -> StackConfig:
+    """The dev stack with `count` tenants: default deny both ways, DNS, one FQDN, one allow-from (ingress)."""
+    base = load_stack_config("dev")
+    names = tenant_names(count)
+    overrides = {
+        "namespaces": json.dumps(names),
+        "namespaceAllowFrom": json.dumps([f"{name}:ingress-nginx" for name in names]),
+        "fqdnAllowlist": json.dumps([f"{name}:api.{name}.example.com" for name in names]),
+        "demo": "false",
+        "connectivityCheck": "false",
+    }
+    values = {**base.values, **{f"{base.project}:{key}": value for key, value in overrides.items()}}
+    return StackConfig(base.project, base.stack, values, base.secret_keys)
