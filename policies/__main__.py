@@ -3,7 +3,6 @@
 import gc
 
 from pulumi_policy import EnforcementLevel, PolicyPack
-
 from rules.catalog import POLICIES
 
 # A stack analysis builds a large tree of short-lived, acyclic objects (the stack's properties, once per stack policy);
