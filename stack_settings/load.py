@@ -186,8 +186,6 @@ SECRET_CAPABLE_KEYS = frozenset(
     {"adminGroupObjectIds", "apiServerAuthorizedIpRanges", "kubeloginClientId", "kubeloginTenantId", "ciliumExtraValues"}
 )
 
-HELM_ONLY_SWITCHES = ("hubbleServiceMonitors", "wireguard", "kubeProxyReplacement", "bandwidthManager", "nativeNetworkPolicyDefaultDeny")
-
 
 def _check_cross_fields(reader: ConfigReader, settings: Settings) -> None:
     cluster, cilium, policies = settings.cluster, settings.cilium, settings.policies
