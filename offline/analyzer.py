@@ -80,31 +80,46 @@ class PolicyPackProcess:
         self.stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=policy_config(config_file, names)))
 
     def analyze(self, registration: Registration) -> list[Diagnostic]:
-        request = analyzer_pb2.AnalyzeRequest(
-            type=registration.type, properties=_struct(registration.wire_inputs), urn=registration.urn, name=registration.name,
-            options=_options(registration),
-        )  # fmt: skip
-        return _diagnostics(self.stub.Analyze(request), registration.urn)
+        return self.send_analyze(analyze_request(registration))
 
     def analyze_stack(self, registrations: list[Registration]) -> list[Diagnostic]:
-        resources = [
-            analyzer_pb2.AnalyzerResource(
-                type=r.type,
-                properties=_struct(r.wire_inputs),
-                urn=r.urn,
-                name=r.name,
-                options=_options(r),
-                parent=r.parent,
-                dependencies=list(r.dependencies),
-            )
-            for r in registrations
-        ]
-        return _diagnostics(self.stub.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=resources)), "")
+        return self.send_analyze_stack(analyze_stack_request(registrations))
+
+    def send_analyze(self, request: analyzer_pb2.AnalyzeRequest) -> list[Diagnostic]:
+        return _diagnostics(self.stub.Analyze(request), request.urn)
+
+    def send_analyze_stack(self, request: analyzer_pb2.AnalyzeStackRequest) -> list[Diagnostic]:
+        return _diagnostics(self.stub.AnalyzeStack(request), "")
 
     def analyze_all(self, registrations: list[Registration]) -> list[Diagnostic]:
         """What a `pulumi preview --policy-pack` reports: every resource, then the stack."""
         custom = [r for r in registrations if r.custom]
         return [d for r in custom for d in self.analyze(r)] + self.analyze_stack(custom)
+
+
+def analyze_request(registration: Registration) -> analyzer_pb2.AnalyzeRequest:
+    """What the engine sends for one resource as it registers."""
+    return analyzer_pb2.AnalyzeRequest(
+        type=registration.type, properties=_struct(registration.wire_inputs), urn=registration.urn, name=registration.name,
+        options=_options(registration),
+    )  # fmt: skip
+
+
+def analyze_stack_request(registrations: list[Registration]) -> analyzer_pb2.AnalyzeStackRequest:
+    """What the engine sends once the program has finished: every resource with its parent and dependencies."""
+    resources = [
+        analyzer_pb2.AnalyzerResource(
+            type=r.type,
+            properties=_struct(r.wire_inputs),
+            urn=r.urn,
+            name=r.name,
+            options=_options(r),
+            parent=r.parent,
+            dependencies=list(r.dependencies),
+        )
+        for r in registrations
+    ]
+    return analyzer_pb2.AnalyzeStackRequest(resources=resources)
 
 
 def _options(registration: Registration) -> analyzer_pb2.AnalyzerResourceOptions:
