@@ -23,7 +23,7 @@ bench: $(STAMP)
 
 ## bench-smoke: the smallest size once, as CI's check that the benchmark works
 bench-smoke: $(STAMP)
-	$(BIN)/python -m benchmarks.run --sizes 10 --repeats 1
+	$(BIN)/python -m benchmarks.run --sizes 10 --repeats 1 --cold-start-repeats 1
 
 ## lint: ruff and mypy over everything we wrote
 lint: $(STAMP)
