@@ -2,7 +2,6 @@
 
 import pulumi
 
-from components.cilium import Cilium
 from components.cluster import AksCluster
 from components.connectivity import ConnectivityCheck, ConnectivityCheckArgs
 from components.demo import DemoApp, DemoAppArgs
@@ -22,6 +21,9 @@ k8s_providers: list[pulumi.ProviderResource] = [cluster.kubernetes_provider]
 # Policies need Cilium's CRDs, created by cilium-operator: wait for the release, or the cluster where Azure runs Cilium.
 cilium_ready: pulumi.Resource = cluster
 if settings.byocni:
+    # Imported here: the Helm SDK module it loads costs cold start on every stack where Azure runs Cilium.
+    from components.cilium import Cilium
+
     cilium = Cilium("cilium", cilium_args(settings, cluster.api_server_fqdn), pulumi.ResourceOptions(providers=k8s_providers))
     cilium_ready = cilium.release
     pulumi.export("ciliumVersion", cilium.version)

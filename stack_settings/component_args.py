@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import pulumi
 
-from components.cilium import CiliumArgs
 from components.cilium_values import CiliumFeatures
 from components.cluster import AksClusterArgs, NodePoolArgs
 from components.connectivity import ConnectivityProbe
@@ -15,6 +14,10 @@ from components.network import NetworkArgs
 from components.network_policies import NamespacePolicyArgs, NetworkPolicySetArgs
 
 from .model import DEMO_NAMESPACES, NodePoolSettings, Settings
+
+if TYPE_CHECKING:
+    # Only bring-your-own-CNI stacks load the Cilium component (and the Helm SDK module behind it).
+    from components.cilium import CiliumArgs
 
 T = TypeVar("T")
 
@@ -104,19 +107,19 @@ def cilium_features(settings: Settings, api_server_host: str = "") -> CiliumFeat
 
 def cilium_args(settings: Settings, api_server_host: pulumi.Input[str]) -> CiliumArgs:
     features = cilium_features(settings)
-    args = CiliumArgs(
-        version=settings.cilium.version,
-        pod_cidr=features.pod_cidr,
-        node_count=features.node_count,
-        hubble_metrics=list(features.hubble_metrics),
-        service_monitors=features.service_monitors,
-        wireguard=features.wireguard,
-        kube_proxy_replacement=features.kube_proxy_replacement,
-        cluster_mesh_name=features.cluster_mesh_name,
-        cluster_mesh_id=features.cluster_mesh_id,
-        bandwidth_manager=features.bandwidth_manager,
-        extra_values=_secret_if(settings, "ciliumExtraValues", dict(features.extra_values)),
-    )
+    args: CiliumArgs = {
+        "version": settings.cilium.version,
+        "pod_cidr": features.pod_cidr,
+        "node_count": features.node_count,
+        "hubble_metrics": list(features.hubble_metrics),
+        "service_monitors": features.service_monitors,
+        "wireguard": features.wireguard,
+        "kube_proxy_replacement": features.kube_proxy_replacement,
+        "cluster_mesh_name": features.cluster_mesh_name,
+        "cluster_mesh_id": features.cluster_mesh_id,
+        "bandwidth_manager": features.bandwidth_manager,
+        "extra_values": _secret_if(settings, "ciliumExtraValues", dict(features.extra_values)),
+    }
     if features.kube_proxy_replacement:
         args["api_server_host"] = api_server_host
     return args
