@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeVar
 
 import pulumi
@@ -125,20 +126,31 @@ def cilium_args(settings: Settings, api_server_host: pulumi.Input[str]) -> Ciliu
     return args
 
 
+def _grouped(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """(key, value) pairs as lists of values per key, in their order."""
+    groups: dict[str, list[str]] = {}
+    for key, value in pairs:
+        groups.setdefault(key, []).append(value)
+    return groups
+
+
 def policy_set_args(settings: Settings) -> NetworkPolicySetArgs:
     """Each `target:source` pair opens ingress on the target and, where the source is managed too, its egress."""
     policies = settings.policies
     managed = set(policies.namespaces)
-    entries: list[NamespacePolicyArgs] = []
-    for namespace in policies.namespaces:
-        entries.append(
-            NamespacePolicyArgs(
-                name=namespace,
-                allow_from=[source for target, source in policies.allow_from if target == namespace],
-                allow_to=[target for target, source in policies.allow_from if source == namespace and target in managed],
-                fqdns=[name for ns, name in policies.fqdn_allowlist if ns == namespace],
-            )
+    # Grouped once: a scan of every pair per namespace would grow with the square of the namespaces.
+    sources = _grouped(policies.allow_from)
+    targets = _grouped((source, target) for target, source in policies.allow_from if target in managed)
+    fqdns = _grouped(policies.fqdn_allowlist)
+    entries = [
+        NamespacePolicyArgs(
+            name=namespace,
+            allow_from=sources.get(namespace, []),
+            allow_to=targets.get(namespace, []),
+            fqdns=fqdns.get(namespace, []),
         )
+        for namespace in policies.namespaces
+    ]
     return NetworkPolicySetArgs(
         namespaces=entries,
         network_mode=settings.cluster.network_mode,

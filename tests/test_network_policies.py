@@ -51,6 +51,27 @@ def test_scenario_allow_from_client(run_stack: RunStack) -> None:
     ]
 
 
+def _peers(key: str, *namespaces: str) -> list[dict[str, Any]]:
+    return [{key: [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": namespace}} for namespace in namespaces]}]
+
+
+def test_allow_from_pairs_open_ingress_on_targets_and_egress_on_managed_sources(run_stack: RunStack) -> None:
+    run = run_stack(
+        "dev",
+        namespaces='["demo", "client", "web"]',
+        namespaceAllowFrom='["demo:client", "demo:web", "web:client", "client:ingress-nginx"]',
+    )
+    assert spec(run, "demo", "allow-from-namespaces")["ingress"] == _peers("fromEndpoints", "client", "web")
+    assert spec(run, "web", "allow-from-namespaces")["ingress"] == _peers("fromEndpoints", "client")
+    assert spec(run, "client", "allow-from-namespaces")["ingress"] == _peers("fromEndpoints", "ingress-nginx")
+    assert spec(run, "client", "allow-to-namespaces")["egress"] == _peers("toEndpoints", "demo", "web")
+    assert spec(run, "web", "allow-to-namespaces")["egress"] == _peers("toEndpoints", "demo")
+    # ingress-nginx is not managed here: its egress is its owner's business, and demo sends to nobody.
+    names = {r.name for r in run.of_type(CNP)}
+    assert "policies-demo-allow-to-namespaces" not in names
+    assert not any("ingress-nginx" in name for name in names)
+
+
 def test_scenario_dns_with_l7_rule(run_stack: RunStack) -> None:
     assert spec(run_stack("dev"), "client", "allow-dns")["egress"] == [
         {"toEndpoints": [KUBE_DNS], "toPorts": [{**DNS_PORT, "rules": {"dns": [{"matchPattern": "*"}]}}]}
