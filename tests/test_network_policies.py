@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import kubernetes_validate
+import pulumi
+import pulumi_kubernetes as k8s
 import pytest
 
+from components.network_policies import NetworkPolicySet, NetworkPolicySetArgs
 from offline.crd import cnp_errors
-from offline.engine import ProgramRun
+from offline.engine import ProgramRun, run_callable
+from offline.stack_config import load_stack_config
 from stack_settings import ConfigError
 from tests.cilium_artifacts import CRD_PATH, needs_crd
 from tests.conftest import RunStack
@@ -70,6 +74,23 @@ def test_allow_from_pairs_open_ingress_on_targets_and_egress_on_managed_sources(
     names = {r.name for r in run.of_type(CNP)}
     assert "policies-demo-allow-to-namespaces" not in names
     assert not any("ingress-nginx" in name for name in names)
+
+
+def test_namespace_names_carry_the_namespaces_as_dependencies() -> None:
+    def program() -> None:
+        policies = NetworkPolicySet(
+            "set", NetworkPolicySetArgs(namespaces=[{"name": "payments"}, {"name": "frontend"}], network_mode="byocni")
+        )
+        pulumi.export("names", policies.namespace_names)
+        k8s.core.v1.ConfigMap("consumer", data=policies.namespace_names.apply(lambda names: {"namespaces": ",".join(names)}))
+
+    run = run_callable(program, load_stack_config("dev"))
+    assert run.outputs["names"] == ["payments", "frontend"]
+    consumer = run.one("kubernetes:core/v1:ConfigMap", "consumer")
+    assert consumer.inputs["data"] == {"namespaces": "payments,frontend"}
+    namespaces = run.of_type("kubernetes:core/v1:Namespace")
+    assert len(namespaces) == 2
+    assert {namespace.urn for namespace in namespaces} <= set(consumer.dependencies)
 
 
 def test_scenario_dns_with_l7_rule(run_stack: RunStack) -> None:
