@@ -24,8 +24,12 @@ def floor_payloads(run: ProgramRun) -> list[tuple[dict[str, Any], dict[str, Any]
     return [(r.inputs.get("metadata", {"name": r.name}), r.inputs.get("spec", {})) for r in run.registrations]
 
 
-def bare_registrations(payloads: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
-    """The SDK floor: one CustomResource per resource of the program, same payload, no components or dependencies."""
+def bare_registrations(payloads: list[tuple[dict[str, Any], dict[str, Any]]], gc_thresholds: tuple[int, int, int]) -> None:
+    """The SDK floor: one CustomResource per resource of the program, same payload, no components or dependencies.
+
+    It runs under the collector settings the program chose for itself, so that only the components are compared.
+    """
+    gc.set_threshold(*gc_thresholds)
     for index, (metadata, spec) in enumerate(payloads):
         k8s.apiextensions.CustomResource(
             f"bare-{index}", api_version="cilium.io/v2", kind="CiliumNetworkPolicy", metadata=metadata, spec=spec
@@ -55,14 +59,12 @@ def _peak_rss_mib(pid: int | None = None) -> float:
 
 def measure(count: int, repeats: int) -> dict[str, Any]:
     config = tenants_config(count)
-    # Warm-up: imports and first-use costs are not part of the scaling. The program also sets the collector's
-    # thresholds here, so the floor, timed in this same process, runs under the same ones.
-    run_program(tenants_config(1))
+    run_program(tenants_config(1))  # warm-up: imports and first-use costs are not part of the scaling
     run = run_program(config)
     registrations = len(run.registrations)
     payloads = floor_payloads(run)
     program_seconds, floor_seconds = best_of_each(
-        repeats, lambda: run_program(config), lambda: run_callable(lambda: bare_registrations(payloads), config)
+        repeats, lambda: run_program(config), lambda: run_callable(lambda: bare_registrations(payloads, run.gc_thresholds), config)
     )
     custom = [r for r in run.registrations if r.custom]
     # A tenth of the tenants, analysed in the same pack and taking turns with the full stack: growth measured this way

@@ -6,6 +6,7 @@ Shared by the unit tests and the offline plan, so both see the same program.
 from __future__ import annotations
 
 import asyncio
+import gc
 import runpy
 import sys
 from collections.abc import Callable
@@ -118,6 +119,8 @@ class ProgramRun:
     outputs: dict[str, Any]
     secret_outputs: frozenset[str]
     mocks: AzureMocks
+    gc_thresholds: tuple[int, int, int]
+    """The collector's thresholds as the program left them."""
 
     def of_type(self, type_: str) -> list[Registration]:
         return [r for r in self.registrations if r.type == type_]
@@ -164,12 +167,18 @@ def run_callable(body: Callable[[], object], config: StackConfig, mocks: AzureMo
     pulumi_settings.reset_options(project=config.project, stack=config.stack, preview=False)
     pulumi.runtime.set_mocks(mocks, project=config.project, stack=config.stack, preview=False, monitor=monitor)
     set_all_config(dict(config.values), list(config.secret_keys))
+    # The program tunes the garbage collector for the process the language host gives it; here it shares ours, so
+    # its settings last only as long as its run.
+    host_thresholds = gc.get_threshold()
     try:
         body()
         _sync_await(wait_for_rpcs())
     except BaseException:
         _drop_pending_outputs()
         raise
+    finally:
+        program_thresholds = gc.get_threshold()
+        gc.set_threshold(*host_thresholds)
     root = pulumi_settings.get_root_resource()
     outputs: dict[str, Any] = {}
     secrets: set[str] = set()
@@ -178,4 +187,4 @@ def run_callable(body: Callable[[], object], config: StackConfig, mocks: AzureMo
         outputs[key] = _sync_await(output.future())
         if _sync_await(output.is_secret()):
             secrets.add(key)
-    return ProgramRun(config.stack, list(monitor.registrations), outputs, frozenset(secrets), mocks)
+    return ProgramRun(config.stack, list(monitor.registrations), outputs, frozenset(secrets), mocks, program_thresholds)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
 import pytest
 import yaml
 
+from offline.azure_mocks import AzureMocks, InjectedFailureError
+from offline.engine import run_program
 from offline.plan import main
+from offline.stack_config import load_stack_config
 from tests.cilium_artifacts import needs_chart
 from tests.conftest import RunStack
 
@@ -87,3 +91,14 @@ def test_bad_config_value_exits_2_naming_the_key(
     assert main(["--stack", "dev", "--out", str(tmp_path / "x")]) == 2
     assert "aks-cilium:podCidr" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_the_programs_collector_settings_last_only_as_long_as_its_run(run_stack: RunStack) -> None:
+    host = gc.get_threshold()
+    run = run_stack("dev")
+    # The program collects less often than the defaults; the harness process gets its own settings back.
+    assert run.gc_thresholds[0] > host[0]
+    assert gc.get_threshold() == host
+    with pytest.raises(InjectedFailureError):
+        run_program(load_stack_config("dev"), AzureMocks(fail_on=frozenset({"cilium-release"})))
+    assert gc.get_threshold() == host
