@@ -67,9 +67,10 @@ def policies_after_cilium(resources: Sequence[StackResource]) -> list[str]:
 def pod_cidr_matches_cilium(resources: Sequence[StackResource]) -> list[str]:
     """One pod CIDR for AKS and Cilium's cluster-pool IPAM; Cilium's 10.0.0.0/8 default breaks the cluster."""
     problems = []
+    clusters = _of(resources, CLUSTER)
     for release in _cilium_releases(resources):
         listed = dig(release.props, "values", "ipam", "operator", "clusterPoolIPv4PodCIDRList")
-        for cluster in _of(resources, CLUSTER):
+        for cluster in clusters:
             pod_cidr = dig(cluster.props, "networkProfile", "podCidr")
             if listed is None or list(listed) != [pod_cidr]:
                 problems.append(
