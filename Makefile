@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: plan test lint bench bench-smoke clean
 
-$(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
+$(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt components/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
@@ -28,7 +28,7 @@ bench-smoke: $(STAMP)
 ## lint: ruff and mypy over everything we wrote
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy __main__.py components stack_settings offline policies/rules tests benchmarks
+	$(BIN)/mypy __main__.py components/aks_cilium program stack_settings offline policies/rules tests benchmarks
 
 ## test: lint, then the whole test suite (what CI runs)
 test: lint

@@ -4,14 +4,14 @@ import gc
 
 import pulumi
 
-from components.cluster import AksCluster
-from components.connectivity import ConnectivityCheck, ConnectivityCheckArgs
-from components.demo import DemoApp, DemoAppArgs
-from components.network import Network
-from components.network_policies import NetworkPolicySet
-from stack_settings.component_args import cilium_args, cluster_args, connectivity_probes, network_args, policy_set_args
+from aks_cilium.cluster import AksCluster
+from aks_cilium.connectivity import ConnectivityCheck, ConnectivityCheckArgs
+from aks_cilium.demo import DemoApp, DemoAppArgs
+from aks_cilium.network import Network
+from aks_cilium.network_policies import NetworkPolicySet
+from program.component_args import cilium_args, cluster_args, connectivity_probes, network_args, policy_set_args
+from program.outputs import hubble_commands
 from stack_settings.model import DEMO_NAMESPACES
-from stack_settings.outputs import hubble_commands
 from stack_settings.runtime_source import settings_from_pulumi
 
 # Every registration leaves short-lived objects behind; at the default thresholds the collector rescans them so often
@@ -28,7 +28,7 @@ k8s_providers: list[pulumi.ProviderResource] = [cluster.kubernetes_provider]
 cilium_ready: pulumi.Resource = cluster
 if settings.byocni:
     # Imported here: the Helm SDK module it loads costs cold start on every stack where Azure runs Cilium.
-    from components.cilium import Cilium
+    from aks_cilium.cilium import Cilium
 
     cilium = Cilium("cilium", cilium_args(settings, cluster.api_server_fqdn), pulumi.ResourceOptions(providers=k8s_providers))
     cilium_ready = cilium.release

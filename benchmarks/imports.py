@@ -14,17 +14,22 @@ from dataclasses import dataclass
 
 from offline.stack_config import PROJECT_DIR
 
-OWN_PACKAGES = ("components", "stack_settings")
+OWN_PACKAGES = ("aks_cilium", "program", "stack_settings")
 
-# Runs in a fresh interpreter: the harness is imported first, so what the run adds to sys.modules is the program's.
+# Runs in a fresh interpreter. The harness (aks_cilium.testing) imports the library package, which the program's first
+# import loads as well, so that package's modules are recorded before the harness comes in; the rest of the harness is
+# imported next, so what the run then adds to sys.modules is the program's.
 _RECORD_LOADED = """
 import json, sys
+start = set(sys.modules)
+import aks_cilium
+library = [name for name in sys.modules if name not in start]
 from offline.engine import run_program
 from offline.stack_config import load_stack_config
 config = load_stack_config(sys.argv[1])
 before = set(sys.modules)
 run_program(config)
-print(json.dumps([name for name in sys.modules if name not in before]))
+print(json.dumps(library + [name for name in sys.modules if name not in before]))
 """
 # Timed inside the fresh interpreter: its start-up and its teardown (freeing every module at exit) are not imports.
 _IMPORT_ALL = """

@@ -13,8 +13,9 @@ from typing import Any
 
 import pulumi_kubernetes as k8s
 
+from aks_cilium.testing import ProgramRun, run_callable
 from offline.analyzer import PACK_DIR, PolicyPackProcess, analyze_request, analyze_stack_request
-from offline.engine import ProgramRun, run_callable, run_program
+from offline.engine import run_program
 
 from .scenario import tenants_config
 

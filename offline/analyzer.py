@@ -11,7 +11,8 @@ from typing import Any
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from .engine import Registration
+from aks_cilium.testing import Registration
+
 from .plugin_process import PluginProcess
 from .stack_config import PROJECT_DIR
 

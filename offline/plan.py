@@ -14,12 +14,12 @@ from typing import Any
 
 import yaml
 
+from aks_cilium.testing import SECRET, AzureMocks, ProgramRun, Registration
 from stack_settings import ConfigError
 
 from .analyzer import PACK_DIR, Diagnostic, PolicyPackProcess
-from .azure_mocks import AzureMocks
 from .chart import chart_archive, chart_defaults, missing_reason, render_chart, unknown_value_paths
-from .engine import SECRET, ProgramRun, Registration, run_program
+from .engine import run_program
 from .stack_config import PROJECT_DIR, StackConfigError, load_stack_config
 
 RELEASE = "kubernetes:helm.sh/v3:Release"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from components.cnp.model import PolicyModelError, check_namespace
+from aks_cilium.cnp.model import PolicyModelError, check_namespace
 
 _REGION = re.compile(r"^[a-z]+[a-z0-9]*$")
 _VM_SIZE = re.compile(r"^Standard_[A-Z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$")

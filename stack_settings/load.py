@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from components.cilium_values import ValuesConflictError, cilium_values
+from aks_cilium.cilium_values import ValuesConflictError, cilium_values
 
 from . import formats
-from .component_args import cilium_features
 from .errors import PROJECT
 from .model import (
     DEMO_NAMESPACES,
@@ -276,6 +275,9 @@ def _check_cross_fields(reader: ConfigReader, settings: Settings) -> None:
 
 
 def _check_cilium_values(reader: ConfigReader, settings: Settings) -> None:
+    # The program's mapping onto the component, imported late: program/ itself depends on these settings.
+    from program.component_args import cilium_features
+
     try:
         cilium_values(cilium_features(settings, api_server_host="api-server.check"))
     except ValuesConflictError as error:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from offline.engine import ProgramRun, run_program
+from aks_cilium.testing import ProgramRun
+from offline.engine import run_program
 from offline.stack_config import PROJECT_DIR, StackConfig, load_stack_config
 
 RunStack = Callable[..., ProgramRun]

@@ -7,7 +7,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from components.cilium_values import CiliumFeatures, ValuesConflictError, cilium_values
+from aks_cilium.cilium_values import CiliumFeatures, ValuesConflictError, cilium_values
 from offline.chart import chart_defaults, render_chart, unknown_value_paths, values_schema
 from stack_settings import ConfigError
 from tests.cilium_artifacts import needs_chart, needs_values

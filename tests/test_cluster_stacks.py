@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from offline.engine import SECRET, ProgramRun
+from aks_cilium.testing import SECRET, ProgramRun
 from tests.conftest import RunStack
 
 MANAGED_CLUSTER = "azure-native:containerservice:ManagedCluster"

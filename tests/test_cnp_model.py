@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.cnp.builders import ModeCapabilities, allow_fqdns
-from components.cnp.model import (
+from aks_cilium.cnp.builders import ModeCapabilities, allow_fqdns
+from aks_cilium.cnp.model import (
     ENTITIES,
     PROTOCOLS,
     DnsMatch,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import yaml
 from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from components.package import COMPONENTS, PACKAGE_NAME, PACKAGE_VERSION
+from aks_cilium.package import COMPONENTS, PACKAGE_NAME, PACKAGE_VERSION
 from offline.plugin_process import PluginProcess
 
 TOKEN = f"{PACKAGE_NAME}:index:"
@@ -69,7 +70,7 @@ def test_aks_cluster_inputs_and_outputs() -> None:
 def test_cilium_and_policy_set() -> None:
     cilium = resource("Cilium")
     assert set(cilium["requiredInputs"]) == {"version", "podCidr", "nodeCount"}
-    assert cilium["properties"]["release"]["$ref"].endswith("kubernetes:helm.sh%2Fv3:Release")
+    assert "release" not in cilium["properties"], "YAML cannot depend on a resource output; it depends on the component"
     policies = resource("NetworkPolicySet")
     assert policies["inputProperties"]["namespaces"]["items"]["$ref"] == f"#/types/{TOKEN}NamespacePolicyArgs"
     assert set(policies["requiredInputs"]) == {"namespaces", "networkMode"}
@@ -107,7 +108,7 @@ def _references(value: Any) -> list[tuple[str, str]]:
 def test_yaml_example_matches_the_schema(project_dir: Path) -> None:
     program = yaml.safe_load((project_dir / "examples" / "yaml" / "Pulumi.yaml").read_text())
     assert program["runtime"] == "yaml"
-    assert program["packages"] == {PACKAGE_NAME: "../.."}
+    assert program["packages"] == {PACKAGE_NAME: "../../components"}
     resources = program["resources"]
     for name, declaration in resources.items():
         token = declaration["type"]
@@ -118,14 +119,65 @@ def test_yaml_example_matches_the_schema(project_dir: Path) -> None:
         assert prop in schema()["resources"][resources[source]["type"]]["properties"], f"{source}.{prop} is not an output"
 
 
-def test_provider_entry_point_serves_the_same_schema_over_grpc(project_dir: Path) -> None:
-    """Started as the Python language host starts the plugin named by PulumiPlugin.yaml, asked as the CLI asks."""
-    plugin = yaml.safe_load((project_dir / "PulumiPlugin.yaml").read_text())
+RESOURCE_REFERENCE = re.compile(r"^\$\{([A-Za-z_][\w-]*)\}$")
+
+
+def test_yaml_example_options_name_resources_not_outputs(project_dir: Path) -> None:
+    """Pulumi YAML binds `options.providers`, `options.provider`, `options.dependsOn` and `options.parent` to resources:
+    `${name}`, never a property access such as `${cluster.kubernetesProvider}`, which is an Output there (its program
+    binder refuses it; `pulumi/pulumi-yaml`, `pkg/pulumiyaml/run.go`). Component outputs that are resources reach YAML,
+    TypeScript and Go as Outputs, so the example may reach the cluster only through plain inputs such as `kubeconfig`.
+    """
+    program = yaml.safe_load((project_dir / "examples" / "yaml" / "Pulumi.yaml").read_text())
+    resources = program["resources"]
+    for name, declaration in resources.items():
+        options = declaration.get("options", {})
+        for key in ("providers", "dependsOn"):
+            for item in options.get(key, []):
+                match = RESOURCE_REFERENCE.match(item)
+                assert match, f"{name}.options.{key}: {item} is not a resource reference"
+                assert match.group(1) in resources, f"{name}.options.{key}: {item} names no resource"
+        for key in ("provider", "parent"):
+            if key in options:
+                assert RESOURCE_REFERENCE.match(options[key]), f"{name}.options.{key} is not a resource reference"
+    assert resources["policies"]["options"]["dependsOn"] == ["${cilium}"]
+    assert resources["cilium"]["properties"]["kubeconfig"] == "${cluster.kubeconfig}"
+
+
+def plugin_command(plugin_dir: Path) -> list[str]:
+    """The command the engine runs for a source-based Python plugin in `plugin_dir`.
+
+    Follows `pulumi/pulumi`: `pkg/resource/plugin/plugin.go` builds the program info as (pluginDir, pluginDir, ".");
+    `sdk/python/cmd/pulumi-language-python/main.go` (`RunPlugin`) then runs `python <pluginDir>` when that folder has
+    a `__main__.py`, and otherwise `python -m pulumi.run.plugin <[project].name of pyproject.toml>`.
+    `PulumiPlugin.yaml` knows only runtime, packages, requiredPulumiVersion and template
+    (`sdk/go/common/workspace/project.go`, `PluginProject`): any other key, `main` included, is ignored.
+    """
+    if (plugin_dir / "__main__.py").exists():
+        return [sys.executable, str(plugin_dir)]
+    project = tomllib.loads((plugin_dir / "pyproject.toml").read_text())["project"]
+    return [sys.executable, "-m", "pulumi.run.plugin", project["name"]]
+
+
+def test_plugin_manifest_has_only_keys_the_engine_reads(project_dir: Path) -> None:
+    """`PluginProject` in `pulumi/pulumi` `sdk/go/common/workspace/project.go` has no `main`: the folder is the plugin."""
+    plugin = yaml.safe_load((project_dir / "components" / "PulumiPlugin.yaml").read_text())
+    assert set(plugin) <= {"runtime", "packages", "requiredPulumiVersion", "template"}
     assert plugin["runtime"]["name"] == "python"
-    entry = project_dir / plugin["main"] / "__main__.py"
-    process = PluginProcess([sys.executable, "-u", str(entry)], cwd=entry.parent)
+    assert not (project_dir / "PulumiPlugin.yaml").exists(), "the repository root is the program, not the plugin"
+
+
+def test_plugin_started_by_the_engines_rule_serves_the_same_schema_over_grpc(project_dir: Path) -> None:
+    """Started as the language host starts it (see `plugin_command`), from its own folder, asked as the CLI asks."""
+    plugin_dir = project_dir / "components"
+    command = plugin_command(plugin_dir)
+    assert command[1:] == ["-m", "pulumi.run.plugin", PACKAGE_NAME], "the folder must not have a __main__.py"
+    process = PluginProcess([*command], cwd=plugin_dir)
     try:
         response = provider_pb2_grpc.ResourceProviderStub(process.channel).GetSchema(provider_pb2.GetSchemaRequest(version=0))
     finally:
         process.close()
-    assert json.loads(response.schema) == schema()
+    served = json.loads(response.schema)
+    assert set(served["resources"]) == {TOKEN + c.__name__ for c in COMPONENTS}
+    assert served["resources"] == schema()["resources"]
+    assert served["types"] == schema()["types"]

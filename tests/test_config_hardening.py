@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from offline.azure_mocks import AzureMocks, InjectedFailureError
+from aks_cilium.testing import SECRET, AzureMocks, InjectedFailureError
 from offline.crd import cnp_errors
-from offline.engine import SECRET, run_program
+from offline.engine import run_program
 from offline.plan import main as plan_main
 from offline.stack_config import StackConfig, load_stack_config
 from stack_settings import ConfigError

@@ -9,9 +9,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from components.network_policies import NetworkPolicySet, NetworkPolicySetArgs
+from aks_cilium.network_policies import NetworkPolicySet, NetworkPolicySetArgs
+from aks_cilium.testing import ProgramRun, run_callable
 from offline.crd import cnp_errors
-from offline.engine import ProgramRun, run_callable
 from offline.stack_config import load_stack_config
 from stack_settings import ConfigError
 from tests.cilium_artifacts import CRD_PATH, needs_crd

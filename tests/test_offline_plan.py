@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from offline.azure_mocks import AzureMocks, InjectedFailureError
+from aks_cilium.testing import AzureMocks, InjectedFailureError
 from offline.engine import run_program
 from offline.plan import main
 from offline.stack_config import load_stack_config

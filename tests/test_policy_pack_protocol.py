@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from aks_cilium.testing import ProgramRun
 from offline.analyzer import PACK_DIR, PolicyPackProcess
-from offline.engine import ProgramRun
 from tests.conftest import RunStack
 
 EXPECTED_POLICIES = {

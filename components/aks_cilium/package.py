@@ -1,4 +1,4 @@
-"""The components this repository offers as a Pulumi package, for every Pulumi language."""
+"""The components this library offers as a Pulumi package, for every Pulumi language."""
 
 from pulumi import ComponentResource
 
@@ -6,7 +6,8 @@ from .cilium import Cilium
 from .cluster import AksCluster
 from .network import Network
 from .network_policies import NetworkPolicySet
+from .tokens import PACKAGE_NAME
 
-PACKAGE_NAME = "aks-cilium"
-PACKAGE_VERSION = "0.1.0"
+PACKAGE_VERSION = "0.2.0"
 COMPONENTS: list[type[ComponentResource]] = [Network, AksCluster, Cilium, NetworkPolicySet]
+__all__ = ["COMPONENTS", "PACKAGE_NAME", "PACKAGE_VERSION"]

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from .options import child_options
+from .tokens import component_type, with_legacy_type
 
 APP_IMAGE = "nginxinc/nginx-unprivileged:1.27-alpine"
 CLIENT_IMAGE = "curlimages/curl:8.11.1"
@@ -64,7 +65,7 @@ class DemoApp(pulumi.ComponentResource):
     """In-cluster URL of the demo Service."""
 
     def __init__(self, name: str, args: DemoAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("aks-cilium:demo:DemoApp", name, None, opts)
+        super().__init__(component_type("DemoApp"), name, None, with_legacy_type(opts, "demo", "DemoApp"))
         # The namespaces and their policies come first (depends_on of the component).
         child = child_options(self, opts)
         probe = k8s.core.v1.ProbeArgs(http_get=k8s.core.v1.HTTPGetActionArgs(path="/", port=APP_PORT), period_seconds=10)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import Settings
+from stack_settings.model import Settings
 
 
 def hubble_commands(settings: Settings) -> dict[str, str]:

@@ -8,7 +8,8 @@ import pulumi_kubernetes as k8s
 from .cluster import BYOCNI
 from .cnp.baseline import NamespaceBaseline, baseline_policies
 from .cnp.builders import ModeCapabilities
-from .options import child_options
+from .options import kubernetes_child_options
+from .tokens import component_type, with_legacy_type
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "aks-cilium"}
 
@@ -33,12 +34,17 @@ class NetworkPolicySetArgs(TypedDict):
     """ACNS security is on (azure-cilium): FQDN and L7 rules available."""
     native_default_deny: NotRequired[bool]
     """Also create a Kubernetes NetworkPolicy default deny per namespace."""
+    kubeconfig: NotRequired[pulumi.Input[str]]
+    """Kubeconfig of the cluster: the component then builds its own Kubernetes provider (for languages that cannot pass one)."""
+    cluster_identifier: NotRequired[pulumi.Input[str]]
+    """A stable identity of the cluster, such as its resource ID: the own provider is replaced only when it changes."""
 
 
 class NetworkPolicySet(pulumi.ComponentResource):
     """Namespaces with a Cilium baseline: default deny both ways, DNS, platform allowances, listed peers and FQDNs.
 
-    Pass the Kubernetes provider through `providers` and the Cilium release (or the cluster) through `depends_on`.
+    Pass the Kubernetes provider through `providers` (or the kubeconfig as `kubeconfig`), and the Cilium component (or
+    the cluster) through `depends_on`.
     """
 
     policy_names: pulumi.Output[list[str]]
@@ -47,10 +53,10 @@ class NetworkPolicySet(pulumi.ComponentResource):
     """The namespaces created."""
 
     def __init__(self, name: str, args: NetworkPolicySetArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("aks-cilium:policies:NetworkPolicySet", name, None, opts)
+        super().__init__(component_type("NetworkPolicySet"), name, None, with_legacy_type(opts, "policies", "NetworkPolicySet"))
         capabilities = ModeCapabilities(byocni=args["network_mode"] == BYOCNI, acns_security=args.get("acns_security", False))
         # Policies wait for what the set waits for: Cilium's CRDs, which cilium-operator creates.
-        child = child_options(self, opts)
+        child = kubernetes_child_options(self, name, opts, args.get("kubeconfig"), args.get("cluster_identifier"))
         policy_names: list[str] = []
         namespace_names: list[str] = []
         namespace_urns: list[pulumi.Output[str]] = []
@@ -61,7 +67,7 @@ class NetworkPolicySet(pulumi.ComponentResource):
             namespace = k8s.core.v1.Namespace(
                 f"{name}-{baseline.namespace}",
                 metadata={"name": baseline.namespace, "labels": MANAGED_BY},
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=child,
             )
             namespace_names.append(baseline.namespace)
             namespace_urns.append(namespace.urn)

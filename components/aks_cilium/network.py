@@ -5,6 +5,8 @@ from typing import NotRequired, TypedDict
 import pulumi
 from pulumi_azure_native import network, resources
 
+from .tokens import component_type, with_legacy_type
+
 
 class NetworkArgs(TypedDict):
     location: pulumi.Input[str]
@@ -34,7 +36,7 @@ class Network(pulumi.ComponentResource):
     """Resource ID of the pod subnet, when one was asked for."""
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("aks-cilium:network:Network", name, None, opts)
+        super().__init__(component_type("Network"), name, None, with_legacy_type(opts, "network", "Network"))
         child = pulumi.ResourceOptions(parent=self)
         group = resources.ResourceGroup(
             f"{name}-rg", resource_group_name=args["resource_group_name"], location=args["location"], opts=child

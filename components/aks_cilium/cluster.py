@@ -8,6 +8,7 @@ from pulumi_azure_native import containerservice as aks
 from pulumi_azure_native import operationalinsights
 
 from . import kubeconfig
+from .tokens import component_type, with_legacy_type
 
 BYOCNI = "byocni"
 AZURE_CILIUM = "azure-cilium"
@@ -168,7 +169,7 @@ class AksCluster(pulumi.ComponentResource):
     """Log Analytics workspace of Container Insights, when on."""
 
     def __init__(self, name: str, args: AksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("aks-cilium:cluster:AksCluster", name, None, opts)
+        super().__init__(component_type("AksCluster"), name, None, with_legacy_type(opts, "cluster", "AksCluster"))
         addons: dict[str, aks.ManagedClusterAddonProfileArgs] = {
             "azureKeyvaultSecretsProvider": aks.ManagedClusterAddonProfileArgs(
                 enabled=args.get("key_vault_secrets_provider", True),

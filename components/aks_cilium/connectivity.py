@@ -10,6 +10,7 @@ import pulumi_kubernetes as k8s
 
 from .demo import CLIENT_IMAGE, restricted_container
 from .options import child_options
+from .tokens import component_type, with_legacy_type
 
 TIMEOUT_SECONDS = 5
 
@@ -53,7 +54,7 @@ class ConnectivityCheck(pulumi.ComponentResource):
     """Name of the Job, for `kubectl logs job/<name>`."""
 
     def __init__(self, name: str, args: ConnectivityCheckArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("aks-cilium:demo:ConnectivityCheck", name, None, opts)
+        super().__init__(component_type("ConnectivityCheck"), name, None, with_legacy_type(opts, "demo", "ConnectivityCheck"))
         job = k8s.batch.v1.Job(
             f"{name}-job",
             metadata=k8s.meta.v1.ObjectMetaArgs(name="connectivity-check", namespace=args["namespace"]),

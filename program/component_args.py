@@ -7,18 +7,17 @@ from typing import TYPE_CHECKING, TypeVar
 
 import pulumi
 
-from components.cilium_values import CiliumFeatures
-from components.cluster import AksClusterArgs, NodePoolArgs
-from components.connectivity import ConnectivityProbe
-from components.demo import SERVICE_NAME
-from components.network import NetworkArgs
-from components.network_policies import NamespacePolicyArgs, NetworkPolicySetArgs
-
-from .model import DEMO_NAMESPACES, NodePoolSettings, Settings
+from aks_cilium.cilium_values import CiliumFeatures
+from aks_cilium.cluster import AksClusterArgs, NodePoolArgs
+from aks_cilium.connectivity import ConnectivityProbe
+from aks_cilium.demo import SERVICE_NAME
+from aks_cilium.network import NetworkArgs
+from aks_cilium.network_policies import NamespacePolicyArgs, NetworkPolicySetArgs
+from stack_settings.model import DEMO_NAMESPACES, NodePoolSettings, Settings
 
 if TYPE_CHECKING:
     # Only bring-your-own-CNI stacks load the Cilium component (and the Helm SDK module behind it).
-    from components.cilium import CiliumArgs
+    from aks_cilium.cilium import CiliumArgs
 
 T = TypeVar("T")
 

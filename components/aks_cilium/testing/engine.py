@@ -1,0 +1,200 @@
+"""A mock engine for programs that use these components: Pulumi's mocks with preview=False, every registration recorded.
+
+`MockMonitor` alone forgets parents, dependencies and options (`MockResourceArgs` carries none of them); the
+recording monitor keeps the whole RegisterResource request, so tests can assert on what the engine would see.
+
+Private SDK names this module relies on, pinned with the SDK (pulumi==3.272.0), because the SDK offers no public way
+to do the same under mocks: `pulumi.runtime.sync_await._sync_await` (to wait for outputs outside an event loop) and
+`pulumi.runtime.settings.SETTINGS` (to cancel the outputs a failed run leaves behind).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.stack import wait_for_rpcs
+from pulumi.runtime.sync_await import _sync_await
+
+from .azure import AzureMocks
+
+SECRET = "[secret]"
+UNKNOWN = "[unknown]"
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+_UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def redact(value: Any) -> Any:
+    """Wire-format property values to plain JSON, secrets replaced by a marker."""
+    if isinstance(value, dict):
+        sig = value.get(_SIG_KEY)
+        if sig == _SECRET_SIG:
+            return SECRET
+        if sig == _RESOURCE_SIG:
+            return value.get("urn", "")
+        return {key: redact(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact(item) for item in value]
+    if value == _UNKNOWN_VALUE:
+        return UNKNOWN
+    return value
+
+
+class StackLike(Protocol):
+    """What a run needs to know of its stack: the project and stack names, full config keys, secret keys."""
+
+    @property
+    def project(self) -> str: ...
+    @property
+    def stack(self) -> str: ...
+    @property
+    def values(self) -> Mapping[str, str]: ...
+    @property
+    def secret_keys(self) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True)
+class MockStack:
+    """A stack for component tests: `project` must be the name `pulumi.Config()` reads (the Pulumi.yaml name)."""
+
+    project: str = "test"
+    stack: str = "test"
+    values: Mapping[str, str] = field(default_factory=dict)
+    secret_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One RegisterResource request, with everything the engine would see."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    dependencies: tuple[str, ...]
+    provider: str
+    protect: bool
+    ignore_changes: tuple[str, ...]
+    inputs: dict[str, Any] = field(hash=False)
+    """Inputs as sent, secrets shown as "[secret]"."""
+    wire_inputs: dict[str, Any] = field(hash=False, repr=False)
+    """Inputs in the engine's wire format (secrets still wrapped), for the analyzer."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "parent": self.parent,
+            "dependencies": list(self.dependencies),
+            "provider": self.provider,
+            "protect": self.protect,
+            "ignoreChanges": list(self.ignore_changes),
+            "inputs": self.inputs,
+        }
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A MockMonitor that keeps the whole request: parent, dependencies and options included."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            wire = json_format.MessageToDict(request.object)
+            self.registrations.append(
+                Registration(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    custom=request.custom,
+                    parent=request.parent,
+                    dependencies=tuple(request.dependencies),
+                    provider=request.provider,
+                    protect=bool(request.protect),
+                    ignore_changes=tuple(request.ignoreChanges),
+                    inputs=redact(wire),
+                    wire_inputs=wire,
+                )
+            )
+        return response
+
+
+@dataclass
+class ProgramRun:
+    """What one run of the program registered and exported."""
+
+    stack: str
+    registrations: list[Registration]
+    outputs: dict[str, Any]
+    secret_outputs: frozenset[str]
+    mocks: AzureMocks
+    gc_thresholds: tuple[int, int, int]
+    """The collector's thresholds as the program left them."""
+
+    def of_type(self, type_: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type == type_]
+
+    def one(self, type_: str, name: str | None = None) -> Registration:
+        found = [r for r in self.of_type(type_) if name is None or r.name == name]
+        if len(found) != 1:
+            raise LookupError(f"expected one {type_} {name or ''}, found {len(found)}")
+        return found[0]
+
+    def by_urn(self) -> dict[str, Registration]:
+        return {r.urn: r for r in self.registrations}
+
+
+def _drop_pending_outputs() -> None:
+    """After a failed run, end its outstanding output tasks, or the next run in this process would await them."""
+    with pulumi_settings.SETTINGS.lock:
+        pending = list(pulumi_settings.SETTINGS.outputs)
+        pulumi_settings.SETTINGS.outputs.clear()
+    for task in pending:
+        task.cancel()
+    if pending:
+        _sync_await(asyncio.gather(*pending, return_exceptions=True))
+
+
+def run_callable(body: Callable[[], object], config: StackLike = MockStack(), mocks: AzureMocks | None = None) -> ProgramRun:
+    """Run `body` as a Pulumi program of `config`'s stack under fresh mocks and wait for every RPC."""
+    mocks = mocks or AzureMocks()
+    monitor = RecordingMonitor(mocks)
+    pulumi_settings.reset_options(project=config.project, stack=config.stack, preview=False)
+    pulumi.runtime.set_mocks(mocks, project=config.project, stack=config.stack, preview=False, monitor=monitor)
+    set_all_config(dict(config.values), list(config.secret_keys))
+    # The program tunes the garbage collector for the process the language host gives it; here it shares ours, so
+    # its settings last only as long as its run.
+    host_thresholds = gc.get_threshold()
+    try:
+        body()
+        _sync_await(wait_for_rpcs())
+    except BaseException:
+        _drop_pending_outputs()
+        raise
+    finally:
+        program_thresholds = gc.get_threshold()
+        gc.set_threshold(*host_thresholds)
+    root = pulumi_settings.get_root_resource()
+    outputs: dict[str, Any] = {}
+    secrets: set[str] = set()
+    for key, value in getattr(root, "outputs", {}).items():
+        output = pulumi.Output.from_input(value)
+        outputs[key] = _sync_await(output.future())
+        if _sync_await(output.is_secret()):
+            secrets.add(key)
+    return ProgramRun(config.stack, list(monitor.registrations), outputs, frozenset(secrets), mocks, program_thresholds)

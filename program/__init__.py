@@ -1,0 +1,1 @@
+"""The stack program's wiring: settings mapped onto the library's component args, the demo scenario, the outputs."""
