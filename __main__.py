@@ -23,6 +23,8 @@ settings = settings_from_pulumi()
 network = Network("network", network_args(settings))
 cluster = AksCluster("aks", cluster_args(settings, network.resource_group_name, network.node_subnet_id))
 k8s_providers: list[pulumi.ProviderResource] = [cluster.kubernetes_provider]
+# Every Kubernetes resource waits until the deployer's AKS RBAC role works (README, Deploy access).
+k8s_access = cluster.kubernetes_access
 
 # Policies need Cilium's CRDs, created by cilium-operator: wait for the release, or the cluster where Azure runs Cilium.
 cilium_ready: pulumi.Resource = cluster
@@ -30,14 +32,16 @@ if settings.byocni:
     # Imported here: the Helm SDK module it loads costs cold start on every stack where Azure runs Cilium.
     from aks_cilium.cilium import Cilium
 
-    cilium = Cilium("cilium", cilium_args(settings, cluster.api_server_fqdn), pulumi.ResourceOptions(providers=k8s_providers))
+    cilium = Cilium(
+        "cilium", cilium_args(settings, cluster.api_server_fqdn), pulumi.ResourceOptions(providers=k8s_providers, depends_on=[k8s_access])
+    )
     cilium_ready = cilium.release
     pulumi.export("ciliumVersion", cilium.version)
 else:
     pulumi.export("ciliumVersion", "managed by Azure (Azure CNI powered by Cilium)")
 
 policies = NetworkPolicySet(
-    "policies", policy_set_args(settings), pulumi.ResourceOptions(providers=k8s_providers, depends_on=[cilium_ready])
+    "policies", policy_set_args(settings), pulumi.ResourceOptions(providers=k8s_providers, depends_on=[cilium_ready, k8s_access])
 )
 pulumi.export("networkPolicies", policies.policy_names)
 
@@ -46,14 +50,14 @@ if settings.policies.demo:
     demo = DemoApp(
         "demo",
         DemoAppArgs(app_namespace=app_namespace, client_namespace=client_namespace),
-        pulumi.ResourceOptions(providers=k8s_providers, depends_on=[policies]),
+        pulumi.ResourceOptions(providers=k8s_providers, depends_on=[policies, k8s_access]),
     )
     pulumi.export("demoServiceUrl", demo.service_url)
     if settings.policies.connectivity_check:
         check = ConnectivityCheck(
             "connectivity",
             ConnectivityCheckArgs(namespace=client_namespace, probes=connectivity_probes(settings)),
-            pulumi.ResourceOptions(providers=k8s_providers, depends_on=[policies, demo]),
+            pulumi.ResourceOptions(providers=k8s_providers, depends_on=[policies, demo, k8s_access]),
         )
         pulumi.export("connectivityCheckJob", check.job_name)
 

@@ -11,6 +11,7 @@ from aks_cilium.cilium_values import CiliumFeatures
 from aks_cilium.cluster import AksClusterArgs, NodePoolArgs
 from aks_cilium.connectivity import ConnectivityProbe
 from aks_cilium.demo import SERVICE_NAME
+from aks_cilium.maintenance import parse_window
 from aks_cilium.network import NetworkArgs
 from aks_cilium.network_policies import NamespacePolicyArgs, NetworkPolicySetArgs
 from stack_settings.model import DEMO_NAMESPACES, NodePoolSettings, Settings
@@ -71,14 +72,21 @@ def cluster_args(settings: Settings, resource_group_name: pulumi.Input[str], nod
         kubelogin_mode=cluster.kubelogin_mode,
         kubelogin_client_id=cluster.kubelogin_client_id,
         kubelogin_tenant_id=cluster.kubelogin_tenant_id,
-        admin_group_object_ids=_secret_if(settings, "adminGroupObjectIds", list(cluster.admin_group_object_ids)),
+        # One role assignment per group: the list's length is structure, its items may stay secret.
+        admin_group_object_ids=[_secret_if(settings, "adminGroupObjectIds", group) for group in cluster.admin_group_object_ids],
         authorized_ip_ranges=_secret_if(settings, "apiServerAuthorizedIpRanges", list(cluster.authorized_ip_ranges)),
         private_cluster=cluster.private_cluster,
         container_insights=cluster.container_insights,
         key_vault_secrets_provider=cluster.key_vault_secrets_provider,
         defender=cluster.defender,
         protect=cluster.protect,
+        support_plan=cluster.support_plan,
+        deploy_login_mode=cluster.deploy_login_mode,
     )
+    for key, text in (("auto_upgrade_window", cluster.auto_upgrade_window), ("node_os_upgrade_window", cluster.node_os_upgrade_window)):
+        window = parse_window(text) if text else None
+        if window is not None:
+            args[key] = window  # type: ignore[literal-required]
     if cluster.availability_zones:
         args["availability_zones"] = list(cluster.availability_zones)
     if not settings.byocni:

@@ -17,8 +17,6 @@ _FQDN_PATTERN = re.compile(r"^(\*\.)?([a-z0-9*]([-a-z0-9*]*[a-z0-9*])?\.)*[a-z0-
 _AKS_DNS_PREFIX = re.compile(r"^[a-zA-Z0-9]([-a-zA-Z0-9]{0,52}[a-zA-Z0-9])?$")
 _CILIUM_CLUSTER_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
-OLDEST_KUBERNETES_MINOR = 30
-
 
 def azure_region(value: str) -> str | None:
     return None if _REGION.match(value) else "is not an Azure region name (lower case, no spaces)"
@@ -29,12 +27,8 @@ def vm_size(value: str) -> str | None:
 
 
 def kubernetes_version(value: str) -> str | None:
-    match = _K8S_VERSION.match(value)
-    if not match:
-        return "is not a Kubernetes version (1.<minor> or 1.<minor>.<patch>)"
-    if int(match.group(1)) < OLDEST_KUBERNETES_MINOR:
-        return f"is older than 1.{OLDEST_KUBERNETES_MINOR}, which AKS no longer supports"
-    return None
+    """The shape only; whether AKS still creates clusters on it is the version policy's (cluster_rules)."""
+    return None if _K8S_VERSION.match(value) else "is not a Kubernetes version (1.<minor> or 1.<minor>.<patch>)"
 
 
 def exact_version(value: str) -> str | None:

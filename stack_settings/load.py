@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
+from aks_cilium.aks_rules import NODE_OS_CHANNELS, UPGRADE_CHANNELS
 from aks_cilium.cilium_values import ValuesConflictError, cilium_values
+from aks_cilium.kubernetes_versions import DEFAULT_MINOR, SUPPORT_PLANS
 
 from . import formats
+from .cluster_rules import check_cluster, window_text
 from .errors import PROJECT
 from .model import (
     DEMO_NAMESPACES,
@@ -34,10 +38,11 @@ def project_config(raw: Mapping[str, str]) -> dict[str, str]:
     return {key[len(prefix) :]: value for key, value in raw.items() if key.startswith(prefix)}
 
 
-def load_settings(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str] = frozenset()) -> Settings:
+def load_settings(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str] = frozenset(), plan_date: date | None = None) -> Settings:
     """Turn this project's raw config (keys without prefix, values as Pulumi passes them) into Settings.
 
     `secret_keys` (without prefix) were set with --secret: they stay secret in resources and out of error messages.
+    `plan_date` is the day the version policy judges the Kubernetes version against (default: today, UTC).
     Raises ConfigError listing every problem, each naming its key.
     """
     reader = ConfigReader(raw, secret_keys)
@@ -57,6 +62,7 @@ def load_settings(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str
     assert network is not None  # every None path above recorded a problem
     settings = Settings(stack=stack, cluster=cluster, network=network, cilium=cilium, policies=policies, secret_keys=secret_keys)
     _check_cross_fields(reader, settings)
+    check_cluster(reader, settings, plan_date)
     reader.raise_if_failed()
     return settings
 
@@ -80,10 +86,10 @@ def _cluster(reader: ConfigReader, stack: str) -> ClusterSettings:
         vnet_name=f"vnet-{prefix}-{stack}",
         cluster_name=f"aks-{prefix}-{stack}",
         network_mode=mode,  # type: ignore[arg-type]
-        kubernetes_version=reader.string("kubernetesVersion", "1.33", formats.kubernetes_version),
+        kubernetes_version=reader.string("kubernetesVersion", DEFAULT_MINOR, formats.kubernetes_version),
         sku_tier=reader.choice("skuTier", ("Standard", "Free", "Premium")),
-        upgrade_channel=reader.choice("upgradeChannel", ("stable", "rapid", "patch", "node-image")),
-        node_os_upgrade_channel=reader.choice("nodeOsUpgradeChannel", ("NodeImage", "SecurityPatch")),
+        upgrade_channel=reader.choice("upgradeChannel", UPGRADE_CHANNELS),
+        node_os_upgrade_channel=reader.choice("nodeOsUpgradeChannel", NODE_OS_CHANNELS),
         admin_group_object_ids=reader.string_list("adminGroupObjectIds", "00000000-0000-0000-0000-000000000000", formats.guid),
         authorized_ip_ranges=reader.string_list("apiServerAuthorizedIpRanges", "203.0.113.0/24", _public_range),
         private_cluster=reader.boolean("privateCluster"),
@@ -106,6 +112,10 @@ def _cluster(reader: ConfigReader, stack: str) -> ClusterSettings:
             security=reader.boolean("advancedNetworkingSecurity"),
             policies=reader.choice("advancedNetworkPolicies", ("FQDN", "L7")),
         ),
+        support_plan=reader.choice("kubernetesSupportPlan", SUPPORT_PLANS),
+        deploy_login_mode=reader.choice("deployLoginMode", KUBELOGIN_MODES),  # type: ignore[arg-type]
+        auto_upgrade_window=reader.string("autoUpgradeWindow", "Sunday 01:00 6h", window_text),
+        node_os_upgrade_window=reader.string("nodeOsUpgradeWindow", "Wednesday 01:00 4h", window_text),
     )
 
 

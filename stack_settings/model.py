@@ -73,6 +73,12 @@ class ClusterSettings:
     os_disk_size_gb: int
     encryption_at_host: bool
     advanced_networking: AdvancedNetworkingSettings
+    support_plan: str = "KubernetesOfficial"
+    deploy_login_mode: KubeloginMode = "azurecli"
+    auto_upgrade_window: str = ""
+    """Weekly window of the cluster auto-upgrade schedule, `<Day> <HH:MM> <hours>h` in UTC; empty for none."""
+    node_os_upgrade_window: str = ""
+    """Weekly window of the node OS upgrade schedule, same shape; empty for none."""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from datetime import date
+
 import pulumi
 from pulumi.runtime import config as runtime_config
 
@@ -9,9 +12,23 @@ from .errors import PROJECT
 from .load import load_settings, project_config
 from .model import Settings
 
+# The day the version policy judges against, ISO (2027-01-15); unset means today. Lets a test or a reviewer see what
+# a plan on another day would say.
+PLAN_DATE_VARIABLE = "AKS_CILIUM_PLAN_DATE"
+
+
+def plan_date_from_environment() -> date | None:
+    text = os.environ.get(PLAN_DATE_VARIABLE, "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise pulumi.RunError(f"{PLAN_DATE_VARIABLE}={text!r} is not an ISO date like 2027-01-15") from error
+
 
 def settings_from_pulumi() -> Settings:
     # The full map, not pulumi.Config lookups: keys nobody reads (typos) must be reported too.
     raw = project_config(runtime_config.CONFIG.get())
     secret_keys = frozenset(key for key in raw if runtime_config.is_config_secret(f"{PROJECT}:{key}"))
-    return load_settings(raw, pulumi.get_stack(), secret_keys)
+    return load_settings(raw, pulumi.get_stack(), secret_keys, plan_date_from_environment())

@@ -50,15 +50,13 @@ def test_prod_is_azure_cni_powered_by_cilium_with_acns(run_stack: RunStack) -> N
     }
 
 
-def test_acns_off_is_sent_as_off(run_stack: RunStack) -> None:
+def test_acns_off_is_omitted(run_stack: RunStack) -> None:
+    """Microsoft's Azure CNI powered by Cilium samples send no advancedNetworking without ACNS (issue #13, item 9)."""
     profile = cluster_inputs(
         run_stack("prod", advancedNetworkingObservability="false", advancedNetworkingSecurity="false", fqdnAllowlist="[]")
     )["networkProfile"]
-    assert profile["advancedNetworking"] == {
-        "enabled": False,
-        "observability": {"enabled": False},
-        "security": {"enabled": False, "advancedNetworkPolicies": "None"},
-    }
+    assert "advancedNetworking" not in profile
+    assert profile["networkDataplane"] == "cilium"
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -70,8 +68,8 @@ def test_secure_defaults(run_stack: RunStack, stack: str) -> None:
     assert inputs["aadProfile"]["enableAzureRBAC"] is True
     assert inputs["oidcIssuerProfile"] == {"enabled": True}
     assert inputs["securityProfile"]["workloadIdentity"] == {"enabled": True}
-    assert inputs["autoUpgradeProfile"] == {"upgradeChannel": "stable", "nodeOSUpgradeChannel": "NodeImage"}
-    assert inputs["identity"] == {"type": "SystemAssigned"}
+    assert inputs["autoUpgradeProfile"] == {"upgradeChannel": "patch", "nodeOSUpgradeChannel": "NodeImage"}
+    assert inputs["identity"]["type"] == "UserAssigned"
     assert inputs["addonProfiles"]["azureKeyvaultSecretsProvider"]["config"]["enableSecretRotation"] == "true"
     (system,) = inputs["agentPoolProfiles"]
     assert system["mode"] == "System"
@@ -86,7 +84,7 @@ def test_secure_defaults(run_stack: RunStack, stack: str) -> None:
 def test_prod_security_baseline(run_stack: RunStack) -> None:
     run = run_stack("prod")
     inputs = cluster_inputs(run)
-    assert inputs["apiServerAccessProfile"]["authorizedIPRanges"] == ["203.0.113.0/24"]
+    assert inputs["apiServerAccessProfile"]["authorizedIPRanges"] == ["198.18.0.0/15"]
     workspace = run.one("azure-native:operationalinsights:Workspace")
     assert inputs["addonProfiles"]["omsagent"]["enabled"] is True
     assert inputs["addonProfiles"]["omsagent"]["config"]["logAnalyticsWorkspaceResourceID"].endswith(
@@ -115,6 +113,7 @@ def test_protect_and_ignore_changes(run_stack: RunStack) -> None:
     assert dev.one(MANAGED_CLUSTER).protect is False
     assert prod.one(MANAGED_CLUSTER).ignore_changes == ("agentPoolProfiles[*].count",)
     assert prod.one("azure-native:containerservice:AgentPool").ignore_changes == ("count",)
+    assert prod.one("azure-native:containerservice:AgentPool").protect is True
     assert [r.name for r in prod.registrations if r.ignore_changes] == ["aks-cluster", "aks-user-pool"]
 
 

@@ -61,7 +61,15 @@ def test_aks_cluster_inputs_and_outputs() -> None:
     outputs = cluster["properties"]
     assert outputs["kubeconfig"]["type"] == "string"
     assert outputs["kubernetesProvider"]["$ref"].endswith("#/resources/pulumi:providers:kubernetes")
-    assert set(cluster["required"]) == {"apiServerFqdn", "clusterId", "clusterName", "kubeconfig", "kubernetesProvider", "oidcIssuerUrl"}
+    assert set(cluster["required"]) == {
+        "apiServerFqdn",
+        "clusterId",
+        "clusterName",
+        "deployKubeconfig",
+        "kubeconfig",
+        "kubernetesProvider",
+        "oidcIssuerUrl",
+    }
     pool = schema()["types"][f"{TOKEN}NodePoolArgs"]
     assert set(pool["properties"]) == {"vmSize", "minCount", "maxCount"}
     assert set(pool["required"]) == {"vmSize", "minCount", "maxCount"}
@@ -141,7 +149,8 @@ def test_yaml_example_options_name_resources_not_outputs(project_dir: Path) -> N
             if key in options:
                 assert RESOURCE_REFERENCE.match(options[key]), f"{name}.options.{key} is not a resource reference"
     assert resources["policies"]["options"]["dependsOn"] == ["${cilium}"]
-    assert resources["cilium"]["properties"]["kubeconfig"] == "${cluster.kubeconfig}"
+    assert resources["cilium"]["properties"]["kubeconfig"] == "${cluster.deployKubeconfig}"
+    assert resources["cilium"]["options"]["dependsOn"] == ["${cluster}"]
 
 
 def plugin_command(plugin_dir: Path) -> list[str]:

@@ -49,7 +49,7 @@ def valid_overrides(draw: st.DrawFn) -> dict[str, str]:
     system_min, user_min = draw(st.integers(1, 3)), draw(st.integers(1, 3))
     overrides = {
         "networkMode": "byocni" if byocni else "azure-cilium",
-        "kubernetesVersion": draw(st.sampled_from(["1.31", "1.32", "1.33", "1.33.2"])),
+        "kubernetesVersion": draw(st.sampled_from(["1.36", "1.37"])),
         "podCidr": draw(st.sampled_from(POD_CIDRS)),
         "serviceCidr": service,
         "dnsServiceIp": str(ipaddress.IPv4Network(service).network_address + draw(st.integers(10, 250))),
@@ -69,7 +69,6 @@ def valid_overrides(draw: st.DrawFn) -> dict[str, str]:
     }
     if byocni:
         overrides["wireguard"] = json.dumps(draw(st.booleans()))
-        overrides["kubeProxyReplacement"] = json.dumps(draw(st.booleans()))
     return overrides
 
 

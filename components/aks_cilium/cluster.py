@@ -1,20 +1,36 @@
-"""An AKS cluster in one of the two Cilium network modes, with its kubeconfig and Kubernetes provider."""
+"""An AKS cluster in one of the two Cilium network modes, with its identity, access, monitoring and Kubernetes provider."""
 
 from typing import Any, NotRequired, Optional, TypedDict
 
 import pulumi
 import pulumi_kubernetes as k8s
+from pulumi_azure_native import authorization, managedidentity
 from pulumi_azure_native import containerservice as aks
-from pulumi_azure_native import operationalinsights
 
-from . import kubeconfig
+from . import kubeconfig, maintenance, monitoring
+from .access_gate import KubernetesAccessGate
+from .aks_rules import (
+    MINOR_MOVING_CHANNELS,
+    NODE_OS_CHANNELS,
+    UPGRADE_CHANNELS,
+    channel_version_problem,
+    ephemeral_disk_problem,
+    node_os_channel_problem,
+)
+from .kubernetes_versions import OFFICIAL_PLAN, support_plan_problem
+from .options import child_options
+from .role_assignments import AKS_RBAC_CLUSTER_ADMIN, NETWORK_CONTRIBUTOR, assign_role
 from .tokens import component_type, with_legacy_type
+from .validation import ArgsCheck
 
 BYOCNI = "byocni"
 AZURE_CILIUM = "azure-cilium"
 NETWORK_MODES = (BYOCNI, AZURE_CILIUM)
 # Azure changes these when the autoscaler resizes a pool; anything else drifting is a real change.
 AUTOSCALED_FIELDS = ["agentPoolProfiles[*].count"]
+# With a channel that moves minors, AKS owns the version after creation: resending the creation version would be a
+# downgrade, which AKS refuses with operationNotAllowed (auto-upgrade-cluster.md).
+CLUSTER_VERSION_FIELDS = ["kubernetesVersion", "agentPoolProfiles[*].orchestratorVersion"]
 
 
 class NodePoolArgs(TypedDict):
@@ -36,9 +52,9 @@ class AksClusterArgs(TypedDict):
     network_mode: str
     """byocni (network plugin none, Cilium installed separately) or azure-cilium (Azure CNI powered by Cilium)."""
     kubernetes_version: pulumi.Input[str]
-    """Kubernetes version of control plane and pools."""
+    """Kubernetes version of control plane and pools: the minor only (1.36) with upgrade channel patch."""
     node_subnet_id: pulumi.Input[str]
-    """Subnet of the nodes."""
+    """Subnet of the nodes; the cluster's identity gets Network Contributor on it before the cluster is created."""
     pod_cidr: pulumi.Input[str]
     """Pod CIDR (overlay / cluster-pool); the same value must feed Cilium's IPAM."""
     service_cidr: pulumi.Input[str]
@@ -61,16 +77,20 @@ class AksClusterArgs(TypedDict):
     """Encrypt temp and cache disks on the hosts."""
     sku_tier: pulumi.Input[str]
     """Free, Standard or Premium."""
-    upgrade_channel: pulumi.Input[str]
-    """Cluster auto-upgrade channel."""
+    upgrade_channel: str
+    """Cluster auto-upgrade channel, plain: patch sends the version on every update; stable, rapid and node-image only at creation."""
     node_os_upgrade_channel: pulumi.Input[str]
-    """Node OS upgrade channel."""
+    """Node OS upgrade channel (NodeImage with upgrade channel node-image)."""
     kubelogin_mode: str
-    """How the kubeconfig logs in: azurecli, spn, workloadidentity or msi."""
+    """How the exported kubeconfig logs in: azurecli, spn, workloadidentity or msi."""
+    deploy_login_mode: NotRequired[str]
+    """How Pulumi's own Kubernetes provider logs in where pulumi up runs (default azurecli); client, tenant from the Azure provider."""
+    support_plan: NotRequired[str]
+    """KubernetesOfficial (default) or AKSLongTermSupport, which needs the Premium tier."""
     availability_zones: NotRequired[pulumi.Input[list[str]]]
     """Zones of every pool; omit for regions without zones."""
-    admin_group_object_ids: NotRequired[pulumi.Input[list[str]]]
-    """Entra ID groups that administer the cluster."""
+    admin_group_object_ids: NotRequired[list[pulumi.Input[str]]]
+    """Entra ID groups that administer the cluster; a plain list (one role assignment each) whose items may be Outputs."""
     authorized_ip_ranges: NotRequired[pulumi.Input[list[str]]]
     """CIDRs allowed to reach a public API server."""
     private_cluster: NotRequired[pulumi.Input[bool]]
@@ -82,7 +102,7 @@ class AksClusterArgs(TypedDict):
     advanced_network_policies: NotRequired[pulumi.Input[str]]
     """FQDN or L7, with ACNS security."""
     container_insights: NotRequired[bool]
-    """Create a Log Analytics workspace and turn on Container Insights."""
+    """Create a Log Analytics workspace, its data collection rule and association, and turn on Container Insights."""
     key_vault_secrets_provider: NotRequired[pulumi.Input[bool]]
     """Key Vault secrets provider add-on with rotation."""
     defender: NotRequired[bool]
@@ -91,13 +111,27 @@ class AksClusterArgs(TypedDict):
     """Client ID for kubelogin spn or msi."""
     kubelogin_tenant_id: NotRequired[str]
     """Tenant ID for kubelogin spn."""
+    auto_upgrade_window: NotRequired[maintenance.WeeklyWindowArgs]
+    """Weekly window of the cluster auto-upgrade schedule; omit for none."""
+    node_os_upgrade_window: NotRequired[maintenance.WeeklyWindowArgs]
+    """Weekly window of the node OS upgrade schedule; omit for none."""
     protect: NotRequired[bool]
-    """Protect the cluster against deletion and replacement."""
+    """Protect the cluster and the user pool against deletion and replacement."""
 
 
-def network_profile(args: AksClusterArgs) -> aks.ContainerServiceNetworkProfileArgs:
+def _acns_profile(security: bool, observability: bool, policies: str) -> aks.AdvancedNetworkingArgs | None:
+    """ACNS when either part is on; omitted (not sent as "None" values) when both are off, as Microsoft's samples do."""
+    if not (security or observability):
+        return None
+    return aks.AdvancedNetworkingArgs(
+        enabled=True,
+        observability=aks.AdvancedNetworkingObservabilityArgs(enabled=observability),
+        security=aks.AdvancedNetworkingSecurityArgs(enabled=security, advanced_network_policies=policies if security else "None"),
+    )
+
+
+def network_profile(args: AksClusterArgs) -> pulumi.Input[aks.ContainerServiceNetworkProfileArgs]:
     """Every field explicit: the SDK silently fills pod/service CIDR, DNS IP and outbound type otherwise."""
-    mode = args["network_mode"]
     common: dict[str, Any] = {
         "pod_cidr": args["pod_cidr"],
         "service_cidr": args["service_cidr"],
@@ -106,27 +140,25 @@ def network_profile(args: AksClusterArgs) -> aks.ContainerServiceNetworkProfileA
         "load_balancer_sku": "standard",
         "ip_families": ["IPv4"],
     }
-    if mode == BYOCNI:
+    if args["network_mode"] == BYOCNI:
         return aks.ContainerServiceNetworkProfileArgs(network_plugin="none", network_policy="none", **common)
-    if mode != AZURE_CILIUM:
-        raise ValueError(f"network_mode {mode!r} is not one of {', '.join(NETWORK_MODES)}")
-    security = args.get("advanced_networking_security", False)
-    observability = args.get("advanced_networking_observability", False)
-    return aks.ContainerServiceNetworkProfileArgs(
-        network_plugin="azure",
-        network_plugin_mode="overlay",
-        network_dataplane="cilium",
-        network_policy="cilium",
-        advanced_networking=aks.AdvancedNetworkingArgs(
-            enabled=pulumi.Output.all(security, observability).apply(any),
-            observability=aks.AdvancedNetworkingObservabilityArgs(enabled=observability),
-            security=aks.AdvancedNetworkingSecurityArgs(
-                enabled=security,
-                advanced_network_policies=args.get("advanced_network_policies", "FQDN") if security else "None",
-            ),
-        ),
-        **common,
-    )
+
+    def azure_cilium(values: list[Any]) -> aks.ContainerServiceNetworkProfileArgs:
+        return aks.ContainerServiceNetworkProfileArgs(
+            network_plugin="azure",
+            network_plugin_mode="overlay",
+            network_dataplane="cilium",
+            network_policy="cilium",
+            advanced_networking=_acns_profile(bool(values[0]), bool(values[1]), str(values[2])),
+            **common,
+        )
+
+    # The ACNS flags may be Outputs: whether the field exists at all is decided once they are known.
+    return pulumi.Output.all(
+        args.get("advanced_networking_security", False),
+        args.get("advanced_networking_observability", False),
+        args.get("advanced_network_policies", "FQDN"),
+    ).apply(azure_cilium)
 
 
 def _pool_profile(args: AksClusterArgs, pool: NodePoolArgs) -> dict[str, Any]:
@@ -150,8 +182,63 @@ def _pool_profile(args: AksClusterArgs, pool: NodePoolArgs) -> dict[str, Any]:
     }
 
 
+def check_args(name: str, args: AksClusterArgs) -> None:
+    """Refuse what Azure would refuse, for every argument given as a plain value; Outputs are Azure's to judge."""
+    check = ArgsCheck("AksCluster", name, args, AksClusterArgs)
+    if check.problems:
+        check.done()
+    if args["network_mode"] not in NETWORK_MODES:
+        check.fail("network_mode", f"{args['network_mode']!r} is not one of {', '.join(NETWORK_MODES)}")
+    channel = args["upgrade_channel"]
+    if channel not in UPGRADE_CHANNELS:
+        check.fail("upgrade_channel", f"{channel!r} is not one of {', '.join(UPGRADE_CHANNELS)}")
+    node_os = args["node_os_upgrade_channel"]
+    if isinstance(node_os, str):
+        if node_os not in NODE_OS_CHANNELS:
+            check.fail("node_os_upgrade_channel", f"{node_os!r} is not one of {', '.join(NODE_OS_CHANNELS)}")
+        problem = node_os_channel_problem(channel, node_os)
+        if problem:
+            check.fail("node_os_upgrade_channel", problem)
+    version = args["kubernetes_version"]
+    problem = channel_version_problem(channel, version) if isinstance(version, str) else None
+    if problem:
+        check.fail("kubernetes_version", problem)
+    tier = args["sku_tier"]
+    problem = support_plan_problem(args.get("support_plan", OFFICIAL_PLAN), tier) if isinstance(tier, str) else None
+    if problem:
+        check.fail("support_plan", problem)
+    for key in ("kubelogin_mode", "deploy_login_mode"):
+        mode = args.get(key, "azurecli")
+        if mode not in kubeconfig.LOGIN_MODES:
+            check.fail(key, f"{mode!r} is not one of {', '.join(kubeconfig.LOGIN_MODES)}")
+    if args["kubelogin_mode"] == "spn" and not (args.get("kubelogin_client_id") and args.get("kubelogin_tenant_id")):
+        check.fail("kubelogin_mode", "spn needs kubelogin_client_id and kubelogin_tenant_id")
+    if args.get("defender", False) and not args.get("container_insights", False):
+        check.fail("defender", "needs container_insights (Defender reports to its Log Analytics workspace)")
+    for key, window in (
+        ("auto_upgrade_window", args.get("auto_upgrade_window")),
+        ("node_os_upgrade_window", args.get("node_os_upgrade_window")),
+    ):
+        problem = maintenance.window_problem(window) if window is not None else None
+        if problem:
+            check.fail(key, problem)
+    disk_type, disk_size = args["os_disk_type"], args["os_disk_size_gb"]
+    for pool_key in ("system_pool", "user_pool"):
+        vm_size = args[pool_key]["vm_size"]  # type: ignore[literal-required]
+        if isinstance(disk_type, str) and isinstance(vm_size, str) and isinstance(disk_size, int):
+            problem = ephemeral_disk_problem(disk_type, vm_size, disk_size)
+            if problem:
+                check.fail("os_disk_size_gb", problem)
+    check.done()
+
+
+def _with(base: pulumi.ResourceOptions, **extra: Any) -> pulumi.ResourceOptions:
+    """`base` (parent and the component's depends_on) plus more options; depends_on lists are concatenated."""
+    return pulumi.ResourceOptions.merge(base, pulumi.ResourceOptions(**extra))
+
+
 class AksCluster(pulumi.ComponentResource):
-    """An Entra ID-secured AKS cluster with Cilium networking, its user pool, kubeconfig and Kubernetes provider."""
+    """An Entra ID-secured AKS cluster with Cilium networking, its user pool, access for the deployer, and a Kubernetes provider."""
 
     cluster_name: pulumi.Output[str]
     """Azure name of the managed cluster."""
@@ -162,41 +249,55 @@ class AksCluster(pulumi.ComponentResource):
     oidc_issuer_url: pulumi.Output[str]
     """OIDC issuer URL, for workload identity federation."""
     kubeconfig: pulumi.Output[str]
-    """Kubeconfig using kubelogin in the configured mode (secret)."""
+    """Kubeconfig for people, using kubelogin in the configured mode (secret)."""
+    deploy_kubeconfig: pulumi.Output[str]
+    """Kubeconfig for the deployment, using kubelogin in the deploy login mode (secret); pass it to components in other languages."""
     kubernetes_provider: k8s.Provider
-    """Kubernetes provider for the cluster."""
+    """Kubernetes provider for the cluster; it waits until the deployer's role assignment works."""
     workspace_id: Optional[pulumi.Output[str]]
     """Log Analytics workspace of Container Insights, when on."""
 
     def __init__(self, name: str, args: AksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(component_type("AksCluster"), name, None, with_legacy_type(opts, "cluster", "AksCluster"))
+        check_args(name, args)
+        child = child_options(self, opts)
+        client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
+
+        identity = managedidentity.UserAssignedIdentity(
+            f"{name}-identity",
+            resource_group_name=args["resource_group_name"],
+            resource_name_=pulumi.Output.concat("id-", args["cluster_name"]),
+            location=args["location"],
+            opts=child,
+        )
+        subnet_role = assign_role(
+            f"{name}-subnet-network-contributor",
+            scope=args["node_subnet_id"],
+            role=NETWORK_CONTRIBUTOR,
+            subscription_id=client.subscription_id,
+            principal_id=identity.principal_id,
+            principal_type="ServicePrincipal",
+            opts=child,
+        )
+
         addons: dict[str, aks.ManagedClusterAddonProfileArgs] = {
             "azureKeyvaultSecretsProvider": aks.ManagedClusterAddonProfileArgs(
                 enabled=args.get("key_vault_secrets_provider", True),
                 config={"enableSecretRotation": "true", "rotationPollInterval": "2m"},
             )
         }
+        workspace = None
         self.workspace_id = None
         if args.get("container_insights", False):
-            workspace = operationalinsights.Workspace(
-                f"{name}-logs",
-                resource_group_name=args["resource_group_name"],
-                workspace_name=pulumi.Output.concat("log-", args["cluster_name"]),
-                location=args["location"],
-                sku=operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
-                retention_in_days=30,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
+            workspace = monitoring.log_workspace(f"{name}-logs", args["resource_group_name"], args["location"], args["cluster_name"], child)
             self.workspace_id = workspace.id
             addons["omsagent"] = aks.ManagedClusterAddonProfileArgs(
                 enabled=True, config={"logAnalyticsWorkspaceResourceID": workspace.id, "useAADAuth": "true"}
             )
         defender = None
-        if args.get("defender", False):
-            if self.workspace_id is None:
-                raise ValueError("defender needs container_insights (its Log Analytics workspace)")
+        if args.get("defender", False) and workspace is not None:
             defender = aks.ManagedClusterSecurityProfileDefenderArgs(
-                log_analytics_workspace_resource_id=self.workspace_id,
+                log_analytics_workspace_resource_id=workspace.id,
                 security_monitoring=aks.ManagedClusterSecurityProfileDefenderSecurityMonitoringArgs(enabled=True),
             )
         system_pool = aks.ManagedClusterAgentPoolProfileArgs(
@@ -205,6 +306,9 @@ class AksCluster(pulumi.ComponentResource):
             node_taints=["CriticalAddonsOnly=true:NoSchedule"],
             **_pool_profile(args, args["system_pool"]),
         )
+        admin_groups = list(args.get("admin_group_object_ids", []))
+        moves_minors = args["upgrade_channel"] in MINOR_MOVING_CHANNELS
+        protect = args.get("protect", False)
         cluster = aks.ManagedCluster(
             f"{name}-cluster",
             resource_group_name=args["resource_group_name"],
@@ -213,11 +317,16 @@ class AksCluster(pulumi.ComponentResource):
             dns_prefix=args["cluster_name"],
             kubernetes_version=args["kubernetes_version"],
             sku=aks.ManagedClusterSKUArgs(name="Base", tier=args["sku_tier"]),
-            identity=aks.ManagedClusterIdentityArgs(type=aks.ResourceIdentityType.SYSTEM_ASSIGNED),
+            support_plan=args.get("support_plan", OFFICIAL_PLAN),
+            identity=aks.ManagedClusterIdentityArgs(
+                type=aks.ResourceIdentityType.USER_ASSIGNED,
+                user_assigned_identities=[identity.id],
+            ),
             enable_rbac=True,
             disable_local_accounts=True,
+            # One Output for the list: secret as a whole when any group ID is.
             aad_profile=aks.ManagedClusterAADProfileArgs(
-                managed=True, enable_azure_rbac=True, admin_group_object_ids=args.get("admin_group_object_ids", [])
+                managed=True, enable_azure_rbac=True, admin_group_object_ids=pulumi.Output.all(*admin_groups)
             ),
             api_server_access_profile=aks.ManagedClusterAPIServerAccessProfileArgs(
                 authorized_ip_ranges=args.get("authorized_ip_ranges", []),
@@ -234,7 +343,13 @@ class AksCluster(pulumi.ComponentResource):
             addon_profiles=addons,
             agent_pool_profiles=[system_pool],
             network_profile=network_profile(args),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.get("protect", False), ignore_changes=AUTOSCALED_FIELDS),
+            # The identity must hold its subnet role before AKS sets up load balancers and routes in that subnet.
+            opts=_with(
+                child,
+                depends_on=[subnet_role],
+                protect=protect,
+                ignore_changes=AUTOSCALED_FIELDS + (CLUSTER_VERSION_FIELDS if moves_minors else []),
+            ),
         )
         aks.AgentPool(
             f"{name}-user-pool",
@@ -243,24 +358,84 @@ class AksCluster(pulumi.ComponentResource):
             agent_pool_name="user",
             mode="User",
             **_pool_profile(args, args["user_pool"]),
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["count"]),
+            # Deleting the user pool deletes every workload pod on it: protected with the cluster.
+            opts=_with(child, protect=protect, ignore_changes=["count"] + (["orchestratorVersion"] if moves_minors else [])),
         )
-        # Looked up by the cluster's name, which stays known across updates: an unknown kubeconfig at
-        # preview would make the provider (and every Kubernetes resource) show as replaced.
+        if workspace is not None:
+            rule = monitoring.data_collection_rule(
+                f"{name}-insights-rule", args["resource_group_name"], args["location"], args["cluster_name"], workspace.id, child
+            )
+            monitoring.data_collection_association(f"{name}-insights-association", cluster.id, rule.id, child)
+        schedules = (
+            (args.get("auto_upgrade_window"), maintenance.AUTO_UPGRADE_SCHEDULE, "auto-upgrade-window"),
+            (args.get("node_os_upgrade_window"), maintenance.NODE_OS_UPGRADE_SCHEDULE, "node-os-window"),
+        )
+        for window, schedule, role in schedules:
+            if window is not None:
+                maintenance.weekly_maintenance(f"{name}-{role}", schedule, args["resource_group_name"], cluster.name, window, child)
+
+        # Nobody has Kubernetes access until a data-plane role is assigned: the principal running pulumi up, and the
+        # admin groups (tutorial-kubernetes-deploy-cluster.md; Owner and Contributor carry no data actions).
+        grants = [
+            assign_role(
+                f"{name}-deployer-cluster-admin",
+                scope=cluster.id,
+                role=AKS_RBAC_CLUSTER_ADMIN,
+                subscription_id=client.subscription_id,
+                principal_id=client.object_id,
+                principal_type=None,
+                opts=child,
+            )
+        ]
+        grants += [
+            assign_role(
+                f"{name}-admin-group-{index}-cluster-admin",
+                scope=cluster.id,
+                role=AKS_RBAC_CLUSTER_ADMIN,
+                subscription_id=client.subscription_id,
+                principal_id=group,
+                principal_type="Group",
+                opts=child,
+            )
+            for index, group in enumerate(admin_groups)
+        ]
+
+        # Looked up by the cluster's name, which stays known across updates.
         credentials = aks.list_managed_cluster_user_credentials_output(
             resource_group_name=args["resource_group_name"], resource_name=cluster.name, format="exec"
         )
+        raw = credentials.kubeconfigs[0].value
         mode = args["kubelogin_mode"]
         client_id = args.get("kubelogin_client_id", "")
         tenant_id = args.get("kubelogin_tenant_id", "")
-        self.kubeconfig = pulumi.Output.secret(
-            credentials.kubeconfigs[0].value.apply(lambda raw: kubeconfig.convert(raw, mode, client_id, tenant_id))
+        self.kubeconfig = pulumi.Output.secret(raw.apply(lambda text: kubeconfig.convert(text, mode, client_id, tenant_id)))
+        deploy_mode = args.get("deploy_login_mode", "azurecli")
+        self.deploy_kubeconfig = pulumi.Output.secret(
+            pulumi.Output.all(raw, client.client_id, client.tenant_id).apply(
+                lambda values: kubeconfig.convert(values[0], deploy_mode, values[1], values[2])
+            )
         )
-        self.kubernetes_provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.kubeconfig, opts=pulumi.ResourceOptions(parent=self))
+        # Ready once the deployer may use the Kubernetes API: every Kubernetes resource should depend on it. Not in the
+        # package schema (a dynamic resource has no type there): other languages depend on the component instead.
+        self.kubernetes_access = KubernetesAccessGate(
+            f"{name}-kubernetes-access",
+            kubeconfig=self.deploy_kubeconfig,
+            assignments=[grant.id for grant in grants],
+            opts=_with(child, depends_on=grants),
+        )
+        # cluster_identifier: a rotated certificate or another deployer changes the kubeconfig, which must not replace
+        # the provider and every object created through it (pulumi/pulumi-kubernetes#4019, #1148).
+        self.kubernetes_provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=self.deploy_kubeconfig,
+            cluster_identifier=cluster.id,
+            opts=_with(child, depends_on=[self.kubernetes_access]),
+        )
         self.cluster_name = cluster.name
         self.cluster_id = cluster.id
-        private = args.get("private_cluster", False)
-        self.api_server_fqdn = cluster.private_fqdn if private is True else cluster.fqdn
+        self.api_server_fqdn = pulumi.Output.all(args.get("private_cluster", False), cluster.private_fqdn, cluster.fqdn).apply(
+            lambda values: values[1] if values[0] else values[2]
+        )
         self.oidc_issuer_url = cluster.oidc_issuer_profile.apply(lambda p: p.issuer_url if p else "")
         self.register_outputs(
             {
@@ -269,6 +444,7 @@ class AksCluster(pulumi.ComponentResource):
                 "api_server_fqdn": self.api_server_fqdn,
                 "oidc_issuer_url": self.oidc_issuer_url,
                 "kubeconfig": self.kubeconfig,
+                "deploy_kubeconfig": self.deploy_kubeconfig,
                 "workspace_id": self.workspace_id,
             }
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -24,8 +25,31 @@ AZURE_TYPES: dict[str, tuple[str, str]] = {
         "Microsoft.ContainerService/managedClusters/{resourceName}/agentPools/{agentPoolName}",
     ),
     "azure-native:operationalinsights:Workspace": ("workspaceName", "Microsoft.OperationalInsights/workspaces/{workspaceName}"),
+    "azure-native:managedidentity:UserAssignedIdentity": (
+        "resourceName",
+        "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}",
+    ),
+    "azure-native:monitor:DataCollectionRule": (
+        "dataCollectionRuleName",
+        "Microsoft.Insights/dataCollectionRules/{dataCollectionRuleName}",
+    ),
+    "azure-native:containerservice:MaintenanceConfiguration": (
+        "configName",
+        "Microsoft.ContainerService/managedClusters/{resourceName}/maintenanceConfigurations/{configName}",
+    ),
 }
+# Extension resources: their ID is the ID of the resource they attach to (`scope` / `resourceUri`) plus their own path.
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+DCR_ASSOCIATION = "azure-native:monitor:DataCollectionRuleAssociation"
 CREDENTIALS_CALL = "azure-native:containerservice:listManagedClusterUserCredentials"
+CLIENT_CONFIG_CALL = "azure-native:authorization:getClientConfig"
+# The principal the mock Azure provider runs as: the deployer whose object ID gets the cluster admin role.
+CLIENT_CONFIG = {
+    "clientId": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+    "objectId": "7a9e2c4b-3f1d-4e8a-9b6c-5d2f0e1a3c7b",
+    "subscriptionId": SUBSCRIPTION,
+    "tenantId": TENANT,
+}
 
 
 class InjectedFailureError(Exception):
@@ -47,9 +71,45 @@ def azure_id(type_: str, inputs: dict[str, Any]) -> tuple[str, str]:
     return name, group if not path else f"{group}/providers/{path.format(**inputs)}"
 
 
+_SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")
+
+
+def _plain(value: Any) -> str:
+    """A mock input as text: secret inputs reach mocks still wrapped in the wire format's secret envelope."""
+    if isinstance(value, dict) and value.get(_SECRET_SIG[0]) == _SECRET_SIG[1]:
+        return str(value["value"])
+    return str(value)
+
+
+def _guid(*parts: Any) -> str:
+    """A stable GUID for the same inputs, as Azure would keep for the same resource."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(_plain(part) for part in parts)))
+
+
+def _identity_outputs(name: str) -> dict[str, Any]:
+    return {"principalId": _guid("principal", name), "clientId": _guid("client", name), "tenantId": TENANT}
+
+
+def extension_resource(type_: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Role assignments and DCR associations: IDs below the resource they attach to."""
+    if type_ == ROLE_ASSIGNMENT:
+        name = inputs.get("roleAssignmentName") or _guid(inputs["scope"], inputs["principalId"], inputs["roleDefinitionId"])
+        state = {**inputs, "name": name, "principalType": inputs.get("principalType", "User")}
+        return f"{inputs['scope']}/providers/Microsoft.Authorization/roleAssignments/{name}", state
+    name = inputs["associationName"]
+    return f"{inputs['resourceUri']}/providers/Microsoft.Insights/dataCollectionRuleAssociations/{name}", {**inputs, "name": name}
+
+
 def _cluster_outputs(inputs: dict[str, Any]) -> dict[str, Any]:
     name, location = inputs["resourceName"], inputs["location"]
+    identity = dict(inputs.get("identity") or {})
+    # Sent as a list of identity IDs; Azure answers with a map from each ID to the identity's principal and client.
+    identity["userAssignedIdentities"] = {
+        identity_id: {"principalId": _guid("principal", identity_id.rsplit("/", 1)[-1]), "clientId": _guid("client", identity_id)}
+        for identity_id in identity.get("userAssignedIdentities") or []
+    }
     return {
+        "identity": identity,
         "fqdn": cluster_fqdn(name, location),
         "privateFQDN": f"{name}-{_short_hash(name)}.privatelink.{location}.azmk8s.io",
         "azurePortalFQDN": f"{name}-{_short_hash(name)}.portal.hcp.{location}.azmk8s.io",
@@ -123,7 +183,11 @@ class AzureMocks(pulumi.runtime.Mocks):
             state = {**inputs, "name": name}
             if args.typ == "azure-native:containerservice:ManagedCluster":
                 state.update(_cluster_outputs(inputs))
+            if args.typ == "azure-native:managedidentity:UserAssignedIdentity":
+                state.update(_identity_outputs(name))
             return resource_id, state
+        if args.typ in (ROLE_ASSIGNMENT, DCR_ASSOCIATION):
+            return extension_resource(args.typ, inputs)
         for prefix, shape in KUBERNETES_SHAPES:
             if args.typ.startswith(prefix):
                 return shape(args.name, inputs)
@@ -134,6 +198,8 @@ class AzureMocks(pulumi.runtime.Mocks):
         if args.token == CREDENTIALS_CALL:
             value = user_kubeconfig(args.args["resourceName"], self.location)
             return {"kubeconfigs": [{"name": "clusterUser", "value": value}]}, []
+        if args.token == CLIENT_CONFIG_CALL:
+            return dict(CLIENT_CONFIG), []
         raise InjectedFailureError(f"the mock engine has no answer for the call {args.token}")
 
 

@@ -1,0 +1,95 @@
+"""Container Insights with managed-identity auth: workspace, data collection rule and its association with the cluster.
+
+Shaped as Microsoft's own onboarding template creates them (microsoft/Docker-Provider
+scripts/onboarding/aks/onboarding-msi-terraform/main.tf and variables.tf; MicrosoftDocs/azure-monitor-docs
+containers/kubernetes-monitoring-enable.md): the add-on with `useAADAuth` sends nothing without them.
+"""
+
+from __future__ import annotations
+
+import pulumi
+from pulumi_azure_native import monitor, operationalinsights
+
+EXTENSION = "ContainerInsights"
+EXTENSION_DATA_SOURCE = "ContainerInsightsExtension"
+DESTINATION = "ciworkspace"
+# The template's default streams.
+STREAMS = [
+    "Microsoft-ContainerLog",
+    "Microsoft-ContainerLogV2",
+    "Microsoft-KubeEvents",
+    "Microsoft-KubePodInventory",
+    "Microsoft-KubeNodeInventory",
+    "Microsoft-KubePVInventory",
+    "Microsoft-KubeServices",
+    "Microsoft-KubeMonAgentEvents",
+    "Microsoft-InsightsMetrics",
+    "Microsoft-ContainerInventory",
+    "Microsoft-ContainerNodeInventory",
+    "Microsoft-Perf",
+]
+COLLECTION_SETTINGS = {"interval": "1m", "namespaceFilteringMode": "Off", "enableContainerLogV2": True}
+
+
+def log_workspace(
+    name: str,
+    resource_group_name: pulumi.Input[str],
+    location: pulumi.Input[str],
+    cluster_name: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> operationalinsights.Workspace:
+    return operationalinsights.Workspace(
+        name,
+        resource_group_name=resource_group_name,
+        workspace_name=pulumi.Output.concat("log-", cluster_name),
+        location=location,
+        sku=operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
+        retention_in_days=30,
+        opts=opts,
+    )
+
+
+def data_collection_rule(
+    name: str,
+    resource_group_name: pulumi.Input[str],
+    location: pulumi.Input[str],
+    cluster_name: pulumi.Input[str],
+    workspace_id: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> monitor.DataCollectionRule:
+    return monitor.DataCollectionRule(
+        name,
+        resource_group_name=resource_group_name,
+        data_collection_rule_name=pulumi.Output.concat("MSCI-", location, "-", cluster_name),
+        location=location,
+        kind="Linux",
+        description="DCR for Azure Monitor Container Insights",
+        data_sources=monitor.DataCollectionRuleDataSourcesArgs(
+            extensions=[
+                monitor.ExtensionDataSourceArgs(
+                    name=EXTENSION_DATA_SOURCE,
+                    extension_name=EXTENSION,
+                    streams=STREAMS,
+                    extension_settings={"dataCollectionSettings": COLLECTION_SETTINGS},
+                )
+            ]
+        ),
+        destinations=monitor.DataCollectionRuleDestinationsArgs(
+            log_analytics=[monitor.LogAnalyticsDestinationArgs(name=DESTINATION, workspace_resource_id=workspace_id)]
+        ),
+        data_flows=[monitor.DataFlowArgs(streams=STREAMS, destinations=[DESTINATION])],
+        opts=opts,
+    )
+
+
+def data_collection_association(
+    name: str, cluster_id: pulumi.Input[str], rule_id: pulumi.Input[str], opts: pulumi.ResourceOptions
+) -> monitor.DataCollectionRuleAssociation:
+    return monitor.DataCollectionRuleAssociation(
+        name,
+        association_name=EXTENSION_DATA_SOURCE,
+        resource_uri=cluster_id,
+        data_collection_rule_id=rule_id,
+        description="Association of container insights data collection rule. Deleting it stops data collection for this cluster.",
+        opts=opts,
+    )
