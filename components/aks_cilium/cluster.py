@@ -30,6 +30,8 @@ NETWORK_MODES = (BYOCNI, AZURE_CILIUM)
 AUTOSCALED_FIELDS = ["agentPoolProfiles[*].count"]
 # With a channel that moves minors, AKS owns the version after creation: resending the creation version would be a
 # downgrade, which AKS refuses with operationNotAllowed (auto-upgrade-cluster.md).
+# azure-native sends principalType User when none is given, and ARM refuses a type that does not match the principal.
+PRINCIPAL_TYPES = ("User", "ServicePrincipal")
 CLUSTER_VERSION_FIELDS = ["kubernetesVersion", "agentPoolProfiles[*].orchestratorVersion"]
 
 
@@ -85,6 +87,8 @@ class AksClusterArgs(TypedDict):
     """How the exported kubeconfig logs in: azurecli, spn, workloadidentity or msi."""
     deploy_login_mode: NotRequired[str]
     """How Pulumi's own Kubernetes provider logs in where pulumi up runs (default azurecli); client, tenant from the Azure provider."""
+    deployer_principal_type: NotRequired[str]
+    """User or ServicePrincipal: what runs pulumi up; default User for deploy login azurecli, ServicePrincipal otherwise."""
     support_plan: NotRequired[str]
     """KubernetesOfficial (default) or AKSLongTermSupport, which needs the Premium tier."""
     availability_zones: NotRequired[pulumi.Input[list[str]]]
@@ -207,6 +211,8 @@ def check_args(name: str, args: AksClusterArgs) -> None:
     problem = support_plan_problem(args.get("support_plan", OFFICIAL_PLAN), tier) if isinstance(tier, str) else None
     if problem:
         check.fail("support_plan", problem)
+    if args.get("deployer_principal_type", "User") not in PRINCIPAL_TYPES:
+        check.fail("deployer_principal_type", f"{args.get('deployer_principal_type')!r} is not one of {', '.join(PRINCIPAL_TYPES)}")
     for key in ("kubelogin_mode", "deploy_login_mode"):
         mode = args.get(key, "azurecli")
         if mode not in kubeconfig.LOGIN_MODES:
@@ -374,6 +380,8 @@ class AksCluster(pulumi.ComponentResource):
             if window is not None:
                 maintenance.weekly_maintenance(f"{name}-{role}", schedule, args["resource_group_name"], cluster.name, window, child)
 
+        deploy_mode = args.get("deploy_login_mode", "azurecli")
+        deployer_type = args.get("deployer_principal_type", "User" if deploy_mode == "azurecli" else "ServicePrincipal")
         # Nobody has Kubernetes access until a data-plane role is assigned: the principal running pulumi up, and the
         # admin groups (tutorial-kubernetes-deploy-cluster.md; Owner and Contributor carry no data actions).
         grants = [
@@ -383,7 +391,7 @@ class AksCluster(pulumi.ComponentResource):
                 role=AKS_RBAC_CLUSTER_ADMIN,
                 subscription_id=client.subscription_id,
                 principal_id=client.object_id,
-                principal_type=None,
+                principal_type=deployer_type,
                 opts=child,
             )
         ]
@@ -409,7 +417,6 @@ class AksCluster(pulumi.ComponentResource):
         client_id = args.get("kubelogin_client_id", "")
         tenant_id = args.get("kubelogin_tenant_id", "")
         self.kubeconfig = pulumi.Output.secret(raw.apply(lambda text: kubeconfig.convert(text, mode, client_id, tenant_id)))
-        deploy_mode = args.get("deploy_login_mode", "azurecli")
         self.deploy_kubeconfig = pulumi.Output.secret(
             pulumi.Output.all(raw, client.client_id, client.tenant_id).apply(
                 lambda values: kubeconfig.convert(values[0], deploy_mode, values[1], values[2])

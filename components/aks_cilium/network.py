@@ -1,11 +1,14 @@
 """Resource group, VNet and subnets for an AKS cluster."""
 
+import ipaddress
 from typing import NotRequired, TypedDict
 
 import pulumi
 from pulumi_azure_native import network, resources
 
+from .options import child_options
 from .tokens import component_type, with_legacy_type
+from .validation import ArgsCheck
 
 
 class NetworkArgs(TypedDict):
@@ -23,6 +26,29 @@ class NetworkArgs(TypedDict):
     """Optional dedicated pod subnet, inside the VNet."""
 
 
+def _cidr(check: ArgsCheck, key: str, value: pulumi.Input[str]) -> ipaddress.IPv4Network | None:
+    """A plain CIDR argument parsed (None for Outputs, which are Azure's to judge)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        check.fail(key, f"{value!r} is not an IPv4 CIDR with its host bits zero")
+        return None
+
+
+def check_args(name: str, args: NetworkArgs) -> None:
+    check = ArgsCheck("Network", name, args, NetworkArgs)
+    if check.problems:
+        check.done()
+    vnet = _cidr(check, "vnet_cidr", args["vnet_cidr"])
+    for key in ("node_subnet_cidr", "pod_subnet_cidr"):
+        subnet = _cidr(check, key, args[key]) if key in args else None  # type: ignore[literal-required]
+        if vnet is not None and subnet is not None and not subnet.subnet_of(vnet):
+            check.fail(key, f"{subnet} is not inside vnet_cidr {vnet}")
+    check.done()
+
+
 class Network(pulumi.ComponentResource):
     """A resource group with a VNet, a node subnet and an optional pod subnet."""
 
@@ -37,7 +63,8 @@ class Network(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(component_type("Network"), name, None, with_legacy_type(opts, "network", "Network"))
-        child = pulumi.ResourceOptions(parent=self)
+        check_args(name, args)
+        child = child_options(self, opts)
         group = resources.ResourceGroup(
             f"{name}-rg", resource_group_name=args["resource_group_name"], location=args["location"], opts=child
         )
@@ -69,7 +96,7 @@ class Network(pulumi.ComponentResource):
                 subnet_name="pods",
                 address_prefix=args["pod_subnet_cidr"],
                 # Subnets of one VNet are updated one at a time by Azure.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[node_subnet]),
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[node_subnet])),
             )
             self.pod_subnet_id = pod_subnet.id
         self.register_outputs(

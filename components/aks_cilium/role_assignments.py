@@ -23,10 +23,10 @@ def assign_role(
     role: str,
     subscription_id: pulumi.Input[str],
     principal_id: pulumi.Input[str],
-    principal_type: str | None,
+    principal_type: pulumi.Input[str],
     opts: pulumi.ResourceOptions,
 ) -> authorization.RoleAssignment:
-    """`principal_type` None when unknown (a user or a service principal may run pulumi up)."""
+    """`principal_type` always given: the SDK would send User for a service principal too."""
     return authorization.RoleAssignment(
         name,
         scope=scope,
