@@ -346,3 +346,65 @@ def test_network_missing_argument_is_a_component_error() -> None:
     del args["vnet_cidr"]  # type: ignore[misc]
     with pytest.raises(ComponentArgsError, match="vnet_cidr: is required"):
         run_callable(lambda: Network("net", args))
+
+
+PLAIN_ARGS = {
+    "network_mode",
+    "upgrade_channel",
+    "kubelogin_mode",
+    "deploy_login_mode",
+    "deployer_principal_type",
+    "support_plan",
+    "container_insights",
+    "defender",
+    "kubelogin_client_id",
+    "kubelogin_tenant_id",
+    "auto_upgrade_window",
+    "node_os_upgrade_window",
+    "protect",
+    "admin_group_object_ids",
+}
+
+
+def as_outputs(args: dict[str, Any], plain: set[str]) -> dict[str, Any]:
+    """Every Input-typed argument (nested pool fields and list items included) wrapped in an Output."""
+    wrapped: dict[str, Any] = {}
+    for key, value in args.items():
+        if key in plain:
+            wrapped[key] = [pulumi.Output.from_input(v) for v in value] if key == "admin_group_object_ids" else value
+        elif isinstance(value, dict):
+            wrapped[key] = {k: pulumi.Output.from_input(v) for k, v in value.items()}
+        else:
+            wrapped[key] = pulumi.Output.from_input(value)
+    return wrapped
+
+
+def test_every_input_given_as_an_output_registers_the_same_resources() -> None:
+    """issue #15: other languages send Outputs for any Input; the result must equal the plain run's."""
+    extra: dict[str, Any] = {
+        "availability_zones": ["1", "2"],
+        "admin_group_object_ids": [GROUP],
+        "authorized_ip_ranges": ["198.18.0.0/15"],
+        "private_cluster": False,
+        "advanced_networking_observability": True,
+        "advanced_networking_security": True,
+        "advanced_network_policies": "L7",
+        "container_insights": True,
+        "key_vault_secrets_provider": False,
+    }
+    plain_run, plain_outputs = build(**extra)
+    output_run, output_outputs = build(**as_outputs({**cluster_args(), **extra}, PLAIN_ARGS))
+
+    def inputs(run: ProgramRun) -> dict[str, dict[str, Any]]:
+        # By name: Outputs resolve in another order, so registrations arrive in another order.
+        return {r.name: r.inputs for r in run.registrations if r.type.startswith("azure-native:")}
+
+    assert inputs(output_run) == inputs(plain_run)
+    assert output_outputs == plain_outputs
+
+
+def test_every_network_input_given_as_an_output_registers_the_same_resources() -> None:
+    args = network_args(pod_subnet_cidr="10.225.0.0/16")
+    plain = run_callable(lambda: Network("net", args))
+    wrapped = run_callable(lambda: Network("net", as_outputs(dict(args), set())))  # type: ignore[arg-type]
+    assert {r.name: r.inputs for r in wrapped.registrations} == {r.name: r.inputs for r in plain.registrations}
