@@ -36,7 +36,42 @@ EXTRA_VALUES_ALLOWED: tuple[str, ...] = (
     "hubble.ui.replicas",
     "k8sClientRateLimit",
 )
-_ALLOWED_PARTS = tuple(tuple(path.split(".")) for path in EXTRA_VALUES_ALLOWED)
+# Every value path the component itself sets, with every feature on. With EXTRA_VALUES_ALLOWED this is the whole
+# vocabulary of a release's values, so a checker that sees only the final values (the policy pack) refuses any other
+# path: `unexpected_value_paths`. tests/test_cilium_rules.py keeps it equal to what cilium_values produces.
+COMPONENT_VALUE_PATHS: tuple[str, ...] = (
+    "aksbyocni.enabled",
+    "bandwidthManager.enabled",
+    "certgen.tolerations",
+    "cluster.id",
+    "cluster.name",
+    "encryption.enabled",
+    "encryption.type",
+    "hubble.enabled",
+    "hubble.metrics.enabled",
+    "hubble.metrics.serviceMonitor.enabled",
+    "hubble.relay.enabled",
+    "hubble.relay.tolerations",
+    "hubble.tls.auto.enabled",
+    "hubble.tls.auto.method",
+    "hubble.ui.enabled",
+    "hubble.ui.tolerations",
+    "ipam.mode",
+    "ipam.operator.clusterPoolIPv4MaskSize",
+    "ipam.operator.clusterPoolIPv4PodCIDRList",
+    "k8sServiceHost",
+    "k8sServicePort",
+    "kubeProxyReplacement",
+    "operator.prometheus.enabled",
+    "operator.prometheus.serviceMonitor.enabled",
+    "operator.replicas",
+    "operator.tolerations",
+    "prometheus.enabled",
+    "prometheus.serviceMonitor.enabled",
+    "prometheus.serviceMonitor.trustCRDsExist",
+    "routingMode",
+    "tunnelProtocol",
+)
 
 # Hubble metric handlers that refuse to run together (cilium/cilium pkg/hubble/metrics/http/plugin.go,
 # ConflictingPlugins): the agent fails to start its metrics server with both.
@@ -60,13 +95,23 @@ def _leaf_paths(values: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iter
             yield path
 
 
-def refused_extra_value_paths(extra: Mapping[str, Any]) -> list[str]:
-    """Dotted paths of `extra` outside EXTRA_VALUES_ALLOWED, sorted; empty when every path is allowed.
+def _paths_outside(values: Mapping[str, Any], allowed: tuple[str, ...]) -> list[str]:
+    """Dotted leaf paths of `values` that neither equal nor lie below an `allowed` path, sorted.
 
     Paths are walked key by key, so a key that itself contains dots (`{"debug.x": 1}`) cannot pose as an allowed path.
     """
-    refused = {".".join(path) for path in _leaf_paths(extra) if not any(path[: len(allowed)] == allowed for allowed in _ALLOWED_PARTS)}
-    return sorted(refused)
+    parts = [tuple(path.split(".")) for path in allowed]
+    return sorted({".".join(path) for path in _leaf_paths(values) if not any(path[: len(prefix)] == prefix for prefix in parts)})
+
+
+def refused_extra_value_paths(extra: Mapping[str, Any]) -> list[str]:
+    """Paths of extra values outside EXTRA_VALUES_ALLOWED; empty when every path is allowed."""
+    return _paths_outside(extra, EXTRA_VALUES_ALLOWED)
+
+
+def unexpected_value_paths(values: Mapping[str, Any]) -> list[str]:
+    """Paths of a release's final values that neither the component nor allowed extra values could have set."""
+    return _paths_outside(values, COMPONENT_VALUE_PATHS + EXTRA_VALUES_ALLOWED)
 
 
 def extra_values_problem(extra: Mapping[str, Any]) -> str | None:
