@@ -82,7 +82,8 @@ def nested(path: str, value: Any) -> dict[str, Any]:
 def test_extra_values_cannot_switch_a_guarantee_off(extra: dict[str, Any]) -> None:
     assert refused_extra_value_paths(extra) == [next(leaf_paths(extra))]
     problem = extra_values_problem(extra)
-    assert problem is not None and next(leaf_paths(extra)) in problem
+    assert problem is not None
+    assert next(leaf_paths(extra)) in problem
 
 
 @needs_values
@@ -103,7 +104,8 @@ def test_allowlisted_paths_exist_in_the_chart() -> None:
     for path in EXTRA_VALUES_ALLOWED:
         node: Any = defaults
         for key in path.split("."):
-            assert isinstance(node, Mapping) and key in node, f"{path} is not in Cilium 1.20's values.yaml"
+            assert isinstance(node, Mapping), f"{path} is not in Cilium 1.20's values.yaml"
+            assert key in node, f"{path} is not in Cilium 1.20's values.yaml"
             node = node[key]
 
 
@@ -111,7 +113,8 @@ def test_allowlist_never_reaches_a_value_the_component_sets() -> None:
     owned = set(leaf_paths(cilium_values(EVERY_FEATURE)))
     for allowed in EXTRA_VALUES_ALLOWED:
         for path in owned:
-            assert not (path == allowed or path.startswith(f"{allowed}.") or allowed.startswith(f"{path}.")), (allowed, path)
+            overlaps = path == allowed or path.startswith(f"{allowed}.") or allowed.startswith(f"{path}.")
+            assert not overlaps, (allowed, path)
 
 
 def test_component_value_paths_are_exactly_what_the_component_sets() -> None:
@@ -162,7 +165,8 @@ def test_cluster_name_follows_cilium() -> None:
 
 def test_cluster_id_follows_cilium() -> None:
     """Cilium 1.20 values.yaml, cluster.id: 1 to 255 for a mesh."""
-    assert cluster_id_problem(1) is None and cluster_id_problem(255) is None
+    assert cluster_id_problem(1) is None
+    assert cluster_id_problem(255) is None
     for bad in (0, 256, -1, True, "7"):
         assert cluster_id_problem(bad) is not None, bad  # type: ignore[arg-type]
 
