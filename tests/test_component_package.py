@@ -124,9 +124,10 @@ RESOURCE_REFERENCE = re.compile(r"^\$\{([A-Za-z_][\w-]*)\}$")
 
 def test_yaml_example_options_name_resources_not_outputs(project_dir: Path) -> None:
     """Pulumi YAML binds `options.providers`, `options.provider`, `options.dependsOn` and `options.parent` to resources:
-    `${name}`, never a property access such as `${cluster.kubernetesProvider}`, which is an Output there (its program
-    binder refuses it; `pulumi/pulumi-yaml`, `pkg/pulumiyaml/run.go`). Component outputs that are resources reach YAML,
-    TypeScript and Go as Outputs, so the example may reach the cluster only through plain inputs such as `kubeconfig`.
+    `${name}`, never a property access such as `${cluster.kubernetesProvider}`, which is an Output there: the evaluator
+    refuses it ("resource option providers value must be a list of resource, not an output"; `pulumi/pulumi-yaml`
+    `pkg/pulumiyaml/run.go`, `evaluateResourceListValuedOption` and `evaluateResourceValuedOption`). Component outputs
+    that are resources reach YAML as Outputs, so the example reaches the cluster only through inputs such as `kubeconfig`.
     """
     program = yaml.safe_load((project_dir / "examples" / "yaml" / "Pulumi.yaml").read_text())
     resources = program["resources"]
