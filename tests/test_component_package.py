@@ -16,6 +16,7 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from aks_cilium.package import COMPONENTS, PACKAGE_NAME, PACKAGE_VERSION
 from offline.plugin_process import PluginProcess
+from tests.conftest import RunStack
 
 TOKEN = f"{PACKAGE_NAME}:index:"
 REFERENCE = re.compile(r"^\$\{(\w+)\.(\w+)\}$")
@@ -201,3 +202,11 @@ def test_plugin_started_by_the_engines_rule_serves_the_same_schema_over_grpc(pro
     assert set(served["resources"]) == {TOKEN + c.__name__ for c in COMPONENTS}
     assert served["resources"] == schema()["resources"]
     assert served["types"] == schema()["types"]
+
+
+def test_components_register_the_tokens_the_schema_advertises(run_stack: RunStack) -> None:
+    """What a program registers is what another language asks the component host for: `aks-cilium:index:<Class>`."""
+    registered = {r.type for stack in ("dev", "prod") for r in run_stack(stack).registrations if r.type.startswith(f"{PACKAGE_NAME}:")}
+    advertised = set(schema()["resources"])
+    assert advertised <= registered
+    assert all(token.startswith(TOKEN) for token in registered), sorted(registered)
