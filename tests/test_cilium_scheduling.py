@@ -3,15 +3,16 @@
 The choice: the operator, Hubble relay and UI, and the certgen Job and CronJob tolerate the system pool's
 CriticalAddonsOnly taint, rather than the release waiting for the user pool. The operator allocates every node's pod
 CIDR (cluster-pool IPAM), so no node, system nodes included, becomes Ready without it: it is a critical add-on and
-belongs where critical add-ons run. Waiting for the user pool would also tie Cilium's install to a pool the autoscaler
-may shrink, and give nothing on a cluster whose user pool is busy or absent.
+belongs where critical add-ons run (the system pool hosts "critical system pods like CoreDNS", use-system-pools.md).
+Waiting for the user pool would tie Cilium's install to a pool that AKS allows to have zero nodes (same page), and
+would still leave Hubble's certificates unrenewed whenever the user pool is full.
 
 Sources: Cilium 1.20 values.yaml (operator.tolerations: control-plane, master, not-ready and uninitialized only;
 operator.affinity: required pod anti-affinity per kubernetes.io/hostname; hubble.relay.tolerations,
 hubble.ui.tolerations and certgen.tolerations empty); the system pool's taint as the AKS component registers it
 (aks_cilium/cluster.py; MicrosoftDocs/azure-aks-docs articles/aks/use-system-pools.md); toleration matching as
 Kubernetes defines it (kubernetes/website content/en/docs/concepts/scheduling-eviction/taint-and-toleration.md: an
-`Exists` toleration without a key or effect matches every taint; an empty effect matches every effect).
+`Exists` toleration without a key matches every key and value; an empty effect matches every effect).
 """
 
 from __future__ import annotations
