@@ -73,7 +73,7 @@ def check_cluster(reader: ConfigReader, settings: Settings, plan_date: date | No
             "(and outbound type is set at creation only)",
             "loadBalancer (or managedNATGateway)",
         )
-    if settings.cilium.kube_proxy_replacement:
+    if settings.byocni and settings.cilium.switches.get("kube_proxy_replacement", False):
         reader.fail(
             "kubeProxyReplacement",
             "AKS keeps running kube-proxy on bring-your-own-CNI; turning it off needs the preview kubeProxyConfig API "
