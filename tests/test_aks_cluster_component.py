@@ -384,7 +384,7 @@ def test_every_input_given_as_an_output_registers_the_same_resources() -> None:
     extra: dict[str, Any] = {
         "availability_zones": ["1", "2"],
         "admin_group_object_ids": [GROUP],
-        "authorized_ip_ranges": ["198.18.0.0/15"],
+        "authorized_ip_ranges": ["0.0.0.0/32"],
         "private_cluster": False,
         "advanced_networking_observability": True,
         "advanced_networking_security": True,

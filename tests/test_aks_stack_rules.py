@@ -102,6 +102,10 @@ REFUSED = [
 def test_refused_combination_exits_2_naming_the_key_and_writes_nothing(
     stack: str, overrides: dict[str, str], key: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Each combination Azure refuses, with its source beside it in REFUSED (MicrosoftDocs/azure-aks-docs:
+    auto-upgrade-cluster.md, auto-upgrade-node-os-image.md, concepts-network-azure-cni-overlay.md, concepts-storage.md,
+    configure-kube-proxy.md, long-term-support.md, planned-maintenance.md; ../shared/design/UPSTREAM.md, AKS limits), and
+    the program's own placeholder rule: `make plan` exits 2, names the key, writes no plan."""
     monkeypatch.setenv(PLAN_DATE_VARIABLE, READ_ON.isoformat())
     config = with_overrides(load_stack_config(stack), overrides)
     monkeypatch.setattr("offline.plan.load_stack_config", lambda name: config)

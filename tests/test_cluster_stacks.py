@@ -84,7 +84,7 @@ def test_secure_defaults(run_stack: RunStack, stack: str) -> None:
 def test_prod_security_baseline(run_stack: RunStack) -> None:
     run = run_stack("prod")
     inputs = cluster_inputs(run)
-    assert inputs["apiServerAccessProfile"]["authorizedIPRanges"] == ["198.18.0.0/15"]
+    assert inputs["apiServerAccessProfile"]["authorizedIPRanges"] == ["0.0.0.0/32"]
     workspace = run.one("azure-native:operationalinsights:Workspace")
     assert inputs["addonProfiles"]["omsagent"]["enabled"] is True
     assert inputs["addonProfiles"]["omsagent"]["config"]["logAnalyticsWorkspaceResourceID"].endswith(

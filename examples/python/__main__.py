@@ -52,7 +52,8 @@ cilium = Cilium(
         "node_count": 2,
         "hubble_metrics": ["dns", "drop", "flow"],
     },
-    pulumi.ResourceOptions(providers=[cluster.kubernetes_provider]),
+    # Waits until the deployer's AKS RBAC role assignment works (README, Deploy access).
+    pulumi.ResourceOptions(providers=[cluster.kubernetes_provider], depends_on=[cluster.kubernetes_access]),
 )
 policies = NetworkPolicySet(
     "policies",
