@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from aks_cilium.kubernetes_versions import CALENDAR, DEFAULT_MINOR, support_problem
+from aks_cilium.kubernetes_versions import CALENDAR, DEFAULT_MINOR, READ_ON, support_problem
 from aks_cilium.testing import ProgramRun
 from offline.plan import main as plan_main
 from offline.stack_config import load_stack_config
@@ -16,7 +16,6 @@ from stack_settings.load import load_settings, project_config
 from stack_settings.runtime_source import PLAN_DATE_VARIABLE
 from tests.conftest import RunStack, with_overrides
 
-READ_ON = date(2026, 11, 26)
 NIL = "00000000-0000-0000-0000-000000000000"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 

@@ -9,6 +9,9 @@ import ipaddress
 
 from .kubernetes_versions import is_minor_only
 
+BYOCNI = "byocni"
+AZURE_CILIUM = "azure-cilium"
+NETWORK_MODES = (BYOCNI, AZURE_CILIUM)
 UPGRADE_CHANNELS = ("patch", "stable", "rapid", "node-image")
 # Channels that move the cluster to a newer minor by themselves (auto-upgrade-cluster.md). Resending the version the
 # cluster was created with would then be a downgrade, which AKS refuses; the component stops sending it after creation.

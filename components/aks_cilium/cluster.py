@@ -1,6 +1,6 @@
 """An AKS cluster in one of the two Cilium network modes, with its identity, access, monitoring and Kubernetes provider."""
 
-from typing import Any, NotRequired, Optional, TypedDict
+from typing import Any, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -9,118 +9,20 @@ from pulumi_azure_native import containerservice as aks
 
 from . import kubeconfig, maintenance, monitoring
 from .access_gate import KubernetesAccessGate
-from .aks_rules import (
-    MINOR_MOVING_CHANNELS,
-    NODE_OS_CHANNELS,
-    UPGRADE_CHANNELS,
-    channel_version_problem,
-    ephemeral_disk_problem,
-    node_os_channel_problem,
-)
-from .kubernetes_versions import OFFICIAL_PLAN, support_plan_problem
+from .aks_rules import BYOCNI, MINOR_MOVING_CHANNELS
+from .cluster_access import grant_cluster_admin
+from .cluster_args import AksClusterArgs, NodePoolArgs
+from .cluster_checks import check_cluster_args
+from .kubernetes_versions import OFFICIAL_PLAN
 from .options import child_options
-from .role_assignments import AKS_RBAC_CLUSTER_ADMIN, NETWORK_CONTRIBUTOR, assign_role
+from .role_assignments import NETWORK_CONTRIBUTOR, assign_role
 from .tokens import component_type, with_legacy_type
-from .validation import ArgsCheck
 
-BYOCNI = "byocni"
-AZURE_CILIUM = "azure-cilium"
-NETWORK_MODES = (BYOCNI, AZURE_CILIUM)
 # Azure changes these when the autoscaler resizes a pool; anything else drifting is a real change.
 AUTOSCALED_FIELDS = ["agentPoolProfiles[*].count"]
 # With a channel that moves minors, AKS owns the version after creation: resending the creation version would be a
 # downgrade, which AKS refuses with operationNotAllowed (auto-upgrade-cluster.md).
-# azure-native sends principalType User when none is given, and ARM refuses a type that does not match the principal.
-PRINCIPAL_TYPES = ("User", "ServicePrincipal")
 CLUSTER_VERSION_FIELDS = ["kubernetesVersion", "agentPoolProfiles[*].orchestratorVersion"]
-
-
-class NodePoolArgs(TypedDict):
-    vm_size: pulumi.Input[str]
-    """VM size of the pool's nodes, e.g. Standard_D4ds_v5."""
-    min_count: pulumi.Input[int]
-    """Autoscaler lower bound."""
-    max_count: pulumi.Input[int]
-    """Autoscaler upper bound."""
-
-
-class AksClusterArgs(TypedDict):
-    resource_group_name: pulumi.Input[str]
-    """Resource group the cluster goes into."""
-    location: pulumi.Input[str]
-    """Azure region."""
-    cluster_name: pulumi.Input[str]
-    """Azure name of the managed cluster (also its DNS prefix)."""
-    network_mode: str
-    """byocni (network plugin none, Cilium installed separately) or azure-cilium (Azure CNI powered by Cilium)."""
-    kubernetes_version: pulumi.Input[str]
-    """Kubernetes version of control plane and pools: the minor only (1.36) with upgrade channel patch."""
-    node_subnet_id: pulumi.Input[str]
-    """Subnet of the nodes; the cluster's identity gets Network Contributor on it before the cluster is created."""
-    pod_cidr: pulumi.Input[str]
-    """Pod CIDR (overlay / cluster-pool); the same value must feed Cilium's IPAM."""
-    service_cidr: pulumi.Input[str]
-    """Kubernetes service CIDR."""
-    dns_service_ip: pulumi.Input[str]
-    """Cluster DNS IP, inside the service CIDR."""
-    outbound_type: pulumi.Input[str]
-    """Egress path: loadBalancer, managedNATGateway, userAssignedNATGateway or userDefinedRouting."""
-    system_pool: NodePoolArgs
-    """System pool, tainted CriticalAddonsOnly."""
-    user_pool: NodePoolArgs
-    """User pool for workloads."""
-    max_pods: pulumi.Input[int]
-    """Pods per node on every pool."""
-    os_disk_type: pulumi.Input[str]
-    """Ephemeral or Managed."""
-    os_disk_size_gb: pulumi.Input[int]
-    """OS disk size in GB."""
-    encryption_at_host: pulumi.Input[bool]
-    """Encrypt temp and cache disks on the hosts."""
-    sku_tier: pulumi.Input[str]
-    """Free, Standard or Premium."""
-    upgrade_channel: str
-    """Cluster auto-upgrade channel, plain: patch sends the version on every update; stable, rapid and node-image only at creation."""
-    node_os_upgrade_channel: pulumi.Input[str]
-    """Node OS upgrade channel (NodeImage with upgrade channel node-image)."""
-    kubelogin_mode: str
-    """How the exported kubeconfig logs in: azurecli, spn, workloadidentity or msi."""
-    deploy_login_mode: NotRequired[str]
-    """How Pulumi's own Kubernetes provider logs in where pulumi up runs (default azurecli); client, tenant from the Azure provider."""
-    deployer_principal_type: NotRequired[str]
-    """User or ServicePrincipal: what runs pulumi up; default User for deploy login azurecli, ServicePrincipal otherwise."""
-    support_plan: NotRequired[str]
-    """KubernetesOfficial (default) or AKSLongTermSupport, which needs the Premium tier."""
-    availability_zones: NotRequired[pulumi.Input[list[str]]]
-    """Zones of every pool; omit for regions without zones."""
-    admin_group_object_ids: NotRequired[list[pulumi.Input[str]]]
-    """Entra ID groups that administer the cluster; a plain list (one role assignment each) whose items may be Outputs."""
-    authorized_ip_ranges: NotRequired[pulumi.Input[list[str]]]
-    """CIDRs allowed to reach a public API server."""
-    private_cluster: NotRequired[pulumi.Input[bool]]
-    """Make the API server private."""
-    advanced_networking_observability: NotRequired[pulumi.Input[bool]]
-    """ACNS observability (azure-cilium only)."""
-    advanced_networking_security: NotRequired[pulumi.Input[bool]]
-    """ACNS security (azure-cilium only)."""
-    advanced_network_policies: NotRequired[pulumi.Input[str]]
-    """FQDN or L7, with ACNS security."""
-    container_insights: NotRequired[bool]
-    """Create a Log Analytics workspace, its data collection rule and association, and turn on Container Insights."""
-    key_vault_secrets_provider: NotRequired[pulumi.Input[bool]]
-    """Key Vault secrets provider add-on with rotation."""
-    defender: NotRequired[bool]
-    """Defender for Containers, reporting to the Container Insights workspace."""
-    kubelogin_client_id: NotRequired[str]
-    """Client ID for kubelogin spn or msi."""
-    kubelogin_tenant_id: NotRequired[str]
-    """Tenant ID for kubelogin spn."""
-    auto_upgrade_window: NotRequired[maintenance.WeeklyWindowArgs]
-    """Weekly window of the cluster auto-upgrade schedule; omit for none."""
-    node_os_upgrade_window: NotRequired[maintenance.WeeklyWindowArgs]
-    """Weekly window of the node OS upgrade schedule; omit for none."""
-    protect: NotRequired[bool]
-    """Protect the cluster and the user pool against deletion and replacement."""
 
 
 def _acns_profile(security: bool, observability: bool, policies: str) -> aks.AdvancedNetworkingArgs | None:
@@ -186,58 +88,6 @@ def _pool_profile(args: AksClusterArgs, pool: NodePoolArgs) -> dict[str, Any]:
     }
 
 
-def check_args(name: str, args: AksClusterArgs) -> None:
-    """Refuse what Azure would refuse, for every argument given as a plain value; Outputs are Azure's to judge."""
-    check = ArgsCheck("AksCluster", name, args, AksClusterArgs)
-    if check.problems:
-        check.done()
-    if args["network_mode"] not in NETWORK_MODES:
-        check.fail("network_mode", f"{args['network_mode']!r} is not one of {', '.join(NETWORK_MODES)}")
-    channel = args["upgrade_channel"]
-    if channel not in UPGRADE_CHANNELS:
-        check.fail("upgrade_channel", f"{channel!r} is not one of {', '.join(UPGRADE_CHANNELS)}")
-    node_os = args["node_os_upgrade_channel"]
-    if isinstance(node_os, str):
-        if node_os not in NODE_OS_CHANNELS:
-            check.fail("node_os_upgrade_channel", f"{node_os!r} is not one of {', '.join(NODE_OS_CHANNELS)}")
-        problem = node_os_channel_problem(channel, node_os)
-        if problem:
-            check.fail("node_os_upgrade_channel", problem)
-    version = args["kubernetes_version"]
-    problem = channel_version_problem(channel, version) if isinstance(version, str) else None
-    if problem:
-        check.fail("kubernetes_version", problem)
-    tier = args["sku_tier"]
-    problem = support_plan_problem(args.get("support_plan", OFFICIAL_PLAN), tier) if isinstance(tier, str) else None
-    if problem:
-        check.fail("support_plan", problem)
-    if args.get("deployer_principal_type", "User") not in PRINCIPAL_TYPES:
-        check.fail("deployer_principal_type", f"{args.get('deployer_principal_type')!r} is not one of {', '.join(PRINCIPAL_TYPES)}")
-    for key in ("kubelogin_mode", "deploy_login_mode"):
-        mode = args.get(key, "azurecli")
-        if mode not in kubeconfig.LOGIN_MODES:
-            check.fail(key, f"{mode!r} is not one of {', '.join(kubeconfig.LOGIN_MODES)}")
-    if args["kubelogin_mode"] == "spn" and not (args.get("kubelogin_client_id") and args.get("kubelogin_tenant_id")):
-        check.fail("kubelogin_mode", "spn needs kubelogin_client_id and kubelogin_tenant_id")
-    if args.get("defender", False) and not args.get("container_insights", False):
-        check.fail("defender", "needs container_insights (Defender reports to its Log Analytics workspace)")
-    for key, window in (
-        ("auto_upgrade_window", args.get("auto_upgrade_window")),
-        ("node_os_upgrade_window", args.get("node_os_upgrade_window")),
-    ):
-        problem = maintenance.window_problem(window) if window is not None else None
-        if problem:
-            check.fail(key, problem)
-    disk_type, disk_size = args["os_disk_type"], args["os_disk_size_gb"]
-    for pool_key in ("system_pool", "user_pool"):
-        vm_size = args[pool_key]["vm_size"]  # type: ignore[literal-required]
-        if isinstance(disk_type, str) and isinstance(vm_size, str) and isinstance(disk_size, int):
-            problem = ephemeral_disk_problem(disk_type, vm_size, disk_size)
-            if problem:
-                check.fail("os_disk_size_gb", problem)
-    check.done()
-
-
 def _with(base: pulumi.ResourceOptions, **extra: Any) -> pulumi.ResourceOptions:
     """`base` (parent and the component's depends_on) plus more options; depends_on lists are concatenated."""
     return pulumi.ResourceOptions.merge(base, pulumi.ResourceOptions(**extra))
@@ -265,7 +115,7 @@ class AksCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(component_type("AksCluster"), name, None, with_legacy_type(opts, "cluster", "AksCluster"))
-        check_args(name, args)
+        check_cluster_args(name, args)
         child = child_options(self, opts)
         client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
 
@@ -381,32 +231,14 @@ class AksCluster(pulumi.ComponentResource):
                 maintenance.weekly_maintenance(f"{name}-{role}", schedule, args["resource_group_name"], cluster.name, window, child)
 
         deploy_mode = args.get("deploy_login_mode", "azurecli")
-        deployer_type = args.get("deployer_principal_type", "User" if deploy_mode == "azurecli" else "ServicePrincipal")
-        # Nobody has Kubernetes access until a data-plane role is assigned: the principal running pulumi up, and the
-        # admin groups (tutorial-kubernetes-deploy-cluster.md; Owner and Contributor carry no data actions).
-        grants = [
-            assign_role(
-                f"{name}-deployer-cluster-admin",
-                scope=cluster.id,
-                role=AKS_RBAC_CLUSTER_ADMIN,
-                subscription_id=client.subscription_id,
-                principal_id=client.object_id,
-                principal_type=deployer_type,
-                opts=child,
-            )
-        ]
-        grants += [
-            assign_role(
-                f"{name}-admin-group-{index}-cluster-admin",
-                scope=cluster.id,
-                role=AKS_RBAC_CLUSTER_ADMIN,
-                subscription_id=client.subscription_id,
-                principal_id=group,
-                principal_type="Group",
-                opts=child,
-            )
-            for index, group in enumerate(admin_groups)
-        ]
+        grants = grant_cluster_admin(
+            name,
+            cluster_id=cluster.id,
+            client=client,
+            deployer_type=args.get("deployer_principal_type", "User" if deploy_mode == "azurecli" else "ServicePrincipal"),
+            admin_groups=admin_groups,
+            opts=child,
+        )
 
         # Looked up by the cluster's name, which stays known across updates.
         credentials = aks.list_managed_cluster_user_credentials_output(
