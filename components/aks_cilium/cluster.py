@@ -262,8 +262,10 @@ class AksCluster(pulumi.ComponentResource):
             assignments=[grant.id for grant in grants],
             opts=_with(child, depends_on=grants),
         )
-        # cluster_identifier: a rotated certificate or another deployer changes the kubeconfig, which must not replace
-        # the provider and every object created through it (pulumi/pulumi-kubernetes#4019, #1148).
+        # cluster_identifier: a rotated certificate, another deployer or a kubeconfig unknown at preview must not replace
+        # the provider and every object created through it (pulumi/pulumi-kubernetes#4019, #1148). Its DiffConfig
+        # (provider/pkg/provider/provider.go) replaces only when the identifier changes, not when it is first added,
+        # so existing stacks take it on without a replacement.
         self.kubernetes_provider = k8s.Provider(
             f"{name}-k8s",
             kubeconfig=self.deploy_kubeconfig,
