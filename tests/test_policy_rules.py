@@ -178,7 +178,8 @@ def test_address_coverage_counts_internet_addresses_not_text(ranges: list[str], 
 @pytest.mark.parametrize(
     ("chart", "cilium"),
     [("cilium", True), ("cilium/cilium", True), ("https://helm.cilium.io/cilium-1.20.0.tgz", True),
-     ("oci://quay.io/cilium/charts/cilium", True), ("tetragon", False), ("cilium/tetragon", False), ("https://helm.cilium.io/cilium-enterprise-1.0.0.tgz", False)],
+     ("oci://quay.io/cilium/charts/cilium", True), ("tetragon", False), ("cilium/tetragon", False),
+     ("https://helm.cilium.io/cilium-enterprise-1.0.0.tgz", False)],
 )  # fmt: skip
 def test_cilium_chart_recognised_in_every_form(chart: str, cilium: bool) -> None:
     assert cilium_release.is_cilium_release({"chart": chart}) is cilium
