@@ -11,6 +11,7 @@ from offline.analyzer import PolicyPackProcess
 from tests.pack_requests import (
     AGENT_POOL,
     CCNP,
+    CLUSTER,
     CNP,
     K8S_PROVIDER,
     NAMESPACE,
@@ -20,13 +21,12 @@ from tests.pack_requests import (
     analyze_stack,
     of_policy,
     prod_pack_fixture,
-)  # fmt: skip
-from tests.pack_requests import CLUSTER as CLUSTER_TYPE
-from tests.test_policy_rules import CLUSTER
+)
+from tests.test_policy_rules import CLUSTER as CLUSTER_WITHOUT_POOLS
 from tests.test_policy_rules import RELEASE as RELEASE_PROPS
 
 pack = prod_pack_fixture
-CLUSTER_PROPS = {**CLUSTER, "agentPoolProfiles": [{"name": "system", "osType": "Linux"}]}
+CLUSTER_PROPS = {**CLUSTER_WITHOUT_POOLS, "agentPoolProfiles": [{"name": "system", "osType": "Linux"}]}
 DNS_RULE = {"toEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system", "k8s:k8s-app": "kube-dns"}}],
             "toPorts": [{"ports": [{"port": "53", "protocol": "ANY"}], "rules": {"dns": [{"matchPattern": "*"}]}}]}  # fmt: skip
 
@@ -51,11 +51,11 @@ def test_authorized_ranges_are_judged_by_the_addresses_they_cover(pack: PolicyPa
     are the only gate of a public API server; IANA special-purpose registries for the non-internet blocks.
     """
     halves = {**CLUSTER_PROPS, "apiServerAccessProfile": {"authorizedIPRanges": ["0.0.0.0/1", "128.0.0.0/1"]}}
-    assert_mandatory(analyze(pack, Res(CLUSTER_TYPE, "halves", halves, protect=True)), "api-server-restricted", "the internet")
+    assert_mandatory(analyze(pack, Res(CLUSTER, "halves", halves, protect=True)), "api-server-restricted", "the internet")
     quarters = {**CLUSTER_PROPS, "apiServerAccessProfile": {"authorizedIPRanges": ["0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/2"]}}
-    assert_mandatory(analyze(pack, Res(CLUSTER_TYPE, "quarters", quarters, protect=True)), "api-server-restricted")
+    assert_mandatory(analyze(pack, Res(CLUSTER, "quarters", quarters, protect=True)), "api-server-restricted")
     own = {**CLUSTER_PROPS, "apiServerAccessProfile": {"authorizedIPRanges": ["20.50.0.0/16", "198.51.100.7"]}}
-    assert analyze(pack, Res(CLUSTER_TYPE, "own", own, protect=True)) == []
+    assert analyze(pack, Res(CLUSTER, "own", own, protect=True)) == []
 
 
 @pytest.mark.parametrize("kind", [CNP, CCNP])
@@ -246,7 +246,7 @@ def test_byocni_cluster_needs_a_cilium_release(pack: PolicyPackProcess) -> None:
     cluster through its Kubernetes provider, which the engine passes with each resource to AnalyzeStack
     (pulumi/pulumi pkg/resource/deploy/step_generator.go, AnalyzeResources).
     """
-    cluster = Res(CLUSTER_TYPE, "aks", CLUSTER_PROPS, protect=True)
+    cluster = Res(CLUSTER, "aks", CLUSTER_PROPS, protect=True)
     assert_mandatory(analyze_stack(pack, [cluster]), "byocni-has-cilium", cluster.urn)
     provider = Res(K8S_PROVIDER, "k8s", {}, dependencies=(cluster.urn,))
     other_provider = Res(K8S_PROVIDER, "elsewhere", {})
@@ -255,7 +255,7 @@ def test_byocni_cluster_needs_a_cilium_release(pack: PolicyPackProcess) -> None:
     elsewhere = Res(RELEASE, "cilium", RELEASE_PROPS, provider=other_provider)
     assert_mandatory(analyze_stack(pack, [cluster, other_provider, elsewhere]), "byocni-has-cilium")
     azure = {**CLUSTER_PROPS, "networkProfile": {**CLUSTER_PROPS["networkProfile"], "networkPlugin": "azure"}}
-    assert of_policy(analyze_stack(pack, [Res(CLUSTER_TYPE, "aks", azure)]), "byocni-has-cilium") == []
+    assert of_policy(analyze_stack(pack, [Res(CLUSTER, "aks", azure)]), "byocni-has-cilium") == []
 
 
 def test_prod_cluster_must_stay_protected(pack: PolicyPackProcess) -> None:
@@ -265,7 +265,7 @@ def test_prod_cluster_must_stay_protected(pack: PolicyPackProcess) -> None:
     after); the engine passes `protect` in AnalyzerResourceOptions and fails the resource on a mandatory finding in
     an update (pulumi/pulumi pkg/resource/deploy/step_generator.go: `invalid = true` on Mandatory when not a preview).
     """
-    assert_mandatory(analyze(pack, Res(CLUSTER_TYPE, "aks", CLUSTER_PROPS, protect=False)), "stateful-resources-protected", "protect")
-    assert of_policy(analyze(pack, Res(CLUSTER_TYPE, "aks", CLUSTER_PROPS, protect=True)), "stateful-resources-protected") == []
+    assert_mandatory(analyze(pack, Res(CLUSTER, "aks", CLUSTER_PROPS, protect=False)), "stateful-resources-protected", "protect")
+    assert of_policy(analyze(pack, Res(CLUSTER, "aks", CLUSTER_PROPS, protect=True)), "stateful-resources-protected") == []
     pool = {"name": "user", "osType": "Linux"}
     assert of_policy(analyze(pack, Res(AGENT_POOL, "user", pool, protect=False)), "stateful-resources-protected") == []

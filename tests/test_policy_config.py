@@ -33,13 +33,13 @@ def test_shipped_configs_pass_their_own_check(config_file: Path) -> None:
     ("change", "words"),
     [
         ({"no-open-egres": "mandatory"}, ["unknown policy 'no-open-egres'", "no-open-egress"]),
-        ({"all": "disabled"}, ["disabled in prod"]),
+        ({"all": "advisory"}, ["advisory in prod"]),
         ({"cilium-values-safe": "advisory"}, ["cilium-values-safe is advisory in prod"]),
         ({"stateful-resources-protected": {"enforcementLevel": "disabled"}}, ["stateful-resources-protected is disabled"]),
         ({"hubble-tls-on": "warn"}, ["hubble-tls-on"]),
         ({"stateful-resources-protected": {"resourceTypes": ["azure-native:containerservice:AgentPool"]}}, ["resourceTypes"]),
     ],
-    ids=["typo", "all-disabled", "advisory", "disabled-object", "bad-level", "cluster-not-protected"],
+    ids=["typo", "all-advisory", "advisory", "disabled-object", "bad-level", "cluster-not-protected"],
 )
 def test_a_bad_prod_config_is_refused(change: dict[str, Any], words: list[str]) -> None:
     """The CLI validates only the properties of the pack's own policies and drops unknown names silently.
@@ -55,6 +55,8 @@ def test_dev_may_relax_what_prod_may_not() -> None:
     assert policy_config_problems(relaxed, "dev") == []
     assert policy_config_problems(relaxed, "prod") != []
     assert policy_config_problems([], "dev") != []
+    # Switching the whole pack off is refused everywhere: a stack that wants no policies should not pass the pack.
+    assert policy_config_problems({"all": "disabled"}, "dev") != []
 
 
 def test_the_offline_plan_refuses_a_bad_policy_config(

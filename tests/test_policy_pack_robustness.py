@@ -25,7 +25,7 @@ from tests.pack_requests import (
     analyze_stack,
     of_policy,
     prod_pack_fixture,
-)  # fmt: skip
+)
 from tests.test_policy_bypasses import CLUSTER_PROPS, DNS_RULE
 from tests.test_policy_rules import RELEASE as RELEASE_PROPS
 
@@ -71,11 +71,15 @@ def _replaced(base: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[s
 
 @st.composite
 def malformed_resources(draw: st.DrawFn) -> Res:
-    """A resource of a type the pack judges: its valid baseline with one value anywhere replaced by arbitrary JSON."""
+    """A resource of a type the pack judges: its valid baseline with one value anywhere replaced by arbitrary JSON,
+    or arbitrary JSON under the top-level keys its rules read."""
     type_ = draw(st.sampled_from(sorted(BASELINES)))
     base = BASELINES[type_]
-    path = draw(st.sampled_from(list(_paths(base))))
-    return Res(type_, f"r{draw(st.integers(0, 5))}", _replaced(base, path, draw(json_values)), protect=draw(st.booleans()))
+    if draw(st.booleans()):
+        props = _replaced(base, draw(st.sampled_from(list(_paths(base)))), draw(json_values))
+    else:
+        props = draw(st.dictionaries(st.sampled_from(sorted(base)), json_values, max_size=len(base)))
+    return Res(type_, f"r{draw(st.integers(0, 5))}", props, protect=draw(st.booleans()))
 
 
 def _well_formed(diagnostics: list) -> None:

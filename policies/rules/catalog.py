@@ -34,7 +34,10 @@ Check = Callable[[Mapping[str, Any]], list[str]]
 # The policies a preview may not be able to decide, and why. Their values can be unknown at preview: the SDK then
 # reports "can't run policy ... during preview" as advisory, and the update run, where the engine analyzes each
 # resource again with known inputs before it creates or updates it, enforces them at their configured level.
-VALUES_UNKNOWN = "the Helm values are one Output built from the cluster's outputs (the API server host), unknown until the cluster exists"
+VALUES_UNKNOWN = (
+    "the Helm values are one Output; with kube-proxy replacement it includes the API server's host, a cluster output "
+    "that is unknown at a preview that creates or changes the cluster, and then all of the values are unknown"
+)
 PREVIEW_DEFERS = {
     "hubble-relay-on": VALUES_UNKNOWN,
     "cilium-byocni-values": VALUES_UNKNOWN,
@@ -76,11 +79,17 @@ def _cilium_policy(name: str, check: Check) -> ResourceValidationPolicy:
     return _resource_policy(name, (RELEASE,), check, cilium_release.is_cilium_release)
 
 
+def open_egress(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[str]:
+    exempt = config.get("exemptNamespaces", [])
+    if not isinstance(exempt, Sequence) or isinstance(exempt, str) or not all(isinstance(n, str) for n in exempt):
+        raise MalformedError("the policy's exemptNamespaces config", "a list of namespace names", exempt)
+    return cnp.no_open_egress(props, list(exempt))
+
+
 def _no_open_egress() -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if args.resource_type in POLICY_KINDS:
-            exempt = args.get_config().get("exemptNamespaces", [])
-            for message in total(cnp.no_open_egress, args.props, [n for n in exempt if isinstance(n, str)]):
+            for message in total(open_egress, args.props, args.get_config()):
                 report(message, None)
 
     return ResourceValidationPolicy(
@@ -103,13 +112,12 @@ def unprotected(resource_type: str, protect: bool, protected_types: Any) -> list
 
 def _stateful_resources_protected() -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        protected_types = args.get_config().get("resourceTypes", [CLUSTER])
-        for message in total(unprotected, args.resource_type, bool(args.opts.protect), protected_types):
+        for message in total(unprotected, args.resource_type, bool(args.opts.protect), args.get_config().get("resourceTypes", [CLUSTER])):
             report(message, None)
 
     return ResourceValidationPolicy(
         name="stateful-resources-protected",
-        description=(unprotected.__doc__ or "").split("\n")[0].strip(),
+        description=" ".join((unprotected.__doc__ or "").split()),
         validate=validate,
         config_schema=PolicyConfigSchema(
             properties={"resourceTypes": {"type": "array", "items": {"type": "string"}, "default": [CLUSTER]}}
