@@ -63,11 +63,11 @@ def test_authorized_ranges_are_judged_by_the_addresses_they_cover(pack: PolicyPa
     "egress",
     [
         [{"toEntities": ["world"]}],
-        [{"toEntities": ["world-ipv4"]}],
+        [{"toEntities": ["all"]}],
         [{"toCIDR": ["0.0.0.0/1"]}, {"toCIDRSet": [{"cidr": "128.0.0.0/1", "except": ["10.0.0.0/8"]}]}],
         [{"toCIDR": ["::/1", "8000::/1"]}],
     ],
-    ids=["world", "world-ipv4", "split-v4", "split-v6"],
+    ids=["world", "all", "split-v4", "split-v6"],
 )
 @pytest.mark.parametrize("under", ["spec", "specs"])
 def test_world_egress_is_found_in_spec_and_specs_of_both_kinds(pack: PolicyPackProcess, kind: str, egress: list, under: str) -> None:
@@ -76,7 +76,7 @@ def test_world_egress_is_found_in_spec_and_specs_of_both_kinds(pack: PolicyPackP
     Sources: ../shared/cilium/1.20.0/ciliumnetworkpolicies.yaml and ciliumclusterwidenetworkpolicies.yaml (both
     declare `spec` and `specs`, "a list of desired Cilium specific rule specification"); cilium/cilium
     Documentation/security/policy/kubernetes.rst ("Clusterwide Policies": same specification, not namespaced);
-    entities `world`, `world-ipv4`, `world-ipv6`, `all` in the CRD's toEntities enum.
+    `world` and `all` in the CRD's toEntities enum are the entities that include the internet.
     """
     narrow_rule: dict[str, Any] = {"endpointSelector": {}, "egress": [{"toCIDR": ["20.50.1.0/24"]}]}
     open_rule: dict[str, Any] = {"endpointSelector": {}, "egress": egress}
@@ -149,8 +149,10 @@ def test_default_deny_switched_off_is_no_default_deny(pack: PolicyPackProcess) -
 def test_clusterwide_default_deny_by_namespace_label_counts(pack: PolicyPackProcess) -> None:
     """A clusterwide policy that selects namespaces by their labels gives them default deny; the subtract-only block does not.
 
-    Source: cilium/cilium Documentation/security/policy/kubernetes.rst (namespace labels as
-    `io.cilium.k8s.namespace.labels.<label>` in clusterwide policies).
+    Sources: cilium/cilium Documentation/security/policy/kubernetes.rst (namespace labels as
+    `io.cilium.k8s.namespace.labels.<label>` in clusterwide policies); kubernetes/website
+    content/en/docs/reference/labels-annotations-taints/_index.md (the API server sets `kubernetes.io/metadata.name`
+    on every namespace).
     """
     managed = {"matchLabels": {"k8s:io.cilium.k8s.namespace.labels.aks-cilium/managed": "true"}}
     baseline = deny("baseline-default-deny", {"endpointSelector": managed}, kind=CCNP)
@@ -159,6 +161,17 @@ def test_clusterwide_default_deny_by_namespace_label_counts(pack: PolicyPackProc
     diagnostics = of_policy(analyze_stack(pack, [labelled, other, baseline, block]), "namespaces-default-deny")
     assert {d.message.splitlines()[-1].split()[1] for d in diagnostics} == {"other"}
     assert of_policy(analyze_stack(pack, [labelled, block]), "namespaces-default-deny") != []
+    by_name = {
+        "matchExpressions": [
+            {"key": "k8s:io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name", "operator": "In", "values": ["other"]}
+        ]
+    }
+    named = deny("named-default-deny", {"endpointSelector": by_name}, kind=CCNP)
+    assert of_policy(analyze_stack(pack, [other, named]), "namespaces-default-deny") == []
+    # A selector that also asks for pod labels covers only some of the namespace's pods.
+    some_pods = {"matchLabels": {**managed["matchLabels"], "app": "web"}}
+    partial_deny = deny("partial", {"endpointSelector": some_pods}, kind=CCNP)
+    assert len(of_policy(analyze_stack(pack, [labelled, partial_deny]), "namespaces-default-deny")) == 2
 
 
 @pytest.mark.parametrize(
@@ -181,9 +194,11 @@ def test_release_values_are_checked_whatever_the_chart_is_called(pack: PolicyPac
     ids=["missing", "empty", "minor", "range", "arabic-indic", "fullwidth"],
 )
 def test_version_must_be_exact_ascii(pack: PolicyPackProcess, version: str | None) -> None:
-    """Helm resolves a missing or ranged version to the newest chart: Cilium would move on its own.
+    """A missing or ranged version installs the newest chart: Cilium would move on its own.
 
-    Source: UPSTREAM.md, Cilium 1.20 (chart pinned in ../shared/cilium/1.20.0/Chart.yaml, version 1.20.0).
+    Sources: pulumi/pulumi-kubernetes sdk/python/pulumi_kubernetes/helm/v3/Release.py (`version`: "Specify the exact
+    chart version to install. If this is not specified, the latest version is installed."); Masterminds/semver
+    version.go (SemVerRegex, `[0-9]+`: ASCII digits only), the version parser Helm uses.
     """
     props = {key: value for key, value in RELEASE_PROPS.items() if key != "version"}
     if version is not None:

@@ -13,7 +13,8 @@ from .values import MalformedError, dig, list_at, mapping_at, mappings_in, str_a
 
 Props = Mapping[str, Any]
 Rule = Mapping[str, Any]
-OPEN_ENTITIES = ("world", "world-ipv4", "world-ipv6", "all")
+# The entities of Cilium 1.20's toEntities enum that include the internet.
+OPEN_ENTITIES = ("world", "all")
 NAMESPACE_LABELS = ("k8s:io.kubernetes.pod.namespace", "io.kubernetes.pod.namespace")
 DIRECTIONS = ("ingress", "egress", "ingressDeny", "egressDeny")
 
