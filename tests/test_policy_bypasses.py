@@ -144,6 +144,9 @@ def test_default_deny_switched_off_is_no_default_deny(pack: PolicyPackProcess) -
     assert not any("egress" in d.message for d in of_policy(diagnostics, "namespaces-default-deny"))
     on = deny("default-deny", {"enableDefaultDeny": {"ingress": True, "egress": True}})
     assert of_policy(analyze_stack(pack, [namespace("app"), on]), "namespaces-default-deny") == []
+    # A namespaced policy that names no namespace is not a clusterwide one.
+    nowhere = Res(CNP, "nowhere", {"metadata": {"name": "nowhere"}, "spec": {"endpointSelector": {}, "ingress": [{}], "egress": [{}]}})
+    assert len(of_policy(analyze_stack(pack, [namespace("app"), nowhere]), "namespaces-default-deny")) == 2
 
 
 def test_clusterwide_default_deny_by_namespace_label_counts(pack: PolicyPackProcess) -> None:

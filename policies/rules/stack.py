@@ -63,7 +63,9 @@ def _prop(path: tuple[str, ...], resource: StackResource) -> Any:
 
 
 def _policy_name(policy: StackResource) -> str:
-    name, namespace = dig(policy.props, "metadata", "name"), dig(policy.props, "metadata", "namespace")
+    """For messages only, so never malformed: whatever the metadata holds is shown as it is."""
+    metadata = policy.props.get("metadata")
+    name, namespace = (metadata.get("name"), metadata.get("namespace")) if isinstance(metadata, Mapping) else (None, None)
     return f"{namespace}/{name}" if policy.type == CNP else f"clusterwide {name}"
 
 
@@ -109,8 +111,9 @@ def _identity(namespace: StackResource) -> dict[str, Any] | None:
 @dataclass(frozen=True)
 class _DenyingSpec:
     policy: str
-    namespace: Any
-    """None for a clusterwide policy."""
+    clusterwide: bool
+    namespace: str | None
+    """A namespaced policy's namespace; None when it names none (it then covers no namespace here)."""
     selector: Mapping[str, Any]
     denies: frozenset[str]
     switched_off: frozenset[str]
@@ -118,14 +121,20 @@ class _DenyingSpec:
 
 def _denying_specs(policy: StackResource) -> list[_DenyingSpec]:
     found = []
-    namespace = dig(policy.props, "metadata", "namespace") if policy.type == CNP else None
+    clusterwide = policy.type == CCNP
+    namespace = None if clusterwide else str_at(policy.props, "metadata", "namespace")
     for path, spec in cnp.specs(policy.props):
         with_empty_rule = {d for d in ("ingress", "egress") if any(len(rule) == 0 for rule in cnp.rules_of(spec, path, d))}
         if with_empty_rule:
             off = {d for d in with_empty_rule if cnp.default_deny_disabled(spec, d)}
             found.append(
                 _DenyingSpec(
-                    _policy_name(policy), namespace, mapping_at(spec, "endpointSelector"), frozenset(with_empty_rule - off), frozenset(off)
+                    _policy_name(policy),
+                    clusterwide,
+                    namespace,
+                    mapping_at(spec, "endpointSelector"),
+                    frozenset(with_empty_rule - off),
+                    frozenset(off),
                 )
             )
     return found
@@ -139,12 +148,12 @@ def namespaces_default_deny(resources: Sequence[StackResource]) -> list[str]:
     """Every namespace the stack creates has default deny both ways, from its own policies or clusterwide ones."""
     problems: list[str] = []
     # Namespaced policies indexed by namespace, so hundreds of namespaces stay linear; clusterwide ones are few.
-    by_namespace: dict[Any, list[_DenyingSpec]] = {}
+    by_namespace: dict[str | None, list[_DenyingSpec]] = {}
     clusterwide: list[_DenyingSpec] = []
     for policy in _of(resources, *POLICY_KINDS):
         no_specs: list[_DenyingSpec] = []
         for spec in _judge(policy, problems, _denying_specs, no_specs):
-            (clusterwide if spec.namespace is None else by_namespace.setdefault(spec.namespace, [])).append(spec)
+            (clusterwide if spec.clusterwide else by_namespace.setdefault(spec.namespace, [])).append(spec)
     for namespace in _of(resources, NAMESPACE):
         identity = _judge(namespace, problems, _identity, None)
         if identity is None:
