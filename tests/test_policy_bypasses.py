@@ -66,8 +66,10 @@ def test_authorized_ranges_are_judged_by_the_addresses_they_cover(pack: PolicyPa
         [{"toEntities": ["all"]}],
         [{"toCIDR": ["0.0.0.0/1"]}, {"toCIDRSet": [{"cidr": "128.0.0.0/1", "except": ["10.0.0.0/8"]}]}],
         [{"toCIDR": ["::/1", "8000::/1"]}],
+        [{"toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}]}],
+        [{"toEndpoints": [], "icmps": [{"fields": [{"type": 8, "family": "IPv4"}]}]}],
     ],
-    ids=["world", "all", "split-v4", "split-v6"],
+    ids=["world", "all", "split-v4", "split-v6", "ports-only", "icmp-only"],
 )
 @pytest.mark.parametrize("under", ["spec", "specs"])
 def test_world_egress_is_found_in_spec_and_specs_of_both_kinds(pack: PolicyPackProcess, kind: str, egress: list, under: str) -> None:
@@ -76,7 +78,8 @@ def test_world_egress_is_found_in_spec_and_specs_of_both_kinds(pack: PolicyPackP
     Sources: ../shared/cilium/1.20.0/ciliumnetworkpolicies.yaml and ciliumclusterwidenetworkpolicies.yaml (both
     declare `spec` and `specs`, "a list of desired Cilium specific rule specification"); cilium/cilium
     Documentation/security/policy/kubernetes.rst ("Clusterwide Policies": same specification, not namespaced);
-    `world` and `all` in the CRD's toEntities enum are the entities that include the internet.
+    `world` and `all` in the CRD's toEntities enum are the entities that include the internet; a rule with ports and
+    no peer reaches "any layer 3 destination" (cilium/cilium Documentation/security/policy/language.rst, Example (L4)).
     """
     narrow_rule: dict[str, Any] = {"endpointSelector": {}, "egress": [{"toCIDR": ["20.50.1.0/24"]}]}
     open_rule: dict[str, Any] = {"endpointSelector": {}, "egress": egress}

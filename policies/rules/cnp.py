@@ -17,6 +17,8 @@ Rule = Mapping[str, Any]
 OPEN_ENTITIES = ("world", "all")
 NAMESPACE_LABELS = ("k8s:io.kubernetes.pod.namespace", "io.kubernetes.pod.namespace")
 DIRECTIONS = ("ingress", "egress", "ingressDeny", "egressDeny")
+# The fields of an egress rule that name its peers; a rule with ports and none of them reaches every destination.
+EGRESS_PEERS = ("toCIDR", "toCIDRSet", "toEndpoints", "toEntities", "toFQDNs", "toGroups", "toNodes", "toServices")
 
 
 def specs(props: Props) -> list[tuple[str, Rule]]:
@@ -92,6 +94,9 @@ def no_open_egress(props: Props, exempt_namespaces: Sequence[str]) -> list[str]:
             if entity in OPEN_ENTITIES:
                 problems.append(f"egress to entity {entity!r}; allow specific FQDNs or CIDRs, or exempt the namespace")
         cidrs += _cidrs(rule, path)
+        ports_only = list_at(rule, "toPorts", where=path) or list_at(rule, "icmps", where=path)
+        if ports_only and not any(list_at(rule, peer, where=path) for peer in EGRESS_PEERS):
+            problems.append(f"{path} allows its ports to every destination, the internet included; name its peers (toFQDNs, toCIDR...)")
     covered = addresses.coverage(cidrs)
     if covered.is_world:
         problems.append(
