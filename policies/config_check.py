@@ -8,6 +8,7 @@ a misspelt policy name, and with it the intended level, is silently dropped. Her
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +81,19 @@ def load_policy_config(path: Path, stack: str) -> dict[str, Any]:
     if problems:
         raise PolicyConfigError(path, problems)
     return dict(config)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m policies.config_check <stack>...`: exit 2 and say why when a stack's policy config is refused."""
+    failed = False
+    for stack in argv:
+        try:
+            load_policy_config(CONFIG_DIR / f"{stack}.json", stack)
+        except PolicyConfigError as error:
+            print(f"error: {error}", file=sys.stderr)
+            failed = True
+    return 2 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

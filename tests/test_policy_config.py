@@ -13,6 +13,7 @@ import pytest
 
 from offline import plan
 from offline.analyzer import PACK_DIR
+from policies import config_check
 from policies.config_check import CONFIG_DIR, PolicyConfigError, effective_level, load_policy_config, policy_config_problems, policy_names
 from policies.rules.catalog import POLICIES, PREVIEW_DEFERS
 
@@ -70,6 +71,12 @@ def test_the_offline_plan_refuses_a_bad_policy_config(
     assert plan.main(["--stack", "prod", "--out", str(out)]) == 2
     assert "cilium-policy-enforced is disabled in prod" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_the_command_checks_named_stacks(capsys: pytest.CaptureFixture[str]) -> None:
+    assert config_check.main(["dev", "prod"]) == 0
+    assert config_check.main(["no-such-stack"]) == 2
+    assert "no-such-stack.json: missing" in capsys.readouterr().err
 
 
 def test_a_missing_config_names_the_file_to_create(tmp_path: Path) -> None:
