@@ -19,7 +19,8 @@ _ANYWHERE = {
     "extraArgs": "extraArgs pass flags that override the chart's own settings",
 }
 _NATIVE_ROUTING = ("autoDirectNodeRoutes", "ipv4NativeRoutingCIDR", "ipv6NativeRoutingCIDR")
-_OWNED_IPAM = {"mode": None, "operator": {"clusterPoolIPv4PodCIDRList", "clusterPoolIPv4MaskSize"}}
+# The IPAM values the program sets (byocni_values checks the mode); anything else under ipam changes pod addressing.
+_OWNED_IPAM_OPERATOR = ("clusterPoolIPv4PodCIDRList", "clusterPoolIPv4MaskSize")
 
 
 def chart_name(chart: str) -> str:
@@ -119,16 +120,13 @@ def values_safe(props: Props) -> list[str]:
     if tunnel not in (None, "vxlan", "geneve"):
         problems.append(f"tunnelProtocol is {tunnel!r}; use vxlan or geneve")
     ipam = mapping_at(values, "ipam", where="values")
-    for key in ipam:
-        allowed = _OWNED_IPAM.get(key, set())
-        if key not in _OWNED_IPAM:
-            problems.append(f"values set ipam.{key}; IPAM is the program's (cluster-pool from the pod CIDR), remove it")
-        elif allowed is not None:
-            problems += [
-                f"values set ipam.{key}.{sub}; IPAM is the program's (cluster-pool from the pod CIDR), remove it"
-                for sub in mapping_at(ipam, key, where="values.ipam")
-                if sub not in allowed
-            ]
+    owned = "IPAM is the program's (cluster-pool from the pod CIDR), remove it"
+    problems += [f"values set ipam.{key}; {owned}" for key in ipam if key not in ("mode", "operator")]
+    problems += [
+        f"values set ipam.operator.{key}; {owned}"
+        for key in mapping_at(ipam, "operator", where="values.ipam")
+        if key not in _OWNED_IPAM_OPERATOR
+    ]
     encryption = mapping_at(values, "encryption", where="values")
     problems += [
         f"values set encryption.{key}; only WireGuard on or off is supported, remove it"
