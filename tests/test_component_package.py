@@ -70,7 +70,7 @@ def test_aks_cluster_inputs_and_outputs() -> None:
 
 def test_cilium_and_policy_set() -> None:
     cilium = resource("Cilium")
-    assert set(cilium["requiredInputs"]) == {"version", "podCidr", "nodeCount"}
+    assert set(cilium["requiredInputs"]) == {"version", "clusterName", "podCidr", "nodeCount"}
     assert "release" not in cilium["properties"], "YAML cannot depend on a resource output; it depends on the component"
     policies = resource("NetworkPolicySet")
     assert policies["inputProperties"]["namespaces"]["items"]["$ref"] == f"#/types/{TOKEN}NamespacePolicyArgs"

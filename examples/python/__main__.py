@@ -45,7 +45,13 @@ cluster = AksCluster(
 )
 cilium = Cilium(
     "cilium",
-    {"version": "1.20.0", "pod_cidr": pod_cidr, "node_count": 2, "hubble_metrics": ["dns", "drop", "flow"]},
+    {
+        "version": "1.20.0",
+        "cluster_name": cluster.cluster_name,
+        "pod_cidr": pod_cidr,
+        "node_count": 2,
+        "hubble_metrics": ["dns", "drop", "flow"],
+    },
     pulumi.ResourceOptions(providers=[cluster.kubernetes_provider]),
 )
 policies = NetworkPolicySet(
