@@ -178,12 +178,12 @@ def test_provider_uses_the_deploy_login_and_the_cluster_id_as_identifier() -> No
         ("patch", ("agentPoolProfiles[*].count",), ("count",)),
         (
             "stable",
-            ("agentPoolProfiles[*].count", "kubernetesVersion", "agentPoolProfiles[*].orchestratorVersion"),
+            ("agentPoolProfiles[*].count", "kubernetesVersion"),
             ("count", "orchestratorVersion"),
         ),
         (
             "rapid",
-            ("agentPoolProfiles[*].count", "kubernetesVersion", "agentPoolProfiles[*].orchestratorVersion"),
+            ("agentPoolProfiles[*].count", "kubernetesVersion"),
             ("count", "orchestratorVersion"),
         ),
     ],
@@ -408,3 +408,17 @@ def test_every_network_input_given_as_an_output_registers_the_same_resources() -
     plain = run_callable(lambda: Network("net", args))
     wrapped = run_callable(lambda: Network("net", as_outputs(dict(args), set())))  # type: ignore[arg-type]
     assert {r.name: r.inputs for r in wrapped.registrations} == {r.name: r.inputs for r in plain.registrations}
+
+
+def test_only_the_user_pool_pins_its_version() -> None:
+    """Through the managed cluster API all pools' orchestratorVersion must be specified or all unspecified (AKS error
+    NotAllAgentPoolOrchestratorVersionSpecifiedAndUnchanged, quoted in pulumi/pulumi-azure-native issue #2094 and
+    Azure/ARO-HCP pull request #662); the user pool is its own AgentPool resource, so the inline system pool sends
+    none and follows the control plane, while the user pool's own update carries the version (never above the
+    control plane's: AgentPool.orchestratorVersion, REST spec 2025-09-01)."""
+    run, _ = build(kubernetes_version="1.37")
+    (system,) = run.one(CLUSTER).inputs["agentPoolProfiles"]
+    assert "orchestratorVersion" not in system
+    user_pool = run.one("azure-native:containerservice:AgentPool")
+    assert user_pool.inputs["orchestratorVersion"] == "1.37"
+    assert run.one(CLUSTER).urn in user_pool.dependencies

@@ -22,7 +22,7 @@ from .tokens import component_type, with_legacy_type
 AUTOSCALED_FIELDS = ["agentPoolProfiles[*].count"]
 # With a channel that moves minors, AKS owns the version after creation: resending the creation version would be a
 # downgrade, which AKS refuses with operationNotAllowed (auto-upgrade-cluster.md).
-CLUSTER_VERSION_FIELDS = ["kubernetesVersion", "agentPoolProfiles[*].orchestratorVersion"]
+CLUSTER_VERSION_FIELDS = ["kubernetesVersion"]
 
 
 def _acns_profile(security: bool, observability: bool, policies: str) -> aks.AdvancedNetworkingArgs | None:
@@ -83,7 +83,6 @@ def _pool_profile(args: AksClusterArgs, pool: NodePoolArgs) -> dict[str, Any]:
         "type": "VirtualMachineScaleSets",
         "vnet_subnet_id": args["node_subnet_id"],
         "availability_zones": args.get("availability_zones"),
-        "orchestrator_version": args["kubernetes_version"],
         "upgrade_settings": aks.AgentPoolUpgradeSettingsArgs(max_surge="33%"),
     }
 
@@ -160,6 +159,9 @@ class AksCluster(pulumi.ComponentResource):
             name="system",
             mode="System",
             node_taints=["CriticalAddonsOnly=true:NoSchedule"],
+            # No orchestratorVersion: through the managed cluster API every pool's version must be specified or none,
+            # and the user pool is managed apart (AKS error NotAllAgentPoolOrchestratorVersionSpecifiedAndUnchanged,
+            # quoted in pulumi/pulumi-azure-native#2094 and Azure/ARO-HCP#662). Unspecified, it follows the control plane.
             **_pool_profile(args, args["system_pool"]),
         )
         admin_groups = list(args.get("admin_group_object_ids", []))
@@ -213,6 +215,9 @@ class AksCluster(pulumi.ComponentResource):
             resource_name_=cluster.name,
             agent_pool_name="user",
             mode="User",
+            # The user pool is its own resource, upgraded by its own operation after the control plane (an agent pool
+            # may not be newer than the control plane: AgentPool.orchestratorVersion in the 2025-09-01 spec).
+            orchestrator_version=args["kubernetes_version"],
             **_pool_profile(args, args["user_pool"]),
             # Deleting the user pool deletes every workload pod on it: protected with the cluster.
             opts=_with(child, protect=protect, ignore_changes=["count"] + (["orchestratorVersion"] if moves_minors else [])),
