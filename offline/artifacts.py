@@ -205,3 +205,24 @@ def resolve(
 def cilium_artifacts(version: str = DEFAULT_VERSION) -> CiliumArtifacts:
     """`resolve(version)` once per process: the plan and the tests verify the files once, not per use."""
     return resolve(version)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m offline.artifacts`: resolve (and if need be download) the artifacts, as CI does before the tests."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--version", default=DEFAULT_VERSION)
+    version = parser.parse_args(argv).version
+    try:
+        found = resolve(version)
+    except ArtifactError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 3
+    print(f"Cilium {version} artifacts: {found.directory} ({found.origin}; every file matches {SUMS_DIR.name}/{version}.sha256)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

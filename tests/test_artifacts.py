@@ -77,14 +77,14 @@ def server(tmp_path: Path) -> Iterator[LocalServer]:
     served.root.mkdir()
 
     class Handler(SimpleHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's method name
+        def do_GET(self) -> None:
             served.requests.append(self.path)
             if len(served.requests) > MAX_REQUESTS:
                 self.send_error(429)
                 return
             super().do_GET()
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(served.root)))
@@ -246,7 +246,7 @@ def test_under_ci_a_missing_artifact_fails_instead_of_skipping() -> None:
         raise AssertionError("never runs without the artifacts")
 
     failing = requires_artifacts(check, unavailable="no chart here", ci=True)
-    with pytest.raises(pytest.fail.Exception, match="CI=true and Cilium's artifacts cannot be had.*no chart here"):
+    with pytest.raises(pytest.fail.Exception, match=r"CI=true and Cilium's artifacts cannot be had.*no chart here"):
         failing()
     skipped = requires_artifacts(check, unavailable="no chart here", ci=False)
     assert [mark.kwargs["reason"] for mark in getattr(skipped, "pytestmark", [])] == ["no chart here"]

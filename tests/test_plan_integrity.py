@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -111,7 +112,7 @@ def test_the_inputs_digest_changes_with_any_input(tmp_path: Path) -> None:
     assert inputs_digest({"Pulumi.dev.yaml": stack_file}, {"failOn": ""})["digest"] != first["digest"]
 
 
-def unreachable(tmp_path: Path) -> object:
+def unreachable(tmp_path: Path) -> Callable[[str], CiliumArtifacts]:
     """Artifact resolution on a clone with no ../shared, no cache and no network."""
 
     def resolver(version: str) -> CiliumArtifacts:
@@ -157,12 +158,11 @@ def test_a_tampered_chart_makes_the_plan_incomplete(tmp_path: Path, monkeypatch:
 def test_make_plan_on_a_clone_without_artifacts_says_it_cannot_get_the_chart(tmp_path: Path) -> None:
     """End to end, as `make plan` runs it: a separate process whose resolver finds nothing and cannot download."""
     script = (
-        "import sys, offline.plan as plan, offline.artifacts as artifacts\n"
+        "import sys, offline.plan as plan\n"
         "from pathlib import Path\n"
-        f"tmp = Path({str(tmp_path)!r})\n"
-        "urls = artifacts.upstream_urls('1.20.0', chart_repository='http://127.0.0.1:9', release_files='http://127.0.0.1:9/v{version}')\n"
-        "plan.cilium_artifacts = lambda v: artifacts.resolve(v, environ={}, shared_root=tmp / 'none', cache_root=tmp / 'cache', urls=urls)\n"
-        "sys.exit(plan.main(['--stack', 'dev', '--out', str(tmp / 'plan')]))\n"
+        "from tests.test_plan_integrity import unreachable\n"
+        f"plan.cilium_artifacts = unreachable(Path({str(tmp_path)!r}))\n"
+        f"sys.exit(plan.main(['--stack', 'dev', '--out', {str(tmp_path / 'plan')!r}]))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=240, check=False)
     assert done.returncode == EXIT_INCOMPLETE, done.stderr
