@@ -15,7 +15,6 @@ _AZURE_NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,17}[a-z0-9]$|^[a-z]$")
 _FQDN_NAME = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}\.?$")
 _FQDN_PATTERN = re.compile(r"^(\*\.)?([a-z0-9*]([-a-z0-9*]*[a-z0-9*])?\.)*[a-z0-9]{2,63}\.?$")
 _AKS_DNS_PREFIX = re.compile(r"^[a-zA-Z0-9]([-a-zA-Z0-9]{0,52}[a-zA-Z0-9])?$")
-_CILIUM_CLUSTER_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 OLDEST_KUBERNETES_MINOR = 30
 
@@ -88,11 +87,3 @@ def fqdn_selector(value: str) -> str | None:
     if "*" in value:
         return None if _FQDN_PATTERN.match(value) else "is not a DNS name pattern like *.example.com"
     return None if _FQDN_NAME.match(value) else "is not a DNS name like api.example.com"
-
-
-def cilium_cluster_name(value: str) -> str | None:
-    if value == "":
-        return None
-    if len(value) > 32 or not _CILIUM_CLUSTER_NAME.match(value):
-        return "must be at most 32 lower-case letters, digits or hyphens, starting and ending alphanumeric"
-    return None
