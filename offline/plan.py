@@ -212,6 +212,12 @@ def _unknown_fail_on(run: ProgramRun, fail_on: list[str]) -> None:
         )
 
 
+def _where_set(config: StackConfig, keys: frozenset[str]) -> str:
+    """Where the stack file sets each key a config error names (a key left to Pulumi.yaml's default has no line)."""
+    names = (f"{config.project}:{key}" for key in sorted(keys))
+    return "".join(f"\n  ({name} is set at {config.locations[name]})" for name in names if name in config.locations)
+
+
 def _failure_block(error: BaseException) -> str:
     """A resource failure in a few lines: what failed and why, without the SDK's tracebacks."""
     lines = [line for line in str(error).splitlines() if line.strip()] or [type(error).__name__]
@@ -255,7 +261,10 @@ def main(argv: list[str] | None = None) -> int:
         _progress(f"running __main__.py for stack {args.stack} under the mock engine")
         run = run_program(config, AzureMocks(fail_on=frozenset(args.fail_on)))
         _unknown_fail_on(run, args.fail_on)
-    except (ConfigError, StackConfigError, PlanDirError, PlanInputError) as problem:
+    except ConfigError as problem:
+        error(f"error: {problem}{_where_set(config, problem.keys)}")
+        return EXIT_INVALID
+    except (StackConfigError, PlanDirError, PlanInputError) as problem:
         error(f"error: {problem}")
         return EXIT_INVALID
     except Exception as failure:

@@ -13,7 +13,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,8 @@ class StackConfig:
     values: dict[str, str]
     """Full keys (namespace:key) to the strings the program receives."""
     secret_keys: tuple[str, ...]
+    locations: Mapping[str, str] = field(default_factory=dict)
+    """Full key -> `Pulumi.<stack>.yaml:<line>` where the stack file sets it, for messages about its value."""
 
 
 def secret_env_name(key: str) -> str:
@@ -133,4 +135,5 @@ def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR, environ: Mapp
                 f"a boolean is true or false, an integer a whole number)"
             )
         values[key] = located.text if located.text is not None else json.dumps(value)
-    return StackConfig(project=project, stack=stack, values=values, secret_keys=tuple(sorted(set(secret_keys))))
+    locations = {key: f"{stack_file.name}:{located.line}" for key, located in stack_values.items()}
+    return StackConfig(project, stack, values, tuple(sorted(set(secret_keys))), locations)

@@ -168,3 +168,15 @@ def test_the_plan_exits_2_on_a_malformed_stack_file(
 def test_the_stacks_in_the_repository_load() -> None:
     for stack in ("dev", "prod"):
         assert load_stack_config(stack).values["aks-cilium:networkMode"]
+
+
+def test_a_config_error_says_where_the_stack_file_sets_the_key(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A top-level date is text to the CLI (yaml.v3 decodes it into a string); the program's own check refuses it."""
+    (project / "Pulumi.dev.yaml").write_text("config:\n  aks-cilium:networkMode: byocni\n  aks-cilium:location: 2024-01-01\n")
+    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack: load_stack_config(stack, project))
+    assert main(["--stack", "dev", "--out", str(tmp_path / "plan")]) == 2
+    err = capsys.readouterr().err
+    assert "aks-cilium:location: '2024-01-01'" in err or "aks-cilium:location: 2024-01-01" in err
+    assert "(aks-cilium:location is set at Pulumi.dev.yaml:3)" in err
