@@ -15,7 +15,7 @@ import logging
 import shutil
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,12 @@ def _manifest(registration: Registration) -> dict[str, Any] | None:
     if not registration.type.startswith("kubernetes:") or "apiVersion" not in inputs:
         return None
     return inputs
+
+
+def manifest_path(registration: Registration, taken: Mapping[str, str]) -> str:
+    """`manifests/<name>.yaml`, or with the kind added when another object of the same Pulumi name came first."""
+    path = f"manifests/{registration.name}.yaml"
+    return path if path not in taken else f"manifests/{registration.name}.{registration.inputs['kind'].lower()}.yaml"
 
 
 def ordered(run: ProgramRun) -> list[Registration]:
@@ -98,7 +104,7 @@ class Plan:
         for registration in self.registrations:
             manifest = _manifest(registration)
             if manifest is not None:
-                staged.yaml(f"manifests/{registration.name}.yaml", manifest)
+                staged.yaml(manifest_path(registration, staged.files), manifest)
         staged.json("policy-report.json", [d.as_json() for d in self.diagnostics])
         releases = [r for r in self.registrations if r.type == RELEASE]
         if releases:
@@ -279,9 +285,13 @@ def main(argv: list[str] | None = None) -> int:
         diagnostics = pack.analyze_all(run.registrations)
     _progress("writing the plan")
     plan = Plan(config, run, diagnostics, args.fail_on)
-    with StagedPlan(out, scrub=redact) as staged:
-        plan.write(staged)
-        staged.commit(plan.record(policy_file))
+    try:
+        with StagedPlan(out, scrub=redact) as staged:
+            plan.write(staged)
+            staged.commit(plan.record(policy_file))
+    except PlanDirError as problem:  # something else took --out while the program ran
+        error(f"error: {problem}")
+        return EXIT_INVALID
     print(redact(plan.summary(out)))
     if plan.incomplete:
         error(f"error: the plan is INCOMPLETE (exit {EXIT_INCOMPLETE}): Cilium's chart was not rendered.\n{plan.incomplete}")

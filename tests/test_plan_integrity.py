@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 import offline.plan
+from aks_cilium.testing import Registration
 from offline.artifacts import ArtifactError, CiliumArtifacts, resolve, upstream_urls
-from offline.plan import EXIT_INCOMPLETE, main
+from offline.plan import EXIT_INCOMPLETE, main, manifest_path
 from offline.plan_files import GENERATOR, PlanDirError, StagedPlan, claim, inputs_digest, written_by_plan
 from offline.stack_config import PROJECT_DIR, load_stack_config
 from tests.conftest import with_overrides
@@ -169,3 +170,28 @@ def test_make_plan_on_a_clone_without_artifacts_says_it_cannot_get_the_chart(tmp
     assert "cannot get Cilium 1.20.0's chart and CRDs" in done.stderr
     assert "status: incomplete" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_a_directory_taken_during_the_run_is_left_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "plan"
+    original = offline.plan.Plan.write
+
+    def someone_else_writes(self: offline.plan.Plan, staged: StagedPlan) -> None:
+        out.mkdir()
+        (out / "theirs.txt").write_text("theirs")
+        original(self, staged)
+
+    monkeypatch.setattr(offline.plan.Plan, "write", someone_else_writes)
+    assert main(["--stack", "dev", "--out", str(out)]) == 2
+    assert [p.name for p in out.iterdir()] == ["theirs.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["plan"]  # the staged plan is gone too
+
+
+def test_two_objects_with_one_name_get_two_manifest_files() -> None:
+    def registration(kind: str) -> Registration:
+        inputs = {"apiVersion": "v1", "kind": kind, "metadata": {"name": "demo"}}
+        return Registration(f"urn:{kind}", f"kubernetes:core/v1:{kind}", "demo", True, "", (), "", False, (), inputs, inputs)
+
+    taken = {manifest_path(registration("Namespace"), {}): "hash"}
+    assert list(taken) == ["manifests/demo.yaml"]
+    assert manifest_path(registration("Service"), taken) == "manifests/demo.service.yaml"
