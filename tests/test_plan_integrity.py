@@ -190,7 +190,10 @@ def test_a_directory_taken_during_the_run_is_left_alone(tmp_path: Path, monkeypa
 def test_two_objects_with_one_name_get_two_manifest_files() -> None:
     def registration(kind: str) -> Registration:
         inputs = {"apiVersion": "v1", "kind": kind, "metadata": {"name": "demo"}}
-        return Registration(f"urn:{kind}", f"kubernetes:core/v1:{kind}", "demo", True, "", (), "", False, (), inputs, inputs)
+        return Registration(
+            urn=f"urn:{kind}", type=f"kubernetes:core/v1:{kind}", name="demo", custom=True, parent="", dependencies=(),
+            provider="", protect=False, ignore_changes=(), aliases=(), inputs=inputs, wire_inputs=inputs,
+        )  # fmt: skip
 
     taken = {manifest_path(registration("Namespace"), {}): "hash"}
     assert list(taken) == ["manifests/demo.yaml"]
