@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from aks_cilium.testing import SECRET, AzureMocks, ProgramRun, Registration
+from policies.config_check import PolicyConfigError, load_policy_config
 from stack_settings import ConfigError
 
 from .analyzer import PACK_DIR, Diagnostic, PolicyPackProcess
@@ -64,17 +65,6 @@ def ordered(run: ProgramRun) -> list[Registration]:
     unique in a stack and made only of the stack, project, parent types, type and name, so sorting by it is stable.
     """
     return sorted(run.registrations, key=lambda r: r.urn)
-
-
-def policy_config_file(stack: str) -> Path:
-    path = PACK_DIR / "config" / f"{stack}.json"
-    if not path.is_file():
-        examples = ", ".join(sorted(p.name for p in (PACK_DIR / "config").glob("*.json") if p.name != "schema.json"))
-        raise PlanInputError(
-            f"no policy configuration for stack {stack}: create {path.relative_to(PACK_DIR.parent)} "
-            f"(enforcement level per policy, as in {examples}; pulumi preview takes the same file with --policy-pack-config)"
-        )
-    return path
 
 
 def _program_sources() -> list[Path]:
@@ -263,14 +253,15 @@ def main(argv: list[str] | None = None) -> int:
             _claim_default(out)
         config = load_stack_config(args.stack)
         redact = Redactor(config.values[key] for key in config.secret_keys if key in config.values)
-        policy_file = policy_config_file(args.stack)
+        policy_file = PACK_DIR / "config" / f"{args.stack}.json"
+        load_policy_config(policy_file, args.stack)  # a missing or weakening policy config is an input error
         _progress(f"running __main__.py for stack {args.stack} under the mock engine")
         run = run_program(config, AzureMocks(fail_on=frozenset(args.fail_on)))
         _unknown_fail_on(run, args.fail_on)
     except ConfigError as problem:
         error(f"error: {problem}{_where_set(config, problem.keys)}")
         return EXIT_INVALID
-    except (StackConfigError, PlanDirError, PlanInputError) as problem:
+    except (StackConfigError, PolicyConfigError, PlanDirError, PlanInputError) as problem:
         error(f"error: {problem}")
         return EXIT_INVALID
     except Exception as failure:

@@ -21,8 +21,7 @@ def test_a_new_stack_without_policy_config_exits_2_saying_what_to_create(
     monkeypatch.setattr("offline.plan.load_stack_config", lambda stack: StackConfig(dev.project, stack, dev.values, dev.secret_keys))
     assert main(["--stack", "staging", "--out", str(tmp_path / "plan")]) == 2
     err = capsys.readouterr().err
-    assert "no policy configuration for stack staging: create policies/config/staging.json" in err
-    assert "dev.json" in err
+    assert f"policy config {PROJECT_DIR / 'policies' / 'config' / 'staging.json'}: missing; create it" in err
     assert "Traceback" not in err
     assert not (tmp_path / "plan").exists()
 
