@@ -153,30 +153,37 @@ def test_an_encrypted_value_needs_the_environment(project: Path) -> None:
     assert "aks-cilium:kubeloginClientId" in config.secret_keys
 
 
-def test_the_plan_exits_2_on_a_malformed_stack_file(
-    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    (project / "Pulumi.dev.yaml").write_text("config:\n  aks-cilium:protect: yes\n")
-    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack: load_stack_config(stack, project))
-    assert main(["--stack", "dev", "--out", str(tmp_path / "plan")]) == 2
-    err = capsys.readouterr().err
-    assert "Pulumi.dev.yaml:2: aks-cilium:protect must be of type 'boolean'" in err
-    assert "Traceback" not in err
-    assert not (tmp_path / "plan").exists()
-
-
 def test_the_stacks_in_the_repository_load() -> None:
     for stack in ("dev", "prod"):
         assert load_stack_config(stack).values["aks-cilium:networkMode"]
 
 
-def test_a_config_error_says_where_the_stack_file_sets_the_key(
-    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # Refused by the loader, as the CLI refuses it.
+        ("config:\n  aks-cilium:protect: yes\n", ["Pulumi.dev.yaml:2: aks-cilium:protect must be of type 'boolean'"]),
+        # A top-level date is text to the CLI (yaml.v3 decodes it into a string); the program's own check refuses it,
+        # and the message says where the stack file sets the key.
+        (
+            "config:\n  aks-cilium:networkMode: byocni\n  aks-cilium:location: 2024-01-01\n",
+            ["'2024-01-01' is not an Azure region name", "(aks-cilium:location is set at Pulumi.dev.yaml:3)"],
+        ),
+    ],
+)
+def test_the_plan_exits_2_naming_file_line_and_key(
+    body: str,
+    expected: list[str],
+    project: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """A top-level date is text to the CLI (yaml.v3 decodes it into a string); the program's own check refuses it."""
-    (project / "Pulumi.dev.yaml").write_text("config:\n  aks-cilium:networkMode: byocni\n  aks-cilium:location: 2024-01-01\n")
+    (project / "Pulumi.dev.yaml").write_text(body)
     monkeypatch.setattr("offline.plan.load_stack_config", lambda stack: load_stack_config(stack, project))
     assert main(["--stack", "dev", "--out", str(tmp_path / "plan")]) == 2
     err = capsys.readouterr().err
-    assert "aks-cilium:location: '2024-01-01'" in err or "aks-cilium:location: 2024-01-01" in err
-    assert "(aks-cilium:location is set at Pulumi.dev.yaml:3)" in err
+    for text in expected:
+        assert text in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "plan").exists()
