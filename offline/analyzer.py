@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from aks_cilium.testing import Registration
+from policies.config_check import load_policy_config
 
 from .plugin_process import PluginProcess
 from .stack_config import PROJECT_DIR
@@ -19,6 +20,10 @@ from .stack_config import PROJECT_DIR
 PACK_DIR = PROJECT_DIR / "policies"
 LEVELS = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY, "disabled": analyzer_pb2.DISABLED}
 LEVEL_NAMES = {value: name for name, value in LEVELS.items()}
+# The pack answers a large stack with more than gRPC's 4 MB default; the engine's own client allows far more, and
+# pulumi-policy's server accepts up to 400 MB (its _MAX_RPC_MESSAGE_SIZE): the offline client allows the same.
+MAX_MESSAGE_BYTES = 400 * 1024 * 1024
+CHANNEL_OPTIONS = (("grpc.max_receive_message_length", MAX_MESSAGE_BYTES), ("grpc.max_send_message_length", MAX_MESSAGE_BYTES))
 
 
 @dataclass(frozen=True)
@@ -39,8 +44,11 @@ def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
 
 
 def policy_config(config_file: Path, policy_names: list[str]) -> dict[str, analyzer_pb2.PolicyConfig]:
-    """A --policy-pack-config file as the CLI sends it: `all` expanded, levels and properties per policy."""
-    raw: dict[str, Any] = json.loads(config_file.read_text())
+    """A --policy-pack-config file as the CLI sends it: `all` expanded, levels and properties per policy.
+
+    The file is checked first (policies/config_check.py), with the stack named by the file: config/<stack>.json.
+    """
+    raw = load_policy_config(config_file, config_file.stem)
     default = raw.get("all")
     configs = {}
     for name in policy_names:
@@ -60,7 +68,9 @@ class PolicyPackProcess:
 
     def __init__(self, pack_dir: Path = PACK_DIR) -> None:
         self.pack_dir = pack_dir
-        self._plugin = PluginProcess([sys.executable, "-u", "-m", "pulumi.policy"], cwd=pack_dir, extra_args=[str(pack_dir)])
+        self._plugin = PluginProcess(
+            [sys.executable, "-u", "-m", "pulumi.policy"], cwd=pack_dir, extra_args=[str(pack_dir)], channel_options=CHANNEL_OPTIONS
+        )
         self.process = self._plugin.process
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self._plugin.channel)
 
@@ -80,8 +90,8 @@ class PolicyPackProcess:
         names = [p.name for p in self.info().policies]
         self.stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=policy_config(config_file, names)))
 
-    def analyze(self, registration: Registration) -> list[Diagnostic]:
-        return self.send_analyze(analyze_request(registration))
+    def analyze(self, registration: Registration, providers: Mapping[str, Registration] | None = None) -> list[Diagnostic]:
+        return self.send_analyze(analyze_request(registration, providers or {}))
 
     def analyze_stack(self, registrations: list[Registration]) -> list[Diagnostic]:
         return self.send_analyze_stack(analyze_stack_request(registrations))
@@ -95,19 +105,31 @@ class PolicyPackProcess:
     def analyze_all(self, registrations: list[Registration]) -> list[Diagnostic]:
         """What a `pulumi preview --policy-pack` reports: every resource, then the stack."""
         custom = [r for r in registrations if r.custom]
-        return [d for r in custom for d in self.analyze(r)] + self.analyze_stack(custom)
+        by_urn = {r.urn: r for r in custom}
+        return [d for r in custom for d in self.analyze(r, by_urn)] + self.analyze_stack(custom)
 
 
-def analyze_request(registration: Registration) -> analyzer_pb2.AnalyzeRequest:
+def _provider(registration: Registration, by_urn: Mapping[str, Registration]) -> analyzer_pb2.AnalyzerProviderResource | None:
+    """The resource's provider as the engine passes it: a provider reference is `<provider urn>::<id>`."""
+    provider = by_urn.get(registration.provider.rsplit("::", 1)[0]) if registration.provider else None
+    if provider is None:
+        return None
+    return analyzer_pb2.AnalyzerProviderResource(
+        type=provider.type, properties=_struct(provider.wire_inputs), urn=provider.urn, name=provider.name
+    )
+
+
+def analyze_request(registration: Registration, providers: Mapping[str, Registration] | None = None) -> analyzer_pb2.AnalyzeRequest:
     """What the engine sends for one resource as it registers."""
     return analyzer_pb2.AnalyzeRequest(
         type=registration.type, properties=_struct(registration.wire_inputs), urn=registration.urn, name=registration.name,
-        options=_options(registration),
+        options=_options(registration), provider=_provider(registration, providers or {}),
     )  # fmt: skip
 
 
 def analyze_stack_request(registrations: list[Registration]) -> analyzer_pb2.AnalyzeStackRequest:
-    """What the engine sends once the program has finished: every resource with its parent and dependencies."""
+    """What the engine sends once the program has finished: every resource with its parent, dependencies and provider."""
+    by_urn = {r.urn: r for r in registrations}
     resources = [
         analyzer_pb2.AnalyzerResource(
             type=r.type,
@@ -115,6 +137,7 @@ def analyze_stack_request(registrations: list[Registration]) -> analyzer_pb2.Ana
             urn=r.urn,
             name=r.name,
             options=_options(r),
+            provider=_provider(r, by_urn),
             parent=r.parent,
             dependencies=list(r.dependencies),
         )

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from aks_cilium.testing import SECRET, AzureMocks, ProgramRun, Registration
+from policies.config_check import PolicyConfigError, load_policy_config
 from stack_settings import ConfigError
 
 from .analyzer import PACK_DIR, Diagnostic, PolicyPackProcess
@@ -117,9 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or PROJECT_DIR / "build" / "plan" / args.stack
     try:
         config = load_stack_config(args.stack)
+        load_policy_config(PACK_DIR / "config" / f"{args.stack}.json", args.stack)
         _progress(f"running __main__.py for stack {args.stack} under the mock engine")
         run = run_program(config, AzureMocks(fail_on=frozenset(args.fail_on)))
-    except (ConfigError, StackConfigError) as error:
+    except (ConfigError, StackConfigError, PolicyConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except Exception as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Sequence
 from concurrent import futures
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,9 @@ class _Engine(engine_pb2_grpc.EngineServicer):
 class PluginProcess:
     """Runs `command + [engine address] + extra_args` in `cwd`, then connects to the port the plugin prints first."""
 
-    def __init__(self, command: list[str], cwd: Path, extra_args: list[str] | None = None) -> None:
+    def __init__(
+        self, command: list[str], cwd: Path, extra_args: list[str] | None = None, channel_options: Sequence[tuple[str, Any]] = ()
+    ) -> None:
         self.engine = _Engine()
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
         engine_pb2_grpc.add_EngineServicer_to_server(self.engine, self._server)
@@ -45,7 +48,7 @@ class PluginProcess:
             stderr = self.process.stderr.read() if self.process.stderr else ""
             self.close()
             raise RuntimeError(f"{' '.join(command)} did not print its port first: {first_line!r} {stderr}")
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{first_line}")
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{first_line}", options=list(channel_options))
 
     def close(self) -> None:
         if hasattr(self, "channel"):

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar, cast
 
 import pulumi
 
-from aks_cilium.cilium_values import CiliumFeatures
+from aks_cilium.cilium_args import CiliumArgs
 from aks_cilium.cluster import AksClusterArgs, NodePoolArgs
 from aks_cilium.connectivity import ConnectivityCheckArgs, ConnectivityProbe
 from aks_cilium.demo import SERVICE_NAME
 from aks_cilium.network import NetworkArgs
 from aks_cilium.network_policies import NamespacePolicyArgs, NetworkPolicySetArgs
 from stack_settings.model import DEMO_NAMESPACES, NodePoolSettings, Settings
-
-if TYPE_CHECKING:
-    # Only bring-your-own-CNI stacks load the Cilium component (and the Helm SDK module behind it).
-    from aks_cilium.cilium import CiliumArgs
 
 T = TypeVar("T")
 
@@ -88,39 +84,24 @@ def cluster_args(settings: Settings, resource_group_name: pulumi.Input[str], nod
     return args
 
 
-def cilium_features(settings: Settings, api_server_host: str = "") -> CiliumFeatures:
-    cilium, cluster = settings.cilium, settings.cluster
-    return CiliumFeatures(
-        pod_cidr=str(settings.network.pod_cidr),
-        node_count=cluster.system_pool.min_count + cluster.user_pool.min_count,
-        hubble_metrics=cilium.hubble_metrics,
-        service_monitors=cilium.service_monitors,
-        wireguard=cilium.wireguard,
-        kube_proxy_replacement=cilium.kube_proxy_replacement,
-        api_server_host=api_server_host,
-        cluster_mesh_name=cilium.cluster_mesh_name,
-        cluster_mesh_id=cilium.cluster_mesh_id,
-        bandwidth_manager=cilium.bandwidth_manager,
-        extra_values=cilium.extra_values,
-    )
-
-
 def cilium_args(settings: Settings, api_server_host: pulumi.Input[str]) -> CiliumArgs:
-    features = cilium_features(settings)
+    cilium, cluster = settings.cilium, settings.cluster
     args: CiliumArgs = {
-        "version": settings.cilium.version,
-        "pod_cidr": features.pod_cidr,
-        "node_count": features.node_count,
-        "hubble_metrics": list(features.hubble_metrics),
-        "service_monitors": features.service_monitors,
-        "wireguard": features.wireguard,
-        "kube_proxy_replacement": features.kube_proxy_replacement,
-        "cluster_mesh_name": features.cluster_mesh_name,
-        "cluster_mesh_id": features.cluster_mesh_id,
-        "bandwidth_manager": features.bandwidth_manager,
-        "extra_values": _secret_if(settings, "ciliumExtraValues", dict(features.extra_values)),
+        "version": cilium.version,
+        "cluster_name": cluster.cluster_name,
+        "pod_cidr": str(settings.network.pod_cidr),
+        # Both pools: the component's operator tolerates the system pool's taint.
+        "node_count": cluster.system_pool.min_count + cluster.user_pool.min_count,
+        "hubble_metrics": list(cilium.hubble_metrics),
+        "extra_values": _secret_if(settings, "ciliumExtraValues", dict(cilium.extra_values)),
     }
-    if features.kube_proxy_replacement:
+    # HELM_SWITCHES maps each config key onto a bool arg of CiliumArgs (tests/test_cilium_config.py checks the names).
+    args.update(cast(CiliumArgs, cilium.switches))
+    if cilium.cluster_id:
+        args["cluster_id"] = cilium.cluster_id
+    if cilium.previous_version:
+        args["previous_version"] = cilium.previous_version
+    if cilium.switches.get("kube_proxy_replacement"):
         args["api_server_host"] = api_server_host
     return args
 

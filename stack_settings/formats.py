@@ -14,7 +14,6 @@ _SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _AZURE_NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,17}[a-z0-9]$|^[a-z]$")
 _AKS_DNS_PREFIX = re.compile(r"^[a-zA-Z0-9]([-a-zA-Z0-9]{0,52}[a-zA-Z0-9])?$")
-_CILIUM_CLUSTER_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 OLDEST_KUBERNETES_MINOR = 30
 
@@ -72,11 +71,3 @@ def namespace_name(value: str) -> str | None:
 def fqdn_selector(value: str) -> str | None:
     """A toFQDNs name: exact (matchName) or with `*` wildcards (matchPattern); the component's own rule."""
     return fqdn_selector_problem(value)
-
-
-def cilium_cluster_name(value: str) -> str | None:
-    if value == "":
-        return None
-    if len(value) > 32 or not _CILIUM_CLUSTER_NAME.match(value):
-        return "must be at most 32 lower-case letters, digits or hyphens, starting and ending alphanumeric"
-    return None

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aks_cilium.cilium_values import ValuesConflictError, cilium_values
-
 from . import formats
+from .cilium import check_cilium, read_cilium
 from .errors import PROJECT
 from .model import (
     DEMO_NAMESPACES,
     AdvancedNetworkingSettings,
-    CiliumSettings,
     ClusterSettings,
     KubeloginMode,
     NetworkMode,
@@ -43,7 +41,7 @@ def load_settings(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str
     reader = ConfigReader(raw, secret_keys)
     cluster = _cluster(reader, stack)
     network = _network(reader)
-    cilium = _cilium(reader)
+    cilium = read_cilium(reader)
     policies = _policies(reader)
     for key in reader.unknown_keys():
         reader.fail(key, "is not a setting of this program (a typo?); see Pulumi.yaml for the keys", "<value> after fixing the key name")
@@ -132,28 +130,6 @@ def _network(reader: ConfigReader) -> NetworkSettings | None:
     return NetworkSettings(vnet, node_subnet, pod_subnet, pod, service, dns, outbound)
 
 
-def _cilium(reader: ConfigReader) -> CiliumSettings:
-    return CiliumSettings(
-        version=reader.string("ciliumVersion", "1.20.0", formats.exact_version),
-        hubble_metrics=reader.string_list("hubbleMetrics", "dns", _metric_name),
-        service_monitors=reader.boolean("hubbleServiceMonitors"),
-        wireguard=reader.boolean("wireguard"),
-        kube_proxy_replacement=reader.boolean("kubeProxyReplacement"),
-        cluster_mesh_name=reader.string("clusterMeshName", "mesh-west", formats.cilium_cluster_name),
-        cluster_mesh_id=reader.integer("clusterMeshId", 0, 255, "1"),
-        bandwidth_manager=reader.boolean("bandwidthManager"),
-        extra_values=reader.json_object("ciliumExtraValues", '\'{"debug": {"enabled": true}}\''),
-    )
-
-
-HUBBLE_METRICS = ("dns", "drop", "tcp", "flow", "port-distribution", "icmp", "httpV2", "http", "kafka", "flows-to-world", "policy")
-
-
-def _metric_name(value: str) -> str | None:
-    name = value.split(":", 1)[0]
-    return None if name in HUBBLE_METRICS else f"is not a Hubble metric ({', '.join(HUBBLE_METRICS)})"
-
-
 def _pairs(reader: ConfigReader, key: str, example: str, check_right: object) -> tuple[tuple[str, str], ...]:
     def check(item: str) -> str | None:
         left, sep, right = item.partition(":")
@@ -194,7 +170,7 @@ SECRET_CAPABLE_KEYS = frozenset(
 
 
 def _check_cross_fields(reader: ConfigReader, settings: Settings) -> None:
-    cluster, cilium, policies = settings.cluster, settings.cilium, settings.policies
+    cluster, policies = settings.cluster, settings.policies
     name_problem = formats.aks_dns_prefix(cluster.cluster_name)
     if name_problem:
         reader.fail(
@@ -212,37 +188,18 @@ def _check_cross_fields(reader: ConfigReader, settings: Settings) -> None:
                 "false",
             )
     else:
-        switches = {
-            "hubbleServiceMonitors": cilium.service_monitors,
-            "wireguard": cilium.wireguard,
-            "kubeProxyReplacement": cilium.kube_proxy_replacement,
-            "bandwidthManager": cilium.bandwidth_manager,
-            "nativeNetworkPolicyDefaultDeny": policies.native_default_deny,
-        }
-        for key, on in switches.items():
-            if on:
-                reader.fail(
-                    key, "is a Helm-installed Cilium option; in azure-cilium mode Azure runs Cilium and its config is not ours", "false"
-                )
-        if cilium.cluster_mesh_name:
-            reader.fail("clusterMeshName", "is a Helm-installed Cilium option, not available in azure-cilium mode", "''")
-        if cilium.extra_values:
-            reader.fail("ciliumExtraValues", "only applies to the Helm release of byocni mode", "'{}'")
+        if policies.native_default_deny:
+            reader.fail(
+                "nativeNetworkPolicyDefaultDeny",
+                "is a Helm-installed Cilium option; in azure-cilium mode Azure runs Cilium and its config is not ours",
+                "false",
+            )
         if policies.fqdn_allowlist and not acns.security:
             reader.fail(
                 "fqdnAllowlist", "needs advancedNetworkingSecurity true in azure-cilium mode (FQDN filtering is part of ACNS)", "'[]'"
             )
 
-    if settings.byocni:
-        _check_cilium_values(reader, settings)
-    if bool(cilium.cluster_mesh_name) != bool(cilium.cluster_mesh_id):
-        key = "clusterMeshId" if cilium.cluster_mesh_name else "clusterMeshName"
-        reader.fail(
-            key,
-            "clusterMeshName and clusterMeshId go together (name and an ID 1-255 unique in the mesh)",
-            "1" if key == "clusterMeshId" else "mesh-west",
-        )
-
+    check_cilium(reader, settings)
     if cluster.private_cluster and cluster.authorized_ip_ranges:
         reader.fail(
             "apiServerAuthorizedIpRanges", "cannot be combined with privateCluster (a private API server has no public ranges)", "'[]'"
@@ -287,13 +244,3 @@ def _check_cross_fields(reader: ConfigReader, settings: Settings) -> None:
         )
     if policies.connectivity_check and not policies.demo:
         reader.fail("connectivityCheck", "checks the demo scenario's flows and needs demo true", "false")
-
-
-def _check_cilium_values(reader: ConfigReader, settings: Settings) -> None:
-    # The program's mapping onto the component, imported late: program/ itself depends on these settings.
-    from program.component_args import cilium_features
-
-    try:
-        cilium_values(cilium_features(settings, api_server_host="api-server.check"))
-    except ValuesConflictError as error:
-        reader.fail("ciliumExtraValues", f"may not override {', '.join(error.paths)}, which this program sets from other keys", "'{}'")

@@ -80,13 +80,13 @@ class CiliumSettings:
     """Helm-installed Cilium; only used in byocni mode."""
 
     version: str
+    previous_version: str
+    """The chart version deployed now ("" before the first install); see README, Cilium upgrades."""
     hubble_metrics: tuple[str, ...]
-    service_monitors: bool
-    wireguard: bool
-    kube_proxy_replacement: bool
-    cluster_mesh_name: str
-    cluster_mesh_id: int
-    bandwidth_manager: bool
+    cluster_id: int
+    """0 lets the component derive the ID from the cluster name."""
+    switches: dict[str, bool] = field(hash=False, compare=False)
+    """On/off args of the Cilium component by arg name, one config key each (stack_settings/cilium.py, HELM_SWITCHES)."""
     extra_values: dict[str, Any] = field(hash=False, compare=False)
 
 

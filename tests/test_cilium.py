@@ -1,57 +1,53 @@
-"""The Cilium Helm release: values from settings, checked against Cilium 1.20.0's own chart."""
+"""The Cilium Helm release of the stacks: values from settings, checked against Cilium 1.20.0's own chart."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 import jsonschema
 import pytest
 
-from aks_cilium.cilium_values import CiliumFeatures, ValuesConflictError, cilium_values
+from aks_cilium.cilium_rules import CLUSTER_ID_RANGE
 from offline.chart import chart_defaults, render_chart, unknown_value_paths, values_schema
+from offline.stack_config import PROJECT_DIR, load_stack_config
 from stack_settings import ConfigError
 from tests.cilium_artifacts import needs_chart, needs_values
 from tests.conftest import RunStack
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
-DEV_VALUES = {
-    "aksbyocni": {"enabled": True},
-    "routingMode": "tunnel",
-    "tunnelProtocol": "vxlan",
-    "ipam": {"mode": "cluster-pool", "operator": {"clusterPoolIPv4PodCIDRList": ["10.244.0.0/16"], "clusterPoolIPv4MaskSize": 24}},
-    "hubble": {
-        "enabled": True,
-        "relay": {"enabled": True},
-        "ui": {"enabled": True},
-        "tls": {"auto": {"enabled": True, "method": "cronJob"}},
-        "metrics": {
-            "enabled": ["dns", "drop", "tcp", "flow", "port-distribution", "icmp", "httpV2"],
-            "serviceMonitor": {"enabled": False},
-        },
-    },
-    "operator": {"replicas": 2},
-    "kubeProxyReplacement": False,
-}
 FEATURE_OVERRIDES: dict[str, dict[str, str]] = {
     "wireguard": {"wireguard": "true"},
     "kube-proxy-replacement": {"kubeProxyReplacement": "true"},
-    "cluster-mesh": {"clusterMeshName": "mesh-west", "clusterMeshId": "7"},
+    "cluster-id": {"clusterMeshId": "7"},
     "bandwidth-manager": {"bandwidthManager": "true"},
     "service-monitors": {"hubbleServiceMonitors": "true"},
     "no-metrics": {"hubbleMetrics": "[]"},
-    "extra": {"ciliumExtraValues": '{"debug": {"enabled": true}}'},
+    "extra": {"ciliumExtraValues": '{"debug": {"enabled": true}, "operator": {"resources": {"requests": {"cpu": "100m"}}}}'},
 }
+# prod runs Azure's Cilium; with these overrides its pools and names install the Helm release instead, so the chart
+# is also proven at prod's pool sizes.
+PROD_AS_BYOCNI = {"networkMode": "byocni", "advancedNetworkingObservability": "false", "advancedNetworkingSecurity": "false"}
 
 
-def release_values(run_stack: RunStack, **overrides: str) -> dict[str, Any]:
-    values: dict[str, Any] = run_stack("dev", **overrides).one(RELEASE).inputs["values"]
+def release_values(run_stack: RunStack, stack: str = "dev", **overrides: str) -> dict[str, Any]:
+    values: dict[str, Any] = run_stack(stack, **overrides).one(RELEASE).inputs["values"]
     return values
 
 
 def test_dev_release(run_stack: RunStack) -> None:
     run = run_stack("dev")
     release = run.one(RELEASE)
-    assert release.inputs["values"] == DEV_VALUES
+    values = release.inputs["values"]
+    assert values["aksbyocni"] == {"enabled": True}
+    assert (values["routingMode"], values["tunnelProtocol"]) == ("tunnel", "vxlan")
+    assert values["ipam"] == {
+        "mode": "cluster-pool",
+        "operator": {"clusterPoolIPv4PodCIDRList": ["10.248.0.0/16"], "clusterPoolIPv4MaskSize": 24},
+    }
+    assert values["hubble"]["tls"] == {"auto": {"enabled": True, "method": "cronJob"}}
+    assert values["hubble"]["metrics"]["enabled"] == ["dns", "drop", "tcp", "flow", "port-distribution", "icmp", "httpV2"]
+    assert values["kubeProxyReplacement"] is False
     assert release.inputs["chart"] == "cilium"
     assert release.inputs["version"] == "1.20.0"
     assert release.inputs["repositoryOpts"] == {"repo": "https://helm.cilium.io"}
@@ -64,6 +60,30 @@ def test_dev_release(run_stack: RunStack) -> None:
     assert release.provider.startswith(provider.urn)
     assert run.outputs["ciliumVersion"] == "1.20.0"
     assert "hubble-ui" in run.outputs["hubble"]["ui"]
+
+
+def test_cluster_name_is_the_clusters_and_ids_differ_per_stack(run_stack: RunStack) -> None:
+    """Name and ID are set at install (changing them later restarts every workload), the name as cilium-cli sets it:
+    the cluster's own (cilium/cilium Documentation/installation/k8s-install-helm.rst; cilium-cli/install/helm.go,
+    `cluster.name`). values.yaml, cluster.id: unique across connected clusters, 1-255."""
+    dev = run_stack("dev")
+    dev_cluster = dev.one(RELEASE).inputs["values"]["cluster"]
+    assert dev_cluster["name"] == dev.one("azure-native:containerservice:ManagedCluster").inputs["resourceName"]
+    prod_cluster = release_values(run_stack, "prod", **PROD_AS_BYOCNI)["cluster"]
+    assert prod_cluster["name"] != dev_cluster["name"]
+    assert {dev_cluster["id"], prod_cluster["id"]} <= set(CLUSTER_ID_RANGE)
+    assert dev_cluster["id"] != prod_cluster["id"]
+    assert release_values(run_stack, clusterMeshId="7")["cluster"] == {"name": dev_cluster["name"], "id": 7}
+
+
+def test_stacks_have_disjoint_pod_cidrs() -> None:
+    """A cluster mesh needs distinct pod CIDRs (UPSTREAM.md, Cilium 1.20, AKS BYOCNI; k8s-install-helm.rst)."""
+    stacks = sorted(path.name.split(".")[1] for path in PROJECT_DIR.glob("Pulumi.*.yaml"))
+    assert {"dev", "prod"} <= set(stacks)
+    cidrs = {stack: ipaddress.IPv4Network(load_stack_config(stack).values["aks-cilium:podCidr"]) for stack in stacks}
+    for stack, cidr in cidrs.items():
+        for other, other_cidr in cidrs.items():
+            assert stack == other or not cidr.overlaps(other_cidr), f"{stack} {cidr} overlaps {other} {other_cidr}"
 
 
 def test_pod_cidr_is_one_value_for_aks_and_cilium(run_stack: RunStack) -> None:
@@ -79,7 +99,6 @@ def test_feature_values_exactly(run_stack: RunStack) -> None:
     assert kpr["k8sServiceHost"].startswith("aks-cilium-dev-")
     assert kpr["k8sServiceHost"].endswith(".hcp.westeurope.azmk8s.io")
     assert kpr["k8sServicePort"] == 443
-    assert release_values(run_stack, clusterMeshName="mesh-west", clusterMeshId="7")["cluster"] == {"name": "mesh-west", "id": 7}
     assert release_values(run_stack, bandwidthManager="true")["bandwidthManager"] == {"enabled": True}
     monitors = release_values(run_stack, hubbleServiceMonitors="true")
     assert monitors["prometheus"] == {"enabled": True, "serviceMonitor": {"enabled": True, "trustCRDsExist": True}}
@@ -88,37 +107,44 @@ def test_feature_values_exactly(run_stack: RunStack) -> None:
     assert release_values(run_stack, ciliumExtraValues='{"debug": {"enabled": true}}')["debug"] == {"enabled": True}
 
 
-def test_operator_replicas_follow_the_node_count() -> None:
-    assert cilium_values(CiliumFeatures(pod_cidr="10.244.0.0/16", node_count=1))["operator"]["replicas"] == 1
-    assert cilium_values(CiliumFeatures(pod_cidr="10.244.0.0/16", node_count=6))["operator"]["replicas"] == 2
-
-
-def test_extra_values_cannot_override_invariants() -> None:
-    with pytest.raises(ValuesConflictError) as caught:
-        cilium_values(CiliumFeatures(pod_cidr="10.244.0.0/16", node_count=2, extra_values={"ipam": {"mode": "kubernetes"}, "debug": {}}))
-    assert caught.value.paths == ["ipam.mode"]
-    with pytest.raises(ValuesConflictError):
-        cilium_values(CiliumFeatures(pod_cidr="10.244.0.0/16", node_count=2, extra_values={"hubble": "off"}))
-
-
-def test_extra_values_conflict_is_a_config_error(run_stack: RunStack) -> None:
-    with pytest.raises(ConfigError) as caught:
-        run_stack("dev", ciliumExtraValues='{"hubble": {"tls": {"auto": {"method": "helm"}}}}')
-    assert caught.value.keys == {"ciliumExtraValues"}
-    assert "hubble.tls.auto.method" in str(caught.value)
-
-
 def test_no_release_in_azure_cilium_mode(run_stack: RunStack) -> None:
     run = run_stack("prod")
     assert run.of_type(RELEASE) == []
     assert "managed by Azure" in run.outputs["ciliumVersion"]
 
 
-@pytest.mark.parametrize("key", ["wireguard", "kubeProxyReplacement", "bandwidthManager", "hubbleServiceMonitors"])
-def test_helm_only_options_refused_in_azure_cilium_mode(run_stack: RunStack, key: str) -> None:
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("wireguard", "true"),
+        ("kubeProxyReplacement", "true"),
+        ("bandwidthManager", "true"),
+        ("hubbleServiceMonitors", "true"),
+        ("clusterMeshId", "3"),
+        ("ciliumExtraValues", '{"debug": {"enabled": true}}'),
+    ],
+)
+def test_helm_only_options_refused_in_azure_cilium_mode(run_stack: RunStack, key: str, value: str) -> None:
     with pytest.raises(ConfigError) as caught:
-        run_stack("prod", **{key: "true"})
+        run_stack("prod", **{key: value})
     assert key in caught.value.keys
+
+
+def test_prod_hubble_output_sets_up_the_acns_mtls_client(run_stack: RunStack) -> None:
+    """ACNS serves Hubble Relay with mutual TLS; the client takes tls.crt, tls.key and ca.crt from the
+    hubble-relay-client-certs Secret and checks the name instance.hubble-relay.cilium.io (MicrosoftDocs/azure-aks-docs
+    articles/aks/advanced-network-observability-cli.md, "Visualize the Hubble Flows")."""
+    commands = list(run_stack("prod").outputs["hubble"].values())
+    script = "\n".join(commands)
+    for key, option in (("tls.crt", "tls-client-cert-file"), ("tls.key", "tls-client-key-file"), ("ca.crt", "tls-ca-cert-files")):
+        (fetch,) = [c for c in commands if f"hubble config set {option} " in c]
+        assert "get secret hubble-relay-client-certs" in fetch
+        assert key.replace(".", "\\.") in fetch
+    assert "hubble config set tls true" in script
+    assert "hubble config set tls-server-name instance.hubble-relay.cilium.io" in script
+    assert "port-forward svc/hubble-relay 4245:443" in script
+    # The fetches come before TLS is switched on, and the port-forward before anything that talks to the relay.
+    assert script.index("tls-client-cert-file") < script.index("hubble config set tls true") < script.index("hubble observe")
 
 
 @needs_values
@@ -150,13 +176,14 @@ def test_dev_values_render_a_working_hubble_setup(run_stack: RunStack) -> None:
     config = objects_of(objects, "ConfigMap", "cilium-config")["data"]
     assert config["enable-hubble"] == "true"
     assert config["ipam"] == "cluster-pool"
-    assert config["cluster-pool-ipv4-cidr"] == "10.244.0.0/16"
+    assert config["cluster-pool-ipv4-cidr"] == "10.248.0.0/16"
     assert config["routing-mode"] == "tunnel"
     assert config["tunnel-protocol"] == "vxlan"
     assert config["kube-proxy-replacement"] == "false"
+    assert config["cluster-name"] == "aks-cilium-dev"
+    assert 1 <= int(config["cluster-id"]) <= 255
     assert "dns" in config["hubble-metrics"]
     assert "httpV2" in config["hubble-metrics"]
-    assert objects_of(objects, "Deployment", "cilium-operator")["spec"]["replicas"] == 2
 
 
 @needs_chart

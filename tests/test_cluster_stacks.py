@@ -20,7 +20,7 @@ def test_dev_is_byocni_with_every_network_field_explicit(run_stack: RunStack) ->
     assert profile == {
         "networkPlugin": "none",
         "networkPolicy": "none",
-        "podCidr": "10.244.0.0/16",
+        "podCidr": "10.248.0.0/16",
         "serviceCidr": "10.0.0.0/16",
         "dnsServiceIP": "10.0.0.10",
         "outboundType": "loadBalancer",

@@ -16,6 +16,7 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from aks_cilium.package import COMPONENTS, PACKAGE_NAME, PACKAGE_VERSION
 from offline.plugin_process import PluginProcess
+from tests.conftest import RunStack
 
 TOKEN = f"{PACKAGE_NAME}:index:"
 REFERENCE = re.compile(r"^\$\{(\w+)\.(\w+)\}$")
@@ -69,7 +70,7 @@ def test_aks_cluster_inputs_and_outputs() -> None:
 
 def test_cilium_and_policy_set() -> None:
     cilium = resource("Cilium")
-    assert set(cilium["requiredInputs"]) == {"version", "podCidr", "nodeCount"}
+    assert set(cilium["requiredInputs"]) == {"version", "clusterName", "podCidr", "nodeCount"}
     assert "release" not in cilium["properties"], "YAML cannot depend on a resource output; it depends on the component"
     policies = resource("NetworkPolicySet")
     assert policies["inputProperties"]["namespaces"]["items"]["$ref"] == f"#/types/{TOKEN}NamespacePolicyArgs"
@@ -124,9 +125,10 @@ RESOURCE_REFERENCE = re.compile(r"^\$\{([A-Za-z_][\w-]*)\}$")
 
 def test_yaml_example_options_name_resources_not_outputs(project_dir: Path) -> None:
     """Pulumi YAML binds `options.providers`, `options.provider`, `options.dependsOn` and `options.parent` to resources:
-    `${name}`, never a property access such as `${cluster.kubernetesProvider}`, which is an Output there (its program
-    binder refuses it; `pulumi/pulumi-yaml`, `pkg/pulumiyaml/run.go`). Component outputs that are resources reach YAML,
-    TypeScript and Go as Outputs, so the example may reach the cluster only through plain inputs such as `kubeconfig`.
+    `${name}`, never a property access such as `${cluster.kubernetesProvider}`, which is an Output there: the evaluator
+    refuses it ("resource option providers value must be a list of resource, not an output"; `pulumi/pulumi-yaml`
+    `pkg/pulumiyaml/run.go`, `evaluateResourceListValuedOption` and `evaluateResourceValuedOption`). Component outputs
+    that are resources reach YAML as Outputs, so the example reaches the cluster only through inputs such as `kubeconfig`.
     """
     program = yaml.safe_load((project_dir / "examples" / "yaml" / "Pulumi.yaml").read_text())
     resources = program["resources"]
@@ -144,19 +146,32 @@ def test_yaml_example_options_name_resources_not_outputs(project_dir: Path) -> N
     assert resources["cilium"]["properties"]["kubeconfig"] == "${cluster.kubeconfig}"
 
 
-def plugin_command(plugin_dir: Path) -> list[str]:
-    """The command the engine runs for a source-based Python plugin in `plugin_dir`.
+def is_buildable_package(plugin_dir: Path) -> bool:
+    """`toolchain.IsBuildablePackage` (`pulumi/pulumi` `sdk/python/toolchain/pyproject.go`): a pyproject.toml with a
+    non-empty `[project].name` and a `[build-system]` that names a `build-backend`."""
+    path = plugin_dir / "pyproject.toml"
+    if not path.exists():
+        return False
+    pyproject = tomllib.loads(path.read_text())
+    return bool(pyproject.get("project", {}).get("name")) and bool(pyproject.get("build-system", {}).get("build-backend"))
+
+
+def plugin_command(plugin_dir: Path, python: str) -> list[str]:
+    """The command the engine runs for a source-based Python plugin in `plugin_dir`, with the plugin's own `python`.
 
     Follows `pulumi/pulumi`: `pkg/resource/plugin/plugin.go` builds the program info as (pluginDir, pluginDir, ".");
-    `sdk/python/cmd/pulumi-language-python/main.go` (`RunPlugin`) then runs `python <pluginDir>` when that folder has
-    a `__main__.py`, and otherwise `python -m pulumi.run.plugin <[project].name of pyproject.toml>`.
+    `sdk/python/cmd/pulumi-language-python/main.go` (`RunPlugin`) runs `python <pluginDir>` when that folder has a
+    `__main__.py`; otherwise, if the folder is a buildable package, `python -m pulumi.run.plugin <[project].name>`,
+    else it fails ("plugin is not runnable"). Either way the working directory is the plugin's folder.
     `PulumiPlugin.yaml` knows only runtime, packages, requiredPulumiVersion and template
     (`sdk/go/common/workspace/project.go`, `PluginProject`): any other key, `main` included, is ignored.
     """
     if (plugin_dir / "__main__.py").exists():
-        return [sys.executable, str(plugin_dir)]
+        return [python, str(plugin_dir)]
+    if not is_buildable_package(plugin_dir):
+        raise AssertionError("plugin is not runnable, it provides neither __main__.py nor a buildable pyproject.toml")
     project = tomllib.loads((plugin_dir / "pyproject.toml").read_text())["project"]
-    return [sys.executable, "-m", "pulumi.run.plugin", project["name"]]
+    return [python, "-m", "pulumi.run.plugin", project["name"]]
 
 
 def test_plugin_manifest_has_only_keys_the_engine_reads(project_dir: Path) -> None:
@@ -168,9 +183,15 @@ def test_plugin_manifest_has_only_keys_the_engine_reads(project_dir: Path) -> No
 
 
 def test_plugin_started_by_the_engines_rule_serves_the_same_schema_over_grpc(project_dir: Path) -> None:
-    """Started as the language host starts it (see `plugin_command`), from its own folder, asked as the CLI asks."""
+    """Started as the language host starts it (see `plugin_command`), from its own folder, asked as the CLI asks.
+
+    The engine installs such a package plugin with `python -m venv venv` and `pip install .` in its folder
+    (`sdk/go/common/workspace/plugins.go`, the "python" case of installing a plugin's dependencies); the same build and
+    install are exercised by tests/test_library_distribution.py, so here the plugin runs with this repository's venv,
+    where the package and its pinned dependencies are installed.
+    """
     plugin_dir = project_dir / "components"
-    command = plugin_command(plugin_dir)
+    command = plugin_command(plugin_dir, sys.executable)
     assert command[1:] == ["-m", "pulumi.run.plugin", PACKAGE_NAME], "the folder must not have a __main__.py"
     process = PluginProcess([*command], cwd=plugin_dir)
     try:
@@ -181,3 +202,11 @@ def test_plugin_started_by_the_engines_rule_serves_the_same_schema_over_grpc(pro
     assert set(served["resources"]) == {TOKEN + c.__name__ for c in COMPONENTS}
     assert served["resources"] == schema()["resources"]
     assert served["types"] == schema()["types"]
+
+
+def test_components_register_the_tokens_the_schema_advertises(run_stack: RunStack) -> None:
+    """What a program registers is what another language asks the component host for: `aks-cilium:index:<Class>`."""
+    registered = {r.type for stack in ("dev", "prod") for r in run_stack(stack).registrations if r.type.startswith(f"{PACKAGE_NAME}:")}
+    advertised = set(schema()["resources"])
+    assert advertised <= registered
+    assert all(token.startswith(TOKEN) for token in registered), sorted(registered)

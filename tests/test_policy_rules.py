@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from policies.rules import aks, cilium_release, cnp, stack
+from policies.rules import addresses, aks, cilium_release, cnp, stack
 
 CLUSTER: dict[str, Any] = {
     "disableLocalAccounts": True,
@@ -156,3 +156,30 @@ def test_l7_needs_acns() -> None:
     policy = resource(stack.CNP, "p", FQDN_POLICY)
     assert stack.l7_needs_acns([with_acns, policy]) == []
     assert len(stack.l7_needs_acns([azure, policy])) == 1
+
+
+@pytest.mark.parametrize(
+    ("ranges", "world"),
+    [
+        (["0.0.0.0/0"], True),
+        (["0.0.0.0/1", "128.0.0.0/1"], True),
+        (["20.0.0.0/7"], True),
+        (["20.0.0.0/8"], False),
+        (["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "20.50.0.0/16"], False),
+        (["::/0"], True),
+        (["2001:db8::/32", "2a01:110::/32"], False),
+    ],
+)
+def test_address_coverage_counts_internet_addresses_not_text(ranges: list[str], world: bool) -> None:
+    """Private and documentation blocks are not the internet (IANA special-purpose registries, RFC 6890)."""
+    assert addresses.coverage(ranges).is_world is world
+
+
+@pytest.mark.parametrize(
+    ("chart", "cilium"),
+    [("cilium", True), ("cilium/cilium", True), ("https://helm.cilium.io/cilium-1.20.0.tgz", True),
+     ("oci://quay.io/cilium/charts/cilium", True), ("tetragon", False), ("cilium/tetragon", False),
+     ("https://helm.cilium.io/cilium-enterprise-1.0.0.tgz", False)],
+)  # fmt: skip
+def test_cilium_chart_recognised_in_every_form(chart: str, cilium: bool) -> None:
+    assert cilium_release.is_cilium_release({"chart": chart}) is cilium

@@ -1,13 +1,17 @@
 """Cilium installed by Helm on a bring-your-own-CNI AKS cluster, with Hubble relay and UI."""
 
-from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .cilium_values import CiliumFeatures, cilium_values
+from .cilium_args import CiliumArgs, check_cilium_args
+from .cilium_values import cilium_values
 from .options import kubernetes_child_options
 from .tokens import component_type, with_legacy_type
+from .validation import ArgsCheck
+
+__all__ = ["Cilium", "CiliumArgs"]
 
 CHART = "cilium"
 REPOSITORY = "https://helm.cilium.io"
@@ -16,45 +20,16 @@ NAMESPACE = "kube-system"
 TIMEOUT_SECONDS = 1200
 
 
-class CiliumArgs(TypedDict):
-    version: pulumi.Input[str]
-    """Exact Cilium chart version, e.g. 1.20.0."""
-    pod_cidr: pulumi.Input[str]
-    """The cluster's pod CIDR (the AKS podCidr); Cilium's cluster-pool IPAM allocates from it."""
-    node_count: pulumi.Input[int]
-    """Nodes the cluster starts with, to size the operator's replicas."""
-    hubble_metrics: NotRequired[pulumi.Input[list[str]]]
-    """Hubble metrics to enable; empty turns metrics off."""
-    service_monitors: NotRequired[pulumi.Input[bool]]
-    """Create Prometheus ServiceMonitors (needs the Prometheus operator's CRDs)."""
-    wireguard: NotRequired[pulumi.Input[bool]]
-    """Transparent WireGuard encryption between nodes."""
-    kube_proxy_replacement: NotRequired[pulumi.Input[bool]]
-    """Replace kube-proxy; needs api_server_host."""
-    api_server_host: NotRequired[pulumi.Input[str]]
-    """API server FQDN, for kube-proxy replacement."""
-    cluster_mesh_name: NotRequired[pulumi.Input[str]]
-    """Cluster name in a Cilium cluster mesh."""
-    cluster_mesh_id: NotRequired[pulumi.Input[int]]
-    """Cluster ID 1-255 in a Cilium cluster mesh."""
-    bandwidth_manager: NotRequired[pulumi.Input[bool]]
-    """eBPF bandwidth manager."""
-    extra_values: NotRequired[pulumi.Input[dict[str, Any]]]
-    """Extra Helm values, deep-merged; may not override values this component sets."""
-    kubeconfig: NotRequired[pulumi.Input[str]]
-    """Kubeconfig of the cluster: the component then builds its own Kubernetes provider (for languages that cannot pass one)."""
-    cluster_identifier: NotRequired[pulumi.Input[str]]
-    """A stable identity of the cluster, such as its resource ID: the own provider is replaced only when it changes."""
+# Args that are not chart values: how to reach the cluster.
+_CONNECTION = frozenset({"kubeconfig", "cluster_identifier"})
 
 
-# Args that are not Cilium features: the chart version, and how to reach the cluster.
-_NOT_FEATURES = frozenset({"version", "kubeconfig", "cluster_identifier"})
-
-
-def _values(features: dict[str, Any]) -> dict[str, Any]:
-    if "hubble_metrics" in features:
-        features = {**features, "hubble_metrics": tuple(features["hubble_metrics"])}
-    return cilium_values(CiliumFeatures(**features))
+def _checked_values(name: str, resolved: dict[str, Any]) -> dict[str, Any]:
+    """Args that were Outputs are checked here, once known; a broken rule fails the update before Helm runs."""
+    check = ArgsCheck("Cilium", name, resolved, CiliumArgs)
+    check_cilium_args(check, resolved)
+    check.done()
+    return cilium_values(resolved)
 
 
 class Cilium(pulumi.ComponentResource):
@@ -76,11 +51,11 @@ class Cilium(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: CiliumArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(component_type("Cilium"), name, None, with_legacy_type(opts, "cilium", "Cilium"))
-        # The args other than the version are exactly CiliumFeatures' fields; its defaults fill what is left out.
-        features: pulumi.Output[dict[str, Any]] = pulumi.Output.from_input(
-            {key: value for key, value in args.items() if key not in _NOT_FEATURES}
-        )
-        self.values = features.apply(_values)
+        check = ArgsCheck("Cilium", name, args, CiliumArgs)
+        check_cilium_args(check, args)
+        check.done()
+        chart_args = {key: value for key, value in args.items() if key not in _CONNECTION}
+        self.values = pulumi.Output.from_input(chart_args).apply(lambda resolved: _checked_values(name, resolved))
         self.release = k8s.helm.v3.Release(
             f"{name}-release",
             k8s.helm.v3.ReleaseArgs(

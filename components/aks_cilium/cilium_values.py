@@ -1,104 +1,99 @@
-"""Cilium Helm values for AKS bring-your-own-CNI, built from a few typed features in one place."""
+"""Cilium Helm values for AKS bring-your-own-CNI, built in one place from the Cilium component's resolved args.
+
+The input is the `CiliumArgs` mapping once its Outputs have resolved (plain values, same keys); the defaults of the
+optional args are here, next to the values they shape.
+"""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
+
+from .cilium_rules import derived_cluster_id
 
 DEFAULT_HUBBLE_METRICS = ("dns", "drop", "tcp", "flow", "port-distribution", "icmp", "httpV2")
 API_SERVER_PORT = 443
+# The chart's default: two operators for leader election; more only add idle standbys.
+MAX_OPERATOR_REPLICAS = 2
+
+# The AKS system pool carries this taint (aks_cilium/cluster.py; AKS docs, use-system-pools.md). `Exists` without an
+# effect tolerates it with any effect (Kubernetes, taint-and-toleration).
+CRITICAL_ADDONS_TOLERATION = {"key": "CriticalAddonsOnly", "operator": "Exists"}
+# Cilium 1.20 values.yaml, operator.tolerations: the chart's defaults, which a value for the list replaces, so they
+# are repeated here with the system pool's taint added.
+OPERATOR_DEFAULT_TOLERATIONS = (
+    {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists"},
+    {"key": "node-role.kubernetes.io/master", "operator": "Exists"},
+    {"key": "node.kubernetes.io/not-ready", "operator": "Exists"},
+    {"key": "node.cloudprovider.kubernetes.io/uninitialized", "operator": "Exists"},
+)
 
 
-@dataclass(frozen=True)
-class CiliumFeatures:
-    pod_cidr: str
-    """The cluster's pod CIDR: the same value as the AKS network profile's podCidr."""
-    node_count: int
-    """Nodes the cluster starts with; the operator never asks for more replicas than that."""
-    hubble_metrics: tuple[str, ...] = DEFAULT_HUBBLE_METRICS
-    service_monitors: bool = False
-    wireguard: bool = False
-    kube_proxy_replacement: bool = False
-    api_server_host: str = ""
-    cluster_mesh_name: str = ""
-    cluster_mesh_id: int = 0
-    bandwidth_manager: bool = False
-    extra_values: Mapping[str, Any] = field(default_factory=dict)
+def operator_replicas(node_count: int) -> int:
+    """The operator's anti-affinity is required per node (values.yaml, operator.affinity), so never more replicas than
+    nodes it may use; with the CriticalAddonsOnly toleration that is every node of both pools."""
+    return max(1, min(MAX_OPERATOR_REPLICAS, node_count))
 
 
-class ValuesConflictError(ValueError):
-    """Extra values tried to change a value this program owns."""
-
-    def __init__(self, paths: list[str]) -> None:
-        self.paths = paths
-        super().__init__(f"extra Cilium values may not override {', '.join(paths)} (set by this program)")
-
-
-def _base_values(features: CiliumFeatures) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "aksbyocni": {"enabled": True},
-        # The chart requires tunnel routing with aksbyocni; pod IPs stay off the VNet.
-        "routingMode": "tunnel",
-        "tunnelProtocol": "vxlan",
-        "ipam": {
-            "mode": "cluster-pool",
-            "operator": {"clusterPoolIPv4PodCIDRList": [features.pod_cidr], "clusterPoolIPv4MaskSize": 24},
+def _scheduling(node_count: int) -> dict[str, Any]:
+    """Operator, relay, UI and the certgen Job tolerate the system pool, so the release never waits for user nodes."""
+    tolerate = [dict(CRITICAL_ADDONS_TOLERATION)]
+    return {
+        "operator": {
+            "replicas": operator_replicas(node_count),
+            "tolerations": [*map(dict, OPERATOR_DEFAULT_TOLERATIONS), dict(CRITICAL_ADDONS_TOLERATION)],
         },
-        "hubble": {
-            "enabled": True,
-            "relay": {"enabled": True},
-            "ui": {"enabled": True},
-            # `helm` regenerates the certificates on every render, so every `pulumi up` would show a diff.
-            "tls": {"auto": {"enabled": True, "method": "cronJob"}},
-        },
-        "operator": {"replicas": max(1, min(2, features.node_count))},
-        "kubeProxyReplacement": features.kube_proxy_replacement,
+        "hubble": {"relay": {"tolerations": tolerate}, "ui": {"tolerations": copy.deepcopy(tolerate)}},
+        "certgen": {"tolerations": copy.deepcopy(tolerate)},
     }
-    if features.hubble_metrics:
-        values["hubble"]["metrics"] = {
-            "enabled": list(features.hubble_metrics),
-            "serviceMonitor": {"enabled": features.service_monitors},
-        }
-    if features.service_monitors:
+
+
+def _base_values(args: Mapping[str, Any]) -> dict[str, Any]:
+    cluster_name: str = args["cluster_name"]
+    values: dict[str, Any] = _deep_merge(
+        {
+            "aksbyocni": {"enabled": True},
+            # The chart requires tunnel routing with aksbyocni; pod IPs stay off the VNet.
+            "routingMode": "tunnel",
+            "tunnelProtocol": "vxlan",
+            "ipam": {
+                "mode": "cluster-pool",
+                "operator": {"clusterPoolIPv4PodCIDRList": [args["pod_cidr"]], "clusterPoolIPv4MaskSize": 24},
+            },
+            "hubble": {
+                "enabled": True,
+                "relay": {"enabled": True},
+                "ui": {"enabled": True},
+                # `helm` regenerates the certificates on every render, so every `pulumi up` would show a diff.
+                "tls": {"auto": {"enabled": True, "method": "cronJob"}},
+            },
+            # Set at install: changing either later restarts every workload (k8s-install-helm.rst; cilium-cli sets
+            # the name to the cluster's, install/helm.go).
+            "cluster": {"name": cluster_name, "id": args.get("cluster_id") or derived_cluster_id(cluster_name)},
+            "kubeProxyReplacement": bool(args.get("kube_proxy_replacement", False)),
+        },
+        _scheduling(args["node_count"]),
+    )
+    metrics = list(args.get("hubble_metrics", DEFAULT_HUBBLE_METRICS))
+    service_monitors = bool(args.get("service_monitors", False))
+    if metrics:
+        values["hubble"]["metrics"] = {"enabled": metrics, "serviceMonitor": {"enabled": service_monitors}}
+    if service_monitors:
         values["prometheus"] = {"enabled": True, "serviceMonitor": {"enabled": True, "trustCRDsExist": True}}
         values["operator"]["prometheus"] = {"enabled": True, "serviceMonitor": {"enabled": True}}
-    if features.kube_proxy_replacement:
-        if not features.api_server_host:
-            raise ValueError("kube-proxy replacement needs the API server host (k8sServiceHost)")
-        values["k8sServiceHost"] = features.api_server_host
+    if args.get("kube_proxy_replacement"):
+        values["k8sServiceHost"] = args["api_server_host"]
         values["k8sServicePort"] = API_SERVER_PORT
-    if features.wireguard:
+    if args.get("wireguard"):
         values["encryption"] = {"enabled": True, "type": "wireguard"}
-    if features.cluster_mesh_name:
-        values["cluster"] = {"name": features.cluster_mesh_name, "id": features.cluster_mesh_id}
-    if features.bandwidth_manager:
+    if args.get("bandwidth_manager"):
         values["bandwidthManager"] = {"enabled": True}
     return values
 
 
-def leaf_paths(values: Mapping[str, Any], prefix: str = "") -> Iterator[str]:
-    for key, value in values.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            yield from leaf_paths(value, f"{path}.")
-        else:
-            yield path
-
-
-def conflicting_paths(owned: Mapping[str, Any], extra: Mapping[str, Any]) -> list[str]:
-    """Paths in `extra` that would replace or reach into a value of `owned`."""
-    owned_paths = set(leaf_paths(owned))
-    conflicts = []
-    for path in leaf_paths(extra):
-        if any(path == o or o.startswith(f"{path}.") or path.startswith(f"{o}.") for o in owned_paths):
-            conflicts.append(path)
-    return sorted(conflicts)
-
-
-def _deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(base)
+def _deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(dict(base))
     for key, value in extra.items():
         if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
             merged[key] = _deep_merge(merged[key], value)
@@ -107,10 +102,6 @@ def _deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any
     return merged
 
 
-def cilium_values(features: CiliumFeatures) -> dict[str, Any]:
-    """The release's values; raises ValuesConflictError if extra values touch what we set."""
-    base = _base_values(features)
-    conflicts = conflicting_paths(base, features.extra_values)
-    if conflicts:
-        raise ValuesConflictError(conflicts)
-    return _deep_merge(base, features.extra_values)
+def cilium_values(args: Mapping[str, Any]) -> dict[str, Any]:
+    """The release's values from resolved args that passed the component's checks (extra values allowlisted)."""
+    return _deep_merge(_base_values(args), args.get("extra_values") or {})

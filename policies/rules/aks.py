@@ -6,15 +6,16 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
-from .values import AKS_RESERVED, as_network, dig
+from . import addresses
+from .values import AKS_RESERVED, MalformedError, as_network, dig, list_at, mapping_at, mappings_in, str_at
 
 Props = Mapping[str, Any]
 
 
 def cilium_network_mode(props: Props) -> list[str]:
     """BYOCNI (plugin none) or Azure CNI powered by Cilium (azure + overlay + cilium dataplane and policy)."""
-    profile = dig(props, "networkProfile") or {}
-    plugin = profile.get("networkPlugin")
+    profile = mapping_at(props, "networkProfile")
+    plugin = str_at(profile, "networkPlugin")
     if plugin == "none":
         return []
     if plugin == "kubenet":
@@ -28,7 +29,7 @@ def cilium_network_mode(props: Props) -> list[str]:
 
 def pod_cidr_safe(props: Props) -> list[str]:
     """Pod CIDR set explicitly, disjoint from the service CIDR and AKS reserved ranges; DNS IP inside the service CIDR."""
-    profile = dig(props, "networkProfile") or {}
+    profile = mapping_at(props, "networkProfile")
     pod, service = as_network(profile.get("podCidr")), as_network(profile.get("serviceCidr"))
     if pod is None or service is None:
         return ["podCidr and serviceCidr must be set explicitly (Azure and Cilium defaults collide); set both in the network profile"]
@@ -51,7 +52,7 @@ def pod_cidr_safe(props: Props) -> list[str]:
 
 def acns_needs_cilium_dataplane(props: Props) -> list[str]:
     """Advanced Container Networking Services need the Cilium dataplane."""
-    profile = dig(props, "networkProfile") or {}
+    profile = mapping_at(props, "networkProfile")
     acns_on = dig(profile, "advancedNetworking", "enabled") is True
     if acns_on and profile.get("networkDataplane") != "cilium":
         return ["advancedNetworking is on without networkDataplane cilium; switch the dataplane or turn ACNS off"]
@@ -71,15 +72,24 @@ def entra_id_with_azure_rbac(props: Props) -> list[str]:
 
 
 def api_server_restricted(props: Props) -> list[str]:
-    """The API server is private or limited to authorized IP ranges."""
+    """The API server is private, or limited to authorized IP ranges that together are not the internet."""
     if dig(props, "apiServerAccessProfile", "enablePrivateCluster") is True:
         return []
-    ranges = dig(props, "apiServerAccessProfile", "authorizedIPRanges") or []
+    path = "apiServerAccessProfile.authorizedIPRanges"
+    ranges = list_at(props, "apiServerAccessProfile", "authorizedIPRanges")
     if not ranges:
         return ["the API server is open to the internet; set authorizedIPRanges or enablePrivateCluster"]
-    if any(str(r).endswith("/0") for r in ranges):
-        return ["an authorized IP range of /0 allows everyone; list your networks"]
-    return []
+    for index, text in enumerate(ranges):
+        if not isinstance(text, str):
+            raise MalformedError(f"{path}[{index}]", "a CIDR string", text)
+    covered = addresses.coverage(ranges)
+    problems = [f"authorized range {text!r} is not an IP range; write a CIDR such as 198.51.100.0/24" for text in covered.unparsable]
+    if covered.is_world:
+        problems.append(
+            f"the authorized ranges together admit {covered.internet_v4:,} internet IPv4 addresses (more than a /8), which is "
+            "the internet in all but name; list your own networks"
+        )
+    return problems
 
 
 def workload_identity(props: Props) -> list[str]:
@@ -92,9 +102,9 @@ def workload_identity(props: Props) -> list[str]:
 def upgrade_channels(props: Props) -> list[str]:
     """Cluster and node OS upgrades happen on a channel, not by hand."""
     problems = []
-    if dig(props, "autoUpgradeProfile", "upgradeChannel") in (None, "", "none"):
+    if str_at(props, "autoUpgradeProfile", "upgradeChannel") in (None, "", "none"):
         problems.append("no cluster upgrade channel; set autoUpgradeProfile.upgradeChannel (stable, patch, rapid or node-image)")
-    if dig(props, "autoUpgradeProfile", "nodeOSUpgradeChannel") in (None, "", "None", "Unmanaged"):
+    if str_at(props, "autoUpgradeProfile", "nodeOSUpgradeChannel") in (None, "", "None", "Unmanaged"):
         problems.append("no node OS upgrade channel; set autoUpgradeProfile.nodeOSUpgradeChannel to NodeImage or SecurityPatch")
     return problems
 
@@ -106,3 +116,10 @@ def linux_only_pools(pools: list[Props]) -> list[str]:
         for pool in pools
         if pool.get("osType") != "Linux"
     ]
+
+
+def pools_of(props: Props) -> list[str]:
+    """Cilium on AKS is Linux-only: every pool, inline or separate, runs Linux."""
+    if "agentPoolProfiles" not in props:
+        return linux_only_pools([props])
+    return linux_only_pools(mappings_in(list_at(props, "agentPoolProfiles"), "agentPoolProfiles"))

@@ -1,37 +1,64 @@
-"""Rules for kubernetes:cilium.io/v2:CiliumNetworkPolicy."""
+"""Rules for CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy: every rule in `spec` and in `specs`.
+
+A clusterwide policy has the same rule syntax as a namespaced one, without a namespace, so each check applies to both.
+"""
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .values import dig
+from . import addresses
+from .values import MalformedError, dig, list_at, mapping_at, mappings_in, str_at
 
 Props = Mapping[str, Any]
+Rule = Mapping[str, Any]
+# The entities of Cilium 1.20's toEntities enum that include the internet.
 OPEN_ENTITIES = ("world", "all")
 NAMESPACE_LABELS = ("k8s:io.kubernetes.pod.namespace", "io.kubernetes.pod.namespace")
+DIRECTIONS = ("ingress", "egress", "ingressDeny", "egressDeny")
+# The fields of an egress rule that name its peers; a rule with ports and none of them reaches every destination.
+EGRESS_PEERS = ("toCIDR", "toCIDRSet", "toEndpoints", "toEntities", "toFQDNs", "toGroups", "toNodes", "toServices")
 
 
-def _egress(props: Props) -> list[Mapping[str, Any]]:
-    return list(dig(props, "spec", "egress") or [])
+def specs(props: Props) -> list[tuple[str, Rule]]:
+    """The policy's rules with their paths: `spec` and every item of `specs`, each applied by Cilium on its own."""
+    found: list[tuple[str, Rule]] = []
+    if dig(props, "spec") is not None:
+        found.append(("spec", mapping_at(props, "spec")))
+    found += [(f"specs[{i}]", spec) for i, spec in enumerate(mappings_in(list_at(props, "specs"), "specs"))]
+    return found
 
 
-def _is_kube_dns_with_l7(rule: Mapping[str, Any]) -> bool:
+def rules_of(spec: Rule, path: str, direction: str) -> list[Rule]:
+    return mappings_in(list_at(spec, direction, where=path), f"{path}.{direction}")
+
+
+def _egress(props: Props) -> list[tuple[str, Rule]]:
+    return [(f"{path}.egress[{i}]", rule) for path, spec in specs(props) for i, rule in enumerate(rules_of(spec, path, "egress"))]
+
+
+def _labels(selector: Any, path: str) -> Mapping[str, Any]:
+    if not isinstance(selector, Mapping):
+        raise MalformedError(path, "an object", selector)
+    return mapping_at(selector, "matchLabels")
+
+
+def _is_kube_dns_with_l7(rule: Rule, path: str) -> bool:
     selects_kube_dns = any(
         any(labels.get(key) == "kube-system" for key in NAMESPACE_LABELS) and labels.get("k8s:k8s-app", labels.get("k8s-app")) == "kube-dns"
-        for labels in (dig(selector, "matchLabels") or {} for selector in rule.get("toEndpoints") or [])
+        for labels in (_labels(s, f"{path}.toEndpoints[{i}]") for i, s in enumerate(list_at(rule, "toEndpoints", where=path)))
     )
-    has_dns_rule = any(dig(port_rule, "rules", "dns") for port_rule in rule.get("toPorts") or [])
+    has_dns_rule = any(dig(port_rule, "rules", "dns") for port_rule in mappings_in(list_at(rule, "toPorts", where=path), f"{path}.toPorts"))
     return selects_kube_dns and has_dns_rule
 
 
 def fqdn_needs_dns_rule(props: Props) -> list[str]:
     """toFQDNs learns IPs from DNS answers seen by Cilium's proxy: without the DNS rule it silently allows nothing."""
     egress = _egress(props)
-    if not any(rule.get("toFQDNs") for rule in egress):
+    if not any(list_at(rule, "toFQDNs", where=path) for path, rule in egress):
         return []
-    if any(_is_kube_dns_with_l7(rule) for rule in egress):
+    if any(_is_kube_dns_with_l7(rule, path) for path, rule in egress):
         return []
     return [
         "toFQDNs without an egress rule to kube-dns (k8s:io.kubernetes.pod.namespace: kube-system, k8s:k8s-app: kube-dns) "
@@ -39,42 +66,77 @@ def fqdn_needs_dns_rule(props: Props) -> list[str]:
     ]
 
 
-def no_open_egress(props: Props, exempt_namespaces: list[str]) -> list[str]:
-    """Egress to the whole internet defeats default deny; use toFQDNs or specific CIDRs."""
+def _cidrs(rule: Rule, path: str) -> list[str]:
+    """Every CIDR an egress rule allows; a CIDR group's contents are elsewhere, so a reference cannot be judged here."""
+    cidrs = []
+    for index, cidr in enumerate(list_at(rule, "toCIDR", where=path)):
+        if not isinstance(cidr, str):
+            raise MalformedError(f"{path}.toCIDR[{index}]", "a CIDR string", cidr)
+        cidrs.append(cidr)
+    for index, item in enumerate(mappings_in(list_at(rule, "toCIDRSet", where=path), f"{path}.toCIDRSet")):
+        cidr = str_at(item, "cidr", where=f"{path}.toCIDRSet[{index}]")
+        if cidr is None:
+            raise MalformedError(f"{path}.toCIDRSet[{index}].cidr", "a CIDR string (CIDR groups cannot be checked here)", item.get("cidr"))
+        cidrs.append(cidr)
+    return cidrs
+
+
+def no_open_egress(props: Props, exempt_namespaces: Sequence[str]) -> list[str]:
+    """Egress to the whole internet defeats default deny, however the ranges are written; use toFQDNs or specific CIDRs."""
     if dig(props, "metadata", "namespace") in exempt_namespaces:
         return []
     problems = []
-    for rule in _egress(props):
-        for entity in rule.get("toEntities") or []:
+    cidrs: list[str] = []
+    for path, rule in _egress(props):
+        for index, entity in enumerate(list_at(rule, "toEntities", where=path)):
+            if not isinstance(entity, str):
+                raise MalformedError(f"{path}.toEntities[{index}]", "a string", entity)
             if entity in OPEN_ENTITIES:
                 problems.append(f"egress to entity {entity!r}; allow specific FQDNs or CIDRs, or exempt the namespace")
-        for cidr in [*(rule.get("toCIDR") or []), *(c.get("cidr") for c in rule.get("toCIDRSet") or [])]:
-            try:
-                if ipaddress.ip_network(str(cidr), strict=False).prefixlen == 0:
-                    problems.append(f"egress to {cidr}; allow specific FQDNs or CIDRs, or exempt the namespace")
-            except ValueError:
-                continue
+        cidrs += _cidrs(rule, path)
+        ports_only = list_at(rule, "toPorts", where=path) or list_at(rule, "icmps", where=path)
+        if ports_only and not any(list_at(rule, peer, where=path) for peer in EGRESS_PEERS):
+            problems.append(f"{path} allows its ports to every destination, the internet included; name its peers (toFQDNs, toCIDR...)")
+    covered = addresses.coverage(cidrs)
+    if covered.is_world:
+        problems.append(
+            f"egress CIDRs {', '.join(cidrs)} together cover the internet (more than a /8 of public addresses); "
+            "allow specific FQDNs or CIDRs, or exempt the namespace"
+        )
+    problems += [f"egress CIDR {text!r} is not a CIDR; fix it" for text in covered.unparsable]
     return problems
 
 
 def no_empty_rule_lists(props: Props) -> list[str]:
     """`ingress: []` is accepted by Cilium and denies nothing; default deny is `[{}]`."""
-    spec = dig(props, "spec") or {}
     return [
-        f"{direction}: [] denies nothing; write {direction}: [{{}}] for default deny, or remove it"
-        for direction in ("ingress", "egress", "ingressDeny", "egressDeny")
-        # len(), not == []: the engine's values arrive wrapped in read-only proxies.
-        if direction in spec and spec[direction] is not None and len(spec[direction]) == 0
+        f"{path}.{direction}: [] denies nothing; write {direction}: [{{}}] for default deny, or remove it"
+        for path, spec in specs(props)
+        for direction in DIRECTIONS
+        if dig(spec, direction) is not None and len(list_at(spec, direction, where=path)) == 0
     ]
 
 
-def is_default_deny(props: Props, direction: str) -> bool:
-    rules = dig(props, "spec", direction)
-    if dig(props, "spec", "endpointSelector") != {} or rules is None or isinstance(rules, str | Mapping):
-        return False
-    return any(isinstance(rule, Mapping) and len(rule) == 0 for rule in rules)
+def default_deny_disabled(spec: Rule, direction: str) -> bool:
+    """`enableDefaultDeny.<direction>: false` keeps the selected endpoints out of default deny whatever the rules say."""
+    return dig(spec, "enableDefaultDeny", direction) is False
+
+
+def denies_by_default(spec: Rule, path: str, direction: str) -> bool:
+    """The spec puts its endpoints in default deny for `direction`: an empty rule `{}`, and default deny not switched off."""
+    has_empty_rule = any(len(rule) == 0 for rule in rules_of(spec, path, direction))
+    return has_empty_rule and not default_deny_disabled(spec, direction)
 
 
 def has_l7_or_fqdn(props: Props) -> bool:
-    rules = [*(dig(props, "spec", "ingress") or []), *_egress(props)]
-    return any(rule.get("toFQDNs") or any(port_rule.get("rules") for port_rule in rule.get("toPorts") or []) for rule in rules)
+    rules = [
+        (f"{path}.{direction}[{i}]", rule)
+        for path, spec in specs(props)
+        for direction in ("ingress", "egress")
+        for i, rule in enumerate(rules_of(spec, path, direction))
+    ]
+    return any(
+        list_at(rule, "toFQDNs", where=path)
+        or any(dig(port_rule, "rules") for port_rule in mappings_in(list_at(rule, "toPorts", where=path), f"{path}.toPorts"))
+        for path, rule in rules
+    )

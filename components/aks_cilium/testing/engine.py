@@ -86,6 +86,8 @@ class Registration:
     provider: str
     protect: bool
     ignore_changes: tuple[str, ...]
+    aliases: tuple[dict[str, Any], ...] = field(hash=False)
+    """Aliases as sent (each `{"spec": {...}}` or `{"urn": ...}`); the engine derives the children's from these."""
     inputs: dict[str, Any] = field(hash=False)
     """Inputs as sent, secrets shown as "[secret]"."""
     wire_inputs: dict[str, Any] = field(hash=False, repr=False)
@@ -127,6 +129,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     provider=request.provider,
                     protect=bool(request.protect),
                     ignore_changes=tuple(request.ignoreChanges),
+                    aliases=tuple(json_format.MessageToDict(alias) for alias in request.aliases),
                     inputs=redact(wire),
                     wire_inputs=wire,
                 )
