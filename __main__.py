@@ -53,7 +53,7 @@ if settings.policies.demo:
         check = ConnectivityCheck(
             "connectivity",
             connectivity_args(settings, policies.policy_fingerprint),
-            pulumi.ResourceOptions(providers=k8s_providers, depends_on=[policies, demo]),
+            pulumi.ResourceOptions(providers=k8s_providers, depends_on=[policies, demo, cilium_ready]),
         )
         pulumi.export("connectivityCheckJob", check.job_name)
 

@@ -176,5 +176,6 @@ def connectivity_args(settings: Settings, policy_fingerprint: pulumi.Input[str])
                 allowed=False,
             )
         ],
+        outsider_egress_to=[app_namespace],
         policy_fingerprint=policy_fingerprint,
     )

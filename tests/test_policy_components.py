@@ -99,6 +99,7 @@ def test_depends_on_reaches_every_child_of_each_component() -> None:
                 namespace=pulumi.Output.from_input("client"),
                 probes=[{"name": "x", "url": "https://x.example.com", "allowed": False}],
                 outsider_probes=[{"name": "y", "url": "http://y", "allowed": False}],
+                outsider_egress_to=["demo"],
                 policy_fingerprint=pulumi.Output.from_input("abc"),
             ),
             opts,

@@ -7,7 +7,10 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_kubernetes as k8s
 
+from .cnp.baseline import NamespaceBaseline, namespace_labels
+from .cnp.builders import allow_to_namespaces
 from .demo import CLIENT_IMAGE, CLIENT_USER, restricted_container
+from .network_policy_args import namespace_problem
 from .options import child_options
 from .tokens import component_type, with_legacy_type
 from .validation import ArgsCheck
@@ -34,8 +37,11 @@ class ConnectivityCheckArgs(TypedDict):
     probes: list[ConnectivityProbe]
     """Destinations and the expected verdicts."""
     outsider_probes: NotRequired[list[ConnectivityProbe]]
-    """Probes from a namespace the component creates, outside every policy of its own: what they reach must be
-    denied by the destination's ingress policy."""
+    """Probes from a namespace the component creates under the shared baseline (NetworkPolicySet's cluster-wide
+    policies), with egress open to `outsider_egress_to`: what they reach there must be denied by the destination's
+    own ingress policy, the only policy left that can drop it."""
+    outsider_egress_to: NotRequired[list[str]]
+    """Namespaces the outsider's egress may reach (the namespaces its probes target)."""
     outsider_namespace: NotRequired[str]
     """Name of that namespace (default connectivity-outsider)."""
     policy_fingerprint: NotRequired[pulumi.Input[str]]
@@ -105,22 +111,40 @@ class ConnectivityCheck(pulumi.ComponentResource):
                     check.fail(f"{key}[{index}]", f"needs {', '.join(sorted(missing))}")
         if "probes" in args and not args["probes"]:
             check.fail("probes", "needs at least one probe")
+        if args.get("outsider_probes") and not args.get("outsider_egress_to"):
+            check.fail("outsider_egress_to", "is required with outsider_probes: the namespaces the probes target")
+        for index, target in enumerate(args.get("outsider_egress_to", [])):
+            problem = namespace_problem(target)
+            if problem:
+                check.fail(f"outsider_egress_to[{index}]", problem)
         check.done()
         child = child_options(self, opts)
         fingerprint = args.get("policy_fingerprint", "")
         job = _job(f"{name}-job", args["namespace"], check_script(args["probes"]), fingerprint, child)
         if args.get("outsider_probes"):
+            outsider_name = args.get("outsider_namespace", "connectivity-outsider")
             outsider = k8s.core.v1.Namespace(
                 f"{name}-outsider",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name=args.get("outsider_namespace", "connectivity-outsider")),
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=outsider_name, labels=namespace_labels(NamespaceBaseline(outsider_name))),
                 opts=child,
             )
+            in_outsider = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[outsider]))
+            egress = [
+                k8s.apiextensions.CustomResource(
+                    f"{name}-outsider-egress",
+                    api_version="cilium.io/v2",
+                    kind="CiliumNetworkPolicy",
+                    metadata={"name": "allow-to-namespaces", "namespace": outsider_name},
+                    spec=allow_to_namespaces(tuple(args["outsider_egress_to"])).render(),
+                    opts=in_outsider,
+                )
+            ]
             _job(
                 f"{name}-outsider-job",
-                outsider.metadata.name,
+                outsider_name,
                 check_script(args["outsider_probes"]),
                 fingerprint,
-                pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[outsider])),
+                pulumi.ResourceOptions.merge(in_outsider, pulumi.ResourceOptions(depends_on=[outsider, *egress])),
             )
         self.job_name = job.metadata.name
         self.register_outputs({"job_name": self.job_name})
