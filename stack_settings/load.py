@@ -152,7 +152,10 @@ def _policies(reader: ConfigReader) -> PolicySettings:
         demo=reader.boolean("demo"),
         connectivity_check=reader.boolean("connectivityCheck"),
         native_default_deny=reader.boolean("nativeNetworkPolicyDefaultDeny"),
-        webhook_ports=tuple((ns, int(port)) for ns, port in _pairs(reader, "webhookPorts", "payments:9443", _port_number)),
+        # Items that failed their check are recorded as problems; only well-formed ports become numbers.
+        webhook_ports=tuple(
+            (ns, int(port)) for ns, port in _pairs(reader, "webhookPorts", "payments:9443", _port_number) if _port_number(port) is None
+        ),
         metadata_endpoint_namespaces=reader.string_list("metadataEndpointNamespaces", "payments", formats.namespace_name),
         protect_namespaces=reader.boolean("protectNamespaces"),
     )

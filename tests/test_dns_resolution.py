@@ -16,11 +16,11 @@ import pytest
 from aks_cilium.cnp.builders import DNS_LABEL, DNS_THROUGH_KUBE_DNS
 from aks_cilium.testing import ProgramRun
 from tests.conftest import RunStack
-from tests.dns_resolution_model import authoritative, pod_search_list, resolve, through_proxy
+from tests.dns_resolution_model import Libc, authoritative, pod_search_list, resolve, through_proxy
 
 CNP = "kubernetes:cilium.io/v2:CiliumNetworkPolicy"
 NAMESPACE = "kubernetes:core/v1:Namespace"
-LIBCS = ("glibc", "musl")
+LIBCS: tuple[Libc, ...] = ("glibc", "musl")
 SERVICES = {"demo-app": "demo", "kubernetes": "default", "payments-api": "payments"}
 VARIANTS: list[tuple[str, dict[str, str]]] = [
     ("dev", {}),

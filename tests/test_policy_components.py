@@ -18,7 +18,8 @@ from aks_cilium.demo import DemoApp, DemoAppArgs
 from aks_cilium.network_policies import NetworkPolicySet, NetworkPolicySetArgs
 from aks_cilium.testing import ProgramRun, run_callable
 from aks_cilium.validation import ComponentArgsError
-from stack_settings import formats
+from stack_settings import ConfigError, formats
+from tests.conftest import RunStack
 
 CNP = "kubernetes:cilium.io/v2:CiliumNetworkPolicy"
 CCNP = "kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy"
@@ -31,7 +32,7 @@ def _policy_set(args: Any, opts: pulumi.ResourceOptions | None = None) -> Progra
 def _problems(args: Any) -> set[str]:
     with pytest.raises(ComponentArgsError) as caught:
         _policy_set(args)
-    return {problem["property_path"] for problem in caught.value.errors}
+    return {problem["property_path"] for problem in caught.value.errors or []}
 
 
 def test_a_missing_required_arg_is_a_clean_error_not_a_key_error() -> None:
@@ -140,7 +141,7 @@ def test_demo_pods_start_under_run_as_non_root() -> None:
 def test_connectivity_check_needs_its_probes() -> None:
     with pytest.raises(ComponentArgsError) as caught:
         run_callable(lambda: ConnectivityCheck("check", {"namespace": "client", "probes": [{"name": "x"}]}))  # type: ignore[typeddict-item]
-    assert {p["property_path"] for p in caught.value.errors} == {"probes[0]"}
+    assert {p["property_path"] for p in caught.value.errors or []} == {"probes[0]"}
     with pytest.raises(ComponentArgsError):
         run_callable(lambda: DemoApp("demo", {"app_namespace": "demo"}))  # type: ignore[typeddict-item]
 
@@ -168,3 +169,30 @@ def test_fqdn_validation_runs_in_linear_time(value: str) -> None:
 def test_the_stack_layer_uses_the_components_rule() -> None:
     for value in ("*", "api.example.com", "*.example.com", "bad name", "a" * 300, "api.stripe.com.*.*"):
         assert formats.fqdn_selector(value) == fqdn_selector_problem(value)
+
+
+STACK_KEY_ERRORS: dict[str, tuple[str, dict[str, str], str]] = {
+    "kube-system managed": ("dev", {"namespaces": '["demo", "client", "kube-system"]'}, "namespaces"),
+    "every name": ("dev", {"fqdnAllowlist": '["client:*"]'}, "fqdnAllowlist"),
+    "webhook port not a number": ("dev", {"webhookPorts": '["demo:https"]'}, "webhookPorts"),
+    "webhook namespace not managed": ("dev", {"webhookPorts": '["other:9443"]'}, "webhookPorts"),
+    "metadata opt-out on ACNS": ("prod", {"metadataEndpointNamespaces": '["payments"]'}, "metadataEndpointNamespaces"),
+}
+
+
+@pytest.mark.parametrize("case", STACK_KEY_ERRORS.values(), ids=STACK_KEY_ERRORS.keys())
+def test_the_stack_layer_names_the_config_key(run_stack: RunStack, case: tuple[str, dict[str, str], str]) -> None:
+    stack, overrides, key = case
+    with pytest.raises(ConfigError) as caught:
+        run_stack(stack, **overrides)
+    assert key in caught.value.keys
+
+
+def test_stack_keys_reach_the_component(run_stack: RunStack) -> None:
+    run = run_stack("dev", webhookPorts='["demo:9443", "demo:8443"]', metadataEndpointNamespaces='["client"]', protectNamespaces="true")
+    webhook = run.one(CNP, "policies-demo-allow-webhooks").inputs["spec"]["ingress"][0]["toPorts"][0]["ports"]
+    assert webhook == [{"port": "9443", "protocol": "TCP"}, {"port": "8443", "protocol": "TCP"}]
+    client = run.one("kubernetes:core/v1:Namespace", "policies-client").inputs["metadata"]["labels"]
+    assert client["aks-cilium.io/metadata-endpoints"] == "allowed"
+    assert run.one("kubernetes:core/v1:Namespace", "policies-demo").protect
+    assert run_stack("prod").one("kubernetes:core/v1:Namespace", "policies-payments").protect

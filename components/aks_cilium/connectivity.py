@@ -104,8 +104,8 @@ class ConnectivityCheck(pulumi.ComponentResource):
     def __init__(self, name: str, args: ConnectivityCheckArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(component_type("ConnectivityCheck"), name, None, with_legacy_type(opts, "demo", "ConnectivityCheck"))
         check = ArgsCheck("ConnectivityCheck", name, args, ConnectivityCheckArgs)
-        for key in ("probes", "outsider_probes"):
-            for index, probe in enumerate(args.get(key, [])):
+        for key, probes in (("probes", args.get("probes", [])), ("outsider_probes", args.get("outsider_probes", []))):
+            for index, probe in enumerate(probes):
                 missing = {"name", "url", "allowed"} - set(probe)
                 if missing:
                     check.fail(f"{key}[{index}]", f"needs {', '.join(sorted(missing))}")
