@@ -12,7 +12,9 @@ Sources:
   prefix one or more whole labels, the bare `*` every name; matching ignores case and a trailing dot.
 - The pod search list on AKS: `<ns>.svc.cluster.local svc.cluster.local cluster.local <VNet suffix>`, ndots:5
   (../shared/design/UPSTREAM.md, Cilium 1.20 "DNS patterns").
-- The proxy answers REFUSED to a query no rule admits (Cilium's `tofqdns-dns-reject-response-code` default).
+- The proxy answers REFUSED to a query no rule admits: Cilium 1.20's chart sets `tofqdns-dns-reject-response-code`
+  from `dnsProxy.dnsRejectResponseCode`, default `refused` (../shared/cilium/1.20.0/values.yaml). ACNS's security
+  agent is assumed to refuse the same way; Microsoft documents the musl failure, not the response code.
 """
 
 from __future__ import annotations

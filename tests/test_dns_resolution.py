@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from aks_cilium.cnp.builders import DNS_LABEL, DNS_THROUGH_KUBE_DNS
+from aks_cilium.cnp.builders import DNS_LABEL, DNS_THROUGH_KUBE_DNS, ModeCapabilities, allow_fqdns
 from aks_cilium.testing import ProgramRun
 from tests.conftest import RunStack
 from tests.dns_resolution_model import Libc, authoritative, pod_search_list, resolve, through_proxy
@@ -117,3 +119,22 @@ def test_namespaces_without_fqdns_skip_the_proxy(run_stack: RunStack) -> None:
         if policy.inputs["metadata"].get("namespace") == "frontend":
             for rule in policy.inputs["spec"].get("egress", []):
                 assert all("rules" not in port for port in rule.get("toPorts", []))
+
+
+_LABEL = st.from_regex(r"[a-z][a-z0-9]{0,6}", fullmatch=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.lists(_LABEL, min_size=1, max_size=3), st.sampled_from(["com", "io", "net"])), min_size=1, max_size=3),
+    st.from_regex(r"[a-z][a-z0-9-]{0,10}[a-z0-9]", fullmatch=True),
+    st.sampled_from(LIBCS),
+)
+def test_acns_patterns_resolve_any_allowed_name_from_any_namespace(labels: list[tuple[list[str], str]], namespace: str, libc: Libc) -> None:
+    """The same replay, for names and namespaces drawn at random, straight from the builder ACNS mode uses."""
+    names = tuple(dict.fromkeys(".".join([*parts, top]) for parts, top in labels))
+    spec = allow_fqdns(ModeCapabilities(byocni=False, acns_security=True), namespace, names).render()
+    rules = spec["egress"][0]["toPorts"][0]["rules"]["dns"]
+    server = authoritative(names)
+    for name in names:
+        assert resolve(name, pod_search_list(namespace), libc, through_proxy(rules, server))[0], name

@@ -196,3 +196,20 @@ def test_stack_keys_reach_the_component(run_stack: RunStack) -> None:
     assert client["aks-cilium.io/metadata-endpoints"] == "allowed"
     assert run.one("kubernetes:core/v1:Namespace", "policies-demo").protect
     assert run_stack("prod").one("kubernetes:core/v1:Namespace", "policies-payments").protect
+
+
+def test_a_kubeconfig_output_gives_the_set_its_own_provider() -> None:
+    """Languages that cannot pass a provider pass the kubeconfig; every child is created through the set's own."""
+    run = _policy_set(
+        {
+            "namespaces": [{"name": "a", "fqdns": ["api.example.com"]}],
+            "network_mode": "byocni",
+            "kubeconfig": pulumi.Output.from_input("apiVersion: v1"),
+            "cluster_identifier": pulumi.Output.from_input("/subscriptions/x/clusters/y"),
+        }
+    )
+    provider = run.one("pulumi:providers:kubernetes")
+    children = run.of_type("kubernetes:core/v1:Namespace") + run.of_type(CNP) + run.of_type(CCNP)
+    assert children
+    for child in children:
+        assert (child.provider or "").startswith(provider.urn), child.name
