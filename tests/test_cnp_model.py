@@ -14,6 +14,7 @@ from aks_cilium.cnp.model import (
     PROTOCOLS,
     DnsMatch,
     EgressRule,
+    Expression,
     HttpMatch,
     IngressRule,
     PolicyModelError,
@@ -140,6 +141,14 @@ INVALID_MODELS = {
     "bad cidr": lambda: EgressRule(to_cidrs=("10.0.0.1/8",)).render(),
     "dns and http together": lambda: PortRule((Port(53),), (DnsMatch("a.b"),), (HttpMatch("GET"),)),
     "http path not absolute": lambda: HttpMatch(path="api"),
+    "in without values": lambda: Expression("k8s:app", "In"),
+    "exists with values": lambda: Expression("k8s:app", "Exists", ("x",)),
+    "unknown operator": lambda: Expression("k8s:app", "NotEquals", ("x",)),
+    "port range backwards": lambda: Port(100, "TCP", end_port=50),
+    "port range on a named port": lambda: Port("http", "TCP", end_port=90),
+    "deny with toFQDNs": lambda: PolicySpec("x", egress_deny=(EgressRule(to_fqdns=(DnsMatch("a.example.com"),)),)),
+    "empty deny rule": lambda: PolicySpec("x", egress_deny=(EgressRule(),)),
+    "dns name with an empty label": lambda: DnsMatch("a..example.com"),
     "fqdn without l7 support": lambda: allow_fqdns(ModeCapabilities(byocni=False, acns_security=False), "payments", ("a.example.com",)),
 }
 

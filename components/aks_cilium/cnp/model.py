@@ -75,7 +75,8 @@ class Expression:
         if self.operator not in SELECTOR_OPERATORS:
             raise PolicyModelError(f"operator {self.operator!r} is not one of {', '.join(SELECTOR_OPERATORS)}")
         if (self.operator in ("In", "NotIn")) != bool(self.values):
-            raise PolicyModelError(f"{self.operator} {'needs' if self.operator in ('In', 'NotIn') else 'takes no'} values")
+            need = "needs at least one value" if self.operator in ("In", "NotIn") else "takes no values"
+            raise PolicyModelError(f"selector requirement {self.key} {self.operator} {need}")
         for value in self.values:
             _check_labels({self.key: value})
 
