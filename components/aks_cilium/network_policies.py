@@ -82,7 +82,9 @@ class NetworkPolicySet(pulumi.ComponentResource):
         capabilities = ModeCapabilities(byocni=args["network_mode"] == BYOCNI, acns_security=args.get("acns_security", False))
         # Policies wait for what the set waits for: Cilium's CRDs, which cilium-operator creates.
         child = kubernetes_child_options(self, name, opts, args.get("kubeconfig"), args.get("cluster_identifier"))
-        child = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=args.get("protect", False)))
+        if args.get("protect", False):
+            # Only when asked: protect=False set here would stop the children inheriting the component's own protect.
+            child = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=True))
         rendered: dict[str, Any] = {}
         policy_names: list[str] = []
         for policy, spec in clusterwide_policies(capabilities).items():
