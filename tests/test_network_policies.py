@@ -44,7 +44,7 @@ def clusterwide(run: ProgramRun, policy: str) -> dict[str, Any]:
 
 def test_scenario_default_deny_both_ways_is_one_clusterwide_policy(run_stack: RunStack) -> None:
     """Namespace labels reach endpoints as `io.cilium.k8s.namespace.labels.<key>` (cilium/cilium
-    Documentation/security/policy/kubernetes.rst, "Namespace labels"); CiliumClusterwideNetworkPolicy is supported
+    Documentation/security/policy/kubernetes.rst, "Known Pitfalls"); CiliumClusterwideNetworkPolicy is supported
     by Azure CNI powered by Cilium (MicrosoftDocs/azure-aks-docs articles/aks/azure-cni-powered-by-cilium.md, FAQ)."""
     run = run_stack("dev")
     assert clusterwide(run, "aks-cilium-default-deny") == {
@@ -64,6 +64,9 @@ def test_scenario_default_deny_both_ways_is_one_clusterwide_policy(run_stack: Ru
 
 
 def test_kube_dns_at_l4_for_namespaces_without_fqdns(run_stack: RunStack) -> None:
+    """Only namespaces without FQDN egress: beside a similar L4 rule an L7 DNS rule has no effect, so the L4 allowance
+    must not select the namespaces whose DNS rule restricts names (cilium/cilium
+    Documentation/security/policy/layer7.rst)."""
     run = run_stack("prod")
     assert clusterwide(run, "aks-cilium-allow-kube-dns")["egress"] == [{"toEndpoints": [KUBE_DNS], "toPorts": [DNS_PORT]}]
     selector = clusterwide(run, "aks-cilium-allow-kube-dns")["endpointSelector"]["matchLabels"]
