@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 STACK ?= dev
 STAMP := $(VENV)/.installed
 
-.PHONY: plan test lint bench bench-smoke clean
+# mypy's cache makes every run after the first incremental; CI points it outside the clone (.ci/run).
+MYPY_CACHE_DIR ?= .mypy_cache
+
+.PHONY: plan artifacts test lint bench bench-smoke clean
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt components/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,9 +16,13 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt compon
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-## plan: the offline plan of $(STACK) (dev by default) into build/plan/$(STACK)/
+## plan: the offline plan of $(STACK) (dev by default) into build/plan/$(STACK)/ (exit codes: README, "Plan files")
 plan: $(STAMP)
 	$(BIN)/python -m offline.plan --stack $(STACK)
+
+## artifacts: find or download Cilium's chart and CRDs, verified against offline/cilium_sums/ (README, "Cilium's artifacts")
+artifacts: $(STAMP)
+	$(BIN)/python -m offline.artifacts
 
 ## bench: program and policy pack cost for 10, 100 and 1,000 namespaces (several minutes)
 bench: $(STAMP)
@@ -28,7 +35,8 @@ bench-smoke: $(STAMP)
 ## lint: ruff and mypy over everything we wrote
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy __main__.py components/aks_cilium program stack_settings offline policies/rules tests benchmarks
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy --cache-dir $(MYPY_CACHE_DIR) __main__.py components/aks_cilium program stack_settings offline policies/rules tests benchmarks
 
 ## test: lint, then the whole test suite (what CI runs)
 test: lint

@@ -7,10 +7,12 @@ provider SDKs load lazily on first use count, and modules a stack never uses do 
 from __future__ import annotations
 
 import compileall
+import importlib
 import json
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from offline.stack_config import PROJECT_DIR
 
@@ -77,7 +79,8 @@ def measure_cold_start(stack: str, repeats: int) -> ColdStart:
     others = [name for name in modules if not _is_own(name)]
     # pip compiled the SDKs' bytecode at install; ours gets the same, or its compile time would count as import time.
     for package in OWN_PACKAGES:
-        compileall.compile_dir(PROJECT_DIR / package, quiet=1)
+        module = importlib.import_module(package)
+        compileall.compile_dir(Path(module.__file__ or "").parent, quiet=1)
     return ColdStart(
         stack=stack,
         pulumi=import_seconds([], repeats),

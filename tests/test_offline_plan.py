@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 from pathlib import Path
 
@@ -49,8 +50,38 @@ def test_plan_matches_the_unit_tests_view(dev_plan: tuple[int, Path], run_stack:
     _, out = dev_plan
     run = run_stack("dev")
     resources = json.loads((out / "resources.json").read_text())
-    # Registration order follows the SDK's async scheduling; the set and its content must agree.
     assert {r["urn"]: r["inputs"] for r in resources} == {r.urn: r.inputs for r in run.registrations}
+    # Sorted by URN, whatever order the SDK's async scheduling registered them in.
+    assert [r["urn"] for r in resources] == sorted(r.urn for r in run.registrations)
+
+
+def test_two_plans_are_byte_identical(dev_plan: tuple[int, Path], tmp_path: Path) -> None:
+    _, first = dev_plan
+    second = tmp_path / "again"
+    assert main(["--stack", "dev", "--out", str(second)]) == 0
+
+    def contents(root: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+    assert contents(first) == contents(second)
+
+
+def test_plan_json_records_status_stack_inputs_and_every_file(dev_plan: tuple[int, Path]) -> None:
+    _, out = dev_plan
+    record = json.loads((out / "plan.json").read_text())
+    assert (record["generator"], record["status"], record["complete"], record["exitCode"]) == ("aks-cilium offline plan", "clean", True, 0)
+    assert record["stack"] == "dev"
+    assert record["inputs"]["digest"].startswith("sha256:")
+    assert {"Pulumi.yaml", "Pulumi.dev.yaml", "policies/config/dev.json", "offline/cilium_sums/1.20.0.sha256"} <= set(
+        record["inputs"]["files"]
+    )
+    resources = json.loads((out / "resources.json").read_text())
+    assert record["summary"]["resources"] == len(resources)
+    assert sum(record["summary"]["resourcesByType"].values()) == len(resources)
+    on_disk = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()} - {"plan.json"}
+    assert set(record["files"]) == on_disk
+    for name, digest in record["files"].items():
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest, name
 
 
 def test_no_secret_reaches_any_file(dev_plan: tuple[int, Path], run_stack: RunStack) -> None:

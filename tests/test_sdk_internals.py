@@ -1,0 +1,33 @@
+"""The SDK internals the harness relies on exist in the pinned SDK, and the installed SDK is the pinned one.
+
+Where each is used and why: offline/plugin_process.py (`pulumi.runtime.proto.engine_pb2_grpc`) and
+components/aks_cilium/testing/engine.py (`pulumi.runtime.sync_await._sync_await`, `pulumi.runtime.settings.SETTINGS`).
+"""
+
+from __future__ import annotations
+
+import re
+from importlib.metadata import version
+
+from offline.stack_config import PROJECT_DIR
+
+
+def pinned(package: str) -> str:
+    match = re.search(rf"^{re.escape(package)}==(\S+)$", (PROJECT_DIR / "requirements.txt").read_text(), re.MULTILINE)
+    assert match, f"{package} is not pinned in requirements.txt"
+    return match.group(1)
+
+
+def test_the_installed_sdk_is_the_pinned_one() -> None:
+    assert version("pulumi") == pinned("pulumi")
+
+
+def test_the_internals_exist() -> None:
+    from pulumi.runtime import settings, sync_await
+    from pulumi.runtime.proto import engine_pb2_grpc
+
+    assert callable(engine_pb2_grpc.add_EngineServicer_to_server)
+    assert hasattr(engine_pb2_grpc.EngineServicer, "Log")
+    assert callable(sync_await._sync_await)
+    assert hasattr(settings.SETTINGS, "outputs")
+    assert hasattr(settings.SETTINGS, "lock")
