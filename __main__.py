@@ -5,11 +5,11 @@ import gc
 import pulumi
 
 from aks_cilium.cluster import AksCluster
-from aks_cilium.connectivity import ConnectivityCheck, ConnectivityCheckArgs
+from aks_cilium.connectivity import ConnectivityCheck
 from aks_cilium.demo import DemoApp, DemoAppArgs
 from aks_cilium.network import Network
 from aks_cilium.network_policies import NetworkPolicySet
-from program.component_args import cilium_args, cluster_args, connectivity_probes, network_args, policy_set_args
+from program.component_args import cilium_args, cluster_args, connectivity_args, network_args, policy_set_args
 from program.outputs import hubble_commands
 from stack_settings.model import DEMO_NAMESPACES
 from stack_settings.runtime_source import settings_from_pulumi
@@ -56,8 +56,8 @@ if settings.policies.demo:
     if settings.policies.connectivity_check:
         check = ConnectivityCheck(
             "connectivity",
-            ConnectivityCheckArgs(namespace=client_namespace, probes=connectivity_probes(settings)),
-            pulumi.ResourceOptions(providers=k8s_providers, depends_on=[policies, demo, k8s_access]),
+            connectivity_args(settings, policies.policy_fingerprint),
+            pulumi.ResourceOptions(providers=k8s_providers, depends_on=[policies, demo, cilium_ready, k8s_access]),
         )
         pulumi.export("connectivityCheckJob", check.job_name)
 

@@ -70,7 +70,9 @@ def measure(count: int, repeats: int) -> dict[str, Any]:
     custom = [r for r in run.registrations if r.custom]
     # A tenth of the tenants, analysed in the same pack and taking turns with the full stack: growth measured this way
     # is not at the mercy of the machine's mood between two processes.
-    tenth = [r for r in run_program(tenants_config(max(count // 10, 1))).registrations if r.custom]
+    tenth_count = max(count // 10, 1)
+    tenth_run = run_program(tenants_config(tenth_count))
+    tenth = [r for r in tenth_run.registrations if r.custom]
     # The engine serialises the requests; building them here is the harness's cost, not the pack's.
     requests, tenth_requests = [analyze_request(r) for r in custom], [analyze_request(r) for r in tenth]
     stack_request, tenth_stack_request = analyze_stack_request(custom), analyze_stack_request(tenth)
@@ -91,6 +93,8 @@ def measure(count: int, repeats: int) -> dict[str, Any]:
     return {
         "namespaces": count,
         "registrations": registrations,
+        # What one more tenant namespace costs: the difference between the full stack and its tenth, per tenant.
+        "per_tenant": (registrations - len(tenth_run.registrations)) / max(count - tenth_count, 1),
         "program_seconds": program_seconds,
         "floor_seconds": floor_seconds,
         "analyzed_resources": len(custom),

@@ -54,15 +54,15 @@ def report(sizes: list[dict[str, Any]], cold_starts: list[ColdStart]) -> list[st
         f"machine: {machine()}",
         "",
         "| namespaces | resources | program s | SDK floor s | ratio | analyzed | analyze s | resources/s | stack rules s "
-        "| peak MiB (program / pack) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| peak MiB (program / pack) | resources per tenant |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in sizes:
         rate = s["analyzed_resources"] / s["analyze_seconds"]
         lines.append(
             f"| {s['namespaces']} | {s['registrations']} | {s['program_seconds']:.2f} | {s['floor_seconds']:.2f} | "
             f"{s['program_seconds'] / s['floor_seconds']:.2f} | {s['analyzed_resources']} | {s['analyze_seconds']:.2f} | {rate:.0f} | "
-            f"{s['analyze_stack_seconds']:.2f} | {s['program_peak_mib']:.0f} / {s['pack_peak_mib']:.0f} |"
+            f"{s['analyze_stack_seconds']:.2f} | {s['program_peak_mib']:.0f} / {s['pack_peak_mib']:.0f} | {s['per_tenant']:.1f} |"
         )
     by_count = {s["namespaces"]: s for s in sizes}
     if 100 in by_count and 1000 in by_count:

@@ -12,7 +12,7 @@ def tenant_names(count: int) -> list[str]:
 
 
 def tenants_config(count: int) -> StackConfig:
-    """The dev stack with `count` tenants: default deny both ways, DNS, one FQDN, one allow-from (ingress)."""
+    """The dev stack with `count` tenants: the shared baseline (default deny both ways, DNS), one FQDN, one allow-from."""
     base = load_stack_config("dev")
     names = tenant_names(count)
     overrides = {

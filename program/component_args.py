@@ -9,7 +9,7 @@ import pulumi
 
 from aks_cilium.cilium_args import CiliumArgs
 from aks_cilium.cluster import AksClusterArgs, NodePoolArgs
-from aks_cilium.connectivity import ConnectivityProbe
+from aks_cilium.connectivity import ConnectivityCheckArgs, ConnectivityProbe
 from aks_cilium.demo import SERVICE_NAME
 from aks_cilium.maintenance import parse_window
 from aks_cilium.network import NetworkArgs
@@ -130,12 +130,18 @@ def policy_set_args(settings: Settings) -> NetworkPolicySetArgs:
     sources = _grouped(policies.allow_from)
     targets = _grouped((source, target) for target, source in policies.allow_from if target in managed)
     fqdns = _grouped(policies.fqdn_allowlist)
+    webhook_ports: dict[str, list[int]] = {}
+    for namespace, port in policies.webhook_ports:
+        webhook_ports.setdefault(namespace, []).append(port)
+    metadata = set(policies.metadata_endpoint_namespaces)
     entries = [
         NamespacePolicyArgs(
             name=namespace,
             allow_from=sources.get(namespace, []),
             allow_to=targets.get(namespace, []),
             fqdns=fqdns.get(namespace, []),
+            webhook_ports=webhook_ports.get(namespace, []),
+            metadata_endpoints=namespace in metadata,
         )
         for namespace in policies.namespaces
     ]
@@ -144,6 +150,7 @@ def policy_set_args(settings: Settings) -> NetworkPolicySetArgs:
         network_mode=settings.cluster.network_mode,
         acns_security=settings.cluster.advanced_networking.security,
         native_default_deny=policies.native_default_deny,
+        protect=policies.protect_namespaces,
     )
 
 
@@ -162,3 +169,21 @@ def connectivity_probes(settings: Settings) -> list[ConnectivityProbe]:
     if DENIED_EXAMPLE not in client_fqdns:
         probes.append(ConnectivityProbe(name=DENIED_EXAMPLE, url=f"https://{DENIED_EXAMPLE}", allowed=False))
     return probes
+
+
+def connectivity_args(settings: Settings, policy_fingerprint: pulumi.Input[str]) -> ConnectivityCheckArgs:
+    """The client's probes, plus the demo Service from a namespace no policy admits (denied by demo's ingress)."""
+    app_namespace, client_namespace = DEMO_NAMESPACES
+    return ConnectivityCheckArgs(
+        namespace=client_namespace,
+        probes=connectivity_probes(settings),
+        outsider_probes=[
+            ConnectivityProbe(
+                name="demo service from a namespace not allowed",
+                url=f"http://{SERVICE_NAME}.{app_namespace}.svc.cluster.local",
+                allowed=False,
+            )
+        ],
+        outsider_egress_to=[app_namespace],
+        policy_fingerprint=policy_fingerprint,
+    )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from aks_cilium.cnp.model import PolicyModelError, check_namespace
+from aks_cilium.cnp.names import fqdn_selector_problem
+from aks_cilium.network_policy_args import managed_namespace_problem, namespace_problem
 
 _REGION = re.compile(r"^[a-z]+[a-z0-9]*$")
 _VM_SIZE = re.compile(r"^Standard_[A-Z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$")
@@ -12,8 +13,6 @@ _K8S_VERSION = re.compile(r"^1\.(\d{2})(\.\d{1,2})?$")
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _AZURE_NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,17}[a-z0-9]$|^[a-z]$")
-_FQDN_NAME = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}\.?$")
-_FQDN_PATTERN = re.compile(r"^(\*\.)?([a-z0-9*]([-a-z0-9*]*[a-z0-9*])?\.)*[a-z0-9]{2,63}\.?$")
 _AKS_DNS_PREFIX = re.compile(r"^[a-zA-Z0-9]([-a-zA-Z0-9]{0,52}[a-zA-Z0-9])?$")
 
 
@@ -55,29 +54,14 @@ def aks_dns_prefix(value: str) -> str | None:
 
 def source_namespace_name(value: str) -> str | None:
     """A namespace traffic may come from: system namespaces (kube-system) included."""
-    try:
-        check_namespace(value)
-    except PolicyModelError:
-        return "is not a Kubernetes namespace name (DNS-1123 label, at most 63 characters)"
-    return None
+    return namespace_problem(value)
 
 
 def namespace_name(value: str) -> str | None:
-    """A namespace this program creates and manages: not a system one."""
-    problem = source_namespace_name(value)
-    if problem:
-        return problem
-    if value.startswith("kube-"):
-        return "is a system namespace (kube-*), which this program does not manage"
-    return None
+    """A namespace this program creates and manages: not a system one (the component's own rule)."""
+    return managed_namespace_problem(value)
 
 
 def fqdn_selector(value: str) -> str | None:
-    """A toFQDNs name: exact (matchName) or with `*` wildcards (matchPattern)."""
-    if len(value) > 255:
-        return "is longer than 255 characters"
-    if value == "*":
-        return "allows every name; list the names or use a pattern like *.example.com"
-    if "*" in value:
-        return None if _FQDN_PATTERN.match(value) else "is not a DNS name pattern like *.example.com"
-    return None if _FQDN_NAME.match(value) else "is not a DNS name like api.example.com"
+    """A toFQDNs name: exact (matchName) or with `*` wildcards (matchPattern); the component's own rule."""
+    return fqdn_selector_problem(value)

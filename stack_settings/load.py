@@ -163,7 +163,17 @@ def _policies(reader: ConfigReader) -> PolicySettings:
         demo=reader.boolean("demo"),
         connectivity_check=reader.boolean("connectivityCheck"),
         native_default_deny=reader.boolean("nativeNetworkPolicyDefaultDeny"),
+        # Items that failed their check are recorded as problems; only well-formed ports become numbers.
+        webhook_ports=tuple(
+            (ns, int(port)) for ns, port in _pairs(reader, "webhookPorts", "payments:9443", _port_number) if _port_number(port) is None
+        ),
+        metadata_endpoint_namespaces=reader.string_list("metadataEndpointNamespaces", "payments", formats.namespace_name),
+        protect_namespaces=reader.boolean("protectNamespaces"),
     )
+
+
+def _port_number(value: str) -> str | None:
+    return None if value.isdigit() and 1 <= int(value) <= 65535 else "is not a port number 1-65535"
 
 
 # Keys whose values may be sensitive. Every other key shapes names or which resources exist, so a secret there
@@ -232,6 +242,14 @@ def _check_cross_fields(reader: ConfigReader, settings: Settings) -> None:
     for namespace, _ in policies.fqdn_allowlist:
         if namespace not in managed:
             reader.fail("fqdnAllowlist", f"namespace {namespace!r} is not in namespaces", "payments:api.stripe.com")
+    for namespace, _ in policies.webhook_ports:
+        if namespace not in managed:
+            reader.fail("webhookPorts", f"namespace {namespace!r} is not in namespaces", "payments:9443")
+    for namespace in policies.metadata_endpoint_namespaces:
+        if namespace not in managed:
+            reader.fail("metadataEndpointNamespaces", f"namespace {namespace!r} is not in namespaces", "payments")
+    if policies.metadata_endpoint_namespaces and not settings.byocni:
+        reader.fail("metadataEndpointNamespaces", "only applies to byocni; Azure's managed Cilium blocks WireServer itself", "'[]'")
     if policies.demo and not set(DEMO_NAMESPACES) <= managed:
         reader.fail(
             "namespaces",

@@ -104,6 +104,9 @@ class PolicySettings:
     demo: bool
     connectivity_check: bool
     native_default_deny: bool
+    webhook_ports: tuple[tuple[str, int], ...] = ()
+    metadata_endpoint_namespaces: tuple[str, ...] = ()
+    protect_namespaces: bool = False
 
 
 @dataclass(frozen=True)

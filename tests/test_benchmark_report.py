@@ -14,6 +14,7 @@ def size(namespaces: int, program: float, floor: float, analyze: float, stack: f
     return {
         "namespaces": namespaces,
         "registrations": resources + 11,
+        "per_tenant": 6.0,
         "program_seconds": program,
         "floor_seconds": floor,
         "analyzed_resources": resources,

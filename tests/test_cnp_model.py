@@ -14,6 +14,7 @@ from aks_cilium.cnp.model import (
     PROTOCOLS,
     DnsMatch,
     EgressRule,
+    Expression,
     HttpMatch,
     IngressRule,
     PolicyModelError,
@@ -91,7 +92,7 @@ def test_any_valid_model_renders_a_crd_valid_policy(spec: PolicySpec) -> None:
 @BOUNDED
 @given(st.lists(st.one_of(dns_name, dns_pattern), min_size=1, max_size=4, unique=True), st.booleans())
 def test_fqdn_builder_output_is_crd_valid_and_carries_dns(names: list[str], byocni: bool) -> None:
-    spec = allow_fqdns(ModeCapabilities(byocni=byocni, acns_security=True), tuple(names))
+    spec = allow_fqdns(ModeCapabilities(byocni=byocni, acns_security=True), "payments", tuple(names))
     rendered = spec.render()
     assert cnp_errors(CRD_PATH, as_object(spec)) == []
     dns_rule = rendered["egress"][0]
@@ -140,7 +141,15 @@ INVALID_MODELS = {
     "bad cidr": lambda: EgressRule(to_cidrs=("10.0.0.1/8",)).render(),
     "dns and http together": lambda: PortRule((Port(53),), (DnsMatch("a.b"),), (HttpMatch("GET"),)),
     "http path not absolute": lambda: HttpMatch(path="api"),
-    "fqdn without l7 support": lambda: allow_fqdns(ModeCapabilities(byocni=False, acns_security=False), ("a.example.com",)),
+    "in without values": lambda: Expression("k8s:app", "In"),
+    "exists with values": lambda: Expression("k8s:app", "Exists", ("x",)),
+    "unknown operator": lambda: Expression("k8s:app", "NotEquals", ("x",)),
+    "port range backwards": lambda: Port(100, "TCP", end_port=50),
+    "port range on a named port": lambda: Port("http", "TCP", end_port=90),
+    "deny with toFQDNs": lambda: PolicySpec("x", egress_deny=(EgressRule(to_fqdns=(DnsMatch("a.example.com"),)),)),
+    "empty deny rule": lambda: PolicySpec("x", egress_deny=(EgressRule(),)),
+    "dns name with an empty label": lambda: DnsMatch("a..example.com"),
+    "fqdn without l7 support": lambda: allow_fqdns(ModeCapabilities(byocni=False, acns_security=False), "payments", ("a.example.com",)),
 }
 
 

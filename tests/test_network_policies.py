@@ -18,6 +18,9 @@ from tests.cilium_artifacts import CRD_PATH, needs_crd
 from tests.conftest import RunStack
 
 CNP = "kubernetes:cilium.io/v2:CiliumNetworkPolicy"
+CCNP = "kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy"
+CCNP_CRD_PATH = CRD_PATH.parent / "ciliumclusterwidenetworkpolicies.yaml"
+MANAGED = {"k8s:io.cilium.k8s.namespace.labels.aks-cilium.io/baseline": "default-deny"}
 RELEASE = "kubernetes:helm.sh/v3:Release"
 KUBE_DNS = {"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system", "k8s:k8s-app": "kube-dns"}}
 DNS_PORT = {"ports": [{"port": "53", "protocol": "ANY"}]}
@@ -34,15 +37,45 @@ def spec(run: ProgramRun, namespace: str, policy: str) -> dict[str, Any]:
     return found
 
 
-def test_scenario_default_deny_both_ways(run_stack: RunStack) -> None:
+def clusterwide(run: ProgramRun, policy: str) -> dict[str, Any]:
+    found: dict[str, Any] = run.one(CCNP, f"policies-{policy}").inputs["spec"]
+    return found
+
+
+def test_scenario_default_deny_both_ways_is_one_clusterwide_policy(run_stack: RunStack) -> None:
+    """Namespace labels reach endpoints as `io.cilium.k8s.namespace.labels.<key>` (cilium/cilium
+    Documentation/security/policy/kubernetes.rst, "Known Pitfalls"); CiliumClusterwideNetworkPolicy is supported
+    by Azure CNI powered by Cilium (MicrosoftDocs/azure-aks-docs articles/aks/azure-cni-powered-by-cilium.md, FAQ)."""
     run = run_stack("dev")
-    for namespace in ("demo", "client"):
-        assert spec(run, namespace, "default-deny") == {
-            "description": "Default deny: no ingress or egress unless another policy allows it",
-            "endpointSelector": {},
-            "ingress": [{}],
-            "egress": [{}],
-        }
+    assert clusterwide(run, "aks-cilium-default-deny") == {
+        "description": "Default deny: no ingress or egress unless another policy allows it",
+        "endpointSelector": {"matchLabels": MANAGED},
+        "ingress": [{}],
+        "egress": [{}],
+    }
+    for name in ("demo", "client"):
+        assert (
+            run.one("kubernetes:core/v1:Namespace", f"policies-{name}").inputs["metadata"]["labels"]["aks-cilium.io/baseline"]
+            == "default-deny"
+        )
+    outsider = run.one("kubernetes:core/v1:Namespace", "connectivity-outsider").inputs["metadata"]["labels"]
+    assert outsider["aks-cilium.io/baseline"] == "default-deny"
+    assert not any(r.inputs["metadata"]["name"] == "default-deny" for r in run.of_type(CNP))
+
+
+def test_kube_dns_at_l4_for_namespaces_without_fqdns(run_stack: RunStack) -> None:
+    """Only namespaces without FQDN egress: beside a similar L4 rule an L7 DNS rule has no effect, so the L4 allowance
+    must not select the namespaces whose DNS rule restricts names (cilium/cilium
+    Documentation/security/policy/layer7.rst)."""
+    run = run_stack("prod")
+    assert clusterwide(run, "aks-cilium-allow-kube-dns")["egress"] == [{"toEndpoints": [KUBE_DNS], "toPorts": [DNS_PORT]}]
+    selector = clusterwide(run, "aks-cilium-allow-kube-dns")["endpointSelector"]["matchLabels"]
+    assert selector == {**MANAGED, "k8s:io.cilium.k8s.namespace.labels.aks-cilium.io/dns": "kube-dns"}
+    labels = {
+        n.inputs["metadata"]["name"]: n.inputs["metadata"]["labels"]["aks-cilium.io/dns"]
+        for n in run.of_type("kubernetes:core/v1:Namespace")
+    }
+    assert labels == {"payments": "proxy", "frontend": "kube-dns"}
 
 
 def test_scenario_allow_from_client(run_stack: RunStack) -> None:
@@ -93,12 +126,6 @@ def test_namespace_names_carry_the_namespaces_as_dependencies() -> None:
     assert {namespace.urn for namespace in namespaces} <= set(consumer.dependencies)
 
 
-def test_scenario_dns_with_l7_rule(run_stack: RunStack) -> None:
-    assert spec(run_stack("dev"), "client", "allow-dns")["egress"] == [
-        {"toEndpoints": [KUBE_DNS], "toPorts": [{**DNS_PORT, "rules": {"dns": [{"matchPattern": "*"}]}}]}
-    ]
-
-
 def test_scenario_fqdn_allowlist_carries_its_dns_rule(run_stack: RunStack) -> None:
     assert spec(run_stack("dev"), "client", "allow-fqdns")["egress"] == [
         {"toEndpoints": [KUBE_DNS], "toPorts": [{**DNS_PORT, "rules": {"dns": [{"matchPattern": "*"}]}}]},
@@ -109,19 +136,52 @@ def test_scenario_fqdn_allowlist_carries_its_dns_rule(run_stack: RunStack) -> No
     ]
 
 
-def test_platform_allowances(run_stack: RunStack) -> None:
-    assert spec(run_stack("dev"), "demo", "platform-allowances")["ingress"] == [{"fromEntities": ["host", "remote-node"]}]
+BROAD_ENTITIES = {"host", "remote-node", "world", "all", "cluster"}
+
+
+@pytest.mark.parametrize(("stack", "overrides"), VARIANTS)
+def test_no_policy_admits_broad_entities_on_every_port(run_stack: RunStack, stack: str, overrides: dict[str, str]) -> None:
+    """`host` is redundant for kubelet probes (allow-localhost), and `remote-node` on every port lets every node,
+    hostNetwork pod and SNATed NodePort flow past default deny (UPSTREAM.md, Cilium 1.20 "Entities")."""
+    run = run_stack(stack, **overrides)
+    for policy in run.of_type(CNP) + run.of_type(CCNP):
+        for rule in policy.inputs["spec"].get("ingress", []) + policy.inputs["spec"].get("egress", []):
+            entities = set(rule.get("fromEntities", []) + rule.get("toEntities", []))
+            assert not (entities & BROAD_ENTITIES and not rule.get("toPorts")), policy.name
+
+
+def test_webhooks_are_opt_in_per_namespace_on_their_port(run_stack: RunStack) -> None:
+    """AKS's API server calls webhooks through konnectivity-agent pods (kube-system, `app: konnectivity-agent`),
+    arriving with pod addresses: tigera/operator pull request #5212."""
+    assert not any(r.inputs["metadata"]["name"] == "allow-webhooks" for r in run_stack("dev").of_type(CNP))
+    run = run_stack("dev", webhookPorts='["demo:9443"]')
+    assert spec(run, "demo", "allow-webhooks")["ingress"] == [
+        {
+            "fromEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system", "k8s:app": "konnectivity-agent"}}],
+            "toPorts": [{"ports": [{"port": "9443", "protocol": "TCP"}]}],
+        }
+    ]
+    assert not any(
+        r.inputs["metadata"].get("namespace") == "client" and r.inputs["metadata"]["name"] == "allow-webhooks" for r in run.of_type(CNP)
+    )
 
 
 def test_azure_cilium_uses_explicit_dns_patterns(run_stack: RunStack) -> None:
-    egress = spec(run_stack("prod"), "payments", "allow-fqdns")["egress"]
-    assert egress[0]["toPorts"][0]["rules"]["dns"] == [{"matchPattern": "*.*.svc.cluster.local"}, {"matchName": "api.stripe.com"}]
-    assert {"matchPattern": "*"} not in egress[0]["toPorts"][0]["rules"]["dns"]
+    """Microsoft's musl workaround: the name, then `<name>.*.*` up to five labels of suffix; no bare `*` on ACNS
+    (MicrosoftDocs/azure-aks-docs articles/aks/container-network-security-fqdn-filtering-concepts.md)."""
+    dns = spec(run_stack("prod"), "payments", "allow-fqdns")["egress"][0]["toPorts"][0]["rules"]["dns"]
+    assert {"matchPattern": "*"} not in dns
+    assert {"matchName": "api.stripe.com"} in dns
+    assert {"matchName": "api.stripe.com.payments.svc.cluster.local"} in dns
+    assert {"matchPattern": "api.stripe.com.*.*.*.*.*"} in dns
+    assert {"matchPattern": "*.*.svc.cluster.local"} in dns
 
 
 def test_azure_cilium_without_acns_security_has_no_l7(run_stack: RunStack) -> None:
     run = run_stack("prod", advancedNetworkingSecurity="false", fqdnAllowlist="[]")
-    assert spec(run, "payments", "allow-dns")["egress"] == [{"toEndpoints": [KUBE_DNS], **{"toPorts": [DNS_PORT]}}]
+    for policy in run.of_type(CNP) + run.of_type(CCNP):
+        for rule in policy.inputs["spec"].get("egress", []):
+            assert all("rules" not in port for port in rule.get("toPorts", [])), policy.name
     with pytest.raises(ConfigError) as caught:
         run_stack("prod", advancedNetworkingSecurity="false")
     assert caught.value.keys == {"fqdnAllowlist"}
@@ -130,8 +190,9 @@ def test_azure_cilium_without_acns_security_has_no_l7(run_stack: RunStack) -> No
 def test_every_policy_waits_for_cilium(run_stack: RunStack) -> None:
     run = run_stack("dev")
     release = run.one(RELEASE)
-    policies = run.of_type(CNP)
-    assert len(policies) == 9
+    policies = run.of_type(CNP) + run.of_type(CCNP)
+    # The policy set's (cluster-wide four, client's two, demo's one) and the connectivity check's outsider egress.
+    assert len(policies) == 8
     for policy in policies:
         assert release.urn in policy.dependencies, policy.name
 
@@ -139,21 +200,37 @@ def test_every_policy_waits_for_cilium(run_stack: RunStack) -> None:
 def test_azure_cilium_policies_wait_for_the_cluster(run_stack: RunStack) -> None:
     run = run_stack("prod")
     cluster = run.one("azure-native:containerservice:ManagedCluster")
-    for policy in run.of_type(CNP):
+    for policy in run.of_type(CNP) + run.of_type(CCNP):
         assert cluster.urn in policy.dependencies, policy.name
 
 
 def test_connectivity_check_probes_the_scenario(run_stack: RunStack) -> None:
     run = run_stack("dev")
-    job = run.one("kubernetes:batch/v1:Job")
+    jobs = {job.name: job for job in run.of_type("kubernetes:batch/v1:Job")}
+    job, outsider = jobs["connectivity-job"], jobs["connectivity-outsider-job"]
     script = job.inputs["spec"]["template"]["spec"]["containers"][0]["command"][2]
     assert "probe 'demo service' allowed http://demo-app.demo.svc.cluster.local" in script
     assert "probe google.com allowed https://google.com" in script
     assert "probe github.com denied https://github.com" in script
+    outsider_script = outsider.inputs["spec"]["template"]["spec"]["containers"][0]["command"][2]
+    assert "probe 'demo service from a namespace not allowed' denied http://demo-app.demo.svc.cluster.local" in outsider_script
     assert job.inputs["metadata"]["namespace"] == "client"
+    assert outsider.inputs["metadata"]["namespace"] == "connectivity-outsider"
     assert "pulumi.com/skipAwait" not in job.inputs["metadata"].get("annotations", {})
-    for policy in run.of_type(CNP):
-        assert policy.urn in job.dependencies
+    for policy in run.of_type(CNP) + run.of_type(CCNP):
+        if policy.name.startswith("policies-"):
+            assert policy.urn in job.dependencies
+            assert policy.urn in outsider.dependencies
+
+
+def test_connectivity_check_reruns_when_the_policies_change(run_stack: RunStack) -> None:
+    """A changed metadata.name replaces the Job, so the check runs again against the new policies."""
+    first = run_stack("dev").one("kubernetes:batch/v1:Job", "connectivity-job").inputs["metadata"]["name"]
+    same = run_stack("dev").one("kubernetes:batch/v1:Job", "connectivity-job").inputs["metadata"]["name"]
+    changed = run_stack("dev", namespaceAllowFrom="[]").one("kubernetes:batch/v1:Job", "connectivity-job").inputs["metadata"]["name"]
+    assert first == same
+    assert first != changed
+    assert first.startswith("connectivity-check-")
 
 
 def test_connectivity_check_is_optional(run_stack: RunStack) -> None:
@@ -175,6 +252,10 @@ def test_every_generated_policy_matches_ciliums_crd(run_stack: RunStack, stack: 
     assert policies
     for policy in policies:
         assert cnp_errors(CRD_PATH, policy.inputs) == [], policy.name
+    clusterwide = run.of_type(CCNP)
+    assert clusterwide
+    for policy in clusterwide:
+        assert cnp_errors(CCNP_CRD_PATH, policy.inputs) == [], policy.name
 
 
 @needs_crd
@@ -191,6 +272,6 @@ CORE_KINDS = ("kubernetes:core/v1:Namespace", "kubernetes:apps/v1:Deployment", "
 def test_core_objects_match_the_kubernetes_api_schema(run_stack: RunStack) -> None:
     run = run_stack("dev", nativeNetworkPolicyDefaultDeny="true")
     objects = [r for r in run.registrations if r.type in CORE_KINDS]
-    assert len(objects) == 8
+    assert len(objects) == 10
     for registration in objects:
         kubernetes_validate.validate(registration.inputs, "1.33", strict=True)

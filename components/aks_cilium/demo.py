@@ -9,9 +9,14 @@ import pulumi_kubernetes as k8s
 
 from .options import child_options
 from .tokens import component_type, with_legacy_type
+from .validation import ArgsCheck
 
-APP_IMAGE = "nginxinc/nginx-unprivileged:1.27-alpine"
-CLIENT_IMAGE = "curlimages/curl:8.11.1"
+# Pinned by digest (tags move). The digests are the ones public projects pin for these tags; see the README.
+APP_IMAGE = "nginxinc/nginx-unprivileged:1.27-alpine@sha256:65e3e85dbaed8ba248841d9d58a899b6197106c23cb0ff1a132b7bfe0547e4c0"
+CLIENT_IMAGE = "curlimages/curl:8.11.1@sha256:c1fe1679c34d9784c1b0d1e5f62ac0a79fca01fb6377cdd33e90473c6f9f9a69"
+# The images' users, as numbers: the kubelet cannot check runAsNonRoot against a user name (curl's is curl_user).
+APP_USER = 101
+CLIENT_USER = 100
 APP_PORT = 8080
 SERVICE_NAME = "demo-app"
 
@@ -23,13 +28,16 @@ class DemoAppArgs(TypedDict):
     """Namespace of the client pod."""
 
 
-def restricted_container(name: str, image: str, **extra: object) -> k8s.core.v1.ContainerArgs:
+def restricted_container(name: str, image: str, user: int, **extra: object) -> k8s.core.v1.ContainerArgs:
+    """A container under the restricted Pod Security profile, running as the image's own numeric `user`."""
     return k8s.core.v1.ContainerArgs(
         name=name,
         image=image,
         security_context=k8s.core.v1.SecurityContextArgs(
             allow_privilege_escalation=False,
             run_as_non_root=True,
+            run_as_user=user,
+            run_as_group=user,
             read_only_root_filesystem=False,
             capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
             seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
@@ -66,6 +74,7 @@ class DemoApp(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DemoAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(component_type("DemoApp"), name, None, with_legacy_type(opts, "demo", "DemoApp"))
+        ArgsCheck("DemoApp", name, args, DemoAppArgs).done()
         # The namespaces and their policies come first (depends_on of the component).
         child = child_options(self, opts)
         probe = k8s.core.v1.ProbeArgs(http_get=k8s.core.v1.HTTPGetActionArgs(path="/", port=APP_PORT), period_seconds=10)
@@ -73,7 +82,11 @@ class DemoApp(pulumi.ComponentResource):
             f"{name}-app",
             args["app_namespace"],
             restricted_container(
-                "demo-app", APP_IMAGE, ports=[k8s.core.v1.ContainerPortArgs(container_port=APP_PORT, name="http")], readiness_probe=probe
+                "demo-app",
+                APP_IMAGE,
+                APP_USER,
+                ports=[k8s.core.v1.ContainerPortArgs(container_port=APP_PORT, name="http")],
+                readiness_probe=probe,
             ),
             child,
         )
@@ -88,7 +101,7 @@ class DemoApp(pulumi.ComponentResource):
         _deployment(
             f"{name}-client",
             args["client_namespace"],
-            restricted_container("client", CLIENT_IMAGE, command=["sleep", "infinity"]),
+            restricted_container("client", CLIENT_IMAGE, CLIENT_USER, command=["sleep", "infinity"]),
             child,
         )
         self.service_url = pulumi.Output.concat("http://", service.metadata.name, ".", service.metadata.namespace, ".svc.cluster.local")

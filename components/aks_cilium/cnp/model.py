@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .names import crd_problem
+
 PROTOCOLS = ("TCP", "UDP", "SCTP", "VRRP", "IGMP", "GRE", "IPIP", "IPV6", "ESP", "AH", "ANY")
 ENTITIES = (
     "all",
@@ -34,8 +36,6 @@ _LABEL_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
 _LABEL_KEY = re.compile(rf"^{_LABEL_SOURCE}(?:(?P<prefix>{_DNS_SUBDOMAIN})/)?{_LABEL_NAME}$")
 _LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-_DNS_NAME = re.compile(r"^([-a-zA-Z0-9_]+\.?)+$")
-_DNS_PATTERN = re.compile(r"^([-a-zA-Z0-9_*]+\.?)+$")
 _PORT_NAME = re.compile(r"^([a-z0-9]-?)*[a-z](-?[a-z0-9])*$")
 _HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE")
 
@@ -59,11 +59,41 @@ def _check_labels(labels: Mapping[str, str]) -> None:
             raise PolicyModelError(f"{value!r} (label {key}) is not a label value (at most 63 alphanumerics, '-', '_', '.')")
 
 
+SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A label selector requirement: In and NotIn take values, Exists and DoesNotExist none."""
+
+    key: str
+    operator: str
+    values: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _check_labels({self.key: ""})
+        if self.operator not in SELECTOR_OPERATORS:
+            raise PolicyModelError(f"operator {self.operator!r} is not one of {', '.join(SELECTOR_OPERATORS)}")
+        if (self.operator in ("In", "NotIn")) != bool(self.values):
+            need = "needs at least one value" if self.operator in ("In", "NotIn") else "takes no values"
+            raise PolicyModelError(f"selector requirement {self.key} {self.operator} {need}")
+        for value in self.values:
+            _check_labels({self.key: value})
+
+    def render(self) -> dict[str, Any]:
+        rendered: dict[str, Any] = {"key": self.key, "operator": self.operator}
+        if self.values:
+            rendered["values"] = list(self.values)
+        return rendered
+
+
 @dataclass(frozen=True)
 class Selector:
-    """An endpoint selector by labels; empty selects every endpoint in the policy's namespace."""
+    """An endpoint selector by labels; empty selects every endpoint in the policy's namespace (every endpoint of the
+    cluster in a CiliumClusterwideNetworkPolicy)."""
 
     match_labels: Mapping[str, str] = field(default_factory=dict)
+    match_expressions: tuple[Expression, ...] = ()
 
     def __post_init__(self) -> None:
         _check_labels(self.match_labels)
@@ -74,15 +104,24 @@ class Selector:
         return Selector({NAMESPACE_LABEL: check_namespace(name), **labels})
 
     def render(self) -> dict[str, Any]:
-        return {"matchLabels": dict(self.match_labels)} if self.match_labels else {}
+        rendered: dict[str, Any] = {}
+        if self.match_labels:
+            rendered["matchLabels"] = dict(self.match_labels)
+        if self.match_expressions:
+            rendered["matchExpressions"] = [e.render() for e in self.match_expressions]
+        return rendered
 
 
 @dataclass(frozen=True)
 class Port:
     port: int | str
     protocol: str = "TCP"
+    end_port: int | None = None
+    """Last port of a range that starts at `port` (the CRD's endPort)."""
 
     def __post_init__(self) -> None:
+        if self.end_port is not None and not (isinstance(self.port, int) and self.port < self.end_port <= 65535):
+            raise PolicyModelError(f"a port range needs a numeric start below its end, got {self.port}-{self.end_port}")
         if self.protocol not in PROTOCOLS:
             hint = f" (did you mean {self.protocol.upper()}?)" if self.protocol.upper() in PROTOCOLS else ""
             raise PolicyModelError(f"protocol {self.protocol!r} is not one of {', '.join(PROTOCOLS)}{hint}")
@@ -93,9 +132,12 @@ class Port:
         if isinstance(self.port, str) and (len(self.port) > 15 or not _PORT_NAME.match(self.port)):
             raise PolicyModelError(f"port name {self.port!r} is not an IANA service name (lower case, at most 15)")
 
-    def render(self) -> dict[str, str]:
-        # The CRD wants ports as strings, even numeric ones.
-        return {"port": str(self.port), "protocol": self.protocol}
+    def render(self) -> dict[str, Any]:
+        # The CRD wants ports as strings, even numeric ones; endPort is an integer.
+        rendered: dict[str, Any] = {"port": str(self.port), "protocol": self.protocol}
+        if self.end_port is not None:
+            rendered["endPort"] = self.end_port
+        return rendered
 
 
 @dataclass(frozen=True)
@@ -105,11 +147,9 @@ class DnsMatch:
     name: str
 
     def __post_init__(self) -> None:
-        if len(self.name) > 255:
-            raise PolicyModelError(f"DNS name {self.name[:40]}... is longer than 255 characters")
-        regex = _DNS_PATTERN if self.is_pattern else _DNS_NAME
-        if not regex.match(self.name):
-            raise PolicyModelError(f"{self.name!r} is not a DNS name or pattern")
+        problem = crd_problem(self.name, self.is_pattern)
+        if problem:
+            raise PolicyModelError(f"{self.name[:60]!r} {problem}")
 
     @property
     def is_pattern(self) -> bool:
@@ -231,12 +271,23 @@ class EgressRule:
 
 
 @dataclass(frozen=True)
+class DefaultDeny:
+    """The CRD's enableDefaultDeny: False in a direction keeps the policy from denying what it does not name."""
+
+    ingress: bool
+    egress: bool
+
+    def render(self) -> dict[str, bool]:
+        return {"ingress": self.ingress, "egress": self.egress}
+
+
+@dataclass(frozen=True)
 class PolicySpec:
-    """The spec of one CiliumNetworkPolicy.
+    """The spec of one CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy.
 
     ingress/egress None: that direction is not touched by this policy. `deny_ingress`/`deny_egress`
     render the default-deny form `[{}]`; an empty tuple of rules is refused, since Cilium reads `[]` as "no
-    rule" and denies nothing.
+    rule" and denies nothing. `egress_deny` rules drop traffic whatever else allows it.
     """
 
     description: str
@@ -245,9 +296,11 @@ class PolicySpec:
     egress: tuple[EgressRule, ...] | None = None
     deny_ingress: bool = False
     deny_egress: bool = False
+    egress_deny: tuple[EgressRule, ...] | None = None
+    enable_default_deny: DefaultDeny | None = None
 
     def __post_init__(self) -> None:
-        if self.ingress is None and self.egress is None and not (self.deny_ingress or self.deny_egress):
+        if self.ingress is None and self.egress is None and self.egress_deny is None and not (self.deny_ingress or self.deny_egress):
             raise PolicyModelError("a policy needs ingress or egress rules, or default deny")
         for direction, rules, deny in (("ingress", self.ingress, self.deny_ingress), ("egress", self.egress, self.deny_egress)):
             if rules is not None and len(rules) == 0:
@@ -256,6 +309,11 @@ class PolicySpec:
                 raise PolicyModelError(f"{direction}: give rules or default deny, not both")
             if rules is not None and any(not r.render() for r in rules):
                 raise PolicyModelError(f"an empty {direction} rule selects nothing; use deny_{direction}=True for default deny")
+        if self.egress_deny is not None:
+            if not self.egress_deny or any(not r.render() for r in self.egress_deny):
+                raise PolicyModelError("egress deny rules must name what they deny")
+            if any(r.to_fqdns or any(p.has_l7 for p in r.to_ports) for r in self.egress_deny):
+                raise PolicyModelError("deny rules take neither toFQDNs nor L7 rules (the CRD's egressDeny has no such fields)")
         if len(self.description) > 1024:
             raise PolicyModelError("description longer than 1024 characters")
 
@@ -269,4 +327,8 @@ class PolicySpec:
             spec["egress"] = [{}]
         elif self.egress is not None:
             spec["egress"] = [r.render() for r in self.egress]
+        if self.egress_deny is not None:
+            spec["egressDeny"] = [r.render() for r in self.egress_deny]
+        if self.enable_default_deny is not None:
+            spec["enableDefaultDeny"] = self.enable_default_deny.render()
         return spec
