@@ -12,7 +12,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .cluster import BYOCNI
+from .aks_rules import BYOCNI
 from .cnp.baseline import NamespaceBaseline, clusterwide_policies, namespace_labels, namespace_policies
 from .cnp.builders import ModeCapabilities
 from .cnp.model import PolicySpec

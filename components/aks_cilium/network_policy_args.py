@@ -8,7 +8,7 @@ from typing import Any
 
 import pulumi
 
-from .cluster import BYOCNI, NETWORK_MODES
+from .aks_rules import BYOCNI, NETWORK_MODES
 from .cnp.model import PolicyModelError, check_namespace
 from .cnp.names import MULTI_LABEL_PREFIX, fqdn_selector_problem
 from .validation import ArgsCheck
