@@ -289,4 +289,9 @@ def test_prod_cluster_must_stay_protected(pack: PolicyPackProcess) -> None:
     assert_mandatory(analyze(pack, Res(CLUSTER, "aks", CLUSTER_PROPS, protect=False)), "stateful-resources-protected", "protect")
     assert of_policy(analyze(pack, Res(CLUSTER, "aks", CLUSTER_PROPS, protect=True)), "stateful-resources-protected") == []
     pool = {"name": "user", "osType": "Linux"}
-    assert of_policy(analyze(pack, Res(AGENT_POOL, "user", pool, protect=False)), "stateful-resources-protected") == []
+    # prod also lists the user pool (and managed namespaces), which the prod program protects: deleting them loses workloads.
+    assert_mandatory(analyze(pack, Res(AGENT_POOL, "user", pool, protect=False)), "stateful-resources-protected", "protect")
+    assert of_policy(analyze(pack, Res(AGENT_POOL, "user", pool, protect=True)), "stateful-resources-protected") == []
+    vnet = {"addressSpace": {"addressPrefixes": ["10.224.0.0/12"]}}
+    unlisted = Res("azure-native:network:VirtualNetwork", "vnet", vnet, protect=False)
+    assert of_policy(analyze(pack, unlisted), "stateful-resources-protected") == []

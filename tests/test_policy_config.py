@@ -16,6 +16,7 @@ from offline.analyzer import PACK_DIR
 from policies import config_check
 from policies.config_check import CONFIG_DIR, PolicyConfigError, effective_level, load_policy_config, policy_config_problems, policy_names
 from policies.rules.catalog import POLICIES, PREVIEW_DEFERS
+from tests.conftest import RunStack
 
 PROD: dict[str, Any] = json.loads((CONFIG_DIR / "prod.json").read_text())
 
@@ -103,3 +104,14 @@ def test_readme_policy_table_lists_every_rule_with_its_levels_and_preview() -> N
         assert (dev, prod) == (effective_level(configs["dev"], name), effective_level(configs["prod"], name)), name
         assert preview.startswith("advisory until the update" if name in PREVIEW_DEFERS else "decides"), name
         assert len(re.findall(r"\w+", why)) >= 5, name
+
+
+def test_prod_guards_every_type_the_prod_program_protects(run_stack: RunStack) -> None:
+    """The engine blocks a replacement only while `protect` is true before and after the update (UPSTREAM.md, Pulumi
+    engine, "Protect"), so an update that also unprotects must be caught by the pack: every type the prod program
+    protects is on the list `stateful-resources-protected` checks in prod."""
+    protected = {r.type for r in run_stack("prod").registrations if r.protect}
+    assert {"azure-native:containerservice:ManagedCluster", "azure-native:containerservice:AgentPool"} <= protected
+    listed = set(json.loads((CONFIG_DIR / "prod.json").read_text())["stateful-resources-protected"]["resourceTypes"])
+    stateful = protected - {t for t in protected if t.startswith("kubernetes:cilium.io/")}
+    assert stateful <= listed, sorted(stateful - listed)
