@@ -4,7 +4,9 @@ The files are decoded as the CLI decodes them (`offline.stack_yaml`), and every 
 declares with a `type` is checked the way the CLI checks it before the program starts: `pulumi/pulumi`
 `sdk/go/common/workspace/project.go` `ValidateConfigValue` (a string must be a string; an integer a whole number
 or a string that parses as one; a boolean `true`/`false` or the strings "true"/"false"; an array a list whose items
-pass for `items`), called from `workspace/config.go` on the value as the program would receive it.
+pass for `items`), called from `pkg/workspace/config.go` (`mergeConfig`, `validateStackConfigValue`) on the value as
+the program would receive it. Keys are parsed as `config.ParseKey` parses them, after `workspace/loaders.go`
+(`stackConfigNamespacedWithProject`) has put a key without a namespace into the project's.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .stack_yaml import Located, StackFileError, StackYaml
+from .stack_yaml import Located, StackFileError, StackYaml, go_json
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -44,10 +46,26 @@ def secret_env_name(key: str) -> str:
 
 
 def _default_string(value: Any) -> str:
-    # workspace/config.go: a primitive default is formatted with %v, anything else marshalled to JSON.
+    # pkg/workspace/config.go `createConfigValue`: a string, int or bool default is formatted with %v (Go writes a
+    # bool as true/false), anything else (a float, list or map) is marshalled to JSON.
     if isinstance(value, str):
         return value
-    return json.dumps(value)
+    return go_json(value)
+
+
+def parse_config_key(key: str, project: str) -> str:
+    """The full key the CLI makes of a config key: `pkg/workspace/config.go` `parseConfigKey` (and, for a stack file,
+    `workspace/loaders.go` `stackConfigNamespacedWithProject`) puts a key without `:` into the project's namespace;
+    `sdk/go/common/resource/config/key.go` `ParseKey` takes `<namespace>:<name>`, or the old
+    `<namespace>:config:<name>`, and refuses anything else."""
+    parts = key.split(":")
+    if len(parts) == 1:
+        return f"{project}:{key}"
+    if len(parts) == 2:
+        return key
+    if len(parts) == 3 and parts[1] == "config" and parts[0] and parts[2]:
+        return f"{parts[0]}:{parts[2]}"
+    raise StackFileError(f"could not parse {key} as a configuration key (configuration keys should be of the form `<namespace>:<name>`)")
 
 
 _GO_ATOI = re.compile(r"^[+-]?[0-9]+$")
@@ -62,7 +80,8 @@ def cli_accepts(type_name: str, items: Mapping[str, Any] | None, value: Any) -> 
             return False
         if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
             return True
-        return isinstance(value, str) and bool(_GO_ATOI.match(value))
+        # strconv.Atoi: decimal digits with an optional sign, within Go's 64-bit int.
+        return isinstance(value, str) and bool(_GO_ATOI.match(value)) and -(2**63) <= int(value) < 2**63
     if type_name == "boolean":
         return isinstance(value, bool) or value in ("true", "false")
     if type_name == "object":
@@ -83,10 +102,11 @@ def project_declarations(project_dir: Path = PROJECT_DIR) -> tuple[str, dict[str
     config = project.get("config") or {}
     if not isinstance(config, dict):
         raise StackFileError("Pulumi.yaml: config must be a map of key: declaration")
-    return str(project["name"]), config
+    name = str(project["name"])
+    return name, {parse_config_key(key, name): declaration for key, declaration in config.items()}
 
 
-def _stack_values(stack_file: Path) -> dict[str, Located]:
+def _stack_values(stack_file: Path, project: str) -> dict[str, Located]:
     document = StackYaml(stack_file)
     top = document.mapping(document.root, stack_file.name)
     if "config" not in top:
@@ -94,11 +114,35 @@ def _stack_values(stack_file: Path) -> dict[str, Located]:
     _, config_node = top["config"]
     entries = document.mapping(config_node, "config")
     values: dict[str, Located] = {}
+    written: dict[str, str] = {}
     for key, (key_node, value_node) in entries.items():
-        if ":" not in key:
-            raise document.fail(key_node, f"config key {key!r} is not namespace:name (e.g. aks-cilium:{key})")
-        values[key] = document.config_value(value_node, key)
+        try:
+            full_key = parse_config_key(key, project)
+        except StackFileError as error:
+            raise document.fail(key_node, str(error)) from None
+        if full_key in written:
+            # The CLI keeps one of the two, whichever its map iteration meets last: refuse rather than guess.
+            raise document.fail(key_node, f"{key!r} and {written[full_key]!r} are the same key {full_key}; keep one")
+        written[full_key] = key
+        values[full_key] = document.config_value(value_node, full_key)
     return values
+
+
+def _default(declaration: Mapping[str, Any]) -> Any:
+    """mergeConfig: a declaration's `default` wins over its `value`; either fills a key the stack does not set."""
+    return declaration.get("default", declaration.get("value"))
+
+
+def _check_required(stack: str, project: str, declared: Mapping[str, Any], stack_values: Mapping[str, Located]) -> None:
+    """mergeConfig: a key of the project's own namespace with neither default nor value must be set by the stack."""
+    missing = sorted(
+        key
+        for key, declaration in declared.items()
+        if key.split(":")[0] == project and key not in stack_values and _default(declaration) is None
+    )
+    if missing:
+        plural = "values" if len(missing) > 1 else "value"
+        raise StackConfigError(f"Stack '{stack}' is missing configuration {plural} {', '.join(repr(k) for k in missing)}")
 
 
 def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR, environ: Mapping[str, str] = os.environ) -> StackConfig:
@@ -108,12 +152,14 @@ def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR, environ: Mapp
         raise StackConfigError(f"no stack file {stack_file.name}; known stacks: {', '.join(known)}")
     try:
         project, declared = project_declarations(project_dir)
-        stack_values = _stack_values(stack_file)
+        stack_values = _stack_values(stack_file, project)
     except StackFileError as error:
         raise StackConfigError(str(error)) from None
-    values = {key: _default_string(decl["default"]) for key, decl in declared.items() if "default" in decl}
+    _check_required(stack, project, declared, stack_values)
+    values = {key: _default_string(_default(decl)) for key, decl in declared.items() if _default(decl) is not None}
     secret_keys = [key for key, decl in declared.items() if decl.get("secret")]
     for key, located in sorted(stack_values.items()):
+        declaration = declared.get(key, {})
         value = located.value
         if isinstance(value, dict) and set(value) == {"secure"}:
             env_name = secret_env_name(key)
@@ -122,18 +168,23 @@ def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR, environ: Mapp
                     f"{key} is encrypted in {stack_file.name} and only the Pulumi CLI can decrypt it; "
                     f"for the offline plan pass its value in the environment variable {env_name}"
                 )
-            values[key] = environ[env_name]
+            # validateStackConfigValue checks the decrypted value, a string, like any other.
+            located = Located(environ[env_name], located.line, environ[env_name], is_object=False)
             secret_keys.append(key)
-            continue
-        as_received = located.text if located.text is not None else value
-        declaration = declared.get(key, {})
+        elif declaration.get("secret"):
+            raise StackConfigError(
+                f"{stack_file.name}:{located.line}: Stack '{stack}' with configuration key '{key}' must be encrypted "
+                f"as it's secret (set it with `pulumi config set --secret`)"
+            )
+        # validateStackConfigValue: the string the program gets, parsed back from JSON when it is an object.
+        as_received = json.loads(located.text) if located.is_object else located.text
         if "type" in declaration and not cli_accepts(declaration["type"], declaration.get("items"), as_received):
-            shown = "its value" if declaration.get("secret") else (located.text or json.dumps(value))
+            shown = "its value" if key in secret_keys else located.text
             raise StackConfigError(
                 f"{stack_file.name}:{located.line}: {key} must be of type '{_type_name(declaration)}' "
                 f"as Pulumi.yaml declares it, and {shown} is not (the Pulumi CLI refuses it the same way; "
                 f"a boolean is true or false, an integer a whole number)"
             )
-        values[key] = located.text if located.text is not None else json.dumps(value)
+        values[key] = located.text
     locations = {key: f"{stack_file.name}:{located.line}" for key, located in stack_values.items()}
     return StackConfig(project, stack, values, tuple(sorted(set(secret_keys))), locations)

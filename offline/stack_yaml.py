@@ -1,25 +1,31 @@
 """Pulumi's YAML files read the way the Pulumi CLI reads them, not the way PyYAML would.
 
-The CLI decodes `Pulumi.yaml` and `Pulumi.<stack>.yaml` with Go's `gopkg.in/yaml.v3`. What that means here:
-- A duplicated mapping key is an error (yaml.v3 `decode.go`: "mapping key ... already defined at line ...").
+The CLI decodes `Pulumi.yaml` and `Pulumi.<stack>.yaml` with Go's `gopkg.in/yaml.v3` (v3.0.1, `pulumi/pulumi`
+`sdk/go.mod`) into untyped values (`sdk/go/common/workspace/loaders.go` `LoadProjectStackBytes`). What that means here:
+- A duplicated mapping key is an error (yaml.v3 `decode.go`, `decoder.mapping`: "mapping key ... already defined at
+  line ...").
 - Plain scalars resolve as yaml.v3 `resolve.go` resolves them: only `true`/`false` (three spellings) are booleans,
   so `yes`, `on`, `y` are strings; `~`/`null`/empty are null; integers are what Go's `strconv.ParseInt(s, 0, 64)`
-  accepts after removing `_` (so `0x1f`, `0o17` and, for compatibility with YAML 1.1, `017` are integers);
-  floats match yaml.v3's `yamlStyleFloat`; `2024-01-01`-like plain scalars are timestamps.
-- A stack's config value is decoded first as a Go string (`sdk/go/common/resource/config/value.go`
-  `unmarshalValue`), and yaml.v3 decodes any scalar into a string as its text: so the program receives a top-level
-  scalar exactly as written (`0300` stays "0300", `yes` stays "yes"). Lists and maps are decoded as objects (with
-  the resolution above) and handed over as JSON.
+  (then `ParseUint`) accepts after removing `_` (so `0x1f`, `0o17` and, for compatibility with YAML 1.1, `017` are
+  integers); floats match yaml.v3's `yamlStyleFloat`; `2024-01-01`-like plain scalars are timestamps.
+- A stack config value is that decoded value turned into the string the program receives by
+  `sdk/go/common/resource/config/object.go` (`unmarshalObject`, `MarshalString`): a string as is; a boolean or
+  number as Go's `encoding/json` writes it (`True` is "true", `1e3` is "1000", `0x1f` is "31"); a list, map or null
+  as compact JSON with sorted keys. yaml.v3 would keep a scalar's text only when decoding into a Go string, which
+  the CLI has not done since `pulumi/pulumi#13814` (2023) replaced `value.go` `unmarshalValue` with that object model.
 
 This module parses with PyYAML's composer (syntax only; its YAML 1.1 tag resolution is not used) and resolves every
-plain scalar itself. Anything the CLI would reject or read differently from what a reader expects is a
-`StackFileError` naming the file and line.
+plain scalar itself. Anything the CLI would reject, or would read differently from what a reader expects (a
+leading-zero integer is octal, a date becomes Go's time text), is a `StackFileError` naming the file and line.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +43,10 @@ class Located:
 
     value: Any
     line: int
-    text: str | None
-    """The scalar's source text, as the CLI hands a top-level stack config value to the program; None for lists/maps."""
+    text: str
+    """The string the CLI hands the program for this value (`config/object.go` `MarshalString`)."""
+    is_object: bool
+    """Whether the CLI marks the value as an object (a list, map or null), handed over as JSON."""
 
 
 # yaml.v3 resolve.go: resolveMapList (booleans and nulls), yamlStyleFloat, and the timestamp formats it tries.
@@ -61,9 +69,44 @@ def _go_int(text: str) -> int | None:
         return None
     sign = -1 if plain.startswith("-") else 1
     digits = plain.lstrip("+-")
-    if len(digits) > 1 and digits[0] == "0" and digits[1] not in "xXoObB":
-        return sign * int(digits, 8)
-    return sign * int(digits, 0)
+    legacy_octal = len(digits) > 1 and digits[0] == "0" and digits[1] not in "xXoObB"
+    number = sign * int(digits, 8 if legacy_octal else 0)
+    # ParseInt(s, 0, 64), then ParseUint(s, 0, 64); beyond both, yaml.v3 tries the float syntax.
+    return number if -(2**63) <= number < 2**64 else None
+
+
+def is_legacy_octal(text: str) -> bool:
+    """`0300`: an integer to yaml.v3 (Go's ParseInt base 0 reads a leading 0 as octal, 192 here)."""
+    digits = text.replace("_", "").lstrip("+-")
+    return len(digits) > 1 and digits[0] == "0" and digits[1] not in "xXoObB" and _go_int(text) is not None
+
+
+def go_json(value: Any) -> str:
+    """`encoding/json.Marshal` of a decoded value, as the CLI stores an object config value: compact, map keys sorted,
+    `<`, `>`, `&` escaped, and floats as Go writes them (`floatEncoder`: shortest digits, exponent form only below
+    1e-6 or from 1e21, `e-07` cleaned to `e-7`). NaN and infinities are refused by Go (`UnsupportedValueError`)."""
+    if isinstance(value, float):
+        return _go_float(value)
+    if isinstance(value, list):
+        return "[" + ",".join(go_json(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{go_json(key)}:{go_json(value[key])}" for key in sorted(value)) + "}"
+    text = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+            text = text.replace(char, escaped)
+    return text
+
+
+def _go_float(value: float) -> str:
+    if not math.isfinite(value):
+        raise ValueError(f"json: unsupported value: {value}")
+    if value.is_integer() and abs(value) < 1e21:
+        return str(int(value)) if value or math.copysign(1, value) > 0 else "-0"
+    if value != 0 and (abs(value) < 1e-6 or abs(value) >= 1e21):
+        text = repr(value)  # Python's shortest digits, already in exponent form in these ranges
+        return re.sub(r"e-0(\d)$", r"e-\1", text)
+    return format(Decimal(repr(value)), "f")  # positional, from the same shortest digits
 
 
 def resolve_plain(text: str) -> Any:
@@ -138,20 +181,37 @@ class StackYaml:
         return {key: self.decode(value) for key, (_, value) in self.mapping(node, "a map").items()}
 
     def config_value(self, node: Node, key: str) -> Located:
-        """A stack config value: a scalar's text as written, a list or map as its decoded object."""
+        """A stack config value as the CLI hands it to the program (`config/object.go` `unmarshalObject` then
+        `MarshalString`): a string as is, a boolean or number as JSON text, a list, map or null as a JSON object."""
         line = node.start_mark.line + 1
-        if isinstance(node, ScalarNode):
-            value = node.value if node.style else resolve_plain(node.value)
-            # yaml.v3 leaves a Go string empty when it decodes a null into it.
-            return Located(value, line, "" if value is None else node.value)
         value = self.decode(node)
         for path, item in _walk(value):
             if isinstance(item, Timestamp):
+                raise self.fail(node, f"{key}{path}: {item} is a date/time to YAML, which the CLI would pass as Go's time text; quote it")
+            if isinstance(item, float) and not math.isfinite(item):
+                raise self.fail(node, f"{key}{path}: {item} cannot be written as JSON, so the CLI refuses it; quote it")
+        for path, text in _plain_scalars(node):
+            if is_legacy_octal(text):
                 raise self.fail(
                     node,
-                    f"{key}{path}: {item} is a date/time to YAML, which the CLI would pass as a timestamp; quote it",
+                    f"{key}{path}: the CLI reads {text} as the octal number {_go_int(text)}; "
+                    "write the number without leading zeros, or quote it",
                 )
-        return Located(value, line, None)
+        if isinstance(value, str):
+            return Located(value, line, value, is_object=False)
+        if isinstance(value, bool | int | float):
+            return Located(value, line, go_json(value), is_object=False)
+        return Located(value, line, go_json(value), is_object=True)
+
+
+def _plain_scalars(node: Node, path: str = "") -> list[tuple[str, str]]:
+    if isinstance(node, ScalarNode):
+        return [] if node.style else [(path, node.value)]
+    if isinstance(node, SequenceNode):
+        return [pair for index, item in enumerate(node.value) for pair in _plain_scalars(item, f"{path}[{index}]")]
+    if isinstance(node, MappingNode):
+        return [pair for key, item in node.value for pair in _plain_scalars(item, f"{path}.{key.value}")]
+    return []
 
 
 def _walk(value: Any, path: str = "") -> list[tuple[str, Any]]:

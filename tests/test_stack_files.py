@@ -1,11 +1,19 @@
 """Stack files read as the Pulumi CLI reads them.
 
-Sources: `pulumi/pulumi` `sdk/go/common/workspace/project.go` `ValidateConfigValue` (what a typed key accepts),
-`workspace/config.go` (it is applied to each stack value as the program would receive it, and the message "Stack
-'<stack>' with configuration key '<key>' must be of type '<type>'"), `sdk/go/common/resource/config/value.go`
-`unmarshalValue` (a stack value is decoded as a string first, as an object only when that fails), and
-`gopkg.in/yaml.v3` `resolve.go` / `decode.go` (the CLI's YAML library: YAML 1.2 booleans, Go integer syntax,
-timestamps, and "mapping key ... already defined"). UPSTREAM.md "Project config" summarises the rule.
+Sources (read at `pulumi/pulumi` 3.260, and `go-yaml/yaml` v3.0.1, the version `pulumi/pulumi` `sdk/go.mod` pins):
+- `sdk/go/common/workspace/project.go` `ValidateConfigValue`: what a typed key accepts;
+- `pkg/workspace/config.go` `validateStackConfigValue`: applied to the string the program receives (JSON-parsed
+  when the value is an object), with "Stack '<stack>' with configuration key '<key>' must be of type '<type>'";
+  `mergeConfig`: defaults (`createConfigValue`) and "Stack '<stack>' is missing configuration value '<key>'";
+- `sdk/go/common/workspace/loaders.go` `LoadProjectStackBytes`: the file is decoded into untyped values, and
+  `stackConfigNamespacedWithProject` puts a key without a namespace into the project's;
+- `sdk/go/common/resource/config/object.go` `unmarshalObject` and `MarshalString`: what string a decoded value
+  becomes (a bool or number as JSON, a list or map as JSON). The older `value.go` `unmarshalValue`, which tried a Go
+  string first and so kept a scalar's text, was removed by `pulumi/pulumi#13814` (2023);
+- `sdk/go/common/resource/config/key.go` `ParseKey`: `<namespace>:<name>` or `<namespace>:config:<name>`;
+- `gopkg.in/yaml.v3` `resolve.go` (YAML 1.2 booleans, `strconv.ParseInt(s, 0, 64)` integers, timestamps) and
+  `decode.go` `decoder.mapping` ("mapping key %#v already defined at line %d"); `decoder.scalar` keeps a scalar's
+  text (`out.SetString(n.Value)`) only for a Go string target, and stores the resolved value for an interface{} one.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ import pytest
 
 from offline.plan import main
 from offline.stack_config import PROJECT_DIR, StackConfigError, cli_accepts, load_stack_config
-from offline.stack_yaml import Timestamp, resolve_plain
+from offline.stack_yaml import Timestamp, go_json, resolve_plain
 
 
 @pytest.fixture
@@ -64,6 +72,7 @@ def test_a_date_resolves_as_a_timestamp() -> None:
         ("boolean", "true", True), ("boolean", "false", True), ("boolean", True, True),
         ("boolean", "yes", False), ("boolean", "True", False), ("boolean", "1", False),
         ("integer", "0300", True), ("integer", "-3", True), ("integer", 4.0, True),
+        ("integer", str(2**63 - 1), True), ("integer", str(2**63), False),  # strconv.Atoi: Go's 64-bit int
         ("integer", "1.5", False), ("integer", "0x10", False), ("integer", True, False),
         ("string", "x", True), ("string", ["x"], False),
     ],
@@ -78,23 +87,68 @@ def test_arrays_check_their_items() -> None:
     assert not cli_accepts("array", None, ["a"])  # an array must declare items
 
 
-def test_top_level_scalars_reach_the_program_as_written(project: Path) -> None:
-    values = load(project, "config:\n  aks-cilium:maxPodsPerNode: 0300\n  aks-cilium:namePrefix: yes\n  aks-cilium:protect: true\n")
-    # yaml.v3 decodes a scalar into a Go string as its text: 0300 is not octal here, yes is not a boolean.
-    assert values["aks-cilium:maxPodsPerNode"] == "0300"
+def test_top_level_scalars_reach_the_program_as_the_cli_writes_them(project: Path) -> None:
+    """yaml.v3 resolves a plain scalar into an interface{}; `config/object.go` `MarshalString` then writes a bool or
+    number as JSON and keeps a string: `yes` stays "yes", `True` becomes "true", `0x1f` "31", `1e3` "1000"."""
+    body = (
+        "config:\n  aks-cilium:namePrefix: yes\n  aks-cilium:protect: True\n  aks-cilium:maxPodsPerNode: 0x1f\n"
+        "  aks-cilium:userPoolMaxCount: 1e3\n  aks-cilium:location: '0300'\n"
+    )
+    values = load(project, body)
     assert values["aks-cilium:namePrefix"] == "yes"
     assert values["aks-cilium:protect"] == "true"
+    assert values["aks-cilium:maxPodsPerNode"] == "31"
+    assert values["aks-cilium:userPoolMaxCount"] == "1000"
+    assert values["aks-cilium:location"] == "0300", "a quoted scalar is a string"
 
 
-def test_lists_reach_the_program_as_json(project: Path) -> None:
-    values = load(project, "config:\n  aks-cilium:namespaces:\n    - team-a\n    - 'yes'\n")
-    assert values["aks-cilium:namespaces"] == '["team-a", "yes"]'
+def test_a_leading_zero_integer_is_refused_because_the_cli_reads_it_as_octal(project: Path) -> None:
+    """yaml.v3 `resolve.go` parses plain integers with Go's `strconv.ParseInt(s, 0, 64)`, where a leading 0 means
+    octal: the CLI hands the program "192" for `0300`. Refused with the reading, never passed on silently."""
+    message = refused(project, "config:\n  aks-cilium:maxPodsPerNode: 0300\n")
+    assert message == (
+        "Pulumi.t.yaml:2: aks-cilium:maxPodsPerNode: the CLI reads 0300 as the octal number 192; "
+        "write the number without leading zeros, or quote it"
+    )
+    assert "octal" in refused(project, "config:\n  aks-cilium:namespaces:\n    - 017\n")
+
+
+def test_lists_reach_the_program_as_compact_json(project: Path) -> None:
+    """`object.go` `MarshalString` marshals a list or map with Go's `encoding/json`: compact, map keys sorted."""
+    values = load(project, "config:\n  aks-cilium:namespaces:\n    - team-a\n    - 'yes'\n  other:extra: {b: 1, a: [x]}\n")
+    assert values["aks-cilium:namespaces"] == '["team-a","yes"]'
+    assert values["other:extra"] == '{"a":["x"],"b":1}'
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(1.5, "1.5"), (1000.0, "1000"), (1e21, "1e+21"), (1e-7, "1e-7"), (1.5e-5, "0.000015"), ("<&>", '"\\u003c\\u0026\\u003e"')],
+)
+def test_json_is_written_as_go_writes_it(value: object, text: str) -> None:
+    """Go's `encoding/json` `floatEncoder` (shortest digits, exponent form below 1e-6 and from 1e21, `e-07` cleaned
+    to `e-7`) and its HTML-safe string escaping."""
+    assert go_json(value) == text
 
 
 def test_defaults_come_from_pulumi_yaml(project: Path) -> None:
+    """`createConfigValue`: a bool default with %v ("false"), a list as Go's JSON."""
     values = load(project, "config: {}\n")
     assert values["aks-cilium:protect"] == "false"
-    assert values["aks-cilium:availabilityZones"] == '["1", "2", "3"]'
+    assert values["aks-cilium:availabilityZones"] == '["1","2","3"]'
+
+
+def test_a_required_key_missing_from_the_stack_is_refused(project: Path) -> None:
+    """`mergeConfig`: a project key with neither default nor value must be set by the stack."""
+    (project / "Pulumi.yaml").write_text((project / "Pulumi.yaml").read_text() + "  aks-cilium:mustSet:\n    type: string\n")
+    assert refused(project, "config: {}\n") == "Stack 't' is missing configuration value 'aks-cilium:mustSet'"
+    assert load(project, "config:\n  mustSet: x\n")["aks-cilium:mustSet"] == "x"
+
+
+def test_a_secret_key_must_be_encrypted(project: Path) -> None:
+    """`validateStackConfigValue`: a key the project declares `secret: true` refuses a plaintext stack value."""
+    declaration = "  aks-cilium:token:\n    type: string\n    secret: true\n    default: ''\n"
+    (project / "Pulumi.yaml").write_text((project / "Pulumi.yaml").read_text() + declaration)
+    assert "'aks-cilium:token' must be encrypted as it's secret" in refused(project, "config:\n  aks-cilium:token: abc\n")
 
 
 def test_protect_yes_is_refused_naming_the_key_and_line(project: Path) -> None:
@@ -121,9 +175,16 @@ def test_a_non_string_key_is_refused(project: Path) -> None:
     assert refused(project, "config:\n  123: x\n") == "Pulumi.t.yaml:2: the key '123' in config is not a string; quote it"
 
 
-def test_a_key_without_namespace_is_refused(project: Path) -> None:
-    """config.ParseKey: stack config keys are `<namespace>:<name>`."""
-    assert "is not namespace:name (e.g. aks-cilium:location)" in refused(project, "config:\n  location: x\n")
+def test_keys_are_parsed_as_the_cli_parses_them(project: Path) -> None:
+    """`loaders.go` `stackConfigNamespacedWithProject` puts `location` into the project's namespace; `key.go` `ParseKey`
+    reads `aks-cilium:config:location` as `aks-cilium:location` and refuses any other key with two or more colons."""
+    assert load(project, "config:\n  location: northeurope\n")["aks-cilium:location"] == "northeurope"
+    assert load(project, "config:\n  aks-cilium:config:location: northeurope\n")["aks-cilium:location"] == "northeurope"
+    assert refused(project, "config:\n  a:b:c: x\n") == (
+        "Pulumi.t.yaml:2: could not parse a:b:c as a configuration key (configuration keys should be of the form `<namespace>:<name>`)"
+    )
+    both = refused(project, "config:\n  location: x\n  aks-cilium:location: y\n")
+    assert both == "Pulumi.t.yaml:3: 'aks-cilium:location' and 'location' are the same key aks-cilium:location; keep one"
 
 
 def test_config_as_a_list_is_refused(project: Path) -> None:
@@ -163,11 +224,15 @@ def test_the_stacks_in_the_repository_load() -> None:
     [
         # Refused by the loader, as the CLI refuses it.
         ("config:\n  aks-cilium:protect: yes\n", ["Pulumi.dev.yaml:2: aks-cilium:protect must be of type 'boolean'"]),
-        # A top-level date is text to the CLI (yaml.v3 decodes it into a string); the program's own check refuses it,
-        # and the message says where the stack file sets the key.
+        # A top-level date would reach the program as Go's time text ("2024-01-01 00:00:00 +0000 UTC"): refused.
         (
             "config:\n  aks-cilium:networkMode: byocni\n  aks-cilium:location: 2024-01-01\n",
-            ["'2024-01-01' is not an Azure region name", "(aks-cilium:location is set at Pulumi.dev.yaml:3)"],
+            ["Pulumi.dev.yaml:3: aks-cilium:location: 2024-01-01 is a date/time"],
+        ),
+        # The program's own check refuses a bad value, and the message says where the stack file sets the key.
+        (
+            "config:\n  aks-cilium:networkMode: byocni\n  aks-cilium:location: 'West Europe'\n",
+            ["'West Europe' is not an Azure region name", "(aks-cilium:location is set at Pulumi.dev.yaml:3)"],
         ),
     ],
 )
