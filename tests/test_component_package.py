@@ -168,10 +168,14 @@ def is_buildable_package(plugin_dir: Path) -> bool:
 def plugin_command(plugin_dir: Path, python: str) -> list[str]:
     """The command the engine runs for a source-based Python plugin in `plugin_dir`, with the plugin's own `python`.
 
-    Follows `pulumi/pulumi`: `pkg/resource/plugin/plugin.go` builds the program info as (pluginDir, pluginDir, ".");
-    `sdk/python/cmd/pulumi-language-python/main.go` (`RunPlugin`) runs `python <pluginDir>` when that folder has a
-    `__main__.py`; otherwise, if the folder is a buildable package, `python -m pulumi.run.plugin <[project].name>`,
-    else it fails ("plugin is not runnable"). Either way the working directory is the plugin's folder.
+    Follows `pulumi/pulumi` (read at 3.260): `pkg/resource/plugin/plugin.go` (`newPlugin`) builds the program info as
+    (pluginDir, pluginDir, ".") and passes the engine's own working directory, `ctx.Pwd`, as `WorkingDirectory`;
+    `sdk/python/cmd/pulumi-language-python/main.go` (`RunPlugin`) looks for `__main__.py` in the root (the plugin
+    folder) and runs `python <pluginDir>` when there is one; otherwise, when `import pulumi.run.plugin` works and the
+    folder is a buildable package, `python -m pulumi.run.plugin <[project].name>`, else it fails ("plugin is not
+    runnable"). The process runs in `req.Pwd`, the directory of the program that uses the plugin, not the plugin's
+    folder, and `python` is the one of the plugin's `virtualenv` option, resolved against the plugin folder
+    (`parseOptions` defaults it to `venv` for plugins; `sdk/python/toolchain/pip.go`).
     `PulumiPlugin.yaml` knows only runtime, packages, requiredPulumiVersion and template
     (`sdk/go/common/workspace/project.go`, `PluginProject`): any other key, `main` included, is ignored.
     """
@@ -191,18 +195,23 @@ def test_plugin_manifest_has_only_keys_the_engine_reads(project_dir: Path) -> No
     assert not (project_dir / "PulumiPlugin.yaml").exists(), "the repository root is the program, not the plugin"
 
 
-def test_plugin_started_by_the_engines_rule_serves_the_same_schema_over_grpc(project_dir: Path) -> None:
-    """Started as the language host starts it (see `plugin_command`), from its own folder, asked as the CLI asks.
+def test_plugin_started_by_the_engines_rule_serves_the_same_schema_over_grpc(project_dir: Path, tmp_path: Path) -> None:
+    """Started as the language host starts it (see `plugin_command`), asked as the CLI asks.
 
-    The engine installs such a package plugin with `python -m venv venv` and `pip install .` in its folder
-    (`sdk/go/common/workspace/plugins.go`, the "python" case of installing a plugin's dependencies); the same build and
-    install are exercised by tests/test_library_distribution.py, so here the plugin runs with this repository's venv,
-    where the package and its pinned dependencies are installed.
+    The working directory is the consuming program's folder, as the engine's (`WorkingDirectory: ctx.Pwd`): `python -m`
+    puts the working directory first on `sys.path`, so starting it in `components/` would import `aks_cilium` from the
+    source folder even if nothing had installed it. The engine installs a source-based package plugin by creating its
+    `venv` and running `pip install <plugin dir>` there (`pulumi/pulumi` `pkg/workspace/plugin.go`
+    `InstallPluginAtPath`, which `pkg/cmd/pulumi/packageinstallation/packageinstallation.go` also runs for a local path,
+    and `pulumi-language-python` `InstallDependencies` with `IsPlugin`); tests/test_library_distribution.py builds and
+    installs the same wheel, so here the plugin runs with this repository's venv, where the package is installed.
     """
     plugin_dir = project_dir / "components"
     command = plugin_command(plugin_dir, sys.executable)
     assert command[1:] == ["-m", "pulumi.run.plugin", PACKAGE_NAME], "the folder must not have a __main__.py"
-    process = PluginProcess([*command], cwd=plugin_dir)
+    consumer = tmp_path / "consumer-program"
+    consumer.mkdir()
+    process = PluginProcess([*command], cwd=consumer)
     try:
         response = provider_pb2_grpc.ResourceProviderStub(process.channel).GetSchema(provider_pb2.GetSchemaRequest(version=0))
     finally:
