@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from aks_cilium.testing import ProgramRun
-from aks_cilium.testing.aliases import engine_urns, match_previous_state, urn_parts
+from aks_cilium.testing.aliases import create_urn, engine_urns, generate_urn, match_previous_state, urn_parts
 from tests.conftest import RunStack
 
 # The last commit whose components registered the module-based tokens.
@@ -101,3 +101,22 @@ def test_without_aliases_the_same_change_would_replace_the_tree(old_tree: Path, 
     stripped = [replace(r, aliases=()) for r in new.registrations]
     matcher = match_previous_state(old, stripped, "aks-cilium", "dev")
     assert not matcher.matched, "with new tokens and no aliases, no URN of the old tree can match"
+
+
+def test_urns_are_built_as_the_engine_builds_them() -> None:
+    """`pulumi/pulumi` `pkg/resource/deploy/deployment.go` `generateURN` (`urn.New`) drops a root-stack parent and
+    uses the deployment's stack and project; `sdk/go/common/resource/alias.go` `CreateURN`, which collapses an alias,
+    keeps the prefix of the parent URN up to its last `::`, so an alias's own stack and project count only without a
+    parent."""
+    stack_urn = "urn:pulumi:dev::aks-cilium::pulumi:pulumi:Stack::aks-cilium-dev"
+    assert generate_urn("net", "aks-cilium:index:Network", stack_urn, "aks-cilium", "dev") == (
+        "urn:pulumi:dev::aks-cilium::aks-cilium:index:Network::net"
+    )
+    parent = "urn:pulumi:dev::aks-cilium::aks-cilium:index:Network::net"
+    assert generate_urn("net-vnet", "azure-native:network:VirtualNetwork", parent, "aks-cilium", "dev") == (
+        "urn:pulumi:dev::aks-cilium::aks-cilium:index:Network$azure-native:network:VirtualNetwork::net-vnet"
+    )
+    assert create_urn("old", "t:m:T", parent, "other-project", "other-stack") == (
+        "urn:pulumi:dev::aks-cilium::aks-cilium:index:Network$t:m:T::old"
+    )
+    assert create_urn("old", "t:m:T", "", "other-project", "other-stack") == "urn:pulumi:other-stack::other-project::t:m:T::old"

@@ -13,7 +13,8 @@ change of type token or name would show as a replacement:
 - a resource that matched through an alias lends its old URN to its own children in turn.
 
 URNs are the engine's (`Deployment.generateURN` in `pkg/resource/deploy/deployment.go`): the parent's full qualified
-type, unless the parent is the root stack, then `$` and the type. Pulumi's `MockMonitor` builds URNs differently (the
+type, unless the parent is the root stack, then `$` and the type; an alias is collapsed by `resource.CreateURN`
+(`sdk/go/common/resource/alias.go`), which keeps the parent URN's own stack and project. Pulumi's `MockMonitor` builds URNs differently (the
 parent's last type only, root stack included), so the matcher recomputes every URN from type, name and parent.
 """
 
@@ -52,14 +53,25 @@ def engine_urns(registrations: Iterable[Registered], project: str, stack: str) -
     result: dict[str, str] = {}
     for registration in registrations:
         parent = result.get(registration.parent, "")
-        result[registration.urn] = create_urn(registration.name, registration.type, parent, project, stack)
+        result[registration.urn] = generate_urn(registration.name, registration.type, parent, project, stack)
     return result
 
 
-def create_urn(name: str, type_: str, parent: str, project: str, stack: str) -> str:
-    """`resource.CreateURN`: a child's qualified type is its parent's qualified type, `$`, its own type."""
-    qualified = f"{urn_parts(parent)[0]}${type_}" if parent else type_
+def generate_urn(name: str, type_: str, parent: str, project: str, stack: str) -> str:
+    """`Deployment.generateURN` (`urn.New`): a child's qualified type is its parent's qualified type, `$`, its own
+    type; a parent that is the root stack adds nothing. Stack and project are the deployment's."""
+    parent_type = urn_parts(parent)[0] if parent else ""
+    qualified = f"{parent_type}${type_}" if parent_type and parent_type != ROOT_STACK_TYPE else type_
     return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
+
+
+def create_urn(name: str, type_: str, parent: str, project: str, stack: str) -> str:
+    """`resource.CreateURN` (`sdk/go/common/resource/alias.go`), for an alias: with a parent, everything before the
+    parent URN's last `::` (its stack, project and qualified type), `$`, the type; `project` and `stack` count only
+    without a parent."""
+    if not parent:
+        return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
+    return f"{parent[: parent.rindex('::')]}${type_}::{name}"
 
 
 @dataclass
@@ -81,11 +93,13 @@ class AliasMatcher:
         if "urn" in alias:
             return str(alias["urn"])
         spec = alias.get("spec", {})
-        parent = self.urns.get(spec.get("parentUrn", ""), "")
-        if not parent:
+        explicit_parent = spec.get("parentUrn", "")
+        if explicit_parent:
+            # A parent named by the alias stands for its old URN when it matched through an alias itself.
+            parent = self.urns.get(explicit_parent, explicit_parent)
+            parent = self.aliased.get(parent, parent)
+        else:
             parent = self.urns.get(registration.parent, "")
-        elif parent in self.aliased:
-            parent = self.aliased[parent]
         if spec.get("noParent") or (parent and urn_parts(parent)[0] == ROOT_STACK_TYPE):
             parent = ""
         return create_urn(
@@ -100,7 +114,7 @@ class AliasMatcher:
         alias_name = child_name
         if child_name.startswith(parent_name):
             alias_name = urn_parts(parent_alias)[1] + child_name[len(parent_name) :]
-        return f"urn:pulumi:{self.stack}::{self.project}::{urn_parts(parent_alias)[0]}${child_type}::{alias_name}"
+        return generate_urn(alias_name, child_type, parent_alias, self.project, self.stack)
 
     def aliases(self, registration: Registered) -> list[str]:
         """`generateAliases`: the registration's own aliases, then those its aliased parent lends it."""
@@ -119,7 +133,7 @@ class AliasMatcher:
 
     def register(self, registration: Registered) -> str | None:
         """The old URN this registration takes over, or None (the engine would create it)."""
-        urn = create_urn(registration.name, registration.type, self.urns.get(registration.parent, ""), self.project, self.stack)
+        urn = generate_urn(registration.name, registration.type, self.urns.get(registration.parent, ""), self.project, self.stack)
         self.urns[registration.urn] = urn
         for candidate in [urn, *self.aliases(registration)]:
             if candidate in self.previous:
