@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from google.protobuf import empty_pb2, json_format, struct_pb2
+from jsonschema import Draft7Validator
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from aks_cilium.testing import Registration
@@ -18,7 +19,12 @@ from .plugin_process import PluginProcess
 from .stack_config import PROJECT_DIR
 
 PACK_DIR = PROJECT_DIR / "policies"
-LEVELS = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY, "disabled": analyzer_pb2.DISABLED}
+LEVELS = {
+    "advisory": analyzer_pb2.ADVISORY,
+    "mandatory": analyzer_pb2.MANDATORY,
+    "disabled": analyzer_pb2.DISABLED,
+    "remediate": analyzer_pb2.REMEDIATE,
+}
 LEVEL_NAMES = {value: name for name, value in LEVELS.items()}
 # The pack answers a large stack with more than gRPC's 4 MB default; the engine's own client allows far more, and
 # pulumi-policy's server accepts up to 400 MB (its _MAX_RPC_MESSAGE_SIZE): the offline client allows the same.
@@ -43,24 +49,46 @@ def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
     return struct
 
 
-def policy_config(config_file: Path, policy_names: list[str]) -> dict[str, analyzer_pb2.PolicyConfig]:
-    """A --policy-pack-config file as the CLI sends it: `all` expanded, levels and properties per policy.
+class PolicyPackConfigError(ValueError):
+    """Properties the pack's own config schemas refuse: the CLI stops before the update with the same list."""
 
-    The file is checked first (policies/config_check.py), with the stack named by the file: config/<stack>.json.
+
+def policy_config(config_file: Path, policies: Sequence[Any]) -> dict[str, analyzer_pb2.PolicyConfig]:
+    """A --policy-pack-config file as the CLI reconciles and sends it (`pulumi/pulumi` `pkg/resource/analyzer/config.go`).
+
+    `ReconcilePolicyPackConfig`: every policy starts at its own level from `GetAnalyzerInfo` with the `default` of each
+    property of its config schema (`createConfigWithDefaults`); `applyConfig` then sets `all`'s level (only its level)
+    on every policy, and each policy's own entry sets its level and merges its properties over the defaults; the
+    result is validated against each policy's config schema (`validatePolicyPackConfig`). The file itself is checked
+    first (policies/config_check.py), with the stack named by the file: config/<stack>.json.
     """
     raw = load_policy_config(config_file, config_file.stem)
-    default = raw.get("all")
-    configs = {}
-    for name in policy_names:
-        entry = raw.get(name, default)
-        if entry is None:
-            continue
-        if isinstance(entry, str):
-            entry = {"enforcementLevel": entry}
-        properties = {key: value for key, value in entry.items() if key != "enforcementLevel"}
-        level = entry.get("enforcementLevel", default if isinstance(default, str) else "mandatory")
-        configs[name] = analyzer_pb2.PolicyConfig(enforcementLevel=LEVELS[level], properties=_struct(properties))
+    given = {name: _parse_entry(entry) for name, entry in raw.items()}
+    configs: dict[str, analyzer_pb2.PolicyConfig] = {}
+    problems: list[str] = []
+    for policy in policies:
+        schema = json_format.MessageToDict(policy.configSchema) if policy.HasField("configSchema") else {}
+        level = LEVEL_NAMES[policy.enforcementLevel]
+        properties = {key: spec["default"] for key, spec in schema.get("properties", {}).items() if "default" in spec}
+        for entry in (given.get("all"), given.get(policy.name)):
+            if entry is not None:
+                level = entry[0] or level
+        properties.update(given.get(policy.name, ("", {}))[1])
+        if schema:
+            validator = Draft7Validator({"type": "object", **{k: v for k, v in schema.items() if k in ("properties", "required")}})
+            problems += [f"{policy.name}: {error.message}" for error in validator.iter_errors(properties)]
+        configs[policy.name] = analyzer_pb2.PolicyConfig(enforcementLevel=LEVELS[level], properties=_struct(properties))
+    if problems:
+        raise PolicyPackConfigError(f"policy config {config_file}: " + "; ".join(problems))
     return configs
+
+
+def _parse_entry(entry: Any) -> tuple[str, dict[str, Any]]:
+    """`parsePolicyPackConfig`: a level, or an object whose `enforcementLevel` is the level and the rest properties."""
+    if isinstance(entry, str):
+        return entry, {}
+    properties = {key: value for key, value in entry.items() if key != "enforcementLevel"}
+    return str(entry.get("enforcementLevel", "")), properties
 
 
 class PolicyPackProcess:
@@ -87,8 +115,7 @@ class PolicyPackProcess:
         return self.stub.GetAnalyzerInfo(empty_pb2.Empty())
 
     def configure(self, config_file: Path) -> None:
-        names = [p.name for p in self.info().policies]
-        self.stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=policy_config(config_file, names)))
+        self.stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=policy_config(config_file, self.info().policies)))
 
     def analyze(self, registration: Registration, providers: Mapping[str, Registration] | None = None) -> list[Diagnostic]:
         return self.send_analyze(analyze_request(registration, providers or {}))

@@ -23,7 +23,7 @@ from aks_cilium.testing import SECRET, AzureMocks, ProgramRun, Registration
 from policies.config_check import PolicyConfigError, load_policy_config
 from stack_settings import ConfigError
 
-from .analyzer import PACK_DIR, Diagnostic, PolicyPackProcess
+from .analyzer import PACK_DIR, Diagnostic, PolicyPackConfigError, PolicyPackProcess
 from .artifacts import SUMS_DIR, ArtifactError, cilium_artifacts
 from .chart import chart_defaults, render_chart, unknown_value_paths
 from .engine import run_program
@@ -272,7 +272,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
     _progress(f"{len(run.registrations)} resources registered; running the policy pack over the analyzer protocol")
     with PolicyPackProcess() as pack:
-        pack.configure(policy_file)
+        try:
+            pack.configure(policy_file)
+        except PolicyPackConfigError as problem:  # properties the pack's own config schemas refuse, as the CLI does
+            error(f"error: {problem}")
+            return EXIT_INVALID
         diagnostics = pack.analyze_all(run.registrations)
     _progress("writing the plan")
     plan = Plan(config, run, diagnostics, args.fail_on)

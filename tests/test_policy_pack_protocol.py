@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from google.protobuf import json_format
+from pulumi.runtime.proto import analyzer_pb2
 
 from aks_cilium.testing import ProgramRun
-from offline.analyzer import PACK_DIR, PolicyPackProcess
+from offline.analyzer import PACK_DIR, PolicyPackConfigError, PolicyPackProcess, policy_config
 from tests.conftest import RunStack
 
 EXPECTED_POLICIES = {
@@ -86,3 +90,30 @@ def test_unknown_values_are_reported_not_passed(pack: PolicyPackProcess, run_sta
     (finding,) = [d for d in diagnostics if d.policy == "entra-id-rbac"]
     assert "during preview" in finding.message
     assert finding.level == "advisory"
+
+
+def test_policy_config_is_reconciled_as_the_cli_reconciles_it(pack: PolicyPackProcess, tmp_path: Path) -> None:
+    """`pulumi/pulumi` `pkg/resource/analyzer/config.go` `ReconcilePolicyPackConfig`: each policy starts at its own level
+    with its config schema's defaults; `all` sets only the level; a policy's own entry merges its properties over the
+    defaults. So the pack receives `resourceTypes` even when the file names only a level."""
+    config_file = tmp_path / "dev.json"
+    config_file.write_text(json.dumps({"all": "advisory", "no-open-egress": {"exemptNamespaces": ["team-a"]}}))
+    configs = policy_config(config_file, pack.info().policies)
+    assert {config.enforcementLevel for config in configs.values()} == {analyzer_pb2.ADVISORY}
+    assert json_format.MessageToDict(configs["no-open-egress"].properties) == {"exemptNamespaces": ["team-a"]}
+    assert json_format.MessageToDict(configs["stateful-resources-protected"].properties) == {
+        "resourceTypes": ["azure-native:containerservice:ManagedCluster"]
+    }
+    assert json_format.MessageToDict(configs["entra-id-rbac"].properties) == {}
+
+
+def test_properties_the_policy_schema_refuses_stop_the_run(tmp_path: Path) -> None:
+    """`validatePolicyPackConfig`: the reconciled properties are validated against each policy's own config schema,
+    and the CLI stops with the list of errors."""
+    config_file = tmp_path / "dev.json"
+    config_file.write_text(json.dumps({"all": "mandatory"}))
+    schema = analyzer_pb2.PolicyConfigSchema(required=["limit"])
+    schema.properties.update({"limit": {"type": "integer"}})
+    policy = analyzer_pb2.PolicyInfo(name="needs-limit", enforcementLevel=analyzer_pb2.ADVISORY, configSchema=schema)
+    with pytest.raises(PolicyPackConfigError, match="needs-limit: 'limit' is a required property"):
+        policy_config(config_file, [policy])
