@@ -130,10 +130,13 @@ class PolicyPackProcess:
         return _diagnostics(self.stub.AnalyzeStack(request), "")
 
     def analyze_all(self, registrations: list[Registration]) -> list[Diagnostic]:
-        """What a `pulumi preview --policy-pack` reports: every resource, then the stack."""
-        custom = [r for r in registrations if r.custom]
-        by_urn = {r.urn: r for r in custom}
-        return [d for r in custom for d in self.analyze(r, by_urn)] + self.analyze_stack(custom)
+        """What a `pulumi preview --policy-pack` reports: every registration as it registers, then the whole stack.
+
+        `pulumi/pulumi` `pkg/resource/deploy/step_generator.go`: `generateSteps` runs `analyzeAll` for every registered
+        resource, components included, and `AnalyzeResources` sends every resource of the deployment to AnalyzeStack.
+        """
+        by_urn = {r.urn: r for r in registrations}
+        return [d for r in registrations for d in self.analyze(r, by_urn)] + self.analyze_stack(registrations)
 
 
 def _provider(registration: Registration, by_urn: Mapping[str, Registration]) -> analyzer_pb2.AnalyzerProviderResource | None:
@@ -155,12 +158,14 @@ def analyze_request(registration: Registration, providers: Mapping[str, Registra
 
 
 def analyze_stack_request(registrations: list[Registration]) -> analyzer_pb2.AnalyzeStackRequest:
-    """What the engine sends once the program has finished: every resource with its parent, dependencies and provider."""
+    """What the engine sends once the program has finished: every resource with its parent, dependencies and provider,
+    and its outputs, not its inputs ("AnalyzeStack is called on the final outputs of each resource",
+    `pkg/resource/deploy/step_generator.go` `AnalyzeResources`)."""
     by_urn = {r.urn: r for r in registrations}
     resources = [
         analyzer_pb2.AnalyzerResource(
             type=r.type,
-            properties=_struct(r.wire_inputs),
+            properties=_struct(r.wire_outputs),
             urn=r.urn,
             name=r.name,
             options=_options(r),
@@ -180,6 +185,11 @@ def _options(registration: Registration) -> analyzer_pb2.AnalyzerResourceOptions
 
 
 def _diagnostics(response: Any, urn: str) -> list[Diagnostic]:
-    return [
-        Diagnostic(d.policyName, LEVEL_NAMES.get(d.enforcementLevel, "advisory"), d.message, d.urn or urn) for d in response.diagnostics
-    ]
+    return [Diagnostic(d.policyName, _level(d.enforcementLevel), d.message, d.urn or urn) for d in response.diagnostics]
+
+
+def _level(level: int) -> str:
+    """A diagnostic at `remediate` that still comes back is a violation the remediation did not fix: the engine counts
+    it as mandatory (`pkg/resource/deploy/analyze_snapshot.go` `analyzeResource`, and `AnalyzeResources`)."""
+    name = LEVEL_NAMES.get(level, "advisory")
+    return "mandatory" if name == "remediate" else name

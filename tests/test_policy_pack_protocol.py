@@ -11,7 +11,7 @@ from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2
 
 from aks_cilium.testing import ProgramRun
-from offline.analyzer import PACK_DIR, PolicyPackConfigError, PolicyPackProcess, policy_config
+from offline.analyzer import PACK_DIR, PolicyPackConfigError, PolicyPackProcess, analyze_request, analyze_stack_request, policy_config
 from tests.conftest import RunStack
 
 EXPECTED_POLICIES = {
@@ -117,3 +117,18 @@ def test_properties_the_policy_schema_refuses_stop_the_run(tmp_path: Path) -> No
     policy = analyzer_pb2.PolicyInfo(name="needs-limit", enforcementLevel=analyzer_pb2.ADVISORY, configSchema=schema)
     with pytest.raises(PolicyPackConfigError, match="needs-limit: 'limit' is a required property"):
         policy_config(config_file, [policy])
+
+
+def test_requests_cover_what_the_engine_sends(run_stack: RunStack) -> None:
+    """`pulumi/pulumi` `pkg/resource/deploy/step_generator.go`: `generateSteps` analyzes every registered resource,
+    components included, with its (checked) inputs; `AnalyzeResources` sends AnalyzeStack every resource with its
+    outputs ("AnalyzeStack is called on the final outputs of each resource")."""
+    run = run_stack("dev")
+    stack_request = analyze_stack_request(run.registrations)
+    types = {resource.type for resource in stack_request.resources}
+    assert "aks-cilium:index:AksCluster" in types, "components reach AnalyzeStack too"
+    (cluster,) = [r for r in stack_request.resources if r.type == "azure-native:containerservice:ManagedCluster"]
+    properties = json_format.MessageToDict(cluster.properties)
+    assert "fqdn" in properties, "an output only Azure computes: the stack is analyzed on outputs"
+    registration = run.one("azure-native:containerservice:ManagedCluster")
+    assert "fqdn" not in json_format.MessageToDict(analyze_request(registration).properties), "Analyze gets inputs"

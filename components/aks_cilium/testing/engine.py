@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import pulumi
@@ -92,6 +92,9 @@ class Registration:
     """Inputs as sent, secrets shown as "[secret]"."""
     wire_inputs: dict[str, Any] = field(hash=False, repr=False)
     """Inputs in the engine's wire format (secrets still wrapped), for the analyzer."""
+    wire_outputs: dict[str, Any] = field(default_factory=dict, hash=False, repr=False)
+    """Outputs in the wire format: the mocks' state for a custom resource, `register_outputs` for a component. The
+    engine's AnalyzeStack reads these, not the inputs (`pkg/resource/deploy/step_generator.go` `AnalyzeResources`)."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -113,6 +116,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.registrations: list[Registration] = []
+        self.component_outputs: dict[str, dict[str, Any]] = {}
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)
@@ -132,9 +136,20 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     aliases=tuple(json_format.MessageToDict(alias) for alias in request.aliases),
                     inputs=redact(wire),
                     wire_inputs=wire,
+                    wire_outputs=json_format.MessageToDict(response.object),
                 )
             )
         return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        self.component_outputs[request.urn] = json_format.MessageToDict(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
+    def recorded(self) -> list[Registration]:
+        """Every registration, a component's outputs being those it registered last."""
+        return [
+            replace(r, wire_outputs=self.component_outputs[r.urn]) if r.urn in self.component_outputs else r for r in self.registrations
+        ]
 
 
 @dataclass
@@ -200,4 +215,4 @@ def run_callable(body: Callable[[], object], config: StackLike = MockStack(), mo
         outputs[key] = _sync_await(output.future())
         if _sync_await(output.is_secret()):
             secrets.add(key)
-    return ProgramRun(config.stack, list(monitor.registrations), outputs, frozenset(secrets), mocks, program_thresholds)
+    return ProgramRun(config.stack, monitor.recorded(), outputs, frozenset(secrets), mocks, program_thresholds)
