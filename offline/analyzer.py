@@ -188,7 +188,7 @@ def _diagnostics(response: Any, urn: str) -> list[Diagnostic]:
     return [Diagnostic(d.policyName, _level(d.enforcementLevel), d.message, d.urn or urn) for d in response.diagnostics]
 
 
-def _level(level: int) -> str:
+def _level(level: analyzer_pb2.EnforcementLevel.ValueType) -> str:
     """A diagnostic at `remediate` that still comes back is a violation the remediation did not fix: the engine counts
     it as mandatory (`pkg/resource/deploy/analyze_snapshot.go` `analyzeResource`, and `AnalyzeResources`)."""
     name = LEVEL_NAMES.get(level, "advisory")
