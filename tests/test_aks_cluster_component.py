@@ -154,7 +154,11 @@ def test_deployer_and_admin_groups_get_aks_rbac_cluster_admin_at_cluster_scope()
 
 def test_provider_uses_the_deploy_login_and_the_cluster_id_as_identifier() -> None:
     """Pulumi's provider logs in where pulumi up runs; `cluster_identifier` keeps kubeconfig changes from replacing it
-    (pulumi/pulumi-kubernetes issues #4019 and #1148)."""
+    (pulumi/pulumi-kubernetes issues #4019 and #1148). `pulumi/pulumi-kubernetes` `provider/pkg/provider/provider.go`
+    `DiffConfig` (read at v4.32.0): an identifier that is set and unchanged clears every replacement, in a deferred
+    step that also covers the early return for a kubeconfig unknown at preview; a changed identifier replaces; adding
+    one does not. So the identifier must be what names the cluster and nothing else: the cluster's ARM ID, known
+    whenever the cluster already exists, and unchanged by a CA rotation or a new login."""
     run, outputs = build(kubelogin_mode="workloadidentity", deploy_login_mode="spn")
     # ARM refuses a principalType that does not match the principal ("UnmatchedPrincipalType", quoted in
     # Azure/modern-web-app-pattern-dotnet pull request #129); the SDK would default to User.
