@@ -8,6 +8,7 @@ token of the kubeconfig's exec credential plugin, as kubectl would.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -150,3 +151,35 @@ def test_the_gate_provider_survives_serialization_and_waits_on_create(api_server
     assert len(ReviewServer.requests) == 3
     assert provider.diff("kubernetes-access", {"assignments": ["a"]}, {**props, "assignments": ["a"]}).changes is False
     assert provider.diff("kubernetes-access", {"assignments": ["a"]}, {**props, "assignments": ["a", "b"]}).changes is True
+
+
+_LOAD_PROVIDER = """
+import base64, sys, dill
+if sys.argv[2] == "without-library":
+    sys.modules["aks_cilium"] = None  # as in a Python where aks-cilium is not installed
+provider = dill.loads(base64.b64decode(sys.argv[1]))
+print(type(provider).__module__, type(provider).__name__)
+"""
+
+
+@pytest.mark.parametrize("environment", ["with-library", "without-library"])
+def test_the_dynamic_provider_needs_this_library_where_the_engine_runs_it(environment: str) -> None:
+    """`pulumi/pulumi` `sdk/python/lib/pulumi/dynamic/dynamic.py` `serialize_provider` pickles the provider with
+    `dill.dumps(..., recurse=True)` into the `__provider` property; `dynamic/__main__.py` unpickles it with `dill.loads`
+    in the process `sdk/python/dist/pulumi-resource-pulumi-python` starts: the consuming program's virtualenv
+    (`PULUMI_RUNTIME_VIRTUALENV`, from its runtime options: `pkg/resource/plugin/provider_plugin.go`), else
+    `PULUMI_PYTHON_CMD` or `python3`. A class from an importable module is pickled by reference, so that Python must be
+    able to import `aks_cilium`; the README says how other languages provide one."""
+    from pulumi.dynamic.dynamic import serialize_provider
+
+    from aks_cilium.access_gate import _GateProvider
+
+    serialized = serialize_provider(_GateProvider())
+    result = subprocess.run(
+        [sys.executable, "-c", _LOAD_PROVIDER, serialized, environment], capture_output=True, text=True, check=False, timeout=60
+    )
+    if environment == "with-library":
+        assert result.stdout.split() == ["aks_cilium.access_gate", "_GateProvider"], result.stderr
+    else:
+        assert result.returncode != 0
+        assert "ModuleNotFoundError: No module named 'aks_cilium.access_gate'" in result.stderr, result.stderr

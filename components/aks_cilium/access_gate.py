@@ -6,6 +6,10 @@ role assignments and before the Kubernetes provider: its create step asks the AP
 kubeconfig, whether the deployer may create namespaces (a SelfSubjectAccessReview, which every authenticated user may
 send) and retries every `interval_seconds` until the answer is yes, failing after `timeout_seconds` with the last
 answer. It runs only in `pulumi up` (a dynamic resource's create step); previews do not wait.
+
+The engine runs a dynamic provider in the consuming program's Python (`pulumi-resource-pulumi-python`), which unpickles
+`_GateProvider` by reference to this module: that Python needs this library, which other languages must arrange
+(README, "The access wait from other languages").
 """
 
 from __future__ import annotations
