@@ -1,7 +1,8 @@
 """The SDK internals the harness relies on exist in the pinned SDK, and the installed SDK is the pinned one.
 
 Where each is used and why: offline/plugin_process.py (`pulumi.runtime.proto.engine_pb2_grpc`) and
-components/aks_cilium/testing/engine.py (`pulumi.runtime.sync_await._sync_await`, `pulumi.runtime.settings.SETTINGS`).
+components/aks_cilium/testing/engine.py (`pulumi.runtime.sync_await._sync_await`, `pulumi.runtime.stack.wait_for_rpcs`,
+`pulumi.runtime.settings.SETTINGS`, `pulumi.runtime.mocks.MockMonitor`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ def test_the_installed_sdk_is_the_pinned_one() -> None:
 
 
 def test_the_internals_exist() -> None:
-    from pulumi.runtime import settings, sync_await
+    import pulumi.runtime
+    from pulumi.runtime import mocks, settings, stack, sync_await
     from pulumi.runtime.proto import engine_pb2_grpc
 
     assert callable(engine_pb2_grpc.add_EngineServicer_to_server)
@@ -31,3 +33,7 @@ def test_the_internals_exist() -> None:
     assert callable(sync_await._sync_await)
     assert hasattr(settings.SETTINGS, "outputs")
     assert hasattr(settings.SETTINGS, "lock")
+    assert callable(stack.wait_for_rpcs)
+    assert "wait_for_rpcs" not in pulumi.runtime.__all__, "now public: use it from pulumi.runtime"
+    assert callable(mocks.MockMonitor.RegisterResource)
+    assert callable(mocks.MockMonitor.RegisterResourceOutputs)
