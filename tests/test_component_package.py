@@ -135,19 +135,20 @@ def test_yaml_example_options_name_resources_not_outputs(project_dir: Path) -> N
     """Pulumi YAML binds `options.providers`, `options.provider`, `options.dependsOn` and `options.parent` to resources:
     `${name}`, never a property access such as `${cluster.kubernetesProvider}`, which is an Output there: the evaluator
     refuses it ("resource option providers value must be a list of resource, not an output"; `pulumi/pulumi-yaml`
-    `pkg/pulumiyaml/run.go`, `evaluateResourceListValuedOption` and `evaluateResourceValuedOption`). Component outputs
+    `pkg/pulumiyaml/run.go`, `evaluateResourceListValuedOption` for providers, dependsOn and replaceWith, and
+    `evaluateResourceValuedOption`, "resource cannot be an output", for provider, parent and deletedWith). Component outputs
     that are resources reach YAML as Outputs, so the example reaches the cluster only through inputs such as `kubeconfig`.
     """
     program = yaml.safe_load((project_dir / "examples" / "yaml" / "Pulumi.yaml").read_text())
     resources = program["resources"]
     for name, declaration in resources.items():
         options = declaration.get("options", {})
-        for key in ("providers", "dependsOn"):
+        for key in ("providers", "dependsOn", "replaceWith"):
             for item in options.get(key, []):
                 match = RESOURCE_REFERENCE.match(item)
                 assert match, f"{name}.options.{key}: {item} is not a resource reference"
                 assert match.group(1) in resources, f"{name}.options.{key}: {item} names no resource"
-        for key in ("provider", "parent"):
+        for key in ("provider", "parent", "deletedWith"):
             if key in options:
                 assert RESOURCE_REFERENCE.match(options[key]), f"{name}.options.{key} is not a resource reference"
     assert resources["policies"]["options"]["dependsOn"] == ["${cilium}"]
