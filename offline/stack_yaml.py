@@ -10,8 +10,9 @@ The CLI decodes `Pulumi.yaml` and `Pulumi.<stack>.yaml` with Go's `gopkg.in/yaml
   integers); floats match yaml.v3's `yamlStyleFloat`; `2024-01-01`-like plain scalars are timestamps.
 - A stack config value is that decoded value turned into the string the program receives by
   `sdk/go/common/resource/config/object.go` (`unmarshalObject`, `MarshalString`): a string as is; a boolean or
-  number as Go's `encoding/json` writes it (`True` is "true", `1e3` is "1000", `0x1f` is "31"); a list, map or null
-  as compact JSON with sorted keys. yaml.v3 would keep a scalar's text only when decoding into a Go string, which
+  number as Go's `encoding/json` writes it (`True` is "true", `1e3` is "1000", `0x1f` is "31"); a list or map as
+  compact JSON with sorted keys; a null as "" (yaml.v3 `decoder.prepare` calls no unmarshaler for a null node).
+  yaml.v3 would keep a scalar's text only when decoding into a Go string, which
   the CLI has not done since `pulumi/pulumi#13814` (2023) replaced `value.go` `unmarshalValue` with that object model.
 
 This module parses with PyYAML's composer (syntax only; its YAML 1.1 tag resolution is not used) and resolves every
@@ -46,7 +47,7 @@ class Located:
     text: str
     """The string the CLI hands the program for this value (`config/object.go` `MarshalString`)."""
     is_object: bool
-    """Whether the CLI marks the value as an object (a list, map or null), handed over as JSON."""
+    """Whether the CLI marks the value as an object (a list or map), handed over as JSON."""
 
 
 # yaml.v3 resolve.go: resolveMapList (booleans and nulls), yamlStyleFloat, and the timestamp formats it tries.
@@ -182,7 +183,7 @@ class StackYaml:
 
     def config_value(self, node: Node, key: str) -> Located:
         """A stack config value as the CLI hands it to the program (`config/object.go` `unmarshalObject` then
-        `MarshalString`): a string as is, a boolean or number as JSON text, a list, map or null as a JSON object."""
+        `MarshalString`): a string as is, a boolean or number as JSON text, a list or map as a JSON object, a null as ""."""
         line = node.start_mark.line + 1
         value = self.decode(node)
         for path, item in _walk(value):
@@ -197,6 +198,9 @@ class StackYaml:
                     f"{key}{path}: the CLI reads {text} as the octal number {_go_int(text)}; "
                     "write the number without leading zeros, or quote it",
                 )
+        if value is None:
+            # yaml.v3 calls no unmarshaler for a null node (`decoder.prepare`), so the map keeps a zero config.Value: "".
+            return Located(value, line, "", is_object=False)
         if isinstance(value, str):
             return Located(value, line, value, is_object=False)
         if isinstance(value, bool | int | float):

@@ -102,6 +102,14 @@ def test_top_level_scalars_reach_the_program_as_the_cli_writes_them(project: Pat
     assert values["aks-cilium:location"] == "0300", "a quoted scalar is a string"
 
 
+def test_a_null_value_is_an_empty_string(project: Path) -> None:
+    """yaml.v3 `decode.go` `decoder.prepare` returns before any unmarshaler for a null node, so `config.Map` keeps a zero
+    `config.Value` ("", not an object); inside a list a null is JSON null."""
+    values = load(project, "config:\n  other:empty:\n  other:list: [a, ~]\n")
+    assert values["other:empty"] == ""
+    assert values["other:list"] == '["a",null]'
+
+
 def test_a_leading_zero_integer_is_refused_because_the_cli_reads_it_as_octal(project: Path) -> None:
     """yaml.v3 `resolve.go` parses plain integers with Go's `strconv.ParseInt(s, 0, 64)`, where a leading 0 means
     octal: the CLI hands the program "192" for `0300`. Refused with the reading, never passed on silently."""
