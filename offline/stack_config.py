@@ -161,7 +161,7 @@ def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR, environ: Mapp
     for key, located in sorted(stack_values.items()):
         declaration = declared.get(key, {})
         value = located.value
-        if isinstance(value, dict) and set(value) == {"secure"}:
+        if isinstance(value, dict) and set(value) == {"secure"} and isinstance(value["secure"], str):  # isSecureValue
             env_name = secret_env_name(key)
             if env_name not in environ:
                 raise StackConfigError(
