@@ -94,6 +94,8 @@ REFUSED = [
     ("prod", {"apiServerAuthorizedIpRanges": '["198.51.100.128/25"]'}, "apiServerAuthorizedIpRanges"),
     ("prod", {"adminGroupObjectIds": f'["{NIL}"]'}, "adminGroupObjectIds"),
     ("prod", {"kubeloginMode": "spn", "kubeloginClientId": NIL, "kubeloginTenantId": TENANT}, "kubeloginClientId"),
+    # whoever runs pulumi up signs in as a user or a service principal, never as a group
+    ("dev", {"deployerPrincipalType": "Group"}, "deployerPrincipalType"),
 ]  # fmt: skip
 
 
@@ -166,3 +168,14 @@ def test_deploy_login_follows_config(run_stack: RunStack) -> None:
     deployer = run.one("azure-native:authorization:RoleAssignment", "aks-deployer-cluster-admin")
     assert deployer.inputs["principalType"] == "ServicePrincipal"
     assert run.one("pulumi:providers:kubernetes").inputs["clusterIdentifier"].endswith("/managedClusters/aks-cilium-prod")
+
+
+def test_deployer_principal_type_overrides_what_the_login_mode_implies(run_stack: RunStack) -> None:
+    """ARM refuses a role assignment whose principalType does not match the principal ("UnmatchedPrincipalType", quoted
+    in Azure/modern-web-app-pattern-dotnet pull request #129), and azure-native sends User when none is given
+    (pulumi_azure_native/authorization/role_assignment.py). The Azure CLI signed in as a service principal runs with
+    deployLoginMode azurecli (Azure/kubelogin docs: azurecli mode reuses the CLI's login), so the type is its own key."""
+    deployer = ("azure-native:authorization:RoleAssignment", "aks-deployer-cluster-admin")
+    assert run_stack("dev").one(*deployer).inputs["principalType"] == "User"
+    assert run_stack("dev", deployerPrincipalType="ServicePrincipal").one(*deployer).inputs["principalType"] == "ServicePrincipal"
+    assert run_stack("prod", deployerPrincipalType="User").one(*deployer).inputs["principalType"] == "User"
