@@ -223,6 +223,18 @@ def test_container_insights_gets_its_data_collection_rule_and_association() -> N
     assert cluster["securityProfile"]["defender"]["logAnalyticsWorkspaceResourceId"] == workspace_id
 
 
+def test_data_collection_rule_name_is_cut_to_64_characters_as_microsofts_template_does() -> None:
+    """microsoft/Docker-Provider scripts/onboarding/aks/onboarding-using-msi-auth/existingClusterOnboarding.json names the
+    rule MSCI-<workspace region>-<cluster> and keeps its first 64 characters when longer; an AKS name may have 63."""
+    long_name = "aks-" + "x" * 50
+    run, _ = build(container_insights=True, cluster_name=long_name, location="australiasoutheast")
+    name = run.one("azure-native:monitor:DataCollectionRule").inputs["dataCollectionRuleName"]
+    assert name == f"MSCI-australiasoutheast-{long_name}"[:64]
+    assert len(name) == 64
+    run, _ = build(container_insights=True)
+    assert run.one("azure-native:monitor:DataCollectionRule").inputs["dataCollectionRuleName"] == "MSCI-westeurope-aks-t"
+
+
 def test_maintenance_windows_for_both_schedules() -> None:
     """aksManagedAutoUpgradeSchedule and aksManagedNodeOSUpgradeSchedule, weekly, 4 hours or more
     (MicrosoftDocs/azure-aks-docs planned-maintenance.md)."""
