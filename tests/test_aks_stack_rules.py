@@ -179,3 +179,20 @@ def test_deployer_principal_type_overrides_what_the_login_mode_implies(run_stack
     assert run_stack("dev").one(*deployer).inputs["principalType"] == "User"
     assert run_stack("dev", deployerPrincipalType="ServicePrincipal").one(*deployer).inputs["principalType"] == "ServicePrincipal"
     assert run_stack("prod", deployerPrincipalType="User").one(*deployer).inputs["principalType"] == "User"
+
+
+def test_prod_deploy_login_works_where_the_shipped_workflow_runs(project_dir: Path) -> None:
+    """kubelogin's workloadidentity mode reads a token file named by AZURE_FEDERATED_TOKEN_FILE, and its azurecli mode
+    reuses the Azure CLI's login (Azure/kubelogin docs/book/src/concepts/login-modes/workloadidentity.md, azurecli.md).
+    The workflow signs the CLI in with azure/login and writes no token file, so prod, deployed from there, logs in with
+    azurecli as the pipeline's service principal."""
+    import yaml
+
+    workflow = (project_dir / ".github" / "workflows" / "policy.yml").read_text()
+    logins = [job for job in yaml.safe_load(workflow)["jobs"].values() if "azure/login" in str(job.get("steps"))]
+    assert logins
+    assert "AZURE_FEDERATED_TOKEN_FILE" not in workflow
+    assert all("prod" in job["strategy"]["matrix"]["stack"] for job in logins)
+    settings = load_settings(project_config(load_stack_config("prod").values), "prod", plan_date=READ_ON)
+    assert settings.cluster.deploy_login_mode == "azurecli"
+    assert settings.cluster.deployer_principal_type == "ServicePrincipal"
