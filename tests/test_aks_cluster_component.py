@@ -186,13 +186,15 @@ def test_provider_uses_the_deploy_login_and_the_cluster_id_as_identifier() -> No
             ("agentPoolProfiles[*].count", "kubernetesVersion"),
             ("count", "orchestratorVersion"),
         ),
+        ("node-image", ("agentPoolProfiles[*].count",), ("count",)),
     ],
 )
 def test_minor_moving_channels_never_resend_the_version(
     channel: str, ignored_cluster: tuple[str, ...], ignored_pool: tuple[str, ...]
 ) -> None:
     """stable and rapid move the cluster to newer minors; resending the older version is a downgrade AKS refuses with
-    operationNotAllowed. patch keeps the minor (MicrosoftDocs/azure-aks-docs auto-upgrade-cluster.md)."""
+    operationNotAllowed. patch keeps the minor; node-image (legacy) upgrades node images only, so the version stays the
+    program's to send and to bump (MicrosoftDocs/azure-aks-docs auto-upgrade-cluster.md, channel table)."""
     run, _ = build(upgrade_channel=channel)
     assert run.one(CLUSTER).ignore_changes == ignored_cluster
     assert run.one("azure-native:containerservice:AgentPool").ignore_changes == ignored_pool
