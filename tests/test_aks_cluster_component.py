@@ -271,12 +271,15 @@ def test_protect_covers_the_user_pool() -> None:
         ({"upgrade_channel": "none"}, "upgrade_channel"),
         ({"deploy_login_mode": "devicecode"}, "deploy_login_mode"),
         ({"os_disk_size_gb": 200}, "os_disk_size_gb"),
+        ({"outbound_type": "managedNATGateway"}, "outbound_type"),
         ({"auto_upgrade_window": {"day_of_week": "Sunday", "start_time": "01:00", "duration_hours": 2}}, "auto_upgrade_window"),
     ],
 )
 def test_refused_combinations_are_clean_errors(overrides: dict[str, Any], path: str) -> None:
     """Sources: node-image needs NodeImage (auto-upgrade-node-os-image.md); LTS needs Premium (long-term-support.md);
-    ephemeral OS disk within the temp disk (concepts-storage.md); windows of 4+ hours (planned-maintenance.md)."""
+    ephemeral OS disk within the temp disk (concepts-storage.md); windows of 4+ hours (planned-maintenance.md); no managed
+    NAT gateway with a subnet you bring (nat-gateway.md: "Managed NAT gateway isn't compatible with custom virtual
+    networks")."""
     with pytest.raises(ComponentArgsError) as caught:
         build(**overrides)
     assert {p["property_path"] for p in caught.value.errors or []} == {path}

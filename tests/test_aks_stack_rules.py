@@ -77,6 +77,8 @@ REFUSED = [
     # outbound types that need a NAT gateway or route table the program does not create (UPSTREAM.md, AKS limits)
     ("dev", {"outboundType": "userAssignedNATGateway"}, "outboundType"),
     ("dev", {"outboundType": "userDefinedRouting"}, "outboundType"),
+    # the program always brings its VNet, and a managed NAT gateway is AKS-managed VNets' only (nat-gateway.md)
+    ("prod", {"outboundType": "managedNATGateway"}, "outboundType"),
     # the service CIDR must be smaller than /12 (concepts-network-azure-cni-overlay.md)
     ("dev", {"serviceCidr": "10.0.0.0/12", "dnsServiceIp": "10.0.0.10"}, "serviceCidr"),
     # an ephemeral OS disk must fit the temp disk: 75 GiB on D2ds_v5, 150 GiB on D4ds_v5 (UPSTREAM.md, concepts-storage.md)
@@ -105,8 +107,8 @@ def test_refused_combination_exits_2_naming_the_key_and_writes_nothing(
 ) -> None:
     """Each combination Azure refuses, with its source beside it in REFUSED (MicrosoftDocs/azure-aks-docs:
     auto-upgrade-cluster.md, auto-upgrade-node-os-image.md, concepts-network-azure-cni-overlay.md, concepts-storage.md,
-    configure-kube-proxy.md, long-term-support.md, planned-maintenance.md; ../shared/design/UPSTREAM.md, AKS limits), and
-    the program's own placeholder rule: `make plan` exits 2, names the key, writes no plan."""
+    configure-kube-proxy.md, long-term-support.md, nat-gateway.md, planned-maintenance.md; ../shared/design/UPSTREAM.md,
+    AKS limits), and the program's own placeholder rule: `make plan` exits 2, names the key, writes no plan."""
     monkeypatch.setenv(PLAN_DATE_VARIABLE, READ_ON.isoformat())
     config = with_overrides(load_stack_config(stack), overrides)
     monkeypatch.setattr("offline.plan.load_stack_config", lambda name: config)

@@ -25,6 +25,14 @@ TEMP_DISK_GIB = {"Standard_D2ds_v5": 75, "Standard_D4ds_v5": 150, "Standard_D8ds
 LARGEST_SERVICE_PREFIX = 12
 
 
+def outbound_type_problem(outbound_type: str) -> str | None:
+    """A managed NAT gateway belongs to an AKS-managed VNet; every cluster here is given its node subnet (nat-gateway.md:
+    "Managed NAT gateway isn't compatible with custom virtual networks")."""
+    if outbound_type == "managedNATGateway":
+        return "managedNATGateway needs an AKS-managed VNet; with a node subnet you bring, use userAssignedNATGateway or loadBalancer"
+    return None
+
+
 def channel_version_problem(upgrade_channel: str, version: str) -> str | None:
     """`patch` keeps the minor but moves the patch: a pinned patch would be resent as a downgrade after the first upgrade."""
     if upgrade_channel == "patch" and not is_minor_only(version):
