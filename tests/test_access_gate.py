@@ -8,11 +8,11 @@ token of the kubeconfig's exec credential plugin, as kubectl would.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
@@ -153,33 +153,24 @@ def test_the_gate_provider_survives_serialization_and_waits_on_create(api_server
     assert provider.diff("kubernetes-access", {"assignments": ["a"]}, {**props, "assignments": ["a", "b"]}).changes is True
 
 
-_LOAD_PROVIDER = """
-import base64, sys, dill
-if sys.argv[2] == "without-library":
-    sys.modules["aks_cilium"] = None  # as in a Python where aks-cilium is not installed
-provider = dill.loads(base64.b64decode(sys.argv[1]))
-print(type(provider).__module__, type(provider).__name__)
-"""
+def test_the_provider_is_pickled_by_reference_so_its_python_must_import_aks_cilium(tmp_path: Path) -> None:
+    """dill pickles a class of an importable module by reference (pulumi/pulumi sdk/python/lib/pulumi/dynamic/dynamic.py,
+    serialize_provider). The engine runs the create step with PULUMI_RUNTIME_VIRTUALENV's python, else
+    PULUMI_PYTHON_CMD, else python3 (pulumi/pulumi sdk/python/dist/pulumi-resource-pulumi-python): without aks_cilium
+    there, the gate cannot run. The README says so for programs in other languages."""
+    import subprocess
+    import sysconfig
 
-
-@pytest.mark.parametrize("environment", ["with-library", "without-library"])
-def test_the_dynamic_provider_needs_this_library_where_the_engine_runs_it(environment: str) -> None:
-    """`pulumi/pulumi` `sdk/python/lib/pulumi/dynamic/dynamic.py` `serialize_provider` pickles the provider with
-    `dill.dumps(..., recurse=True)` into the `__provider` property; `dynamic/__main__.py` unpickles it with `dill.loads`
-    in the process `sdk/python/dist/pulumi-resource-pulumi-python` starts: the consuming program's virtualenv
-    (`PULUMI_RUNTIME_VIRTUALENV`, from its runtime options: `pkg/resource/plugin/provider_plugin.go`), else
-    `PULUMI_PYTHON_CMD` or `python3`. A class from an importable module is pickled by reference, so that Python must be
-    able to import `aks_cilium`; the README says how other languages provide one."""
     from pulumi.dynamic.dynamic import serialize_provider
 
     from aks_cilium.access_gate import _GateProvider
 
-    serialized = serialize_provider(_GateProvider())
-    result = subprocess.run(
-        [sys.executable, "-c", _LOAD_PROVIDER, serialized, environment], capture_output=True, text=True, check=False, timeout=60
-    )
-    if environment == "with-library":
-        assert result.stdout.split() == ["aks_cilium.access_gate", "_GateProvider"], result.stderr
-    else:
-        assert result.returncode != 0
-        assert "ModuleNotFoundError: No module named 'aks_cilium.access_gate'" in result.stderr, result.stderr
+    payload = serialize_provider(_GateProvider())
+    load = "import base64, sys, dill; print(type(dill.loads(base64.b64decode(sys.stdin.read()))).__module__)"
+    # -S skips site, so the editable install's path hook is gone; PYTHONPATH keeps dill and pulumi.
+    bare = {"PYTHONPATH": sysconfig.get_paths()["purelib"]}
+    without = subprocess.run([sys.executable, "-S", "-c", load], input=payload, capture_output=True, text=True, env=bare, cwd=tmp_path)
+    assert without.returncode != 0
+    assert "No module named 'aks_cilium'" in without.stderr
+    with_library = subprocess.run([sys.executable, "-c", load], input=payload, capture_output=True, text=True, cwd=tmp_path)
+    assert with_library.stdout.strip() == "aks_cilium.access_gate"
