@@ -120,3 +120,18 @@ def test_urns_are_built_as_the_engine_builds_them() -> None:
         "urn:pulumi:dev::aks-cilium::aks-cilium:index:Network$t:m:T::old"
     )
     assert create_urn("old", "t:m:T", "", "other-project", "other-stack") == "urn:pulumi:other-stack::other-project::t:m:T::old"
+
+
+def test_the_mock_engine_gives_the_engines_urns(run_stack: RunStack) -> None:
+    """The recording monitor names resources as `Deployment.generateURN` does (`pulumi/pulumi`
+    `pkg/resource/deploy/deployment.go`): a child's qualified type is its parent's full qualified type, and the root
+    stack adds nothing. Pulumi's own `MockMonitor.make_urn` (`sdk/python/lib/pulumi/runtime/mocks.py`) keeps only the
+    parent's last type and includes the root stack's, so the pack and the plan would see URNs no deployment has."""
+    run = run_stack("dev")
+    by_urn = run.by_urn()
+    for registration in run.registrations:
+        parent = by_urn.get(registration.parent)
+        qualified = f"{urn_parts(parent.urn)[0]}${registration.type}" if parent else registration.type
+        assert registration.urn == f"urn:pulumi:dev::aks-cilium::{qualified}::{registration.name}"
+    assert any("$" in urn_parts(r.urn)[0] for r in run.registrations), "children carry their parent's type"
+    assert not any("pulumi:pulumi:Stack" in r.urn for r in run.registrations)

@@ -14,8 +14,9 @@ change of type token or name would show as a replacement:
 
 URNs are the engine's (`Deployment.generateURN` in `pkg/resource/deploy/deployment.go`): the parent's full qualified
 type, unless the parent is the root stack, then `$` and the type; an alias is collapsed by `resource.CreateURN`
-(`sdk/go/common/resource/alias.go`), which keeps the parent URN's own stack and project. Pulumi's `MockMonitor` builds URNs differently (the
-parent's last type only, root stack included), so the matcher recomputes every URN from type, name and parent.
+(`sdk/go/common/resource/alias.go`), which keeps the parent URN's own stack and project. Pulumi's own `MockMonitor`
+builds URNs differently (the parent's last type only, root stack included; releases before this one recorded those),
+so the matcher recomputes every URN from type, name and parent; the recording monitor now gives the engine's.
 """
 
 from __future__ import annotations

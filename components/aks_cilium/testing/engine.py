@@ -28,6 +28,7 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
+from .aliases import generate_urn
 from .azure import AzureMocks
 
 SECRET = "[secret]"
@@ -121,6 +122,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.registrations: list[Registration] = []
         self.component_outputs: dict[str, dict[str, Any]] = {}
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The URN the engine gives (`Deployment.generateURN`), not MockMonitor's (the parent's last type only, the root
+        stack's included): parents, dependencies and provider references then read as in a real deployment."""
+        return generate_urn(name, type_, parent, pulumi.get_project(), pulumi.get_stack())
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)
