@@ -30,7 +30,9 @@ class StackResource:
     props: Mapping[str, Any]
     dependencies: Sequence[str] = field(default_factory=tuple)
     provider: str = ""
-    """The URN of the resource's provider, as the engine passes it with each resource ("" for the default one)."""
+    """The URN of the resource's provider. The engine always passes one, a default provider's when the program gave
+    none (`pulumi/pulumi` `pkg/resource/deploy/source_eval.go` `getProviderReference`); the offline harness models no
+    default providers and passes "". Either way no default provider leads to the cluster, so rules read them alike."""
 
 
 def _of(resources: Sequence[StackResource], *types: str) -> list[StackResource]:
