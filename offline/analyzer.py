@@ -92,7 +92,14 @@ def _parse_entry(entry: Any) -> tuple[str, dict[str, Any]]:
 
 
 class PolicyPackProcess:
-    """`python -u -m pulumi.policy <engine> <pack-dir>` from the pack directory, its port read from its first line."""
+    """`python -u -m pulumi.policy <engine> <pack-dir>` from the pack directory, its port read from its first line.
+
+    As `pulumi/pulumi` `sdk/python/cmd/pulumi-language-python/main.go` `RunPlugin` starts a pack (kind analyzer): the
+    engine address (`pkg/resource/plugin/analyzer_plugin.go`) then the pack's folder as arguments, the folder as working
+    directory. Not modelled, because the pack reads none of it: the pack's own `venv` (this runs the dev venv, which
+    installs policies/requirements.txt), the environment the language host's policy proxy adds (`PULUMI_CONFIG`,
+    `PULUMI_PROJECT`, `PULUMI_STACK`, `PULUMI_DRY_RUN`) and the engine's `ConfigureStack` call (stack tags).
+    """
 
     def __init__(self, pack_dir: Path = PACK_DIR) -> None:
         self.pack_dir = pack_dir
