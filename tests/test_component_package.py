@@ -229,3 +229,17 @@ def test_components_register_the_tokens_the_schema_advertises(run_stack: RunStac
     advertised = set(schema()["resources"])
     assert advertised <= registered
     assert all(token.startswith(TOKEN) for token in registered), sorted(registered)
+
+
+def test_local_package_paths_are_ones_the_cli_reads_as_paths(project_dir: Path) -> None:
+    """`pulumi/pulumi` `pkg/resource/plugin/host.go` `IsLocalPluginPath`: a source starting with `./`, `..` or `/` is a
+    local path; a bare `components` parses as a plugin name and is looked up in the registry instead. A local path
+    is installed where it is (`pkg/cmd/pulumi/packageinstallation/packageinstallation.go`: no download, then
+    `InstallPluginAt` in that folder) and kept as a path in the project's `packages`."""
+    program = yaml.safe_load((project_dir / "examples" / "yaml" / "Pulumi.yaml").read_text())
+    readme = (project_dir / "README.md").read_text()
+    sources = [*program["packages"].values(), *re.findall(r"pulumi package add (\S+)", readme)]
+    local = [source for source in sources if "://" not in source and not source.startswith("<")]
+    assert local, "the README and the YAML example name a local checkout"
+    for source in local:
+        assert source.startswith(("./", "..", "/")), f"{source} would be looked up as a plugin name"
