@@ -12,6 +12,7 @@ from pulumi.runtime.proto import analyzer_pb2
 
 from aks_cilium.testing import ProgramRun
 from offline.analyzer import PACK_DIR, PolicyPackConfigError, PolicyPackProcess, analyze_request, analyze_stack_request, policy_config
+from policies.config_check import PACK_DEFAULT_LEVEL
 from tests.conftest import RunStack
 
 EXPECTED_POLICIES = {
@@ -132,3 +133,11 @@ def test_requests_cover_what_the_engine_sends(run_stack: RunStack) -> None:
     assert "fqdn" in properties, "an output only Azure computes: the stack is analyzed on outputs"
     registration = run.one("azure-native:containerservice:ManagedCluster")
     assert "fqdn" not in json_format.MessageToDict(analyze_request(registration).properties), "Analyze gets inputs"
+
+
+def test_every_policy_starts_at_the_level_the_config_check_assumes(pack: PolicyPackProcess) -> None:
+    """`createConfigWithDefaults` (`pulumi/pulumi` `pkg/resource/analyzer/config.go`) starts each policy at the level its
+    `GetAnalyzerInfo` entry reports, before `all` or its own entry: policies/config_check.py's `effective_level` takes
+    that to be the pack's level for every policy, which holds only while no policy sets a level of its own."""
+    assert {analyzer_pb2.EnforcementLevel.Name(p.enforcementLevel).lower() for p in pack.info().policies} == {PACK_DEFAULT_LEVEL}
+    assert not pack.info().initialConfig, "an initial config would apply before the file's (ReconcilePolicyPackConfig)"
