@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .model import (
+    MAX_PORTS_PER_RULE,
     DefaultDeny,
     DnsMatch,
     EgressRule,
@@ -139,13 +140,19 @@ def allow_fqdns(capabilities: ModeCapabilities, namespace: str, names: tuple[str
 
 
 def allow_webhooks(ports: tuple[int, ...]) -> PolicySpec:
-    """Admission webhooks served in the namespace, reached by the API server through konnectivity, on their ports only."""
+    """Admission webhooks served in the namespace, reached by the API server through konnectivity, on their ports only.
+
+    The ports are the ones the webhook pods listen on: Cilium applies L4 policy after service port mapping.
+    """
+    tcp = [Port(port, "TCP") for port in ports]
     return PolicySpec(
         description=f"Allow the API server's webhook calls (through konnectivity-agent) on port {', '.join(map(str, ports))}",
         ingress=(
             IngressRule(
                 from_endpoints=(KONNECTIVITY_AGENT,),
-                to_ports=(PortRule(ports=tuple(Port(port, "TCP") for port in ports)),),
+                to_ports=tuple(
+                    PortRule(ports=tuple(tcp[start : start + MAX_PORTS_PER_RULE])) for start in range(0, len(tcp), MAX_PORTS_PER_RULE)
+                ),
             ),
         ),
     )
