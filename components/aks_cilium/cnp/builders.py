@@ -31,6 +31,9 @@ CLUSTER_DOMAIN = "cluster.local"
 # Azure's VNet DNS suffix (<id>.<region code>.internal.cloudapp.net) has five labels, the deepest expansion in
 # Microsoft's musl workaround; the name itself is per VNet, so it can only be matched one `*` per label.
 VNET_SUFFIX_LABELS = 5
+# With custom DNS servers on the VNet, Azure hands out a fixed placeholder suffix instead (Azure's "Name resolution for
+# resources in Azure virtual networks"); the resolver tries it all the same.
+CUSTOM_DNS_SUFFIX = "reddog.microsoft.com"
 # How people name a Service without its FQDN: name, name.namespace, name.namespace.svc.
 SHORT_SERVICE_FORMS = ("*", "*.*", "*.*.svc")
 SERVICE_FQDN = f"*.*.svc.{CLUSTER_DOMAIN}"
@@ -82,7 +85,12 @@ def search_list_patterns(namespace: str, names: tuple[str, ...]) -> tuple[str, .
     full = [*names, SERVICE_FQDN]
     patterns = [f"{base}.{domain}" for base in SHORT_SERVICE_FORMS for domain in search_domains(namespace)]
     for base in full:
-        patterns += [base, *(f"{base}.{domain}" for domain in search_domains(namespace)), f"{base}{vnet_suffix}"]
+        patterns += [
+            base,
+            *(f"{base}.{domain}" for domain in search_domains(namespace)),
+            f"{base}{vnet_suffix}",
+            f"{base}.{CUSTOM_DNS_SUFFIX}",
+        ]
     return _unique(patterns)
 
 
