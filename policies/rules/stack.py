@@ -124,7 +124,7 @@ def _denying_specs(policy: StackResource) -> list[_DenyingSpec]:
     clusterwide = policy.type == CCNP
     namespace = None if clusterwide else str_at(policy.props, "metadata", "namespace")
     for path, spec in cnp.specs(policy.props):
-        with_empty_rule = {d for d in ("ingress", "egress") if any(len(rule) == 0 for rule in cnp.rules_of(spec, path, d))}
+        with_empty_rule = {d for d in ("ingress", "egress") if cnp.has_empty_rule(spec, path, d)}
         if with_empty_rule:
             off = {d for d in with_empty_rule if cnp.default_deny_disabled(spec, d)}
             found.append(
