@@ -16,7 +16,7 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt compon
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-## plan: the offline plan of $(STACK) (dev by default) into build/plan/$(STACK)/ (exit codes: README, "Plan files")
+## plan: the offline plan of $(STACK) (dev by default) into build/plan/$(STACK)/ (exit codes: README, "The offline plan")
 plan: $(STAMP)
 	$(BIN)/python -m offline.plan --stack $(STACK)
 
