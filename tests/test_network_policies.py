@@ -144,7 +144,9 @@ def test_no_policy_admits_broad_entities_on_every_port(run_stack: RunStack, stac
     """`host` is redundant for kubelet probes (allow-localhost), and `remote-node` on every port lets every node,
     hostNetwork pod and SNATed NodePort flow past default deny (UPSTREAM.md, Cilium 1.20 "Entities")."""
     run = run_stack(stack, **overrides)
-    for policy in run.of_type(CNP) + run.of_type(CCNP):
+    policies = run.of_type(CNP) + run.of_type(CCNP)
+    assert policies
+    for policy in policies:
         for rule in policy.inputs["spec"].get("ingress", []) + policy.inputs["spec"].get("egress", []):
             entities = set(rule.get("fromEntities", []) + rule.get("toEntities", []))
             assert not (entities & BROAD_ENTITIES and not rule.get("toPorts")), policy.name
@@ -179,7 +181,9 @@ def test_azure_cilium_uses_explicit_dns_patterns(run_stack: RunStack) -> None:
 
 def test_azure_cilium_without_acns_security_has_no_l7(run_stack: RunStack) -> None:
     run = run_stack("prod", advancedNetworkingSecurity="false", fqdnAllowlist="[]")
-    for policy in run.of_type(CNP) + run.of_type(CCNP):
+    policies = run.of_type(CNP) + run.of_type(CCNP)
+    assert any(policy.inputs["spec"].get("egress") for policy in policies)
+    for policy in policies:
         for rule in policy.inputs["spec"].get("egress", []):
             assert all("rules" not in port for port in rule.get("toPorts", [])), policy.name
     with pytest.raises(ConfigError) as caught:
@@ -200,7 +204,9 @@ def test_every_policy_waits_for_cilium(run_stack: RunStack) -> None:
 def test_azure_cilium_policies_wait_for_the_cluster(run_stack: RunStack) -> None:
     run = run_stack("prod")
     cluster = run.one("azure-native:containerservice:ManagedCluster")
-    for policy in run.of_type(CNP) + run.of_type(CCNP):
+    policies = run.of_type(CNP) + run.of_type(CCNP)
+    assert policies
+    for policy in policies:
         assert cluster.urn in policy.dependencies, policy.name
 
 
@@ -217,10 +223,11 @@ def test_connectivity_check_probes_the_scenario(run_stack: RunStack) -> None:
     assert job.inputs["metadata"]["namespace"] == "client"
     assert outsider.inputs["metadata"]["namespace"] == "connectivity-outsider"
     assert "pulumi.com/skipAwait" not in job.inputs["metadata"].get("annotations", {})
-    for policy in run.of_type(CNP) + run.of_type(CCNP):
-        if policy.name.startswith("policies-"):
-            assert policy.urn in job.dependencies
-            assert policy.urn in outsider.dependencies
+    policy_set = [policy for policy in run.of_type(CNP) + run.of_type(CCNP) if policy.name.startswith("policies-")]
+    assert policy_set
+    for policy in policy_set:
+        assert policy.urn in job.dependencies
+        assert policy.urn in outsider.dependencies
 
 
 def test_connectivity_check_reruns_when_the_policies_change(run_stack: RunStack) -> None:
