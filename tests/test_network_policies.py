@@ -181,6 +181,8 @@ def test_azure_cilium_uses_explicit_dns_patterns(run_stack: RunStack) -> None:
 
 
 def test_azure_cilium_without_acns_security_has_no_l7(run_stack: RunStack) -> None:
+    """FQDN filtering and L7 policies need ACNS security on Azure CNI powered by Cilium (UPSTREAM.md, AKS "ACNS":
+    MicrosoftDocs/azure-aks-docs articles/aks/container-network-security-fqdn-filtering-concepts.md)."""
     run = run_stack("prod", advancedNetworkingSecurity="false", fqdnAllowlist="[]")
     policies = run.of_type(CNP) + run.of_type(CCNP)
     assert any(policy.inputs["spec"].get("egress") for policy in policies)
