@@ -36,7 +36,7 @@ bench-smoke: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --cache-dir $(MYPY_CACHE_DIR) __main__.py components/aks_cilium program stack_settings offline policies/rules tests benchmarks
+	$(BIN)/mypy --cache-dir $(MYPY_CACHE_DIR) __main__.py components/aks_cilium program stack_settings offline policies/rules policies/config_check.py policies/__main__.py tests benchmarks
 
 ## test: lint, then the whole test suite (what CI runs)
 test: lint
