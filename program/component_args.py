@@ -84,6 +84,8 @@ def cluster_args(settings: Settings, resource_group_name: pulumi.Input[str], nod
         window = parse_window(text) if text else None
         if window is not None:
             args[key] = window  # type: ignore[literal-required]
+    if cluster.deployer_principal_type:
+        args["deployer_principal_type"] = cluster.deployer_principal_type
     if cluster.availability_zones:
         args["availability_zones"] = list(cluster.availability_zones)
     if not settings.byocni:

@@ -13,6 +13,7 @@ from aks_cilium.aks_rules import (
     channel_version_problem,
     ephemeral_disk_problem,
     node_os_channel_problem,
+    outbound_type_problem,
     service_cidr_problem,
 )
 from aks_cilium.kubernetes_versions import DEFAULT_MINOR, support_plan_problem, support_problem
@@ -71,8 +72,11 @@ def check_cluster(reader: ConfigReader, settings: Settings, plan_date: date | No
             "outboundType",
             f"{network.outbound_type} needs {needed} on the node subnet, which this program does not create "
             "(and outbound type is set at creation only)",
-            "loadBalancer (or managedNATGateway)",
+            "loadBalancer",
         )
+    outbound_problem = outbound_type_problem(network.outbound_type)
+    if outbound_problem:
+        reader.fail("outboundType", outbound_problem, "loadBalancer")
     if settings.byocni and settings.cilium.switches.get("kube_proxy_replacement", False):
         reader.fail(
             "kubeProxyReplacement",

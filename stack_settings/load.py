@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from aks_cilium.aks_rules import NODE_OS_CHANNELS, UPGRADE_CHANNELS
+from aks_cilium.cluster_checks import PRINCIPAL_TYPES
 from aks_cilium.kubernetes_versions import DEFAULT_MINOR, SUPPORT_PLANS
 
 from . import formats
@@ -115,7 +116,13 @@ def _cluster(reader: ConfigReader, stack: str) -> ClusterSettings:
         deploy_login_mode=reader.choice("deployLoginMode", KUBELOGIN_MODES),  # type: ignore[arg-type]
         auto_upgrade_window=reader.string("autoUpgradeWindow", "Sunday 01:00 6h", window_text),
         node_os_upgrade_window=reader.string("nodeOsUpgradeWindow", "Wednesday 01:00 4h", window_text),
+        deployer_principal_type=reader.string("deployerPrincipalType", "ServicePrincipal", _principal_type),
     )
+
+
+def _principal_type(value: str) -> str | None:
+    """Empty (derived from deployLoginMode) or one of the types the component assigns with."""
+    return None if value == "" or value in PRINCIPAL_TYPES else f"is not one of {', '.join(PRINCIPAL_TYPES)} (or empty)"
 
 
 def _public_range(value: str) -> str | None:

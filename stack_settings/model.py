@@ -75,6 +75,8 @@ class ClusterSettings:
     advanced_networking: AdvancedNetworkingSettings
     support_plan: str = "KubernetesOfficial"
     deploy_login_mode: KubeloginMode = "azurecli"
+    deployer_principal_type: str = ""
+    """User or ServicePrincipal; empty lets the component derive it from deploy_login_mode."""
     auto_upgrade_window: str = ""
     """Weekly window of the cluster auto-upgrade schedule, `<Day> <HH:MM> <hours>h` in UTC; empty for none."""
     node_os_upgrade_window: str = ""

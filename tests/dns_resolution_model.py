@@ -11,7 +11,10 @@ Sources:
 - Cilium `pkg/fqdn/matchpattern/matchpattern.go`: `*` matches any run of `[-a-zA-Z0-9_]` within one label, a `**.`
   prefix one or more whole labels, the bare `*` every name; matching ignores case and a trailing dot.
 - The pod search list on AKS: `<ns>.svc.cluster.local svc.cluster.local cluster.local <VNet suffix>`, ndots:5
-  (../shared/design/UPSTREAM.md, Cilium 1.20 "DNS patterns").
+  (../shared/design/UPSTREAM.md, Cilium 1.20 "DNS patterns"). The VNet suffix is `<id>.<x>.internal.cloudapp.net`
+  with Azure-provided DNS and the placeholder `reddog.microsoft.com` with custom DNS servers (Microsoft's "Name
+  resolution for resources in Azure virtual networks", Microsoft/azure-docs.pl-pl
+  articles/virtual-network/virtual-networks-name-resolution-for-vms-and-role-instances.md).
 - The proxy answers REFUSED to a query no rule admits: Cilium 1.20's chart sets `tofqdns-dns-reject-response-code`
   from `dnsProxy.dnsRejectResponseCode`, default `refused` (../shared/cilium/1.20.0/values.yaml). ACNS's security
   agent is assumed to refuse the same way; Microsoft documents the musl failure, not the response code.
@@ -27,11 +30,13 @@ Rcode = Literal["answer", "nxdomain", "nodata", "servfail", "refused"]
 Libc = Literal["glibc", "musl"]
 NDOTS = 5
 VNET_SUFFIX = "abcdefghijklmn.ax.internal.cloudapp.net"
+CUSTOM_DNS_SUFFIX = "reddog.microsoft.com"
+VNET_SUFFIXES = (VNET_SUFFIX, CUSTOM_DNS_SUFFIX)
 _DNS_CHAR = "[-a-z0-9_]"
 
 
-def pod_search_list(namespace: str) -> tuple[str, ...]:
-    return (f"{namespace}.svc.cluster.local", "svc.cluster.local", "cluster.local", VNET_SUFFIX)
+def pod_search_list(namespace: str, vnet_suffix: str = VNET_SUFFIX) -> tuple[str, ...]:
+    return (f"{namespace}.svc.cluster.local", "svc.cluster.local", "cluster.local", vnet_suffix)
 
 
 def _pattern_regex(pattern: str) -> re.Pattern[str]:

@@ -12,6 +12,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
@@ -150,3 +151,26 @@ def test_the_gate_provider_survives_serialization_and_waits_on_create(api_server
     assert len(ReviewServer.requests) == 3
     assert provider.diff("kubernetes-access", {"assignments": ["a"]}, {**props, "assignments": ["a"]}).changes is False
     assert provider.diff("kubernetes-access", {"assignments": ["a"]}, {**props, "assignments": ["a", "b"]}).changes is True
+
+
+def test_the_provider_is_pickled_by_reference_so_its_python_must_import_aks_cilium(tmp_path: Path) -> None:
+    """dill pickles a class of an importable module by reference (pulumi/pulumi sdk/python/lib/pulumi/dynamic/dynamic.py,
+    serialize_provider). The engine runs the create step with PULUMI_RUNTIME_VIRTUALENV's python, else
+    PULUMI_PYTHON_CMD, else python3 (pulumi/pulumi sdk/python/dist/pulumi-resource-pulumi-python): without aks_cilium
+    there, the gate cannot run. The README says so for programs in other languages."""
+    import subprocess
+    import sysconfig
+
+    from pulumi.dynamic.dynamic import serialize_provider
+
+    from aks_cilium.access_gate import _GateProvider
+
+    payload = serialize_provider(_GateProvider())
+    load = "import base64, sys, dill; print(type(dill.loads(base64.b64decode(sys.stdin.read()))).__module__)"
+    # -S skips site, so the editable install's path hook is gone; PYTHONPATH keeps dill and pulumi.
+    bare = {"PYTHONPATH": sysconfig.get_paths()["purelib"]}
+    without = subprocess.run([sys.executable, "-S", "-c", load], input=payload, capture_output=True, text=True, env=bare, cwd=tmp_path)
+    assert without.returncode != 0
+    assert "No module named 'aks_cilium'" in without.stderr
+    with_library = subprocess.run([sys.executable, "-c", load], input=payload, capture_output=True, text=True, cwd=tmp_path)
+    assert with_library.stdout.strip() == "aks_cilium.access_gate"

@@ -186,13 +186,15 @@ def test_provider_uses_the_deploy_login_and_the_cluster_id_as_identifier() -> No
             ("agentPoolProfiles[*].count", "kubernetesVersion"),
             ("count", "orchestratorVersion"),
         ),
+        ("node-image", ("agentPoolProfiles[*].count",), ("count",)),
     ],
 )
 def test_minor_moving_channels_never_resend_the_version(
     channel: str, ignored_cluster: tuple[str, ...], ignored_pool: tuple[str, ...]
 ) -> None:
     """stable and rapid move the cluster to newer minors; resending the older version is a downgrade AKS refuses with
-    operationNotAllowed. patch keeps the minor (MicrosoftDocs/azure-aks-docs auto-upgrade-cluster.md)."""
+    operationNotAllowed. patch keeps the minor; node-image (legacy) upgrades node images only, so the version stays the
+    program's to send and to bump (MicrosoftDocs/azure-aks-docs auto-upgrade-cluster.md, channel table)."""
     run, _ = build(upgrade_channel=channel)
     assert run.one(CLUSTER).ignore_changes == ignored_cluster
     assert run.one("azure-native:containerservice:AgentPool").ignore_changes == ignored_pool
@@ -221,6 +223,18 @@ def test_container_insights_gets_its_data_collection_rule_and_association() -> N
     cluster = run.one(CLUSTER).inputs
     assert cluster["addonProfiles"]["omsagent"]["config"] == {"logAnalyticsWorkspaceResourceID": workspace_id, "useAADAuth": "true"}
     assert cluster["securityProfile"]["defender"]["logAnalyticsWorkspaceResourceId"] == workspace_id
+
+
+def test_data_collection_rule_name_is_cut_to_64_characters_as_microsofts_template_does() -> None:
+    """microsoft/Docker-Provider scripts/onboarding/aks/onboarding-using-msi-auth/existingClusterOnboarding.json names the
+    rule MSCI-<workspace region>-<cluster> and keeps its first 64 characters when longer; an AKS name may have 63."""
+    long_name = "aks-" + "x" * 50
+    run, _ = build(container_insights=True, cluster_name=long_name, location="australiasoutheast")
+    name = run.one("azure-native:monitor:DataCollectionRule").inputs["dataCollectionRuleName"]
+    assert name == f"MSCI-australiasoutheast-{long_name}"[:64]
+    assert len(name) == 64
+    run, _ = build(container_insights=True)
+    assert run.one("azure-native:monitor:DataCollectionRule").inputs["dataCollectionRuleName"] == "MSCI-westeurope-aks-t"
 
 
 def test_maintenance_windows_for_both_schedules() -> None:
@@ -257,12 +271,15 @@ def test_protect_covers_the_user_pool() -> None:
         ({"upgrade_channel": "none"}, "upgrade_channel"),
         ({"deploy_login_mode": "devicecode"}, "deploy_login_mode"),
         ({"os_disk_size_gb": 200}, "os_disk_size_gb"),
+        ({"outbound_type": "managedNATGateway"}, "outbound_type"),
         ({"auto_upgrade_window": {"day_of_week": "Sunday", "start_time": "01:00", "duration_hours": 2}}, "auto_upgrade_window"),
     ],
 )
 def test_refused_combinations_are_clean_errors(overrides: dict[str, Any], path: str) -> None:
     """Sources: node-image needs NodeImage (auto-upgrade-node-os-image.md); LTS needs Premium (long-term-support.md);
-    ephemeral OS disk within the temp disk (concepts-storage.md); windows of 4+ hours (planned-maintenance.md)."""
+    ephemeral OS disk within the temp disk (concepts-storage.md); windows of 4+ hours (planned-maintenance.md); no managed
+    NAT gateway with a subnet you bring (nat-gateway.md: "Managed NAT gateway isn't compatible with custom virtual
+    networks")."""
     with pytest.raises(ComponentArgsError) as caught:
         build(**overrides)
     assert {p["property_path"] for p in caught.value.errors or []} == {path}

@@ -77,6 +77,8 @@ REFUSED = [
     # outbound types that need a NAT gateway or route table the program does not create (UPSTREAM.md, AKS limits)
     ("dev", {"outboundType": "userAssignedNATGateway"}, "outboundType"),
     ("dev", {"outboundType": "userDefinedRouting"}, "outboundType"),
+    # the program always brings its VNet, and a managed NAT gateway is AKS-managed VNets' only (nat-gateway.md)
+    ("prod", {"outboundType": "managedNATGateway"}, "outboundType"),
     # the service CIDR must be smaller than /12 (concepts-network-azure-cni-overlay.md)
     ("dev", {"serviceCidr": "10.0.0.0/12", "dnsServiceIp": "10.0.0.10"}, "serviceCidr"),
     # an ephemeral OS disk must fit the temp disk: 75 GiB on D2ds_v5, 150 GiB on D4ds_v5 (UPSTREAM.md, concepts-storage.md)
@@ -94,6 +96,8 @@ REFUSED = [
     ("prod", {"apiServerAuthorizedIpRanges": '["198.51.100.128/25"]'}, "apiServerAuthorizedIpRanges"),
     ("prod", {"adminGroupObjectIds": f'["{NIL}"]'}, "adminGroupObjectIds"),
     ("prod", {"kubeloginMode": "spn", "kubeloginClientId": NIL, "kubeloginTenantId": TENANT}, "kubeloginClientId"),
+    # whoever runs pulumi up signs in as a user or a service principal, never as a group
+    ("dev", {"deployerPrincipalType": "Group"}, "deployerPrincipalType"),
 ]  # fmt: skip
 
 
@@ -103,8 +107,8 @@ def test_refused_combination_exits_2_naming_the_key_and_writes_nothing(
 ) -> None:
     """Each combination Azure refuses, with its source beside it in REFUSED (MicrosoftDocs/azure-aks-docs:
     auto-upgrade-cluster.md, auto-upgrade-node-os-image.md, concepts-network-azure-cni-overlay.md, concepts-storage.md,
-    configure-kube-proxy.md, long-term-support.md, planned-maintenance.md; ../shared/design/UPSTREAM.md, AKS limits), and
-    the program's own placeholder rule: `make plan` exits 2, names the key, writes no plan."""
+    configure-kube-proxy.md, long-term-support.md, nat-gateway.md, planned-maintenance.md; ../shared/design/UPSTREAM.md,
+    AKS limits), and the program's own placeholder rule: `make plan` exits 2, names the key, writes no plan."""
     monkeypatch.setenv(PLAN_DATE_VARIABLE, READ_ON.isoformat())
     config = with_overrides(load_stack_config(stack), overrides)
     monkeypatch.setattr("offline.plan.load_stack_config", lambda name: config)
@@ -166,3 +170,31 @@ def test_deploy_login_follows_config(run_stack: RunStack) -> None:
     deployer = run.one("azure-native:authorization:RoleAssignment", "aks-deployer-cluster-admin")
     assert deployer.inputs["principalType"] == "ServicePrincipal"
     assert run.one("pulumi:providers:kubernetes").inputs["clusterIdentifier"].endswith("/managedClusters/aks-cilium-prod")
+
+
+def test_deployer_principal_type_overrides_what_the_login_mode_implies(run_stack: RunStack) -> None:
+    """ARM refuses a role assignment whose principalType does not match the principal ("UnmatchedPrincipalType", quoted
+    in Azure/modern-web-app-pattern-dotnet pull request #129), and azure-native sends User when none is given
+    (pulumi_azure_native/authorization/role_assignment.py). The Azure CLI signed in as a service principal runs with
+    deployLoginMode azurecli (Azure/kubelogin docs: azurecli mode reuses the CLI's login), so the type is its own key."""
+    deployer = ("azure-native:authorization:RoleAssignment", "aks-deployer-cluster-admin")
+    assert run_stack("dev").one(*deployer).inputs["principalType"] == "User"
+    assert run_stack("dev", deployerPrincipalType="ServicePrincipal").one(*deployer).inputs["principalType"] == "ServicePrincipal"
+    assert run_stack("prod", deployerPrincipalType="User").one(*deployer).inputs["principalType"] == "User"
+
+
+def test_prod_deploy_login_works_where_the_shipped_workflow_runs(project_dir: Path) -> None:
+    """kubelogin's workloadidentity mode reads a token file named by AZURE_FEDERATED_TOKEN_FILE, and its azurecli mode
+    reuses the Azure CLI's login (Azure/kubelogin docs/book/src/concepts/login-modes/workloadidentity.md, azurecli.md).
+    The workflow signs the CLI in with azure/login and writes no token file, so prod, deployed from there, logs in with
+    azurecli as the pipeline's service principal."""
+    import yaml
+
+    workflow = (project_dir / ".github" / "workflows" / "policy.yml").read_text()
+    logins = [job for job in yaml.safe_load(workflow)["jobs"].values() if "azure/login" in str(job.get("steps"))]
+    assert logins
+    assert "AZURE_FEDERATED_TOKEN_FILE" not in workflow
+    assert all("prod" in job["strategy"]["matrix"]["stack"] for job in logins)
+    settings = load_settings(project_config(load_stack_config("prod").values), "prod", plan_date=READ_ON)
+    assert settings.cluster.deploy_login_mode == "azurecli"
+    assert settings.cluster.deployer_principal_type == "ServicePrincipal"

@@ -201,6 +201,21 @@ def test_dev_values_render_a_working_hubble_setup(run_stack: RunStack) -> None:
 
 
 @needs_chart
+def test_deny_only_policies_stay_deny_only(run_stack: RunStack) -> None:
+    """The WireServer/IMDS block is a deny-only policy with `enableDefaultDeny` off. Cilium honours that field only with
+    `enable-non-default-deny-policies` on (cilium/cilium Documentation/security/policy/intro.rst, "Endpoint default
+    policy"; the CRD's enableDefaultDeny in ../shared/cilium/1.20.0; values.yaml `enableNonDefaultDenyPolicies`);
+    otherwise every workload it selects falls into default deny both ways. The release sets it rather than trusting
+    the chart's default, and extra values cannot change it."""
+    values = release_values(run_stack)
+    assert values["enableNonDefaultDenyPolicies"] is True
+    config = objects_of(render_chart(values), "ConfigMap", "cilium-config")["data"]
+    assert config["enable-non-default-deny-policies"] == "true"
+    with pytest.raises(ConfigError, match="enableNonDefaultDenyPolicies"):
+        run_stack("dev", ciliumExtraValues='{"enableNonDefaultDenyPolicies": false}')
+
+
+@needs_chart
 def test_wireguard_and_kube_proxy_replacement_render() -> None:
     objects = render_chart(cilium_values(KPR_ARGS))
     config = objects_of(objects, "ConfigMap", "cilium-config")["data"]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aks_cilium.cnp.builders import ModeCapabilities, allow_fqdns
+from aks_cilium.cnp.builders import ModeCapabilities, allow_fqdns, allow_webhooks
 from aks_cilium.cnp.model import (
     ENTITIES,
     PROTOCOLS,
@@ -158,3 +158,32 @@ def test_invalid_models_are_refused_with_a_clear_error(build) -> None:
     with pytest.raises(PolicyModelError) as caught:
         build()
     assert len(str(caught.value)) > 20
+
+
+AGENT_REFUSES = {
+    "41 ports in one port rule": lambda: PortRule(tuple(Port(port) for port in range(1000, 1041))),
+    "dns rule on a port range": lambda: PortRule((Port(53, "ANY", end_port=54),), (DnsMatch("a.example.com"),)),
+    "http rule on a udp port": lambda: PortRule((Port(80, "UDP"),), (), (HttpMatch("GET"),)),
+    "dns rule on ingress": lambda: IngressRule(to_ports=(PortRule((Port(53, "ANY"),), (DnsMatch("a.example.com"),)),)),
+}
+
+
+@pytest.mark.parametrize("build", AGENT_REFUSES.values(), ids=AGENT_REFUSES.keys())
+def test_what_ciliums_agent_refuses_is_refused_here(build) -> None:
+    """Cilium's policy validation refuses each of these (cilium/cilium pkg/policy/api/rule_validation.go: maxPorts = 40,
+    "DNS rules do not support port ranges", "L7 rules can only apply to TCP ... except for DNS rules", "DNS rules are
+    not allowed on ingress"); the CRD (../shared/cilium/1.20.0, toPorts.ports maxItems 40) admits all but the first,
+    so a policy with them would be stored and then not enforced at all."""
+    with pytest.raises(PolicyModelError):
+        build()
+
+
+@needs_crd
+def test_many_webhook_ports_split_into_crd_valid_port_rules() -> None:
+    """More than 40 ports go into several port rules of at most 40 (the CRD's toPorts.ports maxItems, Cilium 1.20)."""
+    ports = tuple(range(9000, 9085))
+    spec = allow_webhooks(ports)
+    rendered = spec.render()["ingress"][0]["toPorts"]
+    assert [len(rule["ports"]) for rule in rendered] == [40, 40, 5]
+    assert [int(p["port"]) for rule in rendered for p in rule["ports"]] == list(ports)
+    assert cnp_errors(CRD_PATH, as_object(spec)) == []

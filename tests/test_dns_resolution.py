@@ -8,6 +8,7 @@ that lists every search-domain expansion of an allowed name.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from aks_cilium.cnp.builders import DNS_LABEL, DNS_THROUGH_KUBE_DNS, ModeCapabilities, allow_fqdns
 from aks_cilium.testing import ProgramRun
 from tests.conftest import RunStack
-from tests.dns_resolution_model import Libc, authoritative, pod_search_list, resolve, through_proxy
+from tests.dns_resolution_model import VNET_SUFFIXES, Libc, authoritative, pod_search_list, resolve, through_proxy
 
 CNP = "kubernetes:cilium.io/v2:CiliumNetworkPolicy"
 NAMESPACE = "kubernetes:core/v1:Namespace"
@@ -74,8 +75,8 @@ def test_every_lookup_that_resolves_without_the_proxy_resolves_with_it(run_stack
         external = _allowed_examples(run, namespace)
         existing = [f"{s}.{ns}.svc.cluster.local" for s, ns in SERVICES.items()] + external
         server = authoritative(existing)
-        search = pod_search_list(namespace)
-        for libc in LIBCS:
+        for libc, suffix in itertools.product(LIBCS, VNET_SUFFIXES):
+            search = pod_search_list(namespace, suffix)
             for name in _service_forms(namespace) + external + [f"{n}." for n in external]:
                 without, _ = resolve(name, search, libc, server)
                 with_proxy, sent = resolve(name, search, libc, through_proxy(rules, server))
@@ -130,12 +131,16 @@ _LABEL = st.from_regex(r"[a-z][a-z0-9]{0,6}", fullmatch=True)
     st.lists(st.tuples(st.lists(_LABEL, min_size=1, max_size=3), st.sampled_from(["com", "io", "net"])), min_size=1, max_size=3),
     st.from_regex(r"[a-z][a-z0-9-]{0,10}[a-z0-9]", fullmatch=True),
     st.sampled_from(LIBCS),
+    st.sampled_from(VNET_SUFFIXES),
 )
-def test_acns_patterns_resolve_any_allowed_name_from_any_namespace(labels: list[tuple[list[str], str]], namespace: str, libc: Libc) -> None:
-    """The same replay, for names and namespaces drawn at random, straight from the builder ACNS mode uses."""
+def test_acns_patterns_resolve_any_allowed_name_from_any_namespace(
+    labels: list[tuple[list[str], str]], namespace: str, libc: Libc, suffix: str
+) -> None:
+    """The same replay, for names and namespaces drawn at random, straight from the builder ACNS mode uses, behind
+    Azure DNS's VNet suffix and behind custom DNS servers' placeholder suffix."""
     names = tuple(dict.fromkeys(".".join([*parts, top]) for parts, top in labels))
     spec = allow_fqdns(ModeCapabilities(byocni=False, acns_security=True), namespace, names).render()
     rules = spec["egress"][0]["toPorts"][0]["rules"]["dns"]
     server = authoritative(names)
     for name in names:
-        assert resolve(name, pod_search_list(namespace), libc, through_proxy(rules, server))[0], name
+        assert resolve(name, pod_search_list(namespace, suffix), libc, through_proxy(rules, server))[0], name

@@ -155,7 +155,8 @@ def test_no_policy_admits_broad_entities_on_every_port(run_stack: RunStack, stac
 
 def test_webhooks_are_opt_in_per_namespace_on_their_port(run_stack: RunStack) -> None:
     """AKS's API server calls webhooks through konnectivity-agent pods (kube-system, `app: konnectivity-agent`),
-    arriving with pod addresses: tigera/operator pull request #5212."""
+    arriving with pod addresses: tigera/operator pull request #5212. The rule names the pod's port as configured:
+    Cilium applies L4 policy after service port mapping (cilium/cilium Documentation/security/policy/layer4.rst)."""
     assert not any(r.inputs["metadata"]["name"] == "allow-webhooks" for r in run_stack("dev").of_type(CNP))
     run = run_stack("dev", webhookPorts='["demo:9443"]')
     assert spec(run, "demo", "allow-webhooks")["ingress"] == [

@@ -3,6 +3,7 @@ Output-valued inputs, depends_on reaching every child, protection, and the pod s
 
 from __future__ import annotations
 
+import subprocess
 import time
 from typing import Any
 
@@ -155,6 +156,46 @@ def test_a_probe_verdict_needs_its_cause() -> None:
     assert '[ "$rc" = 28 ]' in script
     assert '[ "$lookup" != 0.000000 ]' in script
     assert 'got="failed' in script
+
+
+FAKE_CURL = """#!/bin/sh
+# Stands in for curl: prints the write-out and exits as FAKE_<host> says ("exit code, http_code, time_namelookup").
+for arg; do url=$arg; done
+host=$(echo "$url" | sed 's#.*://##; s#[.-]#_#g')
+eval outcome=\\$FAKE_$host
+set -- $outcome
+printf '%s %s' "$2" "$3"
+[ "$1" = 0 ] || echo "curl: ($1) simulated" >&2
+exit "$1"
+"""
+# (expected verdict, curl exit code, http_code, time_namelookup) -> whether the probe passes
+PROBE_OUTCOMES = {
+    "answered": ("allowed", 0, "301", "0.012000", True),
+    "dropped after resolving": ("denied", 28, "000", "0.004000", True),
+    "lookup timed out": ("denied", 28, "000", "0.000000", False),
+    "no such name or refused by the dns proxy": ("denied", 6, "000", "0.000000", False),
+    "connection refused": ("denied", 7, "000", "0.002000", False),
+    "tls handshake failed": ("denied", 35, "000", "0.003000", False),
+    "certificate not trusted": ("denied", 60, "000", "0.003000", False),
+    "expected answer, got a drop": ("allowed", 28, "000", "0.004000", False),
+}
+
+
+@pytest.mark.parametrize("outcome", PROBE_OUTCOMES.values(), ids=PROBE_OUTCOMES.keys())
+def test_the_check_script_passes_a_probe_only_for_its_cause(tmp_path: Any, outcome: tuple[str, int, str, str, bool]) -> None:
+    """The script run by /bin/sh against a stand-in curl. curl's exit codes (curl man page, EXIT CODES): 6 could not
+    resolve host (what the DNS proxy's REFUSED becomes), 7 failed to connect, 28 operation timed out, 35 TLS handshake,
+    60 peer certificate; time_namelookup stays 0 when no name was resolved. Cilium drops denied packets silently by
+    default, so a policy drop is a timeout (cilium/cilium Documentation/security/policy/intro.rst, "Policy Deny
+    Response Handling": `none`, the default in ../shared/cilium/1.20.0/values.yaml `policyDenyResponse`)."""
+    verdict, code, http_code, lookup, passes = outcome
+    fake = tmp_path / "curl"
+    fake.write_text(FAKE_CURL)
+    fake.chmod(0o755)
+    script = check_script([{"name": "probe", "url": "https://probe.example.com", "allowed": verdict == "allowed"}])
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "FAKE_probe_example_com": f"{code} {http_code} {lookup}"}
+    result = subprocess.run(["/bin/sh", "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert (result.returncode == 0) is passes, result.stdout
 
 
 @settings(max_examples=200, deadline=None)

@@ -15,13 +15,22 @@ NETWORK_MODES = (BYOCNI, AZURE_CILIUM)
 UPGRADE_CHANNELS = ("patch", "stable", "rapid", "node-image")
 # Channels that move the cluster to a newer minor by themselves (auto-upgrade-cluster.md). Resending the version the
 # cluster was created with would then be a downgrade, which AKS refuses; the component stops sending it after creation.
-MINOR_MOVING_CHANNELS = frozenset({"stable", "rapid", "node-image"})
+# node-image is not one: it upgrades node images only and leaves the Kubernetes version where the program put it.
+MINOR_MOVING_CHANNELS = frozenset({"stable", "rapid"})
 NODE_OS_CHANNELS = ("NodeImage", "SecurityPatch")
 # Temp disk of the sizes this program knows; Dds_v5 sizes have no cache disk, so an ephemeral OS disk goes there.
 # concepts-storage.md (Standard_D8ds_v5: 300 GiB) and ../shared/design/UPSTREAM.md (D2ds_v5 75 GiB, D4ds_v5 150 GiB).
 TEMP_DISK_GIB = {"Standard_D2ds_v5": 75, "Standard_D4ds_v5": 150, "Standard_D8ds_v5": 300}
 # The service CIDR must be smaller than /12 (concepts-network-azure-cni-overlay.md).
 LARGEST_SERVICE_PREFIX = 12
+
+
+def outbound_type_problem(outbound_type: str) -> str | None:
+    """A managed NAT gateway belongs to an AKS-managed VNet; every cluster here is given its node subnet (nat-gateway.md:
+    "Managed NAT gateway isn't compatible with custom virtual networks")."""
+    if outbound_type == "managedNATGateway":
+        return "managedNATGateway needs an AKS-managed VNet; with a node subnet you bring, use userAssignedNATGateway or loadBalancer"
+    return None
 
 
 def channel_version_problem(upgrade_channel: str, version: str) -> str | None:

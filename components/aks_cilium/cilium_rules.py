@@ -45,6 +45,7 @@ COMPONENT_VALUE_PATHS: tuple[str, ...] = (
     "certgen.tolerations",
     "cluster.id",
     "cluster.name",
+    "enableNonDefaultDenyPolicies",
     "encryption.enabled",
     "encryption.type",
     "hubble.enabled",

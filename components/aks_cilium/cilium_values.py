@@ -72,6 +72,9 @@ def _base_values(args: Mapping[str, Any]) -> dict[str, Any]:
             # the name to the cluster's, install/helm.go).
             "cluster": {"name": cluster_name, "id": args.get("cluster_id") or derived_cluster_id(cluster_name)},
             "kubeProxyReplacement": bool(args.get("kube_proxy_replacement", False)),
+            # Set, not inherited from the chart's default: the WireServer/IMDS block is deny-only with
+            # enableDefaultDeny off, and with this off Cilium puts every endpoint such a policy selects into default deny.
+            "enableNonDefaultDenyPolicies": True,
         },
         _scheduling(args["node_count"]),
     )

@@ -52,7 +52,7 @@ class AksClusterArgs(TypedDict):
     sku_tier: pulumi.Input[str]
     """Free, Standard or Premium."""
     upgrade_channel: str
-    """Cluster auto-upgrade channel, plain: patch sends the version on every update; stable, rapid and node-image only at creation."""
+    """Cluster auto-upgrade channel, plain: patch and node-image send the version on every update; stable and rapid only at creation."""
     node_os_upgrade_channel: pulumi.Input[str]
     """Node OS upgrade channel (NodeImage with upgrade channel node-image)."""
     kubelogin_mode: str

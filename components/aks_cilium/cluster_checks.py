@@ -8,6 +8,7 @@ from .aks_rules import (
     channel_version_problem,
     ephemeral_disk_problem,
     node_os_channel_problem,
+    outbound_type_problem,
 )
 from .cluster_args import AksClusterArgs
 from .kubernetes_versions import OFFICIAL_PLAN, support_plan_problem
@@ -38,6 +39,10 @@ def check_cluster_args(name: str, args: AksClusterArgs) -> None:
     problem = channel_version_problem(channel, version) if isinstance(version, str) else None
     if problem:
         check.fail("kubernetes_version", problem)
+    outbound = args["outbound_type"]
+    problem = outbound_type_problem(outbound) if isinstance(outbound, str) else None
+    if problem:
+        check.fail("outbound_type", problem)
     tier = args["sku_tier"]
     problem = support_plan_problem(args.get("support_plan", OFFICIAL_PLAN), tier) if isinstance(tier, str) else None
     if problem:

@@ -29,6 +29,8 @@ STREAMS = [
     "Microsoft-Perf",
 ]
 COLLECTION_SETTINGS = {"interval": "1m", "namespaceFilteringMode": "Off", "enableContainerLogV2": True}
+# Microsoft's template cuts `MSCI-<region>-<cluster>` to the 64 characters a data collection rule's name may have.
+LONGEST_RULE_NAME = 64
 
 
 def log_workspace(
@@ -60,7 +62,7 @@ def data_collection_rule(
     return monitor.DataCollectionRule(
         name,
         resource_group_name=resource_group_name,
-        data_collection_rule_name=pulumi.Output.concat("MSCI-", location, "-", cluster_name),
+        data_collection_rule_name=pulumi.Output.concat("MSCI-", location, "-", cluster_name).apply(lambda n: n[:LONGEST_RULE_NAME]),
         location=location,
         kind="Linux",
         description="DCR for Azure Monitor Container Insights",

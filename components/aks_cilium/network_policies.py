@@ -33,7 +33,8 @@ class NamespacePolicyArgs(TypedDict):
     fqdns: NotRequired[list[str]]
     """DNS names or patterns this namespace may reach on 80/443 (never the bare `*`)."""
     webhook_ports: NotRequired[list[int]]
-    """Ports of admission webhooks served here: the API server's calls (through konnectivity-agent) are let in on them."""
+    """Ports of admission webhooks served here, as the webhook pods listen on them (the Service's targetPort, since Cilium
+    applies L4 policy after service port mapping): the API server's calls (through konnectivity-agent) are let in on them."""
     metadata_endpoints: NotRequired[bool]
     """Opt out of the WireServer/IMDS block (byocni): for workloads that need the instance metadata service."""
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .model import (
+    MAX_PORTS_PER_RULE,
     DefaultDeny,
     DnsMatch,
     EgressRule,
@@ -30,6 +31,9 @@ CLUSTER_DOMAIN = "cluster.local"
 # Azure's VNet DNS suffix (<id>.<region code>.internal.cloudapp.net) has five labels, the deepest expansion in
 # Microsoft's musl workaround; the name itself is per VNet, so it can only be matched one `*` per label.
 VNET_SUFFIX_LABELS = 5
+# With custom DNS servers on the VNet, Azure hands out a fixed placeholder suffix instead (Azure's "Name resolution for
+# resources in Azure virtual networks"); the resolver tries it all the same.
+CUSTOM_DNS_SUFFIX = "reddog.microsoft.com"
 # How people name a Service without its FQDN: name, name.namespace, name.namespace.svc.
 SHORT_SERVICE_FORMS = ("*", "*.*", "*.*.svc")
 SERVICE_FQDN = f"*.*.svc.{CLUSTER_DOMAIN}"
@@ -81,7 +85,12 @@ def search_list_patterns(namespace: str, names: tuple[str, ...]) -> tuple[str, .
     full = [*names, SERVICE_FQDN]
     patterns = [f"{base}.{domain}" for base in SHORT_SERVICE_FORMS for domain in search_domains(namespace)]
     for base in full:
-        patterns += [base, *(f"{base}.{domain}" for domain in search_domains(namespace)), f"{base}{vnet_suffix}"]
+        patterns += [
+            base,
+            *(f"{base}.{domain}" for domain in search_domains(namespace)),
+            f"{base}{vnet_suffix}",
+            f"{base}.{CUSTOM_DNS_SUFFIX}",
+        ]
     return _unique(patterns)
 
 
@@ -139,13 +148,19 @@ def allow_fqdns(capabilities: ModeCapabilities, namespace: str, names: tuple[str
 
 
 def allow_webhooks(ports: tuple[int, ...]) -> PolicySpec:
-    """Admission webhooks served in the namespace, reached by the API server through konnectivity, on their ports only."""
+    """Admission webhooks served in the namespace, reached by the API server through konnectivity, on their ports only.
+
+    The ports are the ones the webhook pods listen on: Cilium applies L4 policy after service port mapping.
+    """
+    tcp = [Port(port, "TCP") for port in ports]
     return PolicySpec(
         description=f"Allow the API server's webhook calls (through konnectivity-agent) on port {', '.join(map(str, ports))}",
         ingress=(
             IngressRule(
                 from_endpoints=(KONNECTIVITY_AGENT,),
-                to_ports=(PortRule(ports=tuple(Port(port, "TCP") for port in ports)),),
+                to_ports=tuple(
+                    PortRule(ports=tuple(tcp[start : start + MAX_PORTS_PER_RULE])) for start in range(0, len(tcp), MAX_PORTS_PER_RULE)
+                ),
             ),
         ),
     )

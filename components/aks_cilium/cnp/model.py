@@ -38,6 +38,8 @@ _LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _PORT_NAME = re.compile(r"^([a-z0-9]-?)*[a-z](-?[a-z0-9])*$")
 _HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE")
+# Cilium's CRD (toPorts.ports maxItems) and the agent's rule validation (maxPorts) both stop at 40 ports per port rule.
+MAX_PORTS_PER_RULE = 40
 
 
 class PolicyModelError(ValueError):
@@ -185,8 +187,15 @@ class PortRule:
     def __post_init__(self) -> None:
         if not self.ports:
             raise PolicyModelError("a port rule needs at least one port")
+        if len(self.ports) > MAX_PORTS_PER_RULE:
+            raise PolicyModelError(f"a port rule takes at most {MAX_PORTS_PER_RULE} ports; split the ports over several rules")
         if self.dns and self.http:
             raise PolicyModelError("a port rule carries DNS or HTTP rules, not both")
+        # The CRD accepts these; the agent then refuses the whole policy, so nothing of it is enforced.
+        if self.dns and any(p.end_port is not None for p in self.ports):
+            raise PolicyModelError("DNS rules do not support port ranges")
+        if self.http and any(p.protocol != "TCP" for p in self.ports):
+            raise PolicyModelError("HTTP rules apply to TCP ports only")
 
     @property
     def has_l7(self) -> bool:
@@ -225,6 +234,10 @@ class IngressRule:
     from_entities: tuple[str, ...] = ()
     from_cidrs: tuple[str, ...] = ()
     to_ports: tuple[PortRule, ...] = ()
+
+    def __post_init__(self) -> None:
+        if any(p.dns for p in self.to_ports):
+            raise PolicyModelError("DNS rules apply to egress only; Cilium refuses them on ingress")
 
     def render(self) -> dict[str, Any]:
         rendered: dict[str, Any] = {}
