@@ -16,7 +16,7 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt compon
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-## plan: the offline plan of $(STACK) (dev by default) into build/plan/$(STACK)/ (exit codes: README, "Plan files")
+## plan: the offline plan of $(STACK) (dev by default) into build/plan/$(STACK)/ (exit codes: README, "The offline plan")
 plan: $(STAMP)
 	$(BIN)/python -m offline.plan --stack $(STACK)
 
@@ -36,7 +36,7 @@ bench-smoke: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --cache-dir $(MYPY_CACHE_DIR) __main__.py components/aks_cilium program stack_settings offline policies/rules tests benchmarks
+	$(BIN)/mypy --cache-dir $(MYPY_CACHE_DIR) __main__.py components/aks_cilium program stack_settings offline policies/rules policies/config_check.py policies/__main__.py tests benchmarks
 
 ## test: lint, then the whole test suite (what CI runs)
 test: lint

@@ -17,6 +17,7 @@ from aks_cilium.network_policies import NamespacePolicyArgs, NetworkPolicySetArg
 from stack_settings.model import DEMO_NAMESPACES, NodePoolSettings, Settings
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 
 def _secret_if(settings: Settings, key: str, value: T) -> pulumi.Input[T]:
@@ -116,9 +117,9 @@ def cilium_args(settings: Settings, api_server_host: pulumi.Input[str]) -> Ciliu
     return args
 
 
-def _grouped(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+def _grouped(pairs: Iterable[tuple[K, T]]) -> dict[K, list[T]]:
     """(key, value) pairs as lists of values per key, in their order."""
-    groups: dict[str, list[str]] = {}
+    groups: dict[K, list[T]] = {}
     for key, value in pairs:
         groups.setdefault(key, []).append(value)
     return groups
@@ -132,9 +133,7 @@ def policy_set_args(settings: Settings) -> NetworkPolicySetArgs:
     sources = _grouped(policies.allow_from)
     targets = _grouped((source, target) for target, source in policies.allow_from if target in managed)
     fqdns = _grouped(policies.fqdn_allowlist)
-    webhook_ports: dict[str, list[int]] = {}
-    for namespace, port in policies.webhook_ports:
-        webhook_ports.setdefault(namespace, []).append(port)
+    webhook_ports = _grouped(policies.webhook_ports)
     metadata = set(policies.metadata_endpoint_namespaces)
     entries = [
         NamespacePolicyArgs(
@@ -159,13 +158,19 @@ def policy_set_args(settings: Settings) -> NetworkPolicySetArgs:
 DENIED_EXAMPLE = "github.com"
 
 
+def _demo_service_url() -> str:
+    app_namespace, _ = DEMO_NAMESPACES
+    return f"http://{SERVICE_NAME}.{app_namespace}.svc.cluster.local"
+
+
 def connectivity_probes(settings: Settings) -> list[ConnectivityProbe]:
     """The scenario's flows: the demo Service and the client's exact FQDNs allowed, a name not listed denied."""
     app_namespace, client_namespace = DEMO_NAMESPACES
     client_fqdns = [name for ns, name in settings.policies.fqdn_allowlist if ns == client_namespace and "*" not in name]
-    service_url = f"http://{SERVICE_NAME}.{app_namespace}.svc.cluster.local"
     probes = [
-        ConnectivityProbe(name="demo service", url=service_url, allowed=(app_namespace, client_namespace) in settings.policies.allow_from)
+        ConnectivityProbe(
+            name="demo service", url=_demo_service_url(), allowed=(app_namespace, client_namespace) in settings.policies.allow_from
+        )
     ]
     probes += [ConnectivityProbe(name=name, url=f"https://{name}", allowed=True) for name in client_fqdns]
     if DENIED_EXAMPLE not in client_fqdns:
@@ -179,13 +184,7 @@ def connectivity_args(settings: Settings, policy_fingerprint: pulumi.Input[str])
     return ConnectivityCheckArgs(
         namespace=client_namespace,
         probes=connectivity_probes(settings),
-        outsider_probes=[
-            ConnectivityProbe(
-                name="demo service from a namespace not allowed",
-                url=f"http://{SERVICE_NAME}.{app_namespace}.svc.cluster.local",
-                allowed=False,
-            )
-        ],
+        outsider_probes=[ConnectivityProbe(name="demo service from a namespace not allowed", url=_demo_service_url(), allowed=False)],
         outsider_egress_to=[app_namespace],
         policy_fingerprint=policy_fingerprint,
     )

@@ -48,6 +48,9 @@ def release_values(run_stack: RunStack, stack: str = "dev", **overrides: str) ->
 
 
 def test_dev_release(run_stack: RunStack) -> None:
+    """aksbyocni with tunnel routing and cluster-pool IPAM (UPSTREAM.md, Cilium 1.20 "AKS BYOCNI":
+    Documentation/installation/k8s-install-helm.rst, cilium/cilium-cli install/helm.go); Hubble TLS by cronJob,
+    which rotates the certificates where `helm` never does (UPSTREAM.md, Cilium 1.20 "Hubble TLS")."""
     run = run_stack("dev")
     release = run.one(RELEASE)
     values = release.inputs["values"]

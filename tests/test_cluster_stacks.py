@@ -16,6 +16,7 @@ def cluster_inputs(run: ProgramRun) -> dict:
 
 
 def test_dev_is_byocni_with_every_network_field_explicit(run_stack: RunStack) -> None:
+    """Bring-your-own-CNI is network plugin `none` (MicrosoftDocs/azure-aks-docs articles/aks/use-byo-cni.md)."""
     profile = cluster_inputs(run_stack("dev"))["networkProfile"]
     assert profile == {
         "networkPlugin": "none",
@@ -30,6 +31,8 @@ def test_dev_is_byocni_with_every_network_field_explicit(run_stack: RunStack) ->
 
 
 def test_prod_is_azure_cni_powered_by_cilium_with_acns(run_stack: RunStack) -> None:
+    """Azure CNI powered by Cilium is plugin azure in overlay mode with the cilium dataplane
+    (MicrosoftDocs/azure-aks-docs articles/aks/azure-cni-powered-by-cilium.md); ACNS as UPSTREAM.md, AKS "ACNS"."""
     profile = cluster_inputs(run_stack("prod"))["networkProfile"]
     assert profile == {
         "networkPlugin": "azure",

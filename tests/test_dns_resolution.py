@@ -116,10 +116,11 @@ def test_namespaces_without_fqdns_skip_the_proxy(run_stack: RunStack) -> None:
     run = run_stack("prod")
     assert _dns_rules(run, "frontend") is None
     assert _dns_rules(run, "payments") is not None
-    for policy in run.of_type(CNP):
-        if policy.inputs["metadata"].get("namespace") == "frontend":
-            for rule in policy.inputs["spec"].get("egress", []):
-                assert all("rules" not in port for port in rule.get("toPorts", []))
+    frontend = [policy for policy in run.of_type(CNP) if policy.inputs["metadata"].get("namespace") == "frontend"]
+    assert frontend
+    for policy in frontend:
+        for rule in policy.inputs["spec"].get("egress", []):
+            assert all("rules" not in port for port in rule.get("toPorts", []))
 
 
 _LABEL = st.from_regex(r"[a-z][a-z0-9]{0,6}", fullmatch=True)

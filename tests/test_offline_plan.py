@@ -88,11 +88,12 @@ def test_no_secret_reaches_any_file(dev_plan: tuple[int, Path], run_stack: RunSt
     _, out = dev_plan
     kubeconfig = run_stack("dev").outputs["kubeconfig"]
     user_block = kubeconfig[kubeconfig.index("users:") :]
-    for path in out.rglob("*"):
-        if path.is_file():
-            text = path.read_text()
-            assert user_block not in text, path
-            assert "certificate-authority-data" not in text, path
+    files = [path for path in out.rglob("*") if path.is_file()]
+    assert out / "resources.json" in files
+    for path in files:
+        text = path.read_text()
+        assert user_block not in text, path
+        assert "certificate-authority-data" not in text, path
 
 
 def test_invalid_configuration_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -83,7 +83,9 @@ def test_acns_security_as_an_output_is_refused_not_misread() -> None:
 def test_protect_reaches_the_namespaces_and_their_policies() -> None:
     """Removing a protected resource from the program fails the update (Pulumi docs, resource option `protect`)."""
     run = _policy_set({"namespaces": [{"name": "a", "allow_from": ["b"]}], "network_mode": "byocni", "protect": True})
-    for registration in run.of_type("kubernetes:core/v1:Namespace") + run.of_type(CNP) + run.of_type(CCNP):
+    kinds = [run.of_type(kind) for kind in ("kubernetes:core/v1:Namespace", CNP, CCNP)]
+    assert all(kinds)
+    for registration in [r for registrations in kinds for r in registrations]:
         assert registration.protect, registration.name
     unprotected = _policy_set({"namespaces": [{"name": "a"}], "network_mode": "byocni"})
     assert not any(r.protect for r in unprotected.of_type("kubernetes:core/v1:Namespace"))

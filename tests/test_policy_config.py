@@ -13,6 +13,7 @@ import pytest
 
 from offline import plan
 from offline.analyzer import PACK_DIR
+from offline.stack_config import PROJECT_DIR
 from policies import config_check
 from policies.config_check import CONFIG_DIR, PolicyConfigError, effective_level, load_policy_config, policy_config_problems, policy_names
 from policies.rules.catalog import POLICIES, PREVIEW_DEFERS
@@ -25,10 +26,18 @@ def test_the_schema_lists_exactly_the_packs_policies() -> None:
     assert sorted(policy_names()) == sorted(p.name for p in POLICIES)
 
 
-@pytest.mark.parametrize("config_file", sorted(CONFIG_DIR.glob("*.json")), ids=lambda p: p.stem)
-def test_shipped_configs_pass_their_own_check(config_file: Path) -> None:
-    if config_file.name != "schema.json":
-        load_policy_config(config_file, config_file.stem)
+# Every stack in the repository (Pulumi.<stack>.yaml), so a stack added without its policy config fails here.
+STACKS = sorted(path.name.split(".")[1] for path in PROJECT_DIR.glob("Pulumi.*.yaml"))
+
+
+def test_every_stack_file_is_found() -> None:
+    assert {"dev", "prod"} <= set(STACKS)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_shipped_configs_pass_their_own_check(stack: str) -> None:
+    config_file = CONFIG_DIR / f"{stack}.json"
+    assert load_policy_config(config_file, stack) == json.loads(config_file.read_text())
 
 
 @pytest.mark.parametrize(

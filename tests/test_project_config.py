@@ -37,12 +37,18 @@ def test_parser_reads_exactly_the_declared_keys(monkeypatch) -> None:
 
 
 def test_readme_config_table_matches_pulumi_yaml(project_dir: Path) -> None:
+    """Every row of the README's table is a declared key with its type, default and description, and none is missing."""
     readme = (project_dir / "README.md").read_text()
-    rows = dict(re.findall(r"^\| `([A-Za-z]+)` \| \w+ \| (.+?) \|", readme, re.MULTILINE))
+    rows = {
+        key: (kind, default, description)
+        for key, kind, default, description in re.findall(r"^\| `([A-Za-z]+)` \| (\w+) \| (.+?) \| (.+) \|$", readme, re.MULTILINE)
+    }
     _, declared = project_declarations(project_dir)
+    assert set(rows) == {key.split(":", 1)[1] for key in declared}
     for key, declaration in declared.items():
         short = key.split(":", 1)[1]
-        assert short in rows, f"{short} missing from the README table"
+        kind, shown, description = rows[short]
         default = declaration["default"]
-        shown = rows[short].strip("`")
-        assert shown == (default if isinstance(default, str) and default else json.dumps(default) if default != "" else '""'), short
+        expected = default if isinstance(default, str) and default else json.dumps(default) if default != "" else '""'
+        assert shown.strip("`") == expected, short
+        assert (kind, description) == (declaration["type"], declaration["description"]), short

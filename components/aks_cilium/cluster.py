@@ -14,7 +14,7 @@ from .cluster_access import grant_cluster_admin
 from .cluster_args import AksClusterArgs, NodePoolArgs
 from .cluster_checks import check_cluster_args
 from .kubernetes_versions import OFFICIAL_PLAN
-from .options import child_options
+from .options import child_options, extended
 from .role_assignments import NETWORK_CONTRIBUTOR, assign_role
 from .tokens import component_type, with_legacy_type
 
@@ -85,11 +85,6 @@ def _pool_profile(args: AksClusterArgs, pool: NodePoolArgs) -> dict[str, Any]:
         "availability_zones": args.get("availability_zones"),
         "upgrade_settings": aks.AgentPoolUpgradeSettingsArgs(max_surge="33%"),
     }
-
-
-def _with(base: pulumi.ResourceOptions, **extra: Any) -> pulumi.ResourceOptions:
-    """`base` (parent and the component's depends_on) plus more options; depends_on lists are concatenated."""
-    return pulumi.ResourceOptions.merge(base, pulumi.ResourceOptions(**extra))
 
 
 class AksCluster(pulumi.ComponentResource):
@@ -202,7 +197,7 @@ class AksCluster(pulumi.ComponentResource):
             agent_pool_profiles=[system_pool],
             network_profile=network_profile(args),
             # The identity must hold its subnet role before AKS sets up load balancers and routes in that subnet.
-            opts=_with(
+            opts=extended(
                 child,
                 depends_on=[subnet_role],
                 protect=protect,
@@ -220,7 +215,7 @@ class AksCluster(pulumi.ComponentResource):
             orchestrator_version=args["kubernetes_version"],
             **_pool_profile(args, args["user_pool"]),
             # Deleting the user pool deletes every workload pod on it: protected with the cluster.
-            opts=_with(child, protect=protect, ignore_changes=["count"] + (["orchestratorVersion"] if moves_minors else [])),
+            opts=extended(child, protect=protect, ignore_changes=["count"] + (["orchestratorVersion"] if moves_minors else [])),
         )
         if workspace is not None:
             rule = monitoring.data_collection_rule(
@@ -265,7 +260,7 @@ class AksCluster(pulumi.ComponentResource):
             f"{name}-kubernetes-access",
             kubeconfig=self.deploy_kubeconfig,
             assignments=[grant.id for grant in grants],
-            opts=_with(child, depends_on=grants),
+            opts=extended(child, depends_on=grants),
         )
         # cluster_identifier: a rotated certificate, another deployer or a kubeconfig unknown at preview must not replace
         # the provider and every object created through it (pulumi/pulumi-kubernetes#4019, #1148). Its DiffConfig
@@ -275,7 +270,7 @@ class AksCluster(pulumi.ComponentResource):
             f"{name}-k8s",
             kubeconfig=self.deploy_kubeconfig,
             cluster_identifier=cluster.id,
-            opts=_with(child, depends_on=[self.kubernetes_access]),
+            opts=extended(child, depends_on=[self.kubernetes_access]),
         )
         self.cluster_name = cluster.name
         self.cluster_id = cluster.id

@@ -11,7 +11,7 @@ from .cnp.baseline import NamespaceBaseline, namespace_labels
 from .cnp.builders import allow_to_namespaces
 from .demo import CLIENT_IMAGE, CLIENT_USER, restricted_container
 from .network_policy_args import namespace_problem
-from .options import child_options
+from .options import child_options, extended
 from .tokens import component_type, with_legacy_type
 from .validation import ArgsCheck
 
@@ -128,7 +128,7 @@ class ConnectivityCheck(pulumi.ComponentResource):
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=outsider_name, labels=namespace_labels(NamespaceBaseline(outsider_name))),
                 opts=child,
             )
-            in_outsider = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[outsider]))
+            in_outsider = extended(child, depends_on=[outsider])
             egress = [
                 k8s.apiextensions.CustomResource(
                     f"{name}-outsider-egress",
@@ -144,7 +144,7 @@ class ConnectivityCheck(pulumi.ComponentResource):
                 outsider_name,
                 check_script(args["outsider_probes"]),
                 fingerprint,
-                pulumi.ResourceOptions.merge(in_outsider, pulumi.ResourceOptions(depends_on=[outsider, *egress])),
+                extended(in_outsider, depends_on=egress),
             )
         self.job_name = job.metadata.name
         self.register_outputs({"job_name": self.job_name})

@@ -7,7 +7,7 @@ from typing import TypedDict
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .options import child_options
+from .options import child_options, extended
 from .tokens import component_type, with_legacy_type
 from .validation import ArgsCheck
 
@@ -96,7 +96,7 @@ class DemoApp(pulumi.ComponentResource):
             spec=k8s.core.v1.ServiceSpecArgs(
                 selector={"app": "demo-app"}, ports=[k8s.core.v1.ServicePortArgs(name="http", port=80, target_port="http")]
             ),
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[app])),
+            opts=extended(child, depends_on=[app]),
         )
         _deployment(
             f"{name}-client",

@@ -6,7 +6,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 from pulumi_azure_native import network, resources
 
-from .options import child_options
+from .options import child_options, extended
 from .tokens import component_type, with_legacy_type
 from .validation import ArgsCheck
 
@@ -96,7 +96,7 @@ class Network(pulumi.ComponentResource):
                 subnet_name="pods",
                 address_prefix=args["pod_subnet_cidr"],
                 # Subnets of one VNet are updated one at a time by Azure.
-                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[node_subnet])),
+                opts=extended(child, depends_on=[node_subnet]),
             )
             self.pod_subnet_id = pod_subnet.id
         self.register_outputs(

@@ -17,7 +17,7 @@ from .cnp.baseline import NamespaceBaseline, clusterwide_policies, namespace_lab
 from .cnp.builders import ModeCapabilities
 from .cnp.model import PolicySpec
 from .network_policy_args import check_policy_set_args
-from .options import kubernetes_child_options
+from .options import extended, kubernetes_child_options
 from .tokens import component_type, with_legacy_type
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "aks-cilium"}
@@ -85,7 +85,7 @@ class NetworkPolicySet(pulumi.ComponentResource):
         child = kubernetes_child_options(self, name, opts, args.get("kubeconfig"), args.get("cluster_identifier"))
         if args.get("protect", False):
             # Only when asked: protect=False set here would stop the children inheriting the component's own protect.
-            child = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=True))
+            child = extended(child, protect=True)
         rendered: dict[str, Any] = {}
         policy_names: list[str] = []
         for policy, spec in clusterwide_policies(capabilities).items():
@@ -112,7 +112,7 @@ class NetworkPolicySet(pulumi.ComponentResource):
             namespace_names.append(baseline.namespace)
             namespace_urns.append(namespace.urn)
             # The namespace name is known: a plain string plus depends_on costs far less than an Output per object.
-            in_namespace = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[namespace]))
+            in_namespace = extended(child, depends_on=[namespace])
             for policy, spec in namespace_policies(baseline, capabilities).items():
                 self._policy(
                     f"{name}-{baseline.namespace}-{policy}", "CiliumNetworkPolicy", policy, baseline.namespace, spec, rendered, in_namespace

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_kubernetes as k8s
 
@@ -10,6 +12,11 @@ def child_options(parent: pulumi.ComponentResource, opts: pulumi.ResourceOptions
     """parent=component, plus the component's depends_on: Pulumi does not pass depends_on down to children."""
     depends_on = opts.depends_on if opts else None
     return pulumi.ResourceOptions(parent=parent, depends_on=depends_on)
+
+
+def extended(base: pulumi.ResourceOptions, **extra: Any) -> pulumi.ResourceOptions:
+    """`base` (a child's options) plus more; depends_on lists are concatenated, so the component's own are kept."""
+    return pulumi.ResourceOptions.merge(base, pulumi.ResourceOptions(**extra))
 
 
 def kubernetes_child_options(
@@ -36,4 +43,4 @@ def kubernetes_child_options(
         cluster_identifier=cluster_identifier,
         opts=child,
     )
-    return pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(provider=provider))
+    return extended(child, provider=provider)

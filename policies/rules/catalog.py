@@ -21,14 +21,9 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from . import aks, cilium_release, cnp, stack
+from .resource_types import AGENT_POOL, CLUSTER, POLICY_KINDS, RELEASE
 from .values import MalformedError
 
-CLUSTER = "azure-native:containerservice:ManagedCluster"
-AGENT_POOL = "azure-native:containerservice:AgentPool"
-RELEASE = "kubernetes:helm.sh/v3:Release"
-CNP = "kubernetes:cilium.io/v2:CiliumNetworkPolicy"
-CCNP = "kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy"
-POLICY_KINDS = (CNP, CCNP)
 Check = Callable[[Mapping[str, Any]], list[str]]
 
 # The policies a preview may not be able to decide, and why. Their values can be unknown at preview: the SDK then

@@ -122,10 +122,9 @@ def default_deny_disabled(spec: Rule, direction: str) -> bool:
     return dig(spec, "enableDefaultDeny", direction) is False
 
 
-def denies_by_default(spec: Rule, path: str, direction: str) -> bool:
-    """The spec puts its endpoints in default deny for `direction`: an empty rule `{}`, and default deny not switched off."""
-    has_empty_rule = any(len(rule) == 0 for rule in rules_of(spec, path, direction))
-    return has_empty_rule and not default_deny_disabled(spec, direction)
+def has_empty_rule(spec: Rule, path: str, direction: str) -> bool:
+    """An empty rule `{}` for `direction`: the spec's endpoints deny what no other rule allows, unless default deny is off."""
+    return any(len(rule) == 0 for rule in rules_of(spec, path, direction))
 
 
 def has_l7_or_fqdn(props: Props) -> bool:

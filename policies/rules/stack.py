@@ -9,14 +9,9 @@ from typing import Any, TypeVar
 
 from . import cnp
 from .cilium_release import is_cilium_release
+from .resource_types import CCNP, CLUSTER, CNP, NAMESPACE, POLICY_KINDS, RELEASE
 from .values import MalformedError, dig, list_at, mapping_at, mappings_in, str_at
 
-CLUSTER = "azure-native:containerservice:ManagedCluster"
-RELEASE = "kubernetes:helm.sh/v3:Release"
-CNP = "kubernetes:cilium.io/v2:CiliumNetworkPolicy"
-CCNP = "kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy"
-POLICY_KINDS = (CNP, CCNP)
-NAMESPACE = "kubernetes:core/v1:Namespace"
 # How Cilium labels an endpoint with its namespace: the name, and each namespace label under a prefix.
 _NAME_KEYS = ("k8s:io.kubernetes.pod.namespace", "io.kubernetes.pod.namespace", "any:io.kubernetes.pod.namespace")
 _LABEL_PREFIXES = ("k8s:io.cilium.k8s.namespace.labels.", "io.cilium.k8s.namespace.labels.", "any:io.cilium.k8s.namespace.labels.")
@@ -126,7 +121,7 @@ def _denying_specs(policy: StackResource) -> list[_DenyingSpec]:
     clusterwide = policy.type == CCNP
     namespace = None if clusterwide else str_at(policy.props, "metadata", "namespace")
     for path, spec in cnp.specs(policy.props):
-        with_empty_rule = {d for d in ("ingress", "egress") if any(len(rule) == 0 for rule in cnp.rules_of(spec, path, d))}
+        with_empty_rule = {d for d in ("ingress", "egress") if cnp.has_empty_rule(spec, path, d)}
         if with_empty_rule:
             off = {d for d in with_empty_rule if cnp.default_deny_disabled(spec, d)}
             found.append(
