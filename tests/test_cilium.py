@@ -108,6 +108,11 @@ def test_pod_cidr_is_one_value_for_aks_and_cilium(run_stack: RunStack) -> None:
 
 
 def test_feature_values_exactly(run_stack: RunStack) -> None:
+    """Every key is the chart's own (../shared/cilium/1.20.0/values.yaml): `encryption.enabled` and `encryption.type`
+    ("one of ipsec, wireguard or ztunnel"), `kubeProxyReplacement`, `k8sServiceHost`/`k8sServicePort`,
+    `bandwidthManager.enabled`, `prometheus.serviceMonitor.trustCRDsExist` ("helm will not check for monitoring.coreos.com/v1
+    CRDs"), `hubble.metrics.serviceMonitor.enabled`, `debug.enabled`. The AKS API server answers on 443
+    (MicrosoftDocs/azure-aks-docs articles/aks/outbound-rules-control-egress.md: `*.hcp.<location>.azmk8s.io` HTTPS:443)."""
     assert release_values(run_stack, wireguard="true")["encryption"] == {"enabled": True, "type": "wireguard"}
     kpr = cilium_values(KPR_ARGS)
     assert kpr["kubeProxyReplacement"] is True
@@ -139,6 +144,9 @@ def test_no_release_in_azure_cilium_mode(run_stack: RunStack) -> None:
     ],
 )
 def test_helm_only_options_refused_in_azure_cilium_mode(run_stack: RunStack, key: str, value: str) -> None:
+    """In Azure CNI powered by Cilium, AKS installs and configures Cilium; the only customer change it supports to
+    `cilium-config` is label exclusion (MicrosoftDocs/azure-aks-docs articles/aks/azure-cni-powered-by-cilium.md, the FAQ
+    on identity-relevant labels), so options that exist only as Helm values have nowhere to go and are refused."""
     with pytest.raises(ConfigError) as caught:
         run_stack("prod", **{key: value})
     assert key in caught.value.keys
@@ -183,6 +191,10 @@ def objects_of(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str,
 
 @needs_chart
 def test_dev_values_render_a_working_hubble_setup(run_stack: RunStack) -> None:
+    """Rendered with the real chart (../shared/cilium/1.20.0). BYOCNI forces tunnel routing and cluster-pool IPAM
+    (UPSTREAM.md, Cilium "AKS BYOCNI"); vxlan is the chart's default tunnel protocol (values.yaml `tunnelProtocol`,
+    @default "vxlan"); the cronJob certificate method renders the hubble-generate-certs CronJob (UPSTREAM.md, "Hubble TLS");
+    `cluster.id` is 1-255 (values.yaml `cluster.id`); httpV2, not http (UPSTREAM.md, "Hubble metrics": the pair conflicts)."""
     objects = render_chart(release_values(run_stack))
     objects_of(objects, "Deployment", "hubble-relay")
     objects_of(objects, "Deployment", "hubble-ui")
@@ -217,6 +229,10 @@ def test_deny_only_policies_stay_deny_only(run_stack: RunStack) -> None:
 
 @needs_chart
 def test_wireguard_and_kube_proxy_replacement_render() -> None:
+    """Rendered with the real chart (../shared/cilium/1.20.0): `encryption.type: wireguard` and `kubeProxyReplacement`
+    reach cilium-config; `k8sServiceHost`/`k8sServicePort` (values.yaml) become the agent's KUBERNETES_SERVICE_HOST/PORT.
+    The AKS API server name is `*.hcp.<location>.azmk8s.io` on 443 (MicrosoftDocs/azure-aks-docs
+    articles/aks/outbound-rules-control-egress.md)."""
     objects = render_chart(cilium_values(KPR_ARGS))
     config = objects_of(objects, "ConfigMap", "cilium-config")["data"]
     assert config["enable-wireguard"] == "true"

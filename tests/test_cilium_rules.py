@@ -80,6 +80,14 @@ def nested(path: str, value: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize("extra", DANGEROUS_PATHS, ids=lambda extra: next(leaf_paths(extra)))
 def test_extra_values_cannot_switch_a_guarantee_off(extra: dict[str, Any]) -> None:
+    """Each path is a real key of ../shared/cilium/1.20.0/values.yaml (checked: policyEnforcementMode "default, always and
+    never", routingMode, tunnelProtocol, ipam.mode, ipv4NativeRoutingCIDR, encryption.enabled, hubble.tls.enabled,
+    hubble.relay.tls.server.enabled, image.repository, operator.image.override, extraConfig, extraArgs,
+    operator.extraArgs, operator.tolerations, operator.replicas, cluster.name, cni.exclusive, l7Proxy,
+    securityContext.privileged, hostFirewall.enabled, hubble.metrics.enabled). What each guards: BYOCNI's tunnel and
+    cluster-pool IPAM (UPSTREAM.md, Cilium "AKS BYOCNI"), the operator's scheduling (UPSTREAM.md, "Operator scheduling"),
+    the cluster name set at install (values.yaml `cluster.name`: "default" cannot be used with a cluster ID), the http/httpV2
+    conflict (UPSTREAM.md, "Hubble metrics"); the rest are this product's guarantees."""
     assert refused_extra_value_paths(extra) == [next(leaf_paths(extra))]
     problem = extra_values_problem(extra)
     assert problem is not None

@@ -64,6 +64,13 @@ def test_acns_off_is_omitted(run_stack: RunStack) -> None:
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_secure_defaults(run_stack: RunStack, stack: str) -> None:
+    """Sources (MicrosoftDocs/azure-aks-docs articles/aks/): local-accounts.md (`properties.disableLocalAccounts`);
+    entra-id-authorization.md (Azure RBAC for Kubernetes authorization, `--enable-azure-rbac`);
+    workload-identity-deploy-cluster.md (Workload ID is enabled together with the OIDC issuer); the channels as
+    UPSTREAM.md, AKS "Auto-upgrade channels" (auto-upgrade-cluster.md, auto-upgrade-node-os-image.md: `patch` keeps the
+    minor); use-system-pools.md (`CriticalAddonsOnly=true:NoSchedule` keeps application pods off the system pool);
+    csi-secrets-store-configuration-options.md (`enableSecretRotation: "true"`, a string in the addon config);
+    azure-cni-powered-by-cilium.md, "Limitations" (Linux only). AzureLinux and the autoscaler bounds are product choices."""
     inputs = cluster_inputs(run_stack(stack))
     assert inputs["disableLocalAccounts"] is True
     assert inputs["enableRBAC"] is True
@@ -85,6 +92,11 @@ def test_secure_defaults(run_stack: RunStack, stack: str) -> None:
 
 
 def test_prod_security_baseline(run_stack: RunStack) -> None:
+    """Sources (MicrosoftDocs/azure-aks-docs articles/aks/): api-server-authorized-ip-ranges.md (UPSTREAM.md, AKS
+    "Authorized IP ranges"); reliability-availability-zones-configure.md (`--zones 1 2 3`); concepts-storage.md,
+    "Ephemeral OS disks"; enable-host-encryption.md (`--enable-encryption-at-host`); concepts-network-azure-cni-overlay.md
+    (250 pods per node at most). Not sourced: the `omsagent` addon's `logAnalyticsWorkspaceResourceID` key and the Defender
+    `securityMonitoring` field (no page read states them)."""
     run = run_stack("prod")
     inputs = cluster_inputs(run)
     assert inputs["apiServerAccessProfile"]["authorizedIPRanges"] == ["0.0.0.0/32"]
@@ -111,6 +123,9 @@ def test_dev_relaxes_only_what_it_says(run_stack: RunStack) -> None:
 
 
 def test_protect_and_ignore_changes(run_stack: RunStack) -> None:
+    """Protect as UPSTREAM.md, Pulumi engine "Protect" (the engine refuses replace/delete while protect is true). The node
+    count is the cluster autoscaler's to change: MicrosoftDocs/azure-aks-docs articles/aks/cluster-autoscaler.md ("Let the
+    Kubernetes cluster autoscaler manage the required scale settings"), so the program ignores it."""
     prod, dev = run_stack("prod"), run_stack("dev")
     assert prod.one(MANAGED_CLUSTER).protect is True
     assert dev.one(MANAGED_CLUSTER).protect is False
@@ -128,6 +143,9 @@ def test_kubeconfig_is_secret_and_uses_configured_kubelogin_mode(run_stack: RunS
 
 
 def test_user_credentials_asked_in_exec_format_by_cluster_name(run_stack: RunStack) -> None:
+    """Entra ID clusters are reached through the kubelogin exec credential plugin: MicrosoftDocs/azure-aks-docs
+    articles/aks/kubelogin-authentication.md (clusters from Kubernetes 1.24 use the kubelogin/exec format). The `format`
+    parameter's spelling (`exec`) is from the azure-native SDK's listManagedClusterUserCredentials, not from a page read."""
     run = run_stack("dev")
     (call,) = [c for c in run.mocks.calls if c.token.endswith("listManagedClusterUserCredentials")]
     assert call.args == {"resourceGroupName": "rg-cilium-dev", "resourceName": "aks-cilium-dev", "format": "exec"}

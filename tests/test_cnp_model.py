@@ -104,6 +104,8 @@ def test_fqdn_builder_output_is_crd_valid_and_carries_dns(names: list[str], byoc
 @BOUNDED
 @given(st.text(min_size=1, max_size=8).filter(lambda p: p not in PROTOCOLS))
 def test_unknown_protocols_are_refused(protocol: str) -> None:
+    """The CRD's `toPorts.ports.protocol` enum (../shared/cilium/1.20.0/ciliumnetworkpolicies.yaml: "Accepted values: TCP,
+    UDP, SCTP, VRRP, IGMP, GRE, IPIP, IPV6, ESP, AH, ANY"), case-sensitive."""
     with pytest.raises(PolicyModelError, match="protocol"):
         Port(80, protocol)
 
@@ -111,6 +113,9 @@ def test_unknown_protocols_are_refused(protocol: str) -> None:
 @BOUNDED
 @given(st.one_of(st.integers(max_value=0), st.integers(min_value=65536)))
 def test_ports_out_of_range_are_refused(port: int) -> None:
+    """The CRD's `port` pattern admits 0-65535 and `endPort` is 0-65535 (../shared/cilium/1.20.0/ciliumnetworkpolicies.yaml);
+    above 65535 is refused as the CRD does. Refusing 0 is this model's own, stricter rule: no page read says what port 0
+    means to Cilium."""
     with pytest.raises(PolicyModelError, match="outside 1-65535"):
         Port(port)
 
@@ -122,6 +127,8 @@ def test_ports_out_of_range_are_refused(port: int) -> None:
     )
 )
 def test_invalid_namespace_names_are_refused(name: str) -> None:
+    """A namespace name is an RFC 1123 DNS label: at most 63 characters, lower-case alphanumerics or '-', alphanumeric at
+    both ends (kubernetes/website content/en/docs/concepts/overview/working-with-objects/names.md, "DNS Label Names")."""
     with pytest.raises(PolicyModelError, match="namespace"):
         Selector.namespace(name)
 
