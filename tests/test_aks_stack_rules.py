@@ -122,6 +122,8 @@ def test_refused_combination_exits_2_naming_the_key_and_writes_nothing(
 
 
 def test_placeholders_are_fine_in_dev() -> None:
+    """Dev may keep placeholders; what makes them placeholders (203.0.113.0/24 a documentation block, the nil UUID) is
+    the product's convention, and no page read for it here."""
     placeholders = {"apiServerAuthorizedIpRanges": '["203.0.113.0/24"]', "adminGroupObjectIds": f'["{NIL}"]'}
     assert settings_problems("dev", placeholders) == set()
 
@@ -165,6 +167,10 @@ def test_readme_version_table_is_the_policy_table(project_dir: Path) -> None:
 
 
 def test_deploy_login_follows_config(run_stack: RunStack) -> None:
+    """kubelogin's workload identity login is `-l/--login workloadidentity` (MicrosoftDocs/azure-aks-docs
+    articles/aks/kubelogin-authentication.md, "Workload identity"); `clusterIdentifier` keeps the Kubernetes provider
+    from being replaced when the kubeconfig changes (UPSTREAM.md, Pulumi engine "Kubernetes provider replacement").
+    `principalType: ServicePrincipal` for the deployer has no source read here."""
     run = run_stack("prod")
     assert "--login\n      - workloadidentity" in run.outputs["kubeconfig"]
     deployer = run.one("azure-native:authorization:RoleAssignment", "aks-deployer-cluster-admin")

@@ -190,6 +190,8 @@ def test_structural_keys_cannot_be_secret(run_stack: RunStack) -> None:
 
 
 def test_derived_cluster_name_is_checked() -> None:
+    """The derived name is Cilium's cluster name: at most 32 characters (../shared/cilium/1.20.0/values.yaml,
+    `cluster.name`). The AKS DNS-prefix limit (54) checked alongside has no source read here."""
     config = load_stack_config("dev")
     long_stack = StackConfig(config.project, "feature-" + "x" * 40, config.values, config.secret_keys)
     with pytest.raises(ConfigError) as caught:

@@ -128,6 +128,10 @@ def test_namespace_names_carry_the_namespaces_as_dependencies() -> None:
 
 
 def test_scenario_fqdn_allowlist_carries_its_dns_rule(run_stack: RunStack) -> None:
+    """`toFQDNs` allows only the IPs that Cilium learnt from DNS responses it proxied, and only DNS traffic matched by an
+    L7 `dns` rule goes through that proxy (cilium/cilium Documentation/security/policy/language.rst, "DNS based" and
+    "DNS Policy and IP Discovery"). The bare `*` pattern is allowed here because dev is BYOCNI; ACNS has none (UPSTREAM.md,
+    AKS "ACNS")."""
     assert spec(run_stack("dev"), "client", "allow-fqdns")["egress"] == [
         {"toEndpoints": [KUBE_DNS], "toPorts": [{**DNS_PORT, "rules": {"dns": [{"matchPattern": "*"}]}}]},
         {
@@ -196,6 +200,10 @@ def test_azure_cilium_without_acns_security_has_no_l7(run_stack: RunStack) -> No
 
 
 def test_every_policy_waits_for_cilium(run_stack: RunStack) -> None:
+    """The CiliumNetworkPolicy CRDs are not in the chart (../shared/cilium/1.20.0/cilium-1.20.0.tgz lists no CRD file):
+    Cilium's own code creates them at start (`RegisterCRDsCell`, "a cell that creates all the Cilium CRDs", read in the
+    code index; values.yaml `crdWaitTimeout`: the agent exits if the CRDs are not there), so a policy sent before the
+    release would meet an API server that does not know its kind."""
     run = run_stack("dev")
     release = run.one(RELEASE)
     policies = run.of_type(CNP) + run.of_type(CCNP)
@@ -206,6 +214,10 @@ def test_every_policy_waits_for_cilium(run_stack: RunStack) -> None:
 
 
 def test_azure_cilium_policies_wait_for_the_cluster(run_stack: RunStack) -> None:
+    """With Azure CNI powered by Cilium there is no release: AKS runs Cilium as part of the cluster (MicrosoftDocs/azure-aks-docs
+    articles/aks/azure-cni-powered-by-cilium.md: Cilium L3/L4 and clusterwide policies supported, its `cilium-config` in
+    kube-system), so the CRDs exist only once the cluster does. That AKS has created the CRDs by the time the
+    ManagedCluster reports success is inferred, not stated on the page."""
     run = run_stack("prod")
     cluster = run.one("azure-native:containerservice:ManagedCluster")
     policies = run.of_type(CNP) + run.of_type(CCNP)
@@ -249,6 +261,9 @@ def test_connectivity_check_is_optional(run_stack: RunStack) -> None:
 
 
 def test_native_network_policy_default_deny_for_migrating_teams(run_stack: RunStack) -> None:
+    """kubernetes/website content/en/docs/concepts/services-networking/network-policies.md, "Default deny all ingress
+    and all egress traffic", and its example content/en/examples/service/networking/network-policy-default-deny-all.yaml:
+    `podSelector: {}` with `policyTypes: [Ingress, Egress]`."""
     run = run_stack("dev", nativeNetworkPolicyDefaultDeny="true")
     natives = run.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
     assert {n.inputs["metadata"]["namespace"] for n in natives} == {"demo", "client"}
@@ -271,6 +286,10 @@ def test_every_generated_policy_matches_ciliums_crd(run_stack: RunStack, stack: 
 
 @needs_crd
 def test_closed_schema_catches_a_field_the_api_server_would_prune() -> None:
+    """The API server prunes fields a CRD's structural schema does not specify and stores the object without them
+    (kubernetes/enhancements, KEP "Pruning for CustomResources", sig-api-machinery, "Motivation: Pruning": "a field is
+    unknown if it is not specified in the OpenAPI validation schema"; read through the code index). The CRD is Cilium's
+    (../shared/cilium/1.20.0/ciliumnetworkpolicies.yaml), which knows `fromEndpoints` but not `fromEndpoint`."""
     policy = {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": {"name": "x"},
               "spec": {"endpointSelector": {}, "ingress": [{"fromEndpoint": [{}]}]}}  # fmt: skip
     assert any("fromEndpoint" in error for error in cnp_errors(CRD_PATH, policy))

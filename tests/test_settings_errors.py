@@ -106,6 +106,8 @@ def test_unknown_key_is_reported(run_stack: RunStack) -> None:
 
 
 def test_config_error_is_a_run_error_so_the_cli_shows_no_traceback() -> None:
+    """pulumi/pulumi sdk/python/lib/pulumi/errors.py, `RunError`: ends the program with a clean exit "rather than the usual
+    verbose unhandled error logic which emits the source program text and complete stack trace"."""
     import pulumi
 
     assert issubclass(ConfigError, pulumi.RunError)
