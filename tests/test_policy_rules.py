@@ -1,4 +1,31 @@
-"""Every policy rule as a plain function: a compliant case and a violating one."""
+"""Every policy rule as a plain function: a compliant case and a violating one.
+
+Where each case's rule comes from (MicrosoftDocs/azure-aks-docs articles/aks/ unless another repository is named):
+
+- byocni: BYOCNI is network plugin `none`; kubenet has no Cilium. use-byo-cni.md; configure-kubenet.md (kubenet
+  retirement callout).
+- azure-cilium: azure + overlay + the cilium dataplane. azure-cni-powered-by-cilium.md (`--network-plugin-mode overlay`,
+  `--network-dataplane cilium`).
+- pod cidr overlap, reserved: pod and service ranges disjoint and off 169.254.0.0/16, 172.30.0.0/16, 172.31.0.0/16 and
+  192.0.2.0/24. use-byo-cni.md ("AKS clusters can't use ..."); concepts-network-cni-overview.md (reserved ranges).
+- dns ip: `dnsServiceIP` inside the service CIDR. use-byo-cni.md ("The DNS service IP must be within the service CIDR
+  range"; the page also forbids the range's first address, which this rule does not check).
+- acns: Container Network Security needs Azure CNI powered by Cilium. advanced-container-networking-services-overview.md,
+  "Container Network Security".
+- local accounts, azure rbac: local-accounts.md; entra-id-authorization.md.
+- open api, private api: authorized ranges, or a private cluster. api-server-authorized-ip-ranges.md (UPSTREAM.md, AKS
+  "Authorized IP ranges").
+- workload identity: the OIDC issuer with Workload ID. workload-identity-deploy-cluster.md.
+- upgrade: a managed node OS channel. auto-upgrade-node-os-image.md (UPSTREAM.md, AKS "Auto-upgrade channels").
+- version, relay: an exact chart version, Hubble Relay on. Product rules, no external source.
+- byocni values: aksbyocni with tunnel routing. UPSTREAM.md, Cilium "AKS BYOCNI" (cilium/cilium
+  Documentation/installation/k8s-install-helm.rst).
+- tls: Hubble TLS by cronJob, not helm. UPSTREAM.md, Cilium "Hubble TLS".
+- fqdn dns, fqdn dns namespace: `toFQDNs` needs an L7 DNS rule to kube-dns. cilium/cilium
+  Documentation/security/policy/language.rst, "DNS based" and "DNS Policy and IP Discovery".
+- empty list: `[]` is not default deny, `[{}]` is. cilium/cilium pkg/policy/repository.go: a direction is enforced
+  only when the rule has at least one ingress (or ingressDeny) entry, egress alike.
+"""
 
 from __future__ import annotations
 
@@ -99,6 +126,7 @@ CASES: list[tuple[str, Callable[[Any], list[str]], dict[str, Any], dict[str, Any
 
 @pytest.mark.parametrize(("check", "good", "bad"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_rule_passes_compliant_and_flags_violating(check: Callable[[Any], list[str]], good: dict[str, Any], bad: dict[str, Any]) -> None:
+    """Each case's source is in the module docstring's table."""
     assert check(good) == []
     problems = check(bad)
     assert problems
@@ -106,6 +134,8 @@ def test_rule_passes_compliant_and_flags_violating(check: Callable[[Any], list[s
 
 
 def test_linux_only_pools() -> None:
+    """Azure CNI powered by Cilium is "available only for Linux and not for Windows" (MicrosoftDocs/azure-aks-docs
+    articles/aks/azure-cni-powered-by-cilium.md, "Limitations")."""
     assert aks.linux_only_pools([{"name": "system", "osType": "Linux"}]) == []
     assert aks.linux_only_pools([{"name": "win", "osType": "Windows"}]) == [
         "pool win runs Windows; Cilium on AKS supports Linux pools only"
@@ -113,6 +143,8 @@ def test_linux_only_pools() -> None:
 
 
 def test_no_open_egress_with_exemption() -> None:
+    """`world` "is identical to allowing to CIDR 0/0" (cilium/cilium Documentation/security/policy/language.rst,
+    "Entities Based"), so both rules open egress to the internet."""
     world = changed(FQDN_POLICY, "spec.egress", [{"toEntities": ["world"]}, {"toCIDR": ["0.0.0.0/0"]}])
     assert len(cnp.no_open_egress(world, [])) == 2
     assert cnp.no_open_egress(world, ["client"]) == []
@@ -128,6 +160,9 @@ NS = resource(stack.NAMESPACE, "ns", {"metadata": {"name": "app"}})
 
 
 def test_namespaces_default_deny() -> None:
+    """A rule that selects an endpoint and has an egress section puts it in default deny for egress; `egress: []` has no
+    rule, so it does not (cilium/cilium Documentation/security/policy/language.rst, "Ingress/Egress Default Deny";
+    pkg/policy/repository.go: a direction is enforced only when `len(r.Egress) > 0 || len(r.EgressDeny) > 0`)."""
     assert stack.namespaces_default_deny([NS, resource(stack.CNP, "p", DENY)]) == []
     half = changed(DENY, "spec.egress", [])
     assert stack.namespaces_default_deny([NS, resource(stack.CNP, "p", half)]) == [
@@ -136,12 +171,17 @@ def test_namespaces_default_deny() -> None:
 
 
 def test_policies_after_cilium() -> None:
+    """The chart ships no CRDs; Cilium's own code creates them when it starts (`RegisterCRDsCell`, read in the code index;
+    ../shared/cilium/1.20.0/cilium-1.20.0.tgz lists no CRD file), so a policy must depend on the release."""
     release = resource(stack.RELEASE, "rel", RELEASE)
     assert stack.policies_after_cilium([release, resource(stack.CNP, "p", DENY, ("rel",))]) == []
     assert len(stack.policies_after_cilium([release, resource(stack.CNP, "p", DENY)])) == 1
 
 
 def test_pod_cidr_matches_cilium() -> None:
+    """With BYOCNI the AKS pod CIDR is what the control plane routes to pods, while the CNI assigns the addresses
+    (MicrosoftDocs/azure-aks-docs articles/aks/use-byo-cni.md: "You must specify a Pod CIDR ... The AKS control plane
+    uses this range for internal traffic routing to pods"), so Cilium's cluster-pool must hand out that same range."""
     good = changed(RELEASE, "values.ipam", {"operator": {"clusterPoolIPv4PodCIDRList": ["10.244.0.0/16"]}})
     cluster = resource(stack.CLUSTER, "c", CLUSTER)
     assert stack.pod_cidr_matches_cilium([cluster, resource(stack.RELEASE, "r", good)]) == []
@@ -149,6 +189,11 @@ def test_pod_cidr_matches_cilium() -> None:
 
 
 def test_l7_needs_acns() -> None:
+    """On Azure CNI powered by Cilium, FQDN and L7 policies need ACNS security (MicrosoftDocs/azure-aks-docs
+    articles/aks/how-to-apply-fqdn-filtering-policies.md: "If ACNS security is disabled, FQDN and L7 policies ... will
+    be blocked"; azure-cni-powered-by-cilium.md, feature table: both "Not supported" without ACNS; UPSTREAM.md, AKS
+    "ACNS"). HTTP/Kafka/gRPC rules further need `advancedNetworkPolicies: L7` (how-to-apply-l7-policies.md), which
+    this rule does not check; the case here is an FQDN policy with its DNS rule."""
     azure = resource(stack.CLUSTER, "c", changed(CLUSTER, "networkProfile", AZURE))
     with_acns = resource(
         stack.CLUSTER, "c", changed(CLUSTER, "networkProfile", {**AZURE, "advancedNetworking": {"security": {"enabled": True}}})
@@ -182,4 +227,7 @@ def test_address_coverage_counts_internet_addresses_not_text(ranges: list[str], 
      ("https://helm.cilium.io/cilium-enterprise-1.0.0.tgz", False)],
 )  # fmt: skip
 def test_cilium_chart_recognised_in_every_form(chart: str, cilium: bool) -> None:
+    """The chart is named `cilium` in every form Helm accepts for it (../shared/cilium/1.20.0/Chart.yaml `name: cilium`);
+    `tetragon` and `cilium-enterprise` are other charts. The forms themselves (repo/name, URL, OCI) are Helm's, not read
+    here."""
     assert cilium_release.is_cilium_release({"chart": chart}) is cilium
