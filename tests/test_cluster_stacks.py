@@ -95,8 +95,10 @@ def test_prod_security_baseline(run_stack: RunStack) -> None:
     """Sources (MicrosoftDocs/azure-aks-docs articles/aks/): api-server-authorized-ip-ranges.md (UPSTREAM.md, AKS
     "Authorized IP ranges"); reliability-availability-zones-configure.md (`--zones 1 2 3`); concepts-storage.md,
     "Ephemeral OS disks"; enable-host-encryption.md (`--enable-encryption-at-host`); concepts-network-azure-cni-overlay.md
-    (250 pods per node at most). Not sourced: the `omsagent` addon's `logAnalyticsWorkspaceResourceID` key and the Defender
-    `securityMonitoring` field (no page read states them)."""
+    (250 pods per node at most). The monitoring addon is `omsagent` with `config.logAnalyticsWorkspaceResourceID`
+    (microsoft/Docker-Provider scripts/onboarding/aks/onboarding-using-msi-auth/existingClusterOnboarding.json);
+    Defender is `securityProfile.defender.securityMonitoring.enabled` (Azure/PSRule.Rules.Azure
+    docs/en/rules/Azure.AKS.DefenderProfile.md)."""
     run = run_stack("prod")
     inputs = cluster_inputs(run)
     assert inputs["apiServerAccessProfile"]["authorizedIPRanges"] == ["0.0.0.0/32"]
@@ -125,7 +127,10 @@ def test_dev_relaxes_only_what_it_says(run_stack: RunStack) -> None:
 def test_protect_and_ignore_changes(run_stack: RunStack) -> None:
     """Protect as UPSTREAM.md, Pulumi engine "Protect" (the engine refuses replace/delete while protect is true). The node
     count is the cluster autoscaler's to change: MicrosoftDocs/azure-aks-docs articles/aks/cluster-autoscaler.md ("Let the
-    Kubernetes cluster autoscaler manage the required scale settings"), so the program ignores it."""
+    Kubernetes cluster autoscaler manage the required scale settings"), so the program ignores it: `ignore_changes` skips
+    the listed properties for updates and replacements (pulumi/pulumi sdk/python/lib/pulumi/resource.py,
+    `ResourceOptions`), and `[*]` is a wildcard index in a property path (sdk/go/common/resource/properties_path.go,
+    `ParsePropertyPath`, `root.array[*].field`)."""
     prod, dev = run_stack("prod"), run_stack("dev")
     assert prod.one(MANAGED_CLUSTER).protect is True
     assert dev.one(MANAGED_CLUSTER).protect is False
@@ -144,8 +149,10 @@ def test_kubeconfig_is_secret_and_uses_configured_kubelogin_mode(run_stack: RunS
 
 def test_user_credentials_asked_in_exec_format_by_cluster_name(run_stack: RunStack) -> None:
     """Entra ID clusters are reached through the kubelogin exec credential plugin: MicrosoftDocs/azure-aks-docs
-    articles/aks/kubelogin-authentication.md (clusters from Kubernetes 1.24 use the kubelogin/exec format). The `format`
-    parameter's spelling (`exec`) is from the azure-native SDK's listManagedClusterUserCredentials, not from a page read."""
+    articles/aks/kubelogin-authentication.md (clusters from Kubernetes 1.24 use the kubelogin/exec format). `format`
+    "Only apply to AAD clusters ... format 'exec' will return exec format kubeconfig, which requires kubelogin"
+    (pulumi_azure_native/containerservice/list_managed_cluster_user_credentials.py, the installed SDK's text of the AKS
+    REST API)."""
     run = run_stack("dev")
     (call,) = [c for c in run.mocks.calls if c.token.endswith("listManagedClusterUserCredentials")]
     assert call.args == {"resourceGroupName": "rg-cilium-dev", "resourceName": "aks-cilium-dev", "format": "exec"}

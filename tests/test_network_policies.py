@@ -201,9 +201,9 @@ def test_azure_cilium_without_acns_security_has_no_l7(run_stack: RunStack) -> No
 
 def test_every_policy_waits_for_cilium(run_stack: RunStack) -> None:
     """The CiliumNetworkPolicy CRDs are not in the chart (../shared/cilium/1.20.0/cilium-1.20.0.tgz lists no CRD file):
-    Cilium's own code creates them at start (`RegisterCRDsCell`, "a cell that creates all the Cilium CRDs", read in the
-    code index; values.yaml `crdWaitTimeout`: the agent exits if the CRDs are not there), so a policy sent before the
-    release would meet an API server that does not know its kind."""
+    Cilium's own code creates them when it starts (cilium/cilium pkg/k8s/apis/cilium.io/client/cell.go,
+    `RegisterCRDsCell`, "a cell that creates all the Cilium CRDs"; values.yaml `crdWaitTimeout`: Cilium exits if the
+    CRDs are not there), so a policy sent before the release would meet an API server that does not know its kind."""
     run = run_stack("dev")
     release = run.one(RELEASE)
     policies = run.of_type(CNP) + run.of_type(CCNP)
@@ -286,10 +286,10 @@ def test_every_generated_policy_matches_ciliums_crd(run_stack: RunStack, stack: 
 
 @needs_crd
 def test_closed_schema_catches_a_field_the_api_server_would_prune() -> None:
-    """The API server prunes fields a CRD's structural schema does not specify and stores the object without them
-    (kubernetes/enhancements, KEP "Pruning for CustomResources", sig-api-machinery, "Motivation: Pruning": "a field is
-    unknown if it is not specified in the OpenAPI validation schema"; read through the code index). The CRD is Cilium's
-    (../shared/cilium/1.20.0/ciliumnetworkpolicies.yaml), which knows `fromEndpoints` but not `fromEndpoint`."""
+    """The API server prunes a field it does not recognise before storing a custom resource (kubernetes/website
+    content/en/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions.md, "Field pruning"), so a
+    misspelt field vanishes silently. The CRD is Cilium's (../shared/cilium/1.20.0/ciliumnetworkpolicies.yaml), which
+    knows `fromEndpoints` but not `fromEndpoint`."""
     policy = {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": {"name": "x"},
               "spec": {"endpointSelector": {}, "ingress": [{"fromEndpoint": [{}]}]}}  # fmt: skip
     assert any("fromEndpoint" in error for error in cnp_errors(CRD_PATH, policy))

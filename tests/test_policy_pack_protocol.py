@@ -82,9 +82,12 @@ def test_stack_policy_finds_a_policy_applied_before_cilium(run_stack: RunStack, 
 
 
 def test_unknown_values_are_reported_not_passed(pack: PolicyPackProcess, run_stack: RunStack) -> None:
-    """The engine marks a value not yet known with the sentinel `04da6b54-80e4-46f7-96ec-b56ff0331ba9` (pulumi/pulumi
-    sdk/python/lib/pulumi/runtime/rpc.py, `UNKNOWN`). That the engine analyzes the resource again with known inputs
-    before creating it is the pack's premise (policies/rules/catalog.py); no pulumi-policy page read states it."""
+    """`04da6b54-80e4-46f7-96ec-b56ff0331ba9` is the sentinel for a value not known during preview (pulumi/pulumi
+    sdk/python/lib/pulumi/runtime/rpc.py `UNKNOWN`; pulumi/pulumi-policy sdk/python/lib/pulumi_policy/proxy.py
+    `UNKNOWN_STRING_VALUE`). pulumi-policy's own answer to an unknown is an advisory "can't run policy ... during
+    preview" diagnostic (policy.py, `except UnknownValueError`); the test checks that the pack's rules reach that path
+    rather than judging the sentinel string as a value. That the engine analyzes the resource again with known inputs
+    before creating it is the pack's premise (policies/rules/catalog.py), not read in an upstream source."""
     run = run_stack("dev")
     pack.configure(PACK_DIR / "config" / "prod.json")
     cluster = run.one("azure-native:containerservice:ManagedCluster")

@@ -171,8 +171,9 @@ def test_namespaces_default_deny() -> None:
 
 
 def test_policies_after_cilium() -> None:
-    """The chart ships no CRDs; Cilium's own code creates them when it starts (`RegisterCRDsCell`, read in the code index;
-    ../shared/cilium/1.20.0/cilium-1.20.0.tgz lists no CRD file), so a policy must depend on the release."""
+    """The chart ships no CRDs (../shared/cilium/1.20.0/cilium-1.20.0.tgz lists no CRD file); Cilium creates them when
+    it starts (cilium/cilium pkg/k8s/apis/cilium.io/client/cell.go, `RegisterCRDsCell`), so a policy must depend on
+    the release."""
     release = resource(stack.RELEASE, "rel", RELEASE)
     assert stack.policies_after_cilium([release, resource(stack.CNP, "p", DENY, ("rel",))]) == []
     assert len(stack.policies_after_cilium([release, resource(stack.CNP, "p", DENY)])) == 1
