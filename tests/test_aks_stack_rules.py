@@ -122,8 +122,9 @@ def test_refused_combination_exits_2_naming_the_key_and_writes_nothing(
 
 
 def test_placeholders_are_fine_in_dev() -> None:
-    """Dev may keep placeholders; what makes them placeholders (203.0.113.0/24 a documentation block, the nil UUID) is
-    the product's convention, and no page read for it here."""
+    """Dev may keep placeholders. 203.0.113.0/24 is TEST-NET-3, a block reserved for documentation by IETF RFC 5737 (read
+    as quoted in rust-lang/rust library/core/src/net/ip_addr.rs, `Ipv4Addr::is_documentation`, not in the RFC itself);
+    taking the all-zero UUID as a placeholder is this product's convention."""
     placeholders = {"apiServerAuthorizedIpRanges": '["203.0.113.0/24"]', "adminGroupObjectIds": f'["{NIL}"]'}
     assert settings_problems("dev", placeholders) == set()
 

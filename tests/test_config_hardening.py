@@ -191,7 +191,9 @@ def test_structural_keys_cannot_be_secret(run_stack: RunStack) -> None:
 
 def test_derived_cluster_name_is_checked() -> None:
     """The derived name is Cilium's cluster name: at most 32 characters (../shared/cilium/1.20.0/values.yaml,
-    `cluster.name`). The AKS DNS-prefix limit (54) checked alongside has no source read here."""
+    `cluster.name`). It is also the AKS DNS prefix: 1-54 letters, digits or hyphens, alphanumeric at both ends, as
+    hashicorp/terraform-provider-azurerm checks it (internal/services/containers/validate/kubernetes.go,
+    `KubernetesDNSPrefix`); no Microsoft page read states that limit."""
     config = load_stack_config("dev")
     long_stack = StackConfig(config.project, "feature-" + "x" * 40, config.values, config.secret_keys)
     with pytest.raises(ConfigError) as caught:
