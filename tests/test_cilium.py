@@ -144,9 +144,11 @@ def test_no_release_in_azure_cilium_mode(run_stack: RunStack) -> None:
     ],
 )
 def test_helm_only_options_refused_in_azure_cilium_mode(run_stack: RunStack, key: str, value: str) -> None:
-    """In Azure CNI powered by Cilium, AKS installs and configures Cilium; the only customer change it supports to
-    `cilium-config` is label exclusion (MicrosoftDocs/azure-aks-docs articles/aks/azure-cni-powered-by-cilium.md, the FAQ
-    on identity-relevant labels), so options that exist only as Helm values have nowhere to go and are refused."""
+    """In Azure CNI powered by Cilium, AKS runs Cilium and there is no Helm release to carry these options
+    (MicrosoftDocs/azure-aks-docs articles/aks/azure-cni-powered-by-cilium.md, FAQ: "Can the Cilium ConfigMap be
+    modified?": only label exclusion, "Changes to other values in the ConfigMap are not supported"; "Does Azure CNI
+    Powered by Cilium use kube-proxy?": no; the feature table: WireGuard there is an ACNS setting), so they are
+    refused rather than silently dropped."""
     with pytest.raises(ConfigError) as caught:
         run_stack("prod", **{key: value})
     assert key in caught.value.keys

@@ -70,7 +70,9 @@ def test_secure_defaults(run_stack: RunStack, stack: str) -> None:
     UPSTREAM.md, AKS "Auto-upgrade channels" (auto-upgrade-cluster.md, auto-upgrade-node-os-image.md: `patch` keeps the
     minor); use-system-pools.md (`CriticalAddonsOnly=true:NoSchedule` keeps application pods off the system pool);
     csi-secrets-store-configuration-options.md (`enableSecretRotation: "true"`, a string in the addon config);
-    azure-cni-powered-by-cilium.md, "Limitations" (Linux only). AzureLinux and the autoscaler bounds are product choices."""
+    azure-cni-powered-by-cilium.md, "Limitations" (Linux only); a user-assigned identity, which can hold its roles
+    before the cluster exists (UPSTREAM.md, AKS "A subnet you bring"). AzureLinux and the autoscaler bounds are product
+    choices."""
     inputs = cluster_inputs(run_stack(stack))
     assert inputs["disableLocalAccounts"] is True
     assert inputs["enableRBAC"] is True
