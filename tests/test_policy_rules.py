@@ -228,7 +228,8 @@ def test_address_coverage_counts_internet_addresses_not_text(ranges: list[str], 
      ("https://helm.cilium.io/cilium-enterprise-1.0.0.tgz", False)],
 )  # fmt: skip
 def test_cilium_chart_recognised_in_every_form(chart: str, cilium: bool) -> None:
-    """The chart is named `cilium` in every form Helm accepts for it (../shared/cilium/1.20.0/Chart.yaml `name: cilium`);
-    `tetragon` and `cilium-enterprise` are other charts. The forms themselves (repo/name, URL, OCI) are Helm's, not read
-    here."""
+    """The chart is named `cilium` (../shared/cilium/1.20.0/Chart.yaml `name: cilium`); `tetragon` and `cilium-enterprise`
+    are other charts. The forms are the ones Helm accepts for a chart: a repo/name reference, an absolute URL to a
+    packaged chart, an OCI registry reference (helm/helm cmd/helm/install.go, the install help). That Cilium publishes
+    its chart at these particular URL and OCI locations is not checked here."""
     assert cilium_release.is_cilium_release({"chart": chart}) is cilium
