@@ -114,8 +114,9 @@ def test_unknown_protocols_are_refused(protocol: str) -> None:
 @given(st.one_of(st.integers(max_value=0), st.integers(min_value=65536)))
 def test_ports_out_of_range_are_refused(port: int) -> None:
     """The CRD's `port` pattern admits 0-65535 and `endPort` is 0-65535 (../shared/cilium/1.20.0/ciliumnetworkpolicies.yaml);
-    above 65535 is refused as the CRD does. Refusing 0 is this model's own, stricter rule: no page read says what port 0
-    means to Cilium."""
+    above 65535 is refused as the CRD does. Refusing 0 is this model's own, stricter rule: Cilium names `"0/ANY"` its
+    any-port-any-protocol value (cilium/cilium pkg/policy/api/l4.go, `PortProtocolAny`), so 0 is a wildcard, not a
+    port; no page read states that outright."""
     with pytest.raises(PolicyModelError, match="outside 1-65535"):
         Port(port)
 
