@@ -193,15 +193,30 @@ def test_l7_needs_acns() -> None:
     """On Azure CNI powered by Cilium, FQDN and L7 policies need ACNS security (MicrosoftDocs/azure-aks-docs
     articles/aks/how-to-apply-fqdn-filtering-policies.md: "If ACNS security is disabled, FQDN and L7 policies ... will
     be blocked"; azure-cni-powered-by-cilium.md, feature table: both "Not supported" without ACNS; UPSTREAM.md, AKS
-    "ACNS"). HTTP/Kafka/gRPC rules further need `advancedNetworkPolicies: L7` (how-to-apply-l7-policies.md), which
-    this rule does not check; the case here is an FQDN policy with its DNS rule."""
+    "ACNS"). L7 rules other than DNS further need `--acns-advanced-networkpolicies L7`; "FQDN" enables FQDN filtering
+    only (how-to-apply-l7-policies.md, "Enable Advanced Container Networking Services"; also
+    use-advanced-container-networking-services.md). "L7 policy isn't supported by CiliumClusterwideNetworkPolicy", while
+    FQDN filtering is (container-network-security-l7-policy-concepts.md, "Limitations and considerations";
+    container-network-security-fqdn-filtering-concepts.md).
+    """
     azure = resource(stack.CLUSTER, "c", changed(CLUSTER, "networkProfile", AZURE))
-    with_acns = resource(
-        stack.CLUSTER, "c", changed(CLUSTER, "networkProfile", {**AZURE, "advancedNetworking": {"security": {"enabled": True}}})
-    )
+
+    def acns(security: dict[str, Any]) -> stack.StackResource:
+        return resource(stack.CLUSTER, "c", changed(CLUSTER, "networkProfile", {**AZURE, "advancedNetworking": {"security": security}}))
+
     policy = resource(stack.CNP, "p", FQDN_POLICY)
-    assert stack.l7_needs_acns([with_acns, policy]) == []
+    assert stack.l7_needs_acns([acns({"enabled": True}), policy]) == []
+    assert stack.l7_needs_acns([acns({"enabled": True, "advancedNetworkPolicies": "FQDN"}), policy]) == []
     assert len(stack.l7_needs_acns([azure, policy])) == 1
+    http_rule = {"toEndpoints": [{}], "toPorts": [{"ports": [{"port": "80", "protocol": "TCP"}], "rules": {"http": [{"method": "GET"}]}}]}
+    http = resource(stack.CNP, "h", changed(FQDN_POLICY, "spec.egress", [DNS_RULE, http_rule]))
+    assert stack.l7_needs_acns([acns({"enabled": True, "advancedNetworkPolicies": "L7"}), http]) == []
+    (problem,) = stack.l7_needs_acns([acns({"enabled": True, "advancedNetworkPolicies": "FQDN"}), http])
+    assert "advancedNetworkPolicies to L7" in problem
+    clusterwide = resource(stack.CCNP, "w", {**http.props, "metadata": {"name": "w"}})
+    (problem,) = stack.l7_needs_acns([acns({"enabled": True, "advancedNetworkPolicies": "L7"}), clusterwide])
+    assert "clusterwide" in problem
+    assert stack.l7_needs_acns([acns({"enabled": True, "advancedNetworkPolicies": "L7"}), resource(stack.CCNP, "f", FQDN_POLICY)]) == []
 
 
 @pytest.mark.parametrize(

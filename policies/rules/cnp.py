@@ -127,15 +127,25 @@ def has_empty_rule(spec: Rule, path: str, direction: str) -> bool:
     return any(len(rule) == 0 for rule in rules_of(spec, path, direction))
 
 
-def has_l7_or_fqdn(props: Props) -> bool:
-    rules = [
+def _rules(props: Props) -> list[tuple[str, Rule]]:
+    return [
         (f"{path}.{direction}[{i}]", rule)
         for path, spec in specs(props)
         for direction in ("ingress", "egress")
         for i, rule in enumerate(rules_of(spec, path, direction))
     ]
-    return any(
-        list_at(rule, "toFQDNs", where=path)
-        or any(dig(port_rule, "rules") for port_rule in mappings_in(list_at(rule, "toPorts", where=path), f"{path}.toPorts"))
-        for path, rule in rules
-    )
+
+
+def _port_rules(rule: Rule, path: str) -> list[Mapping[str, Any]]:
+    """The L7 `rules` of each of the rule's toPorts entries that has any."""
+    port_entries = mappings_in(list_at(rule, "toPorts", where=path), f"{path}.toPorts")
+    return [mapping_at(entry, "rules", where=f"{path}.toPorts") for entry in port_entries if dig(entry, "rules")]
+
+
+def has_l7_or_fqdn(props: Props) -> bool:
+    return any(list_at(rule, "toFQDNs", where=path) or _port_rules(rule, path) for path, rule in _rules(props))
+
+
+def has_l7_beyond_dns(props: Props) -> bool:
+    """L7 rules other than DNS ones (HTTP, Kafka, a generic L7 protocol)."""
+    return any(any(key != "dns" for key in port_rules) for path, rule in _rules(props) for port_rules in _port_rules(rule, path))

@@ -203,23 +203,48 @@ def pod_cidr_matches_cilium(resources: Sequence[StackResource]) -> list[str]:
     return problems
 
 
+def _has_l7_beyond_dns(resource: StackResource) -> bool:
+    return cnp.has_l7_beyond_dns(resource.props)
+
+
 def l7_needs_acns(resources: Sequence[StackResource]) -> list[str]:
-    """Azure CNI powered by Cilium enforces FQDN and L7 rules only with ACNS security."""
+    """Azure CNI powered by Cilium enforces FQDN and L7 rules only with ACNS security, and L7 rules other than DNS only
+    with its advanced network policies set to L7 (FQDN filtering alone does not enable them) and never in a
+    CiliumClusterwideNetworkPolicy."""
     problems: list[str] = []
 
-    def lacks_acns_security(cluster: StackResource) -> bool:
+    def acns_security(cluster: StackResource) -> Mapping[str, Any] | None:
+        """The managed-Cilium cluster's ACNS security settings, {} when off; None when Azure does not run its Cilium."""
         profile = mapping_at(cluster.props, "networkProfile")
-        managed_cilium = profile.get("networkDataplane") == "cilium" and profile.get("networkPlugin") == "azure"
-        return managed_cilium and dig(profile, "advancedNetworking", "security", "enabled") is not True
+        if profile.get("networkDataplane") != "cilium" or profile.get("networkPlugin") != "azure":
+            return None
+        security = mapping_at(profile, "advancedNetworking", "security")
+        return security if security.get("enabled") is True else {}
 
-    if not any(_judge(c, problems, lacks_acns_security, False) for c in _of(resources, CLUSTER)):
+    managed = [s for s in (_judge(c, problems, acns_security, None) for c in _of(resources, CLUSTER)) if s is not None]
+    policies = _of(resources, *POLICY_KINDS)
+    if not managed:
         return problems
-    return problems + [
-        f"{_policy_name(policy)} uses L7 or FQDN rules, which need ACNS security on this cluster; "
-        "enable advancedNetworking.security or drop those rules"
-        for policy in _of(resources, *POLICY_KINDS)
-        if _judge(policy, problems, _has_l7_or_fqdn, False)
-    ]
+    if any(not security for security in managed):
+        return problems + [
+            f"{_policy_name(policy)} uses L7 or FQDN rules, which need ACNS security on this cluster; "
+            "enable advancedNetworking.security or drop those rules"
+            for policy in policies
+            if _judge(policy, problems, _has_l7_or_fqdn, False)
+        ]
+    without_l7 = any(security.get("advancedNetworkPolicies") != "L7" for security in managed)
+    for policy in [p for p in policies if _judge(p, problems, _has_l7_beyond_dns, False)]:
+        if policy.type == CCNP:
+            problems.append(
+                f"{_policy_name(policy)} uses L7 rules other than DNS, which ACNS does not support in a clusterwide "
+                "policy; move them to a namespaced CiliumNetworkPolicy"
+            )
+        elif without_l7:
+            problems.append(
+                f"{_policy_name(policy)} uses L7 rules other than DNS, which ACNS enforces only with its L7 policies; "
+                "set advancedNetworking.security.advancedNetworkPolicies to L7 or drop those rules"
+            )
+    return problems
 
 
 def byocni_has_cilium(resources: Sequence[StackResource]) -> list[str]:
