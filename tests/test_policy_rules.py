@@ -9,7 +9,8 @@ Where each case's rule comes from (MicrosoftDocs/azure-aks-docs articles/aks/ un
 - pod cidr overlap, reserved: pod and service ranges disjoint and off 169.254.0.0/16, 172.30.0.0/16, 172.31.0.0/16 and
   192.0.2.0/24. use-byo-cni.md ("AKS clusters can't use ..."); concepts-network-cni-overview.md (reserved ranges).
 - dns ip: `dnsServiceIP` inside the service CIDR. use-byo-cni.md ("The DNS service IP must be within the service CIDR
-  range"; the page also forbids the range's first address, which this rule does not check).
+  range"; the page also forbids the range's first address, which the config layer checks, stack_settings/network_rules.py,
+  and this pack rule does not).
 - acns: Container Network Security needs Azure CNI powered by Cilium. advanced-container-networking-services-overview.md,
   "Container Network Security".
 - local accounts, azure rbac: local-accounts.md; entra-id-authorization.md.
