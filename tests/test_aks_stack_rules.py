@@ -168,8 +168,9 @@ def test_readme_version_table_is_the_policy_table(project_dir: Path) -> None:
 
 
 def test_deploy_login_follows_config(run_stack: RunStack) -> None:
-    """kubelogin's workload identity login is `-l/--login workloadidentity` (MicrosoftDocs/azure-aks-docs
-    articles/aks/kubelogin-authentication.md, "Workload identity"); `clusterIdentifier` keeps the Kubernetes provider
+    """kubelogin's workload identity login is `-l workloadidentity` (MicrosoftDocs/azure-aks-docs
+    articles/aks/kubelogin-authentication.md, "Workload identity authentication"), `--login` being the long form of
+    `-l` (Azure/kubelogin docs/book/src/cli/get-token.md); `clusterIdentifier` keeps the Kubernetes provider
     from being replaced when the kubeconfig changes (UPSTREAM.md, Pulumi engine "Kubernetes provider replacement").
     `principalType: ServicePrincipal` for the deployer has no source read here."""
     run = run_stack("prod")
