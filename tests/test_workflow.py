@@ -97,3 +97,11 @@ def test_ci_fetches_the_cilium_artifacts_so_nothing_skips(workflow: dict[str, An
     cached = [step["with"]["path"] for step in offline if step.get("uses", "").startswith("actions/cache@")]
     assert "~/.cache/aks-cilium/cilium" in cached
     assert ".mypy_cache" in cached
+
+
+def test_the_test_job_checks_out_full_history(workflow: dict[str, Any]) -> None:
+    """actions/checkout fetches one commit unless `fetch-depth: 0` (`actions/checkout` action.yml and README:
+    "Number of commits to fetch. 0 indicates all history", default 1), and
+    tests/test_token_aliases.py runs the last release with the old tokens from git history."""
+    checkout = next(step for step in steps(workflow["jobs"]["offline"]) if step.get("uses", "").startswith("actions/checkout@"))
+    assert checkout.get("with", {}).get("fetch-depth") == 0
