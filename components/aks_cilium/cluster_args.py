@@ -36,7 +36,8 @@ class AksClusterArgs(TypedDict):
     dns_service_ip: pulumi.Input[str]
     """Cluster DNS IP, inside the service CIDR."""
     outbound_type: pulumi.Input[str]
-    """Egress path: loadBalancer, managedNATGateway, userAssignedNATGateway or userDefinedRouting."""
+    """Egress path: loadBalancer, or userAssignedNATGateway / userDefinedRouting with a NAT gateway or route table on
+    the subnet; managedNATGateway is refused (it needs an AKS-managed VNet)."""
     system_pool: NodePoolArgs
     """System pool, tainted CriticalAddonsOnly."""
     user_pool: NodePoolArgs
