@@ -4,11 +4,11 @@ import gc
 
 import pulumi
 
-from aks_cilium.cluster import AksCluster
-from aks_cilium.connectivity import ConnectivityCheck
-from aks_cilium.demo import DemoApp, DemoAppArgs
-from aks_cilium.network import Network
-from aks_cilium.network_policies import NetworkPolicySet
+from aks_cilium.cluster.component import AksCluster
+from aks_cilium.network.component import Network
+from aks_cilium.network_policy.component import NetworkPolicySet
+from aks_cilium.workloads.connectivity import ConnectivityCheck
+from aks_cilium.workloads.demo import DemoApp, DemoAppArgs
 from program.component_args import cilium_args, cluster_args, connectivity_args, network_args, policy_set_args
 from program.outputs import hubble_commands
 from stack_settings.model import DEMO_NAMESPACES
@@ -30,7 +30,7 @@ k8s_access = cluster.kubernetes_access
 cilium_ready: pulumi.Resource = cluster
 if settings.byocni:
     # Imported here: the Helm SDK module it loads costs cold start on every stack where Azure runs Cilium.
-    from aks_cilium.cilium import Cilium
+    from aks_cilium.cilium.component import Cilium
 
     cilium = Cilium(
         "cilium", cilium_args(settings, cluster.api_server_fqdn), pulumi.ResourceOptions(providers=k8s_providers, depends_on=[k8s_access])

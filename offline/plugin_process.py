@@ -1,6 +1,6 @@
 """A Pulumi plugin started the way the engine starts one: an engine address to log to, its port on stdout's first line.
 
-SDK internals used here, pinned with the SDK (pulumi==3.272.0 in requirements.txt; tests/test_sdk_internals.py fails
+SDK internals used here, pinned with the SDK (pulumi==3.272.0 in requirements.txt; tests/package/test_sdk_internals.py fails
 when the installed SDK differs, so a bump re-checks them): `pulumi.runtime.proto.engine_pb2_grpc`, the SDK's generated
 gRPC stubs of pulumi/pulumi `proto/pulumi/engine.proto` (`EngineServicer`, `add_EngineServicer_to_server`). The
 engine's plugin protocol has no public Python API; these stubs are what the SDK itself uses to talk to the engine.

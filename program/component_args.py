@@ -7,13 +7,13 @@ from typing import TypeVar, cast
 
 import pulumi
 
-from aks_cilium.cilium_args import CiliumArgs
-from aks_cilium.cluster import AksClusterArgs, NodePoolArgs
-from aks_cilium.connectivity import ConnectivityCheckArgs, ConnectivityProbe
-from aks_cilium.demo import SERVICE_NAME
-from aks_cilium.maintenance import parse_window
-from aks_cilium.network import NetworkArgs
-from aks_cilium.network_policies import NamespacePolicyArgs, NetworkPolicySetArgs
+from aks_cilium.cilium.args import CiliumArgs
+from aks_cilium.cluster.component import AksClusterArgs, NodePoolArgs
+from aks_cilium.cluster.maintenance import parse_window
+from aks_cilium.network.component import NetworkArgs
+from aks_cilium.network_policy.component import NamespacePolicyArgs, NetworkPolicySetArgs
+from aks_cilium.workloads.connectivity import ConnectivityCheckArgs, ConnectivityProbe
+from aks_cilium.workloads.demo import SERVICE_NAME
 from stack_settings.model import DEMO_NAMESPACES, NodePoolSettings, Settings
 
 T = TypeVar("T")
@@ -106,7 +106,7 @@ def cilium_args(settings: Settings, api_server_host: pulumi.Input[str]) -> Ciliu
         "hubble_metrics": list(cilium.hubble_metrics),
         "extra_values": _secret_if(settings, "ciliumExtraValues", dict(cilium.extra_values)),
     }
-    # HELM_SWITCHES maps each config key onto a bool arg of CiliumArgs (tests/test_cilium_config.py checks the names).
+    # HELM_SWITCHES maps each config key onto a bool arg of CiliumArgs (tests/stack/test_cilium_config.py checks the names).
     args.update(cast(CiliumArgs, cilium.switches))
     if cilium.cluster_id:
         args["cluster_id"] = cilium.cluster_id

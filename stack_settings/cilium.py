@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aks_cilium.cilium_rules import (
+from aks_cilium.cilium.rules import (
     cluster_name_problem,
     extra_values_problem,
     hubble_metrics_problem,

@@ -1,6 +1,6 @@
 """Rules across the cluster's keys that Azure would refuse at `pulumi up`, named by config key.
 
-The rules themselves live in the library (aks_cilium.aks_rules, kubernetes_versions, maintenance); this module maps
+The rules themselves live in the library (aks_cilium.cluster.rules, kubernetes_versions, maintenance); this module maps
 them onto config keys, and adds the program's own: what its network does not create, and no placeholders outside dev.
 """
 
@@ -9,15 +9,15 @@ from __future__ import annotations
 import ipaddress
 from datetime import UTC, date, datetime
 
-from aks_cilium.aks_rules import (
+from aks_cilium.cluster.maintenance import parse_window, window_problem
+from aks_cilium.cluster.rules import (
     channel_version_problem,
     ephemeral_disk_problem,
     node_os_channel_problem,
     outbound_type_problem,
     service_cidr_problem,
 )
-from aks_cilium.kubernetes_versions import DEFAULT_MINOR, support_plan_problem, support_problem
-from aks_cilium.maintenance import parse_window, window_problem
+from aks_cilium.cluster.versions import DEFAULT_MINOR, support_plan_problem, support_problem
 
 from .model import Settings
 from .reader import ConfigReader

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from aks_cilium.cnp.names import fqdn_selector_problem
-from aks_cilium.network_policy_args import managed_namespace_problem, namespace_problem
+from aks_cilium.network_policy.args import managed_namespace_problem, namespace_problem
+from aks_cilium.network_policy.names import fqdn_selector_problem
 
 _REGION = re.compile(r"^[a-z]+[a-z0-9]*$")
 _VM_SIZE = re.compile(r"^Standard_[A-Z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$")

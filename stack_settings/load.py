@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from aks_cilium.aks_rules import NODE_OS_CHANNELS, UPGRADE_CHANNELS
-from aks_cilium.cluster_checks import PRINCIPAL_TYPES
-from aks_cilium.kubernetes_versions import DEFAULT_MINOR, SUPPORT_PLANS
+from aks_cilium.cluster.checks import PRINCIPAL_TYPES
+from aks_cilium.cluster.rules import NODE_OS_CHANNELS, UPGRADE_CHANNELS
+from aks_cilium.cluster.versions import DEFAULT_MINOR, SUPPORT_PLANS
 
 from . import formats
 from .cilium import check_cilium, read_cilium

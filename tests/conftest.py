@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
 
 from aks_cilium.testing import ProgramRun
 from offline.engine import run_program
-from offline.stack_config import PROJECT_DIR, StackConfig, load_stack_config
-
-RunStack = Callable[..., ProgramRun]
-
-
-def with_overrides(config: StackConfig, overrides: Mapping[str, str], secrets: tuple[str, ...] = ()) -> StackConfig:
-    """`config` with keys (without prefix) replaced; `secrets` marks keys as set with --secret."""
-    values = {**config.values, **{f"{config.project}:{key}": value for key, value in overrides.items()}}
-    secret_keys = (*config.secret_keys, *(f"{config.project}:{key}" for key in secrets))
-    return StackConfig(config.project, config.stack, values, secret_keys)
+from offline.stack_config import PROJECT_DIR, load_stack_config
+from tests.support.stacks import RunStack, with_overrides
 
 
 @pytest.fixture

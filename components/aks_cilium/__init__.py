@@ -2,11 +2,15 @@
 
 Compose them in a Python program (`from aks_cilium import AksCluster`), or from any Pulumi language through the
 component provider host: `pulumi.run.plugin` hosts every ComponentResource this module exports.
+
+One subpackage per concern: `cluster` (AKS), `cilium` (the Helm release of bring-your-own-CNI), `network` (VNet and
+subnet), `network_policy` (the CiliumNetworkPolicy model, builders and set), `workloads` (demo and connectivity check);
+`core` holds what every component shares, and `testing` the mock engine for consumers' tests.
 """
 
-from .cilium import Cilium
-from .cluster import AksCluster
-from .network import Network
-from .network_policies import NetworkPolicySet
+from aks_cilium.cilium import Cilium
+from aks_cilium.cluster import AksCluster
+from aks_cilium.network import Network
+from aks_cilium.network_policy import NetworkPolicySet
 
 __all__ = ["AksCluster", "Cilium", "Network", "NetworkPolicySet"]

@@ -2,11 +2,11 @@
 
 from pulumi import ComponentResource
 
-from .cilium import Cilium
-from .cluster import AksCluster
-from .network import Network
-from .network_policies import NetworkPolicySet
-from .tokens import PACKAGE_NAME
+from aks_cilium.cilium.component import Cilium
+from aks_cilium.cluster.component import AksCluster
+from aks_cilium.core.tokens import PACKAGE_NAME
+from aks_cilium.network.component import Network
+from aks_cilium.network_policy.component import NetworkPolicySet
 
 PACKAGE_VERSION = "0.2.0"
 COMPONENTS: list[type[ComponentResource]] = [Network, AksCluster, Cilium, NetworkPolicySet]

@@ -3,7 +3,7 @@
 `MockMonitor` alone forgets parents, dependencies and options (`MockResourceArgs` carries none of them); the
 recording monitor keeps the whole RegisterResource request, so tests can assert on what the engine would see.
 
-Private SDK names this module relies on, pinned with the SDK (pulumi==3.272.0; tests/test_sdk_internals.py checks
+Private SDK names this module relies on, pinned with the SDK (pulumi==3.272.0; tests/package/test_sdk_internals.py checks
 each), because the SDK offers no public way to do the same under mocks: `pulumi.runtime.sync_await._sync_await` (to
 wait for outputs outside an event loop), `pulumi.runtime.stack.wait_for_rpcs` (what `pulumi.runtime.test` and the
 language host run after a program: wait until every registration has reached the monitor; not in

@@ -1,0 +1,93 @@
+"""The Cilium component's args and how they are checked; light to import (no Helm SDK), so stack config can use them."""
+
+from collections.abc import Mapping
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+
+from aks_cilium.cilium.rules import (
+    cluster_id_problem,
+    cluster_name_problem,
+    extra_values_problem,
+    hubble_metrics_problem,
+    upgrade_problem,
+    version_problem,
+)
+from aks_cilium.core.validation import ArgsCheck
+
+
+class CiliumArgs(TypedDict):
+    version: pulumi.Input[str]
+    """Exact Cilium chart version, e.g. 1.20.0."""
+    cluster_name: pulumi.Input[str]
+    """Cilium's cluster name: the cluster's own name, at most 32 lower-case letters, digits or hyphens. Set at install:
+    changing it later restarts every workload."""
+    pod_cidr: pulumi.Input[str]
+    """The cluster's pod CIDR (the AKS podCidr); Cilium's cluster-pool IPAM allocates from it."""
+    node_count: pulumi.Input[int]
+    """Nodes of both pools at their minimum size. The operator tolerates the system pool's CriticalAddonsOnly taint,
+    so system nodes count; its replicas never exceed this (one per node)."""
+    cluster_id: NotRequired[pulumi.Input[int]]
+    """Cilium cluster ID 1-255, unique among clusters that may ever join a mesh; derived from cluster_name if left out."""
+    previous_version: NotRequired[pulumi.Input[str]]
+    """The chart version deployed now, if any: the component refuses a version more than one minor away from it."""
+    hubble_metrics: NotRequired[pulumi.Input[list[str]]]
+    """Hubble metrics to enable; empty turns metrics off. http and httpV2 are refused together."""
+    service_monitors: NotRequired[pulumi.Input[bool]]
+    """Create Prometheus ServiceMonitors (needs the Prometheus operator's CRDs)."""
+    wireguard: NotRequired[pulumi.Input[bool]]
+    """Transparent WireGuard encryption between nodes."""
+    kube_proxy_replacement: NotRequired[pulumi.Input[bool]]
+    """Replace kube-proxy; needs api_server_host."""
+    bandwidth_manager: NotRequired[pulumi.Input[bool]]
+    """eBPF bandwidth manager."""
+    api_server_host: NotRequired[pulumi.Input[str]]
+    """API server FQDN, for kube-proxy replacement."""
+    extra_values: NotRequired[pulumi.Input[dict[str, Any]]]
+    """Extra Helm values, deep-merged; only the paths in cilium_rules.EXTRA_VALUES_ALLOWED are accepted."""
+    kubeconfig: NotRequired[pulumi.Input[str]]
+    """Kubeconfig of the cluster: the component then builds its own Kubernetes provider (for languages that cannot pass one)."""
+    cluster_identifier: NotRequired[pulumi.Input[str]]
+    """A stable identity of the cluster, such as its resource ID: the own provider is replaced only when it changes."""
+
+
+def is_known(value: Any) -> bool:
+    """True when `value` holds no Output anywhere, so a rule can look at it now rather than once it resolves."""
+    if isinstance(value, pulumi.Output):
+        return False
+    if isinstance(value, Mapping):
+        return all(is_known(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return all(is_known(item) for item in value)
+    return True
+
+
+def check_cilium_args(check: ArgsCheck, args: Mapping[str, Any]) -> None:
+    """Record every broken rule in `check`. Args that are still Outputs are skipped: call again once they resolve."""
+
+    def known(*keys: str) -> bool:
+        return all(key in args and is_known(args[key]) for key in keys)
+
+    def rule(key: str, problem: str | None) -> None:
+        if problem:
+            check.fail(key, problem)
+
+    if known("version"):
+        rule("version", version_problem(args["version"]))
+        previous = args.get("previous_version")
+        if previous and is_known(previous):
+            rule("previous_version", version_problem(previous) or upgrade_problem(previous, args["version"]))
+    if known("cluster_name"):
+        rule("cluster_name", cluster_name_problem(args["cluster_name"]))
+    if known("cluster_id"):
+        rule("cluster_id", cluster_id_problem(args["cluster_id"]))
+    if known("node_count") and (not isinstance(args["node_count"], int) or args["node_count"] < 1):
+        check.fail("node_count", f"{args['node_count']!r} is not a node count (a whole number, at least 1)")
+    if known("hubble_metrics"):
+        rule("hubble_metrics", hubble_metrics_problem(list(args["hubble_metrics"])))
+    if known("extra_values"):
+        rule("extra_values", extra_values_problem(args["extra_values"]))
+    if known("kube_proxy_replacement") and args["kube_proxy_replacement"]:
+        host = args.get("api_server_host")
+        if host is None or (is_known(host) and not host):
+            check.fail("api_server_host", "is required with kube_proxy_replacement (Cilium then reaches the API server itself)")

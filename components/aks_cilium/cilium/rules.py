@@ -1,0 +1,173 @@
+"""The rules a Cilium release's args must follow, each with the upstream source it comes from.
+
+Each rule is a plain function of plain values, so the component checks its args with them (through `ArgsCheck`) and
+the stack config layer reports the same rule against its own config key. Nothing here reaches Pulumi or the Helm SDK.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+# The only paths extra values may set: operational knobs that change neither the datapath, the policy guarantees,
+# Hubble's TLS, the images nor where the pods run. A path is allowed when it equals one of these or lies below one.
+# An allowlist rather than a denylist: Cilium's values.yaml has thousands of paths (`extraConfig`, `extraArgs`,
+# `*.image`, `policyEnforcementMode`, `routingMode`, `ipam`, `encryption`, `hubble.tls`, ...), and a new chart
+# version adds more; anything not listed here is refused. Consumers that mirror this rule (the policy pack) copy
+# this tuple. Every entry is a path of Cilium 1.20's values.yaml (tests/components/test_cilium_rules.py keeps it so).
+EXTRA_VALUES_ALLOWED: tuple[str, ...] = (
+    "debug",
+    "resources",
+    "operator.resources",
+    "hubble.relay.resources",
+    "hubble.ui.backend.resources",
+    "hubble.ui.frontend.resources",
+    "podAnnotations",
+    "operator.podAnnotations",
+    "hubble.relay.podAnnotations",
+    "hubble.ui.podAnnotations",
+    "rollOutCiliumPods",
+    "operator.rollOutPods",
+    "hubble.relay.rollOutPods",
+    "hubble.ui.rollOutPods",
+    "hubble.relay.replicas",
+    "hubble.ui.replicas",
+    "k8sClientRateLimit",
+)
+# Every value path the component itself sets, with every feature on. With EXTRA_VALUES_ALLOWED this is the whole
+# vocabulary of a release's values, so a checker that sees only the final values (the policy pack) refuses any other
+# path: `unexpected_value_paths`. tests/components/test_cilium_rules.py keeps it equal to what cilium_values produces.
+COMPONENT_VALUE_PATHS: tuple[str, ...] = (
+    "aksbyocni.enabled",
+    "bandwidthManager.enabled",
+    "certgen.tolerations",
+    "cluster.id",
+    "cluster.name",
+    "enableNonDefaultDenyPolicies",
+    "encryption.enabled",
+    "encryption.type",
+    "hubble.enabled",
+    "hubble.metrics.enabled",
+    "hubble.metrics.serviceMonitor.enabled",
+    "hubble.relay.enabled",
+    "hubble.relay.tolerations",
+    "hubble.tls.auto.enabled",
+    "hubble.tls.auto.method",
+    "hubble.ui.enabled",
+    "hubble.ui.tolerations",
+    "ipam.mode",
+    "ipam.operator.clusterPoolIPv4MaskSize",
+    "ipam.operator.clusterPoolIPv4PodCIDRList",
+    "k8sServiceHost",
+    "k8sServicePort",
+    "kubeProxyReplacement",
+    "operator.prometheus.enabled",
+    "operator.prometheus.serviceMonitor.enabled",
+    "operator.replicas",
+    "operator.tolerations",
+    "prometheus.enabled",
+    "prometheus.serviceMonitor.enabled",
+    "prometheus.serviceMonitor.trustCRDsExist",
+    "routingMode",
+    "tunnelProtocol",
+)
+
+# Hubble metric handlers that refuse to run together (cilium/cilium pkg/hubble/metrics/http/plugin.go,
+# ConflictingPlugins): the agent fails to start its metrics server with both.
+CONFLICTING_HUBBLE_METRICS: tuple[frozenset[str], ...] = (frozenset({"http", "httpV2"}),)
+
+# Cilium's cluster name (values.yaml, cluster.name): at most 32 characters, lower-case alphanumerics and dashes,
+# alphanumeric at both ends; "default" only with cluster ID 0, and this library always sets an ID.
+CLUSTER_NAME_MAX_LENGTH = 32
+_CLUSTER_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+# values.yaml, cluster.id: unique across connected clusters, 1 to 255 (with the default maxConnectedClusters).
+CLUSTER_ID_RANGE = range(1, 256)
+_EXACT_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+
+
+def _leaf_paths(values: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    for key, value in values.items():
+        path = (*prefix, str(key))
+        if isinstance(value, Mapping) and value:
+            yield from _leaf_paths(value, path)
+        else:
+            yield path
+
+
+def _paths_outside(values: Mapping[str, Any], allowed: tuple[str, ...]) -> list[str]:
+    """Dotted leaf paths of `values` that neither equal nor lie below an `allowed` path, sorted.
+
+    Paths are walked key by key, so a key that itself contains dots (`{"debug.x": 1}`) cannot pose as an allowed path.
+    """
+    parts = [tuple(path.split(".")) for path in allowed]
+    return sorted({".".join(path) for path in _leaf_paths(values) if not any(path[: len(prefix)] == prefix for prefix in parts)})
+
+
+def refused_extra_value_paths(extra: Mapping[str, Any]) -> list[str]:
+    """Paths of extra values outside EXTRA_VALUES_ALLOWED; empty when every path is allowed."""
+    return _paths_outside(extra, EXTRA_VALUES_ALLOWED)
+
+
+def unexpected_value_paths(values: Mapping[str, Any]) -> list[str]:
+    """Paths of a release's final values that neither the component nor allowed extra values could have set."""
+    return _paths_outside(values, COMPONENT_VALUE_PATHS + EXTRA_VALUES_ALLOWED)
+
+
+def extra_values_problem(extra: Mapping[str, Any]) -> str | None:
+    refused = refused_extra_value_paths(extra)
+    if not refused:
+        return None
+    return f"may not set {', '.join(refused)}; extra values may only set {', '.join(EXTRA_VALUES_ALLOWED)}"
+
+
+def hubble_metrics_problem(metrics: list[str] | tuple[str, ...]) -> str | None:
+    """Metric entries are `name` or `name:options`; only the names matter here."""
+    names = {metric.split(":", 1)[0] for metric in metrics}
+    for pair in CONFLICTING_HUBBLE_METRICS:
+        if pair <= names:
+            return f"enables {' and '.join(sorted(pair))} together, which Hubble refuses; keep one"
+    return None
+
+
+def cluster_name_problem(name: str) -> str | None:
+    if len(name) > CLUSTER_NAME_MAX_LENGTH or not _CLUSTER_NAME.match(name):
+        return (
+            f"{name!r} is not a Cilium cluster name (at most {CLUSTER_NAME_MAX_LENGTH} lower-case letters, digits or "
+            "hyphens, alphanumeric at both ends)"
+        )
+    if name == "default":
+        return "'default' is Cilium's placeholder, refused with a cluster ID; use the cluster's own name"
+    return None
+
+
+def cluster_id_problem(cluster_id: int) -> str | None:
+    if isinstance(cluster_id, bool) or not isinstance(cluster_id, int) or cluster_id not in CLUSTER_ID_RANGE:
+        return f"{cluster_id!r} is not a Cilium cluster ID (a whole number 1-255)"
+    return None
+
+
+def derived_cluster_id(cluster_name: str) -> int:
+    """A stable ID 1-255 from the cluster name, for clusters not given one: clusters with different names get
+    different IDs unless their checksums collide, which the mesh's own ID check then reports."""
+    return zlib.crc32(cluster_name.encode()) % len(CLUSTER_ID_RANGE) + CLUSTER_ID_RANGE.start
+
+
+def version_problem(version: str) -> str | None:
+    return None if _EXACT_VERSION.match(version) else f"{version!r} is not an exact chart version x.y.z"
+
+
+def upgrade_problem(previous: str, target: str) -> str | None:
+    """Cilium moves one minor at a time, up or down (Documentation/operations/upgrade-warning.rst)."""
+    before, after = _EXACT_VERSION.match(previous), _EXACT_VERSION.match(target)
+    if before is None or after is None:
+        return None  # version_problem reports the malformed one
+    major_before, minor_before = int(before[1]), int(before[2])
+    major_after, minor_after = int(after[1]), int(after[2])
+    if major_before != major_after or abs(minor_after - minor_before) > 1:
+        return (
+            f"moves Cilium from {previous} to {target}; upgrades and rollbacks go one minor at a time, "
+            "each through its own `pulumi up` after the pre-flight check (README, Cilium upgrades)"
+        )
+    return None

@@ -1,0 +1,49 @@
+"""Who may use an AKS cluster's Kubernetes API: "Azure Kubernetes Service RBAC Cluster Admin" at the cluster's scope.
+
+With Entra ID, Azure RBAC and local accounts off, nobody reaches the API until a data-plane role is assigned; Owner and
+Contributor carry no data actions (MicrosoftDocs/azure-aks-docs tutorial-kubernetes-deploy-cluster.md,
+automatic/quick-automatic-custom-network.md).
+"""
+
+from __future__ import annotations
+
+import pulumi
+from pulumi_azure_native import authorization
+
+from aks_cilium.cluster.role_assignments import AKS_RBAC_CLUSTER_ADMIN, assign_role
+
+
+def grant_cluster_admin(
+    name: str,
+    *,
+    cluster_id: pulumi.Input[str],
+    client: pulumi.Output[authorization.GetClientConfigResult],
+    deployer_type: str,
+    admin_groups: list[pulumi.Input[str]],
+    opts: pulumi.ResourceOptions,
+) -> list[authorization.RoleAssignment]:
+    """The principal running pulumi up (azure-native's client config) and each admin group, in that order."""
+    grants = [
+        assign_role(
+            f"{name}-deployer-cluster-admin",
+            scope=cluster_id,
+            role=AKS_RBAC_CLUSTER_ADMIN,
+            subscription_id=client.subscription_id,
+            principal_id=client.object_id,
+            principal_type=deployer_type,
+            opts=opts,
+        )
+    ]
+    grants += [
+        assign_role(
+            f"{name}-admin-group-{index}-cluster-admin",
+            scope=cluster_id,
+            role=AKS_RBAC_CLUSTER_ADMIN,
+            subscription_id=client.subscription_id,
+            principal_id=group,
+            principal_type="Group",
+            opts=opts,
+        )
+        for index, group in enumerate(admin_groups)
+    ]
+    return grants

@@ -1,0 +1,109 @@
+"""Resource group, VNet and subnets for an AKS cluster."""
+
+import ipaddress
+from typing import NotRequired, TypedDict
+
+import pulumi
+from pulumi_azure_native import network, resources
+
+from aks_cilium.core.options import child_options, extended
+from aks_cilium.core.tokens import component_type, with_legacy_type
+from aks_cilium.core.validation import ArgsCheck
+
+
+class NetworkArgs(TypedDict):
+    location: pulumi.Input[str]
+    """Azure region of the resource group and VNet."""
+    resource_group_name: pulumi.Input[str]
+    """Name of the resource group to create."""
+    vnet_name: pulumi.Input[str]
+    """Name of the virtual network."""
+    vnet_cidr: pulumi.Input[str]
+    """Address space of the VNet; must not overlap the cluster's pod or service CIDR."""
+    node_subnet_cidr: pulumi.Input[str]
+    """Subnet for the nodes, inside the VNet."""
+    pod_subnet_cidr: NotRequired[pulumi.Input[str]]
+    """Optional dedicated pod subnet, inside the VNet."""
+
+
+def _cidr(check: ArgsCheck, key: str, value: pulumi.Input[str]) -> ipaddress.IPv4Network | None:
+    """A plain CIDR argument parsed (None for Outputs, which are Azure's to judge)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        check.fail(key, f"{value!r} is not an IPv4 CIDR with its host bits zero")
+        return None
+
+
+def check_args(name: str, args: NetworkArgs) -> None:
+    check = ArgsCheck("Network", name, args, NetworkArgs)
+    if check.problems:
+        check.done()
+    vnet = _cidr(check, "vnet_cidr", args["vnet_cidr"])
+    for key in ("node_subnet_cidr", "pod_subnet_cidr"):
+        subnet = _cidr(check, key, args[key]) if key in args else None  # type: ignore[literal-required]
+        if vnet is not None and subnet is not None and not subnet.subnet_of(vnet):
+            check.fail(key, f"{subnet} is not inside vnet_cidr {vnet}")
+    check.done()
+
+
+class Network(pulumi.ComponentResource):
+    """A resource group with a VNet, a node subnet and an optional pod subnet."""
+
+    resource_group_name: pulumi.Output[str]
+    """Name of the created resource group."""
+    vnet_id: pulumi.Output[str]
+    """Resource ID of the VNet."""
+    node_subnet_id: pulumi.Output[str]
+    """Resource ID of the node subnet."""
+    pod_subnet_id: pulumi.Output[str] | None
+    """Resource ID of the pod subnet, when one was asked for."""
+
+    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(component_type("Network"), name, None, with_legacy_type(opts, "network", "Network"))
+        check_args(name, args)
+        child = child_options(self, opts)
+        group = resources.ResourceGroup(
+            f"{name}-rg", resource_group_name=args["resource_group_name"], location=args["location"], opts=child
+        )
+        vnet = network.VirtualNetwork(
+            f"{name}-vnet",
+            resource_group_name=group.name,
+            virtual_network_name=args["vnet_name"],
+            location=args["location"],
+            address_space=network.AddressSpaceArgs(address_prefixes=[args["vnet_cidr"]]),
+            opts=child,
+        )
+        node_subnet = network.Subnet(
+            f"{name}-nodes",
+            resource_group_name=group.name,
+            virtual_network_name=vnet.name,
+            subnet_name="nodes",
+            address_prefix=args["node_subnet_cidr"],
+            opts=child,
+        )
+        self.resource_group_name = group.name
+        self.vnet_id = vnet.id
+        self.node_subnet_id = node_subnet.id
+        self.pod_subnet_id = None
+        if "pod_subnet_cidr" in args:
+            pod_subnet = network.Subnet(
+                f"{name}-pods",
+                resource_group_name=group.name,
+                virtual_network_name=vnet.name,
+                subnet_name="pods",
+                address_prefix=args["pod_subnet_cidr"],
+                # Subnets of one VNet are updated one at a time by Azure.
+                opts=extended(child, depends_on=[node_subnet]),
+            )
+            self.pod_subnet_id = pod_subnet.id
+        self.register_outputs(
+            {
+                "resource_group_name": self.resource_group_name,
+                "vnet_id": self.vnet_id,
+                "node_subnet_id": self.node_subnet_id,
+                "pod_subnet_id": self.pod_subnet_id,
+            }
+        )

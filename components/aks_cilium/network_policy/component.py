@@ -1,0 +1,154 @@
+"""Managed namespaces under a Cilium baseline, applied after Cilium's CRDs exist.
+
+The shared part of the baseline is a handful of CiliumClusterwideNetworkPolicies that select the managed namespaces
+by label; each namespace carries only the CiliumNetworkPolicies that make it different.
+"""
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from aks_cilium.cluster.rules import BYOCNI
+from aks_cilium.core.options import extended, kubernetes_child_options
+from aks_cilium.core.tokens import component_type, with_legacy_type
+from aks_cilium.network_policy.args import check_policy_set_args
+from aks_cilium.network_policy.baseline import NamespaceBaseline, clusterwide_policies, namespace_labels, namespace_policies
+from aks_cilium.network_policy.builders import ModeCapabilities
+from aks_cilium.network_policy.model import PolicySpec
+
+MANAGED_BY = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "aks-cilium"}
+
+
+class NamespacePolicyArgs(TypedDict):
+    name: str
+    """Namespace to create and put under default deny (not a system namespace such as kube-system)."""
+    allow_from: NotRequired[list[str]]
+    """Namespaces whose pods may reach this one."""
+    allow_to: NotRequired[list[str]]
+    """Namespaces this one's pods may reach."""
+    fqdns: NotRequired[list[str]]
+    """DNS names or patterns this namespace may reach on 80/443 (never the bare `*`)."""
+    webhook_ports: NotRequired[list[int]]
+    """Ports of admission webhooks served here, as the webhook pods listen on them (the Service's targetPort, since Cilium
+    applies L4 policy after service port mapping): the API server's calls (through konnectivity-agent) are let in on them."""
+    metadata_endpoints: NotRequired[bool]
+    """Opt out of the WireServer/IMDS block (byocni): for workloads that need the instance metadata service."""
+
+
+class NetworkPolicySetArgs(TypedDict):
+    namespaces: list[NamespacePolicyArgs]
+    """The managed namespaces and what each may do."""
+    network_mode: str
+    """byocni or azure-cilium: decides which L7 and FQDN features exist."""
+    acns_security: NotRequired[bool]
+    """ACNS security is on (azure-cilium): FQDN and L7 rules available. A plain bool, not an Input: it decides which
+    policies exist, which a program must know before any resource is known."""
+    native_default_deny: NotRequired[bool]
+    """Also create a Kubernetes NetworkPolicy default deny per namespace."""
+    protect: NotRequired[bool]
+    """Protect the namespaces and their policies: dropping a namespace from the args then fails the update instead of
+    deleting it with its workloads (plain bool, like Pulumi's own `protect`)."""
+    kubeconfig: NotRequired[pulumi.Input[str]]
+    """Kubeconfig of the cluster: the component then builds its own Kubernetes provider (for languages that cannot pass one)."""
+    cluster_identifier: NotRequired[pulumi.Input[str]]
+    """A stable identity of the cluster, such as its resource ID: the own provider is replaced only when it changes."""
+
+
+def _fingerprint(policies: Mapping[str, Mapping[str, Any]]) -> str:
+    """A digest of every rendered policy spec and namespace label set: it changes exactly when the policies do."""
+    return hashlib.sha256(json.dumps(policies, sort_keys=True).encode()).hexdigest()
+
+
+class NetworkPolicySet(pulumi.ComponentResource):
+    """Namespaces with a Cilium baseline: default deny both ways, DNS, listed peers, FQDNs and webhook ports.
+
+    Pass the Kubernetes provider through `providers` (or the kubeconfig as `kubeconfig`), and the Cilium component (or
+    the cluster) through `depends_on`.
+    """
+
+    policy_names: pulumi.Output[list[str]]
+    """namespace/name of every CiliumNetworkPolicy created, and the name of every cluster-wide one."""
+    namespace_names: pulumi.Output[list[str]]
+    """The namespaces created."""
+    policy_fingerprint: pulumi.Output[str]
+    """SHA-256 of every policy spec and namespace label: feed it to a check that must rerun when the policies change."""
+
+    def __init__(self, name: str, args: NetworkPolicySetArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(component_type("NetworkPolicySet"), name, None, with_legacy_type(opts, "policies", "NetworkPolicySet"))
+        check_policy_set_args(name, args, NetworkPolicySetArgs)
+        capabilities = ModeCapabilities(byocni=args["network_mode"] == BYOCNI, acns_security=args.get("acns_security", False))
+        # Policies wait for what the set waits for: Cilium's CRDs, which cilium-operator creates.
+        child = kubernetes_child_options(self, name, opts, args.get("kubeconfig"), args.get("cluster_identifier"))
+        if args.get("protect", False):
+            # Only when asked: protect=False set here would stop the children inheriting the component's own protect.
+            child = extended(child, protect=True)
+        rendered: dict[str, Any] = {}
+        policy_names: list[str] = []
+        for policy, spec in clusterwide_policies(capabilities).items():
+            self._policy(f"{name}-{policy}", "CiliumClusterwideNetworkPolicy", policy, None, spec, rendered, child)
+            policy_names.append(policy)
+        namespace_names: list[str] = []
+        namespace_urns: list[pulumi.Output[str]] = []
+        for entry in args["namespaces"]:
+            baseline = NamespaceBaseline(
+                entry["name"],
+                tuple(entry.get("allow_from", [])),
+                tuple(entry.get("allow_to", [])),
+                tuple(entry.get("fqdns", [])),
+                tuple(entry.get("webhook_ports", [])),
+                entry.get("metadata_endpoints", False),
+            )
+            labels = namespace_labels(baseline)
+            rendered[f"namespace/{baseline.namespace}"] = labels
+            namespace = k8s.core.v1.Namespace(
+                f"{name}-{baseline.namespace}",
+                metadata={"name": baseline.namespace, "labels": {**MANAGED_BY, **labels}},
+                opts=child,
+            )
+            namespace_names.append(baseline.namespace)
+            namespace_urns.append(namespace.urn)
+            # The namespace name is known: a plain string plus depends_on costs far less than an Output per object.
+            in_namespace = extended(child, depends_on=[namespace])
+            for policy, spec in namespace_policies(baseline, capabilities).items():
+                self._policy(
+                    f"{name}-{baseline.namespace}-{policy}", "CiliumNetworkPolicy", policy, baseline.namespace, spec, rendered, in_namespace
+                )
+                policy_names.append(f"{baseline.namespace}/{policy}")
+            if args.get("native_default_deny", False):
+                k8s.networking.v1.NetworkPolicy(
+                    f"{name}-{baseline.namespace}-native-default-deny",
+                    metadata=k8s.meta.v1.ObjectMetaArgs(name="default-deny", namespace=baseline.namespace, labels=MANAGED_BY),
+                    spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                        pod_selector=k8s.meta.v1.LabelSelectorArgs(), policy_types=["Ingress", "Egress"]
+                    ),
+                    opts=in_namespace,
+                )
+        self.policy_names = pulumi.Output.from_input(policy_names)
+        # The names are known; the URNs make the output wait for (and depend on) every namespace without lifting an
+        # Output out of each namespace's metadata, which costs a tenth of the program's time at hundreds of namespaces.
+        self.namespace_names = pulumi.Output.all(*namespace_urns).apply(lambda _: namespace_names)
+        self.policy_fingerprint = pulumi.Output.from_input(_fingerprint(rendered))
+        self.register_outputs(
+            {"policy_names": self.policy_names, "namespace_names": self.namespace_names, "policy_fingerprint": self.policy_fingerprint}
+        )
+
+    def _policy(
+        self,
+        resource_name: str,
+        kind: str,
+        policy: str,
+        namespace: str | None,
+        spec: PolicySpec,
+        rendered: dict[str, Any],
+        opts: pulumi.ResourceOptions,
+    ) -> None:
+        body = spec.render()
+        rendered[f"{kind}/{namespace or ''}/{policy}"] = body
+        metadata: dict[str, Any] = {"name": policy, "labels": {**MANAGED_BY, "aks-cilium/intent": policy}}
+        if namespace is not None:
+            metadata["namespace"] = namespace
+        k8s.apiextensions.CustomResource(resource_name, api_version="cilium.io/v2", kind=kind, metadata=metadata, spec=body, opts=opts)

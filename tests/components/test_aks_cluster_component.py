@@ -1,0 +1,444 @@
+"""AksCluster and Network built directly, as a team's program would, with plain and Output-valued inputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pytest
+
+from aks_cilium.cluster.component import AksCluster, AksClusterArgs, NodePoolArgs
+from aks_cilium.cluster.role_assignments import AKS_RBAC_CLUSTER_ADMIN, NETWORK_CONTRIBUTOR
+from aks_cilium.core.validation import ComponentArgsError
+from aks_cilium.network.component import Network, NetworkArgs
+from aks_cilium.testing import SECRET, ProgramRun, run_callable
+from aks_cilium.testing.azure import CLIENT_CONFIG
+from tests.support.tokens import IDENTITY, ROLE_ASSIGNMENT
+from tests.support.tokens import MANAGED_CLUSTER as CLUSTER
+
+GATE = "pulumi-python:dynamic/aks_cilium:KubernetesAccessGate"
+SUBNET_ID = (
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-t/providers/Microsoft.Network/virtualNetworks/v/subnets/nodes"
+)
+GROUP_ID = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-t"
+GROUP = "3f2b8c1d-6e4a-4b7c-9d0e-1a2b3c4d5e6f"
+
+
+def cluster_args(**overrides: Any) -> AksClusterArgs:
+    pool = NodePoolArgs(vm_size="Standard_D4ds_v5", min_count=2, max_count=3)
+    args: dict[str, Any] = {
+        "resource_group_name": "rg-t",
+        "location": "westeurope",
+        "cluster_name": "aks-t",
+        "network_mode": "azure-cilium",
+        "kubernetes_version": "1.36",
+        "node_subnet_id": SUBNET_ID,
+        "pod_cidr": "10.244.0.0/16",
+        "service_cidr": "10.0.0.0/16",
+        "dns_service_ip": "10.0.0.10",
+        "outbound_type": "loadBalancer",
+        "system_pool": pool,
+        "user_pool": pool,
+        "max_pods": 110,
+        "os_disk_type": "Ephemeral",
+        "os_disk_size_gb": 128,
+        "encryption_at_host": True,
+        "sku_tier": "Standard",
+        "upgrade_channel": "patch",
+        "node_os_upgrade_channel": "NodeImage",
+        "kubelogin_mode": "azurecli",
+    }
+    args.update(overrides)
+    return args  # type: ignore[return-value]
+
+
+def build(**overrides: Any) -> tuple[ProgramRun, dict[str, Any]]:
+    exported: dict[str, Any] = {}
+
+    def program() -> None:
+        cluster = AksCluster("aks", cluster_args(**overrides))
+        exported["fqdn"] = cluster.api_server_fqdn
+        pulumi.export("fqdn", cluster.api_server_fqdn)
+        pulumi.export("kubeconfig", cluster.kubeconfig)
+        pulumi.export("deployKubeconfig", cluster.deploy_kubeconfig)
+
+    run = run_callable(program)
+    return run, run.outputs
+
+
+def test_private_cluster_as_output_yields_the_private_fqdn() -> None:
+    """issue #15: an Input given as an Output must behave like the plain value."""
+    _, outputs = build(private_cluster=pulumi.Output.from_input(True))
+    assert ".privatelink." in outputs["fqdn"]
+    _, outputs = build(private_cluster=pulumi.Output.from_input(False))
+    assert ".hcp." in outputs["fqdn"]
+
+
+@pytest.mark.parametrize("wrap", [lambda v: v, pulumi.Output.from_input])
+def test_acns_flags_as_outputs(wrap: Any) -> None:
+    """ACNS security given as an Output: on sends FQDN policies, off omits the whole advancedNetworking block
+    (Microsoft's Azure CNI powered by Cilium samples send none without ACNS)."""
+    run, _ = build(advanced_networking_security=wrap(True), advanced_networking_observability=wrap(False))
+    acns = run.one(CLUSTER).inputs["networkProfile"]["advancedNetworking"]
+    assert acns == {"enabled": True, "observability": {"enabled": False}, "security": {"enabled": True, "advancedNetworkPolicies": "FQDN"}}
+    run, _ = build(advanced_networking_security=wrap(False), advanced_networking_observability=wrap(False))
+    assert "advancedNetworking" not in run.one(CLUSTER).inputs["networkProfile"]
+
+
+def test_secret_acns_flag_keeps_the_profile_secret() -> None:
+    run, _ = build(advanced_networking_security=pulumi.Output.secret(True))
+    assert run.one(CLUSTER).inputs["networkProfile"] == SECRET
+
+
+def test_version_tier_and_channels_as_outputs() -> None:
+    run, _ = build(
+        kubernetes_version=pulumi.Output.from_input("1.36"),
+        sku_tier=pulumi.Output.from_input("Premium"),
+        node_os_upgrade_channel=pulumi.Output.from_input("SecurityPatch"),
+        encryption_at_host=pulumi.Output.from_input(False),
+    )
+    inputs = run.one(CLUSTER).inputs
+    assert inputs["kubernetesVersion"] == "1.36"
+    assert inputs["sku"] == {"name": "Base", "tier": "Premium"}
+    assert inputs["autoUpgradeProfile"]["nodeOSUpgradeChannel"] == "SecurityPatch"
+    assert inputs["agentPoolProfiles"][0]["enableEncryptionAtHost"] is False
+
+
+def test_identity_holds_network_contributor_on_the_subnet_before_the_cluster() -> None:
+    """A subnet you bring needs the cluster identity to be Network Contributor on it, best a user-assigned identity that
+    holds the role before the cluster exists (MicrosoftDocs/azure-aks-docs use-byo-cni.md, configure-kubenet.md)."""
+    run, _ = build()
+    identity = run.one(IDENTITY)
+    role = run.one(ROLE_ASSIGNMENT, "aks-subnet-network-contributor")
+    assert role.inputs["scope"] == SUBNET_ID
+    assert role.inputs["roleDefinitionId"].endswith(f"/roleDefinitions/{NETWORK_CONTRIBUTOR}")
+    assert role.inputs["principalType"] == "ServicePrincipal"
+    assert identity.urn in role.dependencies
+    cluster = run.one(CLUSTER)
+    assert role.urn in cluster.dependencies
+    assert cluster.inputs["identity"]["type"] == "UserAssigned"
+    (identity_id,) = cluster.inputs["identity"]["userAssignedIdentities"]
+    assert identity_id.endswith("/Microsoft.ManagedIdentity/userAssignedIdentities/id-aks-t")
+
+
+def test_deployer_and_admin_groups_get_aks_rbac_cluster_admin_at_cluster_scope() -> None:
+    """With Azure RBAC and local accounts off, nobody reaches the Kubernetes API until "Azure Kubernetes Service RBAC
+    Cluster Admin" is assigned at the cluster (MicrosoftDocs/azure-aks-docs automatic/quick-automatic-custom-network.md,
+    tutorial-kubernetes-deploy-cluster.md); the deployer is the principal of azure-native's client config."""
+    run, _ = build(admin_group_object_ids=[GROUP, pulumi.Output.secret(GROUP.replace("3f", "4a"))])
+    cluster = run.one(CLUSTER)
+    cluster_id = (
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-t/providers/Microsoft.ContainerService/managedClusters/aks-t"
+    )
+    deployer = run.one(ROLE_ASSIGNMENT, "aks-deployer-cluster-admin")
+    assert deployer.inputs["principalId"] == CLIENT_CONFIG["objectId"]
+    assert deployer.inputs["principalType"] == "User"
+    groups = [run.one(ROLE_ASSIGNMENT, f"aks-admin-group-{i}-cluster-admin") for i in (0, 1)]
+    assert groups[0].inputs["principalId"] == GROUP
+    assert groups[1].inputs["principalId"] == SECRET
+    for grant in [deployer, *groups]:
+        assert grant.inputs["scope"] == cluster_id
+        assert grant.inputs["roleDefinitionId"] == (
+            f"/subscriptions/{CLIENT_CONFIG['subscriptionId']}/providers/Microsoft.Authorization/roleDefinitions/{AKS_RBAC_CLUSTER_ADMIN}"
+        )
+        assert cluster.urn in grant.dependencies
+    assert groups[0].inputs["principalType"] == "Group"
+    assert cluster.inputs["aadProfile"]["adminGroupObjectIDs"] == SECRET
+    gate = run.one(GATE)
+    assert {g.urn for g in [deployer, *groups]} <= set(gate.dependencies)
+    assert len(gate.inputs["assignments"]) == 3
+    provider = run.one("pulumi:providers:kubernetes")
+    assert gate.urn in provider.dependencies
+
+
+def test_provider_uses_the_deploy_login_and_the_cluster_id_as_identifier() -> None:
+    """Pulumi's provider logs in where pulumi up runs; `cluster_identifier` keeps kubeconfig changes from replacing it
+    (pulumi/pulumi-kubernetes issues #4019 and #1148). `pulumi/pulumi-kubernetes` `provider/pkg/provider/provider.go`
+    `DiffConfig` (read at v4.32.0): an identifier that is set and unchanged clears every replacement, in a deferred
+    step that also covers the early return for a kubeconfig unknown at preview; a changed identifier replaces; adding
+    one does not. So the identifier must be what names the cluster and nothing else: the cluster's ARM ID, known
+    whenever the cluster already exists, and unchanged by a CA rotation or a new login."""
+    run, outputs = build(kubelogin_mode="workloadidentity", deploy_login_mode="spn")
+    # ARM refuses a principalType that does not match the principal ("UnmatchedPrincipalType", quoted in
+    # Azure/modern-web-app-pattern-dotnet pull request #129); the SDK would default to User.
+    assert run.one(ROLE_ASSIGNMENT, "aks-deployer-cluster-admin").inputs["principalType"] == "ServicePrincipal"
+    provider = run.one("pulumi:providers:kubernetes")
+    assert provider.inputs["clusterIdentifier"] == (
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-t/providers/Microsoft.ContainerService/managedClusters/aks-t"
+    )
+    assert provider.inputs["kubeconfig"] == SECRET
+    assert "--login\n      - workloadidentity" in outputs["kubeconfig"]
+    deploy = outputs["deployKubeconfig"]
+    assert "--login\n      - spn" in deploy
+    assert CLIENT_CONFIG["clientId"] in deploy
+    assert CLIENT_CONFIG["tenantId"] in deploy
+    assert {"kubeconfig", "deployKubeconfig"} <= run.secret_outputs
+
+
+@pytest.mark.parametrize(
+    ("channel", "ignored_cluster", "ignored_pool"),
+    [
+        ("patch", ("agentPoolProfiles[*].count",), ("count",)),
+        (
+            "stable",
+            ("agentPoolProfiles[*].count", "kubernetesVersion"),
+            ("count", "orchestratorVersion"),
+        ),
+        (
+            "rapid",
+            ("agentPoolProfiles[*].count", "kubernetesVersion"),
+            ("count", "orchestratorVersion"),
+        ),
+        ("node-image", ("agentPoolProfiles[*].count",), ("count",)),
+    ],
+)
+def test_minor_moving_channels_never_resend_the_version(
+    channel: str, ignored_cluster: tuple[str, ...], ignored_pool: tuple[str, ...]
+) -> None:
+    """stable and rapid move the cluster to newer minors; resending the older version is a downgrade AKS refuses with
+    operationNotAllowed. patch keeps the minor; node-image (legacy) upgrades node images only, so the version stays the
+    program's to send and to bump (MicrosoftDocs/azure-aks-docs auto-upgrade-cluster.md, channel table)."""
+    run, _ = build(upgrade_channel=channel)
+    assert run.one(CLUSTER).ignore_changes == ignored_cluster
+    assert run.one("azure-native:containerservice:AgentPool").ignore_changes == ignored_pool
+
+
+def test_container_insights_gets_its_data_collection_rule_and_association() -> None:
+    """useAADAuth Container Insights ingests through a DCR (kind Linux, extension ContainerInsights, destination the
+    workspace) associated with the cluster, as microsoft/Docker-Provider
+    scripts/onboarding/aks/onboarding-msi-terraform/main.tf creates them; Defender keeps the same workspace."""
+    run, _ = build(container_insights=True, defender=True)
+    workspace = run.one("azure-native:operationalinsights:Workspace")
+    workspace_id = f"{GROUP_ID}/providers/Microsoft.OperationalInsights/workspaces/{workspace.inputs['workspaceName']}"
+    rule = run.one("azure-native:monitor:DataCollectionRule")
+    assert rule.inputs["kind"] == "Linux"
+    (extension,) = rule.inputs["dataSources"]["extensions"]
+    assert extension["extensionName"] == "ContainerInsights"
+    assert extension["name"] == "ContainerInsightsExtension"
+    assert "Microsoft-ContainerLogV2" in extension["streams"]
+    (destination,) = rule.inputs["destinations"]["logAnalytics"]
+    assert destination["workspaceResourceId"] == workspace_id
+    assert rule.inputs["dataFlows"] == [{"streams": extension["streams"], "destinations": [destination["name"]]}]
+    association = run.one("azure-native:monitor:DataCollectionRuleAssociation")
+    assert association.inputs["associationName"] == "ContainerInsightsExtension"
+    assert association.inputs["resourceUri"].endswith("/managedClusters/aks-t")
+    assert association.inputs["dataCollectionRuleId"].endswith(f"/dataCollectionRules/{rule.inputs['dataCollectionRuleName']}")
+    cluster = run.one(CLUSTER).inputs
+    assert cluster["addonProfiles"]["omsagent"]["config"] == {"logAnalyticsWorkspaceResourceID": workspace_id, "useAADAuth": "true"}
+    assert cluster["securityProfile"]["defender"]["logAnalyticsWorkspaceResourceId"] == workspace_id
+
+
+def test_data_collection_rule_name_is_cut_to_64_characters_as_microsofts_template_does() -> None:
+    """microsoft/Docker-Provider scripts/onboarding/aks/onboarding-using-msi-auth/existingClusterOnboarding.json names the
+    rule MSCI-<workspace region>-<cluster> and keeps its first 64 characters when longer; an AKS name may have 63."""
+    long_name = "aks-" + "x" * 50
+    run, _ = build(container_insights=True, cluster_name=long_name, location="australiasoutheast")
+    name = run.one("azure-native:monitor:DataCollectionRule").inputs["dataCollectionRuleName"]
+    assert name == f"MSCI-australiasoutheast-{long_name}"[:64]
+    assert len(name) == 64
+    run, _ = build(container_insights=True)
+    assert run.one("azure-native:monitor:DataCollectionRule").inputs["dataCollectionRuleName"] == "MSCI-westeurope-aks-t"
+
+
+def test_maintenance_windows_for_both_schedules() -> None:
+    """aksManagedAutoUpgradeSchedule and aksManagedNodeOSUpgradeSchedule, weekly, 4 hours or more
+    (MicrosoftDocs/azure-aks-docs planned-maintenance.md)."""
+    window = {"day_of_week": "Sunday", "start_time": "01:00", "duration_hours": 6}
+    run, _ = build(auto_upgrade_window=window, node_os_upgrade_window={**window, "day_of_week": "Wednesday", "duration_hours": 4})
+    configs = {r.inputs["configName"]: r.inputs for r in run.of_type("azure-native:containerservice:MaintenanceConfiguration")}
+    assert set(configs) == {"aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"}
+    assert configs["aksManagedAutoUpgradeSchedule"]["maintenanceWindow"] == {
+        "schedule": {"weekly": {"dayOfWeek": "Sunday", "intervalWeeks": 1}},
+        "startTime": "01:00",
+        "durationHours": 6,
+        "utcOffset": "+00:00",
+    }
+    assert configs["aksManagedNodeOSUpgradeSchedule"]["resourceName"] == "aks-t"
+
+
+def test_protect_covers_the_user_pool() -> None:
+    """Deleting the user pool deletes its workloads (issue #17): it is protected with the cluster."""
+    run, _ = build(protect=True)
+    assert run.one(CLUSTER).protect is True
+    assert run.one("azure-native:containerservice:AgentPool").protect is True
+
+
+@pytest.mark.parametrize(
+    ("overrides", "path"),
+    [
+        ({"upgrade_channel": "node-image", "node_os_upgrade_channel": "SecurityPatch"}, "node_os_upgrade_channel"),
+        ({"kubernetes_version": "1.36.2"}, "kubernetes_version"),
+        ({"support_plan": "AKSLongTermSupport"}, "support_plan"),
+        ({"defender": True}, "defender"),
+        ({"network_mode": "kubenet"}, "network_mode"),
+        ({"upgrade_channel": "none"}, "upgrade_channel"),
+        ({"deploy_login_mode": "devicecode"}, "deploy_login_mode"),
+        ({"os_disk_size_gb": 200}, "os_disk_size_gb"),
+        ({"outbound_type": "managedNATGateway"}, "outbound_type"),
+        ({"auto_upgrade_window": {"day_of_week": "Sunday", "start_time": "01:00", "duration_hours": 2}}, "auto_upgrade_window"),
+    ],
+)
+def test_refused_combinations_are_clean_errors(overrides: dict[str, Any], path: str) -> None:
+    """Sources: node-image needs NodeImage (auto-upgrade-node-os-image.md); LTS needs Premium (long-term-support.md);
+    ephemeral OS disk within the temp disk (concepts-storage.md); windows of 4+ hours (planned-maintenance.md); no managed
+    NAT gateway with a subnet you bring (nat-gateway.md: "Managed NAT gateway isn't compatible with custom virtual
+    networks")."""
+    with pytest.raises(ComponentArgsError) as caught:
+        build(**overrides)
+    assert {p["property_path"] for p in caught.value.errors or []} == {path}
+
+
+def test_missing_argument_is_a_component_error_not_a_key_error() -> None:
+    args = cluster_args()
+    del args["node_subnet_id"]  # type: ignore[misc]
+    with pytest.raises(ComponentArgsError, match="node_subnet_id: is required"):
+        run_callable(lambda: AksCluster("aks", args))
+
+
+def test_component_depends_on_reaches_every_child() -> None:
+    def program() -> None:
+        marker = Network(
+            "marker",
+            NetworkArgs(
+                location="westeurope", resource_group_name="rg-m", vnet_name="v", vnet_cidr="10.1.0.0/16", node_subnet_cidr="10.1.0.0/24"
+            ),
+        )
+        AksCluster("aks", cluster_args(), pulumi.ResourceOptions(depends_on=[marker]))
+
+    run = run_callable(program)
+    children = [r for r in run.registrations if r.parent == run.one("aks-cilium:index:AksCluster").urn]
+    assert len(children) == 7
+    for child in children:
+        # The SDK turns a dependency on a component into one on each of its children.
+        assert marker_children(run, "marker") <= set(child.dependencies), child.name
+
+
+def marker_children(run: ProgramRun, marker: str) -> set[str]:
+    parent = run.one("aks-cilium:index:Network", marker).urn
+    found = {r.urn for r in run.registrations if r.parent == parent}
+    assert found
+    return found
+
+
+def network_args(**overrides: Any) -> NetworkArgs:
+    args: dict[str, Any] = {
+        "location": "westeurope",
+        "resource_group_name": "rg-n",
+        "vnet_name": "vnet-n",
+        "vnet_cidr": "10.224.0.0/12",
+        "node_subnet_cidr": "10.224.0.0/16",
+    }
+    args.update(overrides)
+    return args  # type: ignore[return-value]
+
+
+def test_network_with_outputs_and_depends_on() -> None:
+    def program() -> None:
+        marker = Network("marker", network_args(resource_group_name="rg-m"))
+        Network(
+            "net",
+            network_args(vnet_cidr=pulumi.Output.from_input("10.224.0.0/12"), pod_subnet_cidr=pulumi.Output.from_input("10.225.0.0/16")),
+            pulumi.ResourceOptions(depends_on=[marker]),
+        )
+
+    run = run_callable(program)
+    net = run.one("aks-cilium:index:Network", "net")
+    children = [r for r in run.registrations if r.parent == net.urn]
+    assert {c.name for c in children} == {"net-rg", "net-vnet", "net-nodes", "net-pods"}
+    for child in children:
+        assert marker_children(run, "marker") <= set(child.dependencies), child.name
+    assert run.one("azure-native:network:VirtualNetwork", "net-vnet").inputs["addressSpace"] == {"addressPrefixes": ["10.224.0.0/12"]}
+    assert run.one("azure-native:network:Subnet", "net-pods").inputs["addressPrefix"] == "10.225.0.0/16"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "path"),
+    [({"node_subnet_cidr": "10.0.0.0/16"}, "node_subnet_cidr"), ({"vnet_cidr": "10.224.0.1/12"}, "vnet_cidr")],
+)
+def test_network_refuses_bad_plain_cidrs(overrides: dict[str, Any], path: str) -> None:
+    with pytest.raises(ComponentArgsError) as caught:
+        run_callable(lambda: Network("net", network_args(**overrides)))
+    assert {p["property_path"] for p in caught.value.errors or []} == {path}
+
+
+def test_network_missing_argument_is_a_component_error() -> None:
+    args = network_args()
+    del args["vnet_cidr"]  # type: ignore[misc]
+    with pytest.raises(ComponentArgsError, match="vnet_cidr: is required"):
+        run_callable(lambda: Network("net", args))
+
+
+PLAIN_ARGS = {
+    "network_mode",
+    "upgrade_channel",
+    "kubelogin_mode",
+    "deploy_login_mode",
+    "deployer_principal_type",
+    "support_plan",
+    "container_insights",
+    "defender",
+    "kubelogin_client_id",
+    "kubelogin_tenant_id",
+    "auto_upgrade_window",
+    "node_os_upgrade_window",
+    "protect",
+    "admin_group_object_ids",
+}
+
+
+def as_outputs(args: dict[str, Any], plain: set[str]) -> dict[str, Any]:
+    """Every Input-typed argument (nested pool fields and list items included) wrapped in an Output."""
+    wrapped: dict[str, Any] = {}
+    for key, value in args.items():
+        if key in plain:
+            wrapped[key] = [pulumi.Output.from_input(v) for v in value] if key == "admin_group_object_ids" else value
+        elif isinstance(value, dict):
+            wrapped[key] = {k: pulumi.Output.from_input(v) for k, v in value.items()}
+        else:
+            wrapped[key] = pulumi.Output.from_input(value)
+    return wrapped
+
+
+def test_every_input_given_as_an_output_registers_the_same_resources() -> None:
+    """issue #15: other languages send Outputs for any Input; the result must equal the plain run's."""
+    extra: dict[str, Any] = {
+        "availability_zones": ["1", "2"],
+        "admin_group_object_ids": [GROUP],
+        "authorized_ip_ranges": ["0.0.0.0/32"],
+        "private_cluster": False,
+        "advanced_networking_observability": True,
+        "advanced_networking_security": True,
+        "advanced_network_policies": "L7",
+        "container_insights": True,
+        "key_vault_secrets_provider": False,
+    }
+    plain_run, plain_outputs = build(**extra)
+    output_run, output_outputs = build(**as_outputs({**cluster_args(), **extra}, PLAIN_ARGS))
+
+    def inputs(run: ProgramRun) -> dict[str, dict[str, Any]]:
+        # By name: Outputs resolve in another order, so registrations arrive in another order.
+        return {r.name: r.inputs for r in run.registrations if r.type.startswith("azure-native:")}
+
+    assert inputs(output_run) == inputs(plain_run)
+    assert output_outputs == plain_outputs
+
+
+def test_every_network_input_given_as_an_output_registers_the_same_resources() -> None:
+    args = network_args(pod_subnet_cidr="10.225.0.0/16")
+    plain = run_callable(lambda: Network("net", args))
+    wrapped = run_callable(lambda: Network("net", as_outputs(dict(args), set())))  # type: ignore[arg-type]
+    assert {r.name: r.inputs for r in wrapped.registrations} == {r.name: r.inputs for r in plain.registrations}
+
+
+def test_only_the_user_pool_pins_its_version() -> None:
+    """Through the managed cluster API all pools' orchestratorVersion must be specified or all unspecified (AKS error
+    NotAllAgentPoolOrchestratorVersionSpecifiedAndUnchanged, quoted in pulumi/pulumi-azure-native issue #2094 and
+    Azure/ARO-HCP pull request #662); the user pool is its own AgentPool resource, so the inline system pool sends
+    none and follows the control plane, while the user pool's own update carries the version (never above the
+    control plane's: AgentPool.orchestratorVersion, REST spec 2025-09-01)."""
+    run, _ = build(kubernetes_version="1.37")
+    (system,) = run.one(CLUSTER).inputs["agentPoolProfiles"]
+    assert "orchestratorVersion" not in system
+    user_pool = run.one("azure-native:containerservice:AgentPool")
+    assert user_pool.inputs["orchestratorVersion"] == "1.37"
+    assert run.one(CLUSTER).urn in user_pool.dependencies

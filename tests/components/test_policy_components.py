@@ -1,0 +1,256 @@
+"""NetworkPolicySet, DemoApp and ConnectivityCheck built directly, as a team's program would: their own validation,
+Output-valued inputs, depends_on reaching every child, protection, and the pod security the kubelet enforces."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aks_cilium.core.validation import ComponentArgsError
+from aks_cilium.network_policy.component import NetworkPolicySet, NetworkPolicySetArgs
+from aks_cilium.network_policy.names import fqdn_selector_problem
+from aks_cilium.testing import ProgramRun, run_callable
+from aks_cilium.workloads.connectivity import ConnectivityCheck, ConnectivityCheckArgs, check_script
+from aks_cilium.workloads.demo import DemoApp, DemoAppArgs
+from stack_settings import ConfigError, formats
+from tests.support.stacks import RunStack
+from tests.support.tokens import CCNP, CNP
+
+
+def _policy_set(args: Any, opts: pulumi.ResourceOptions | None = None) -> ProgramRun:
+    return run_callable(lambda: NetworkPolicySet("set", args, opts))
+
+
+def _problems(args: Any) -> set[str]:
+    with pytest.raises(ComponentArgsError) as caught:
+        _policy_set(args)
+    return {problem["property_path"] for problem in caught.value.errors or []}
+
+
+def test_a_missing_required_arg_is_a_clean_error_not_a_key_error() -> None:
+    assert _problems({"namespaces": []}) == {"network_mode"}
+
+
+BAD_ARGS: dict[str, tuple[dict[str, Any], set[str]]] = {
+    "duplicate namespaces": ({"namespaces": [{"name": "a"}, {"name": "a"}], "network_mode": "byocni"}, {"namespaces"}),
+    "kube-system under default deny": ({"namespaces": [{"name": "kube-system"}], "network_mode": "byocni"}, {"namespaces[0].name"}),
+    "every name allowed": ({"namespaces": [{"name": "a", "fqdns": ["*"]}], "network_mode": "byocni"}, {"namespaces[0].fqdns[0]"}),
+    "unknown network mode": ({"namespaces": [{"name": "a"}], "network_mode": "calico"}, {"network_mode"}),
+    "fqdns without ACNS security": (
+        {"namespaces": [{"name": "a", "fqdns": ["api.example.com"]}], "network_mode": "azure-cilium"},
+        {"namespaces[0].fqdns"},
+    ),
+    "multi-level wildcard on ACNS": (
+        {"namespaces": [{"name": "a", "fqdns": ["**.example.com"]}], "network_mode": "azure-cilium", "acns_security": True},
+        {"namespaces[0].fqdns[0]"},
+    ),
+    "webhook port out of range": (
+        {"namespaces": [{"name": "a", "webhook_ports": [0]}], "network_mode": "byocni"},
+        {"namespaces[0].webhook_ports[0]"},
+    ),
+    "metadata opt-out on ACNS": (
+        {"namespaces": [{"name": "a", "metadata_endpoints": True}], "network_mode": "azure-cilium"},
+        {"namespaces[0].metadata_endpoints"},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_ARGS.values(), ids=BAD_ARGS.keys())
+def test_the_component_refuses_bad_args_before_registering_anything(case: tuple[dict[str, Any], set[str]]) -> None:
+    args, paths = case
+    assert _problems(args) == paths
+
+
+def test_acns_security_as_an_output_is_refused_not_misread() -> None:
+    """An Output is truthy whatever it holds: Output(False) must never turn FQDN policies on (issue #15, item 4)."""
+    args = {
+        "namespaces": [{"name": "a", "fqdns": ["api.example.com"]}],
+        "network_mode": "azure-cilium",
+        "acns_security": pulumi.Output.from_input(False),
+    }
+    assert _problems(args) == {"acns_security", "namespaces[0].fqdns"}
+
+
+def test_protect_reaches_the_namespaces_and_their_policies() -> None:
+    """Removing a protected resource from the program fails the update (Pulumi docs, resource option `protect`)."""
+    run = _policy_set({"namespaces": [{"name": "a", "allow_from": ["b"]}], "network_mode": "byocni", "protect": True})
+    kinds = [run.of_type(kind) for kind in ("kubernetes:core/v1:Namespace", CNP, CCNP)]
+    assert all(kinds)
+    for registration in [r for registrations in kinds for r in registrations]:
+        assert registration.protect, registration.name
+    unprotected = _policy_set({"namespaces": [{"name": "a"}], "network_mode": "byocni"})
+    assert not any(r.protect for r in unprotected.of_type("kubernetes:core/v1:Namespace"))
+
+
+def test_depends_on_reaches_every_child_of_each_component() -> None:
+    def program() -> None:
+        gate = k8s.core.v1.ConfigMap("gate")
+        opts = pulumi.ResourceOptions(depends_on=[gate])
+        NetworkPolicySet("set", NetworkPolicySetArgs(namespaces=[{"name": "a", "fqdns": ["api.example.com"]}], network_mode="byocni"), opts)
+        DemoApp("demo", DemoAppArgs(app_namespace=pulumi.Output.from_input("demo"), client_namespace="client"), opts)
+        ConnectivityCheck(
+            "check",
+            ConnectivityCheckArgs(
+                namespace=pulumi.Output.from_input("client"),
+                probes=[{"name": "x", "url": "https://x.example.com", "allowed": False}],
+                outsider_probes=[{"name": "y", "url": "http://y", "allowed": False}],
+                outsider_egress_to=["demo"],
+                policy_fingerprint=pulumi.Output.from_input("abc"),
+            ),
+            opts,
+        )
+
+    run = run_callable(program)
+    gate = run.one("kubernetes:core/v1:ConfigMap", "gate")
+    children = [r for r in run.registrations if r.type.startswith("kubernetes:") and r.name != "gate"]
+    assert len(children) >= 10
+    for child in children:
+        assert gate.urn in child.dependencies, child.name
+
+
+def test_demo_pods_start_under_run_as_non_root() -> None:
+    """The kubelet refuses runAsNonRoot with a non-numeric image user such as curl_user (curl/curl-docker issue #62):
+    every container names its numeric user and group, and every image is pinned by digest."""
+
+    def program() -> None:
+        DemoApp("demo", DemoAppArgs(app_namespace="demo", client_namespace="client"))
+        ConnectivityCheck("check", ConnectivityCheckArgs(namespace="client", probes=[{"name": "x", "url": "http://x", "allowed": True}]))
+
+    run = run_callable(program)
+    pods = [
+        r.inputs["spec"]["template"]["spec"] for r in run.of_type("kubernetes:apps/v1:Deployment") + run.of_type("kubernetes:batch/v1:Job")
+    ]
+    assert len(pods) == 3
+    for pod in pods:
+        for container in pod["containers"]:
+            context = container["securityContext"]
+            assert context["runAsNonRoot"] is True
+            # Numbers cross the engine's protobuf Struct as floats; a whole number is what the kubelet gets.
+            assert context["runAsUser"] == int(context["runAsUser"]) > 0
+            assert context["runAsGroup"] == int(context["runAsGroup"]) > 0
+            assert "@sha256:" in container["image"]
+            assert len(container["image"].split("@sha256:")[1]) == 64
+
+
+def test_connectivity_check_needs_its_probes() -> None:
+    with pytest.raises(ComponentArgsError) as caught:
+        run_callable(lambda: ConnectivityCheck("check", {"namespace": "client", "probes": [{"name": "x"}]}))  # type: ignore[typeddict-item]
+    assert {p["property_path"] for p in caught.value.errors or []} == {"probes[0]"}
+    with pytest.raises(ComponentArgsError):
+        run_callable(lambda: DemoApp("demo", {"app_namespace": "demo"}))  # type: ignore[typeddict-item]
+
+
+def test_a_probe_verdict_needs_its_cause() -> None:
+    """Denied means resolved, then timed out (curl exit 28, CURLE_OPERATION_TIMEDOUT, with a name lookup time);
+    any other failure, such as exit 6 (no such name) or 35/60 (TLS), fails the probe whatever was expected."""
+    script = check_script([{"name": "n", "url": "https://n", "allowed": False}])
+    assert '[ "$rc" = 28 ]' in script
+    assert '[ "$lookup" != 0.000000 ]' in script
+    assert 'got="failed' in script
+
+
+FAKE_CURL = """#!/bin/sh
+# Stands in for curl: prints the write-out and exits as FAKE_<host> says ("exit code, http_code, time_namelookup").
+for arg; do url=$arg; done
+host=$(echo "$url" | sed 's#.*://##; s#[.-]#_#g')
+eval outcome=\\$FAKE_$host
+set -- $outcome
+printf '%s %s' "$2" "$3"
+[ "$1" = 0 ] || echo "curl: ($1) simulated" >&2
+exit "$1"
+"""
+# (expected verdict, curl exit code, http_code, time_namelookup) -> whether the probe passes
+PROBE_OUTCOMES = {
+    "answered": ("allowed", 0, "301", "0.012000", True),
+    "dropped after resolving": ("denied", 28, "000", "0.004000", True),
+    "lookup timed out": ("denied", 28, "000", "0.000000", False),
+    "no such name or refused by the dns proxy": ("denied", 6, "000", "0.000000", False),
+    "connection refused": ("denied", 7, "000", "0.002000", False),
+    "tls handshake failed": ("denied", 35, "000", "0.003000", False),
+    "certificate not trusted": ("denied", 60, "000", "0.003000", False),
+    "expected answer, got a drop": ("allowed", 28, "000", "0.004000", False),
+}
+
+
+@pytest.mark.parametrize("outcome", PROBE_OUTCOMES.values(), ids=PROBE_OUTCOMES.keys())
+def test_the_check_script_passes_a_probe_only_for_its_cause(tmp_path: Any, outcome: tuple[str, int, str, str, bool]) -> None:
+    """The script run by /bin/sh against a stand-in curl. curl's exit codes (curl man page, EXIT CODES): 6 could not
+    resolve host (what the DNS proxy's REFUSED becomes), 7 failed to connect, 28 operation timed out, 35 TLS handshake,
+    60 peer certificate; time_namelookup stays 0 when no name was resolved. Cilium drops denied packets silently by
+    default, so a policy drop is a timeout (cilium/cilium Documentation/security/policy/intro.rst, "Policy Deny
+    Response Handling": `none`, the default in ../shared/cilium/1.20.0/values.yaml `policyDenyResponse`)."""
+    verdict, code, http_code, lookup, passes = outcome
+    fake = tmp_path / "curl"
+    fake.write_text(FAKE_CURL)
+    fake.chmod(0o755)
+    script = check_script([{"name": "probe", "url": "https://probe.example.com", "allowed": verdict == "allowed"}])
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "FAKE_probe_example_com": f"{code} {http_code} {lookup}"}
+    result = subprocess.run(["/bin/sh", "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert (result.returncode == 0) is passes, result.stdout
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="a-.*_1", min_size=20, max_size=400))
+def test_fqdn_validation_runs_in_linear_time(value: str) -> None:
+    """The CRD's own regex backtracks exponentially in Python (28 characters took 12.7 s, issue #15); the check
+    that replaces it answers any input of up to 400 characters within milliseconds."""
+    started = time.perf_counter()
+    fqdn_selector_problem(value)
+    fqdn_selector_problem(value + "!")
+    assert time.perf_counter() - started < 0.05
+
+
+def test_the_stack_layer_uses_the_components_rule() -> None:
+    for value in ("*", "api.example.com", "*.example.com", "bad name", "a" * 300, "api.stripe.com.*.*"):
+        assert formats.fqdn_selector(value) == fqdn_selector_problem(value)
+
+
+STACK_KEY_ERRORS: dict[str, tuple[str, dict[str, str], str]] = {
+    "kube-system managed": ("dev", {"namespaces": '["demo", "client", "kube-system"]'}, "namespaces"),
+    "every name": ("dev", {"fqdnAllowlist": '["client:*"]'}, "fqdnAllowlist"),
+    "webhook port not a number": ("dev", {"webhookPorts": '["demo:https"]'}, "webhookPorts"),
+    "webhook namespace not managed": ("dev", {"webhookPorts": '["other:9443"]'}, "webhookPorts"),
+    "metadata opt-out on ACNS": ("prod", {"metadataEndpointNamespaces": '["payments"]'}, "metadataEndpointNamespaces"),
+}
+
+
+@pytest.mark.parametrize("case", STACK_KEY_ERRORS.values(), ids=STACK_KEY_ERRORS.keys())
+def test_the_stack_layer_names_the_config_key(run_stack: RunStack, case: tuple[str, dict[str, str], str]) -> None:
+    stack, overrides, key = case
+    with pytest.raises(ConfigError) as caught:
+        run_stack(stack, **overrides)
+    assert key in caught.value.keys
+
+
+def test_stack_keys_reach_the_component(run_stack: RunStack) -> None:
+    run = run_stack("dev", webhookPorts='["demo:9443", "demo:8443"]', metadataEndpointNamespaces='["client"]', protectNamespaces="true")
+    webhook = run.one(CNP, "policies-demo-allow-webhooks").inputs["spec"]["ingress"][0]["toPorts"][0]["ports"]
+    assert webhook == [{"port": "9443", "protocol": "TCP"}, {"port": "8443", "protocol": "TCP"}]
+    client = run.one("kubernetes:core/v1:Namespace", "policies-client").inputs["metadata"]["labels"]
+    assert client["aks-cilium.io/metadata-endpoints"] == "allowed"
+    assert run.one("kubernetes:core/v1:Namespace", "policies-demo").protect
+    assert run_stack("prod").one("kubernetes:core/v1:Namespace", "policies-payments").protect
+
+
+def test_a_kubeconfig_output_gives_the_set_its_own_provider() -> None:
+    """Languages that cannot pass a provider pass the kubeconfig; every child is created through the set's own."""
+    run = _policy_set(
+        {
+            "namespaces": [{"name": "a", "fqdns": ["api.example.com"]}],
+            "network_mode": "byocni",
+            "kubeconfig": pulumi.Output.from_input("apiVersion: v1"),
+            "cluster_identifier": pulumi.Output.from_input("/subscriptions/x/clusters/y"),
+        }
+    )
+    provider = run.one("pulumi:providers:kubernetes")
+    children = run.of_type("kubernetes:core/v1:Namespace") + run.of_type(CNP) + run.of_type(CCNP)
+    assert children
+    for child in children:
+        assert (child.provider or "").startswith(provider.urn), child.name

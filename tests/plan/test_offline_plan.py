@@ -1,0 +1,136 @@
+"""The offline plan: files, secrets, exit codes, and agreement with the unit tests' view."""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from aks_cilium.testing import AzureMocks, InjectedFailureError
+from offline.engine import run_program
+from offline.plan import main
+from offline.stack_config import load_stack_config
+from tests.support.artifacts import requires_artifacts
+from tests.support.stacks import RunStack
+
+
+@pytest.fixture(scope="module")
+def dev_plan(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
+    out = tmp_path_factory.mktemp("plan") / "dev"
+    return main(["--stack", "dev", "--out", str(out)]), out
+
+
+def test_dev_plan_is_clean_and_complete(dev_plan: tuple[int, Path]) -> None:
+    code, out = dev_plan
+    assert code == 0
+    resources = json.loads((out / "resources.json").read_text())
+    assert {"urn", "type", "name", "parent", "dependencies", "provider", "protect", "ignoreChanges", "inputs"} <= set(resources[0])
+    manifests = list((out / "manifests").glob("*.yaml"))
+    assert len(manifests) == len([r for r in resources if r["type"].startswith("kubernetes:") and "apiVersion" in r["inputs"]])
+    for path in manifests:
+        manifest = yaml.safe_load(path.read_text())
+        assert {"apiVersion", "kind", "metadata"} <= set(manifest), path.name
+    report = json.loads((out / "policy-report.json").read_text())
+    assert [d["policy"] for d in report] == ["api-server-restricted"]
+    assert (out / "helm" / "cilium.values.yaml").is_file()
+
+
+@requires_artifacts
+def test_dev_plan_renders_the_chart(dev_plan: tuple[int, Path]) -> None:
+    _, out = dev_plan
+    kinds = {doc["kind"] for doc in yaml.safe_load_all((out / "helm" / "cilium.rendered.yaml").read_text())}
+    assert {"DaemonSet", "Deployment", "ConfigMap"} <= kinds
+
+
+def test_plan_matches_the_unit_tests_view(dev_plan: tuple[int, Path], run_stack: RunStack) -> None:
+    _, out = dev_plan
+    run = run_stack("dev")
+    resources = json.loads((out / "resources.json").read_text())
+    assert {r["urn"]: r["inputs"] for r in resources} == {r.urn: r.inputs for r in run.registrations}
+    # Sorted by URN, whatever order the SDK's async scheduling registered them in.
+    assert [r["urn"] for r in resources] == sorted(r.urn for r in run.registrations)
+
+
+def test_two_plans_are_byte_identical(dev_plan: tuple[int, Path], tmp_path: Path) -> None:
+    _, first = dev_plan
+    second = tmp_path / "again"
+    assert main(["--stack", "dev", "--out", str(second)]) == 0
+
+    def contents(root: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+    assert contents(first) == contents(second)
+
+
+def test_plan_json_records_status_stack_inputs_and_every_file(dev_plan: tuple[int, Path]) -> None:
+    _, out = dev_plan
+    record = json.loads((out / "plan.json").read_text())
+    assert (record["generator"], record["status"], record["complete"], record["exitCode"]) == ("aks-cilium offline plan", "clean", True, 0)
+    assert record["stack"] == "dev"
+    assert record["inputs"]["digest"].startswith("sha256:")
+    assert {"Pulumi.yaml", "Pulumi.dev.yaml", "policies/config/dev.json", "offline/cilium_sums/1.20.0.sha256"} <= set(
+        record["inputs"]["files"]
+    )
+    resources = json.loads((out / "resources.json").read_text())
+    assert record["summary"]["resources"] == len(resources)
+    assert sum(record["summary"]["resourcesByType"].values()) == len(resources)
+    on_disk = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()} - {"plan.json"}
+    assert set(record["files"]) == on_disk
+    for name, digest in record["files"].items():
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_no_secret_reaches_any_file(dev_plan: tuple[int, Path], run_stack: RunStack) -> None:
+    _, out = dev_plan
+    kubeconfig = run_stack("dev").outputs["kubeconfig"]
+    user_block = kubeconfig[kubeconfig.index("users:") :]
+    files = [path for path in out.rglob("*") if path.is_file()]
+    assert out / "resources.json" in files
+    for path in files:
+        text = path.read_text()
+        assert user_block not in text, path
+        assert "certificate-authority-data" not in text, path
+
+
+def test_invalid_configuration_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["--stack", "staging", "--out", str(tmp_path / "x")]) == 2
+    assert "no stack file Pulumi.staging.yaml" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_mandatory_violation_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("offline.plan.PACK_DIR", tmp_path)
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "dev.json").write_text(json.dumps({"all": "mandatory"}))
+    assert main(["--stack", "dev", "--out", str(tmp_path / "out")]) == 1
+    report = json.loads((tmp_path / "out" / "policy-report.json").read_text())
+    assert any(d["enforcementLevel"] == "mandatory" for d in report)
+
+
+def test_bad_config_value_exits_2_naming_the_key(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from offline.stack_config import load_stack_config
+    from tests.support.stacks import with_overrides
+
+    monkeypatch.setattr(
+        "offline.plan.load_stack_config", lambda stack: with_overrides(load_stack_config(stack), {"podCidr": "10.0.0.0/16"})
+    )
+    assert main(["--stack", "dev", "--out", str(tmp_path / "x")]) == 2
+    assert "aks-cilium:podCidr" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_the_programs_collector_settings_last_only_as_long_as_its_run(run_stack: RunStack) -> None:
+    host = gc.get_threshold()
+    run = run_stack("dev")
+    # The program collects less often than the defaults; the harness process gets its own settings back.
+    assert run.gc_thresholds[0] > host[0]
+    assert gc.get_threshold() == host
+    with pytest.raises(InjectedFailureError):
+        run_program(load_stack_config("dev"), AzureMocks(fail_on=frozenset({"cilium-release"})))
+    assert gc.get_threshold() == host

@@ -1,0 +1,208 @@
+"""Property-based hardening of the configuration, secrets, and failure behaviour."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aks_cilium.testing import SECRET, AzureMocks, InjectedFailureError
+from offline.crd import cnp_errors
+from offline.engine import run_program
+from offline.plan import main as plan_main
+from offline.stack_config import StackConfig, load_stack_config
+from stack_settings import ConfigError
+from tests.support.artifacts import CRD_PATH, requires_artifacts
+from tests.support.stacks import RunStack, with_overrides
+
+PROGRAM_RUNS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+POD_CIDRS = ("10.244.0.0/16", "10.128.0.0/14", "192.168.0.0/16", "100.64.0.0/16")
+SERVICE_CIDRS = ("10.0.0.0/16", "10.96.0.0/16", "172.16.0.0/16")
+namespace_names = st.from_regex(r"\A[a-z][a-z0-9-]{0,14}[a-z0-9]\Z").filter(
+    lambda n: not n.startswith("kube-") and n not in ("demo", "client")
+)
+dns_names = st.lists(st.from_regex(r"\A[a-z][a-z0-9]{0,9}\Z"), min_size=1, max_size=2).map(lambda labels: ".".join([*labels, "com"]))
+
+
+@st.composite
+def valid_overrides(draw: st.DrawFn) -> dict[str, str]:
+    byocni = draw(st.booleans())
+    security = not byocni and draw(st.booleans())
+    namespaces = draw(st.lists(namespace_names, max_size=4, unique=True))
+    pairs: list[str] = []
+    fqdns: list[str] = []
+    if namespaces:
+        sources = st.sampled_from([*namespaces, "kube-system", "ingress-nginx"])
+        pairs = draw(
+            st.lists(st.tuples(st.sampled_from(namespaces), sources).filter(lambda p: p[0] != p[1]).map(":".join), max_size=4, unique=True)
+        )
+        if byocni or security:
+            patterns = st.one_of(dns_names, dns_names.map(lambda n: f"*.{n}"))
+            fqdns = draw(st.lists(st.tuples(st.sampled_from(namespaces), patterns).map(":".join), max_size=4, unique=True))
+    service = draw(st.sampled_from(SERVICE_CIDRS))
+    system_min, user_min = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    overrides = {
+        "networkMode": "byocni" if byocni else "azure-cilium",
+        "kubernetesVersion": draw(st.sampled_from(["1.36", "1.37"])),
+        "podCidr": draw(st.sampled_from(POD_CIDRS)),
+        "serviceCidr": service,
+        "dnsServiceIp": str(ipaddress.IPv4Network(service).network_address + draw(st.integers(10, 250))),
+        "maxPodsPerNode": str(draw(st.integers(50, 250))),
+        "availabilityZones": json.dumps(draw(st.lists(st.sampled_from(["1", "2", "3"]), unique=True))),
+        "systemPoolMinCount": str(system_min),
+        "systemPoolMaxCount": str(system_min + draw(st.integers(0, 5))),
+        "userPoolMinCount": str(user_min),
+        "userPoolMaxCount": str(user_min + draw(st.integers(0, 5))),
+        "namespaces": json.dumps(namespaces),
+        "namespaceAllowFrom": json.dumps(pairs),
+        "fqdnAllowlist": json.dumps(fqdns),
+        "demo": "false",
+        "connectivityCheck": "false",
+        "advancedNetworkingSecurity": json.dumps(security),
+        "advancedNetworkingObservability": json.dumps(not byocni and draw(st.booleans())),
+    }
+    if byocni:
+        overrides["wireguard"] = json.dumps(draw(st.booleans()))
+    return overrides
+
+
+LETTERS = st.characters(categories=["L"])
+
+
+def not_a_label(text: str) -> bool:
+    return not text.isascii() or text != text.lower() or " " in text or "_" in text
+
+
+INVALID_VALUES: dict[str, st.SearchStrategy[str]] = {
+    "podCidr": st.sampled_from(["10.0.0.0/16", "169.254.0.0/16", "pods", "10.244.0.1/16", "10.244.0.0/25", "10.224.0.0/16"]),
+    "serviceCidr": st.sampled_from(["10.248.0.0/16", "172.31.0.0/16", "10.0.0.0/40", ""]),
+    "maxPodsPerNode": st.one_of(st.integers(max_value=49).map(str), st.integers(min_value=251).map(str), st.text(LETTERS, min_size=1)),
+    "location": st.text(min_size=1, max_size=20).filter(lambda t: not t.isascii() or not t.isalnum() or not t.islower() or t[0].isdigit()),
+    "kubernetesVersion": st.text(max_size=8).filter(lambda t: not t.startswith("1.3")),
+    "ciliumVersion": st.sampled_from(["^1.20.0", "1.20", "latest", "~1.20.0", "1.20.x", ""]),
+    "systemPoolVmSize": st.text(st.characters(categories=["Ll"]), min_size=1, max_size=12),
+    "networkMode": st.text(max_size=12).filter(lambda t: t.strip() not in ("byocni", "azure-cilium")),
+    "privateCluster": st.text(max_size=6).filter(lambda t: t.strip().lower() not in ("true", "false")),
+    "namespaces": st.lists(st.text(min_size=1, max_size=8).filter(not_a_label), min_size=1, max_size=3).map(json.dumps),
+    "fqdnAllowlist": st.text(min_size=1, max_size=12).map(lambda name: json.dumps([f"client:{name} x"])),
+    "dnsServiceIp": st.sampled_from(["10.0.0.0", "10.0.0.1", "10.1.0.10", "192.168.0.10", "dns"]),
+}  # fmt: skip
+
+
+def dev_with(overrides: dict[str, str], secrets: tuple[str, ...] = ()) -> StackConfig:
+    return with_overrides(load_stack_config("dev"), overrides, secrets)
+
+
+@requires_artifacts
+@PROGRAM_RUNS
+@given(valid_overrides())
+def test_random_valid_config_is_accepted_and_renders_valid_manifests(overrides: dict[str, str]) -> None:
+    run = run_program(dev_with(overrides))
+    policies = run.of_type("kubernetes:cilium.io/v2:CiliumNetworkPolicy")
+    clusterwide = run.of_type("kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy")
+    # The shared baseline is cluster-wide; each namespace adds only what differs.
+    assert len(clusterwide) >= 2
+    for policy in policies:
+        assert cnp_errors(CRD_PATH, policy.inputs) == [], policy.name
+    for policy in clusterwide:
+        assert cnp_errors(CRD_PATH.parent / "ciliumclusterwidenetworkpolicies.yaml", policy.inputs) == [], policy.name
+    for namespace in run.of_type("kubernetes:core/v1:Namespace"):
+        kubernetes_validate.validate(namespace.inputs, "1.33", strict=True)
+    assert (run.of_type("kubernetes:helm.sh/v3:Release") != []) is (overrides["networkMode"] == "byocni")
+
+
+@PROGRAM_RUNS
+@given(st.data())
+def test_random_invalid_value_is_refused_naming_its_key(data: st.DataObject) -> None:
+    from pulumi.runtime import settings as runtime_settings
+
+    key = data.draw(st.sampled_from(sorted(INVALID_VALUES)))
+    value = data.draw(INVALID_VALUES[key])
+    with pytest.raises(ConfigError) as caught:
+        run_program(dev_with({key: value}))
+    assert caught.value.keys, str(caught.value)
+    assert key in caught.value.keys or (key == "serviceCidr" and "podCidr" in caught.value.keys)
+    assert runtime_settings.SETTINGS.monitor.registrations == []
+
+
+def test_a_failed_resource_names_itself(run_stack: RunStack) -> None:
+    with pytest.raises(InjectedFailureError, match="ManagedCluster 'aks-cluster'"):
+        run_program(load_stack_config("dev"), AzureMocks(fail_on=frozenset({"aks-cluster"})))
+
+
+def test_the_plan_exits_1_with_the_failed_resource(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert plan_main(["--stack", "dev", "--out", str(tmp_path / "out"), "--fail-on", "cilium-release"]) == 1
+    err = capsys.readouterr().err
+    assert "kubernetes:helm.sh/v3:Release 'cilium-release' failed" in err
+    assert "Traceback" not in err
+
+
+SECRET_GROUP = "5e1ec7ed-0000-4000-8000-00000000beef"
+SECRET_VALUES = '{"debug": {"enabled": true, "verbose": "s3cr3t-token-value"}}'
+
+
+def test_secret_config_stays_secret_in_resources(run_stack: RunStack) -> None:
+    run = run_stack(
+        "dev",
+        secrets=("adminGroupObjectIds", "ciliumExtraValues"),
+        adminGroupObjectIds=json.dumps([SECRET_GROUP]),
+        ciliumExtraValues=SECRET_VALUES,
+    )
+    cluster = run.one("azure-native:containerservice:ManagedCluster")
+    assert cluster.inputs["aadProfile"]["adminGroupObjectIDs"] == SECRET
+    assert run.one("kubernetes:helm.sh/v3:Release").inputs["values"] == SECRET
+
+
+def test_secrets_never_reach_plan_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    config = dev_with(
+        {"adminGroupObjectIds": json.dumps([SECRET_GROUP]), "ciliumExtraValues": SECRET_VALUES},
+        ("adminGroupObjectIds", "ciliumExtraValues"),
+    )
+    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack: config)
+    out = tmp_path / "plan"
+    assert plan_main(["--stack", "dev", "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert files
+    for text in [printed.out, printed.err, *(p.read_text() for p in files)]:
+        assert SECRET_GROUP not in text
+        assert "s3cr3t-token-value" not in text
+
+
+def test_invalid_secret_value_is_not_echoed(run_stack: RunStack) -> None:
+    with pytest.raises(ConfigError) as caught:
+        run_stack("dev", secrets=("kubeloginTenantId",), kubeloginTenantId="tenant-s3cr3t")
+    assert caught.value.keys == {"kubeloginTenantId"}
+    assert "tenant-s3cr3t" not in str(caught.value)
+    assert "[secret]" in str(caught.value)
+
+
+def test_structural_keys_cannot_be_secret(run_stack: RunStack) -> None:
+    with pytest.raises(ConfigError) as caught:
+        run_stack("dev", secrets=("networkMode", "podCidr"))
+    assert caught.value.keys == {"networkMode", "podCidr"}
+
+
+def test_derived_cluster_name_is_checked() -> None:
+    """The derived name is Cilium's cluster name: at most 32 characters (../shared/cilium/1.20.0/values.yaml,
+    `cluster.name`). It is also the AKS DNS prefix: 1-54 letters, digits or hyphens, alphanumeric at both ends, as
+    hashicorp/terraform-provider-azurerm checks it (internal/services/containers/validate/kubernetes.go,
+    `KubernetesDNSPrefix`); no Microsoft page read states that limit."""
+    config = load_stack_config("dev")
+    long_stack = StackConfig(config.project, "feature-" + "x" * 40, config.values, config.secret_keys)
+    with pytest.raises(ConfigError) as caught:
+        run_program(with_overrides(long_stack, {"namePrefix": "platform-networking"}))
+    assert caught.value.keys == {"namePrefix"}
+
+
+def test_system_namespaces_may_be_sources(run_stack: RunStack) -> None:
+    run = run_stack("dev", namespaceAllowFrom='["demo:client", "demo:kube-system"]')
+    spec: dict[str, Any] = run.one("kubernetes:cilium.io/v2:CiliumNetworkPolicy", "policies-demo-allow-from-namespaces").inputs["spec"]
+    labels = [e["matchLabels"]["k8s:io.kubernetes.pod.namespace"] for e in spec["ingress"][0]["fromEndpoints"]]
+    assert labels == ["client", "kube-system"]
