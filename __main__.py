@@ -44,6 +44,8 @@ policies = NetworkPolicySet(
     "policies", policy_set_args(settings), pulumi.ResourceOptions(providers=k8s_providers, depends_on=[cilium_ready, k8s_access])
 )
 pulumi.export("networkPolicies", policies.policy_names)
+# Namespaces the policies name but this stack does not create: whoever creates one gets what it is allowed.
+pulumi.export("externalNamespaces", policies.external_namespaces)
 
 if settings.policies.demo:
     app_namespace, client_namespace = DEMO_NAMESPACES

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TypeVar, cast
 
 import pulumi
@@ -17,7 +16,6 @@ from aks_cilium.workloads.demo import SERVICE_NAME
 from stack_settings.model import DEMO_NAMESPACES, NodePoolSettings, Settings
 
 T = TypeVar("T")
-K = TypeVar("K")
 
 
 def _secret_if(settings: Settings, key: str, value: T) -> pulumi.Input[T]:
@@ -117,42 +115,20 @@ def cilium_args(settings: Settings, api_server_host: pulumi.Input[str]) -> Ciliu
     return args
 
 
-def _grouped(pairs: Iterable[tuple[K, T]]) -> dict[K, list[T]]:
-    """(key, value) pairs as lists of values per key, in their order."""
-    groups: dict[K, list[T]] = {}
-    for key, value in pairs:
-        groups.setdefault(key, []).append(value)
-    return groups
-
-
 def policy_set_args(settings: Settings) -> NetworkPolicySetArgs:
-    """Each `target:source` pair opens ingress on the target and, where the source is managed too, its egress."""
-    policies = settings.policies
-    managed = set(policies.namespaces)
-    # Grouped once: a scan of every pair per namespace would grow with the square of the namespaces.
-    sources = _grouped(policies.allow_from)
-    targets = _grouped((source, target) for target, source in policies.allow_from if target in managed)
-    fqdns = _grouped(policies.fqdn_allowlist)
-    webhook_ports = _grouped(policies.webhook_ports)
-    metadata = set(policies.metadata_endpoint_namespaces)
-    entries = [
-        NamespacePolicyArgs(
-            name=namespace,
-            allow_from=sources.get(namespace, []),
-            allow_to=targets.get(namespace, []),
-            fqdns=fqdns.get(namespace, []),
-            webhook_ports=webhook_ports.get(namespace, []),
-            metadata_endpoints=namespace in metadata,
-        )
-        for namespace in policies.namespaces
-    ]
-    return NetworkPolicySetArgs(
-        namespaces=entries,
+    """The managed namespaces as declared, the external ones they name, and the cluster's ranges CIDR rules must avoid."""
+    policies, network = settings.policies, settings.network
+    args = NetworkPolicySetArgs(
+        namespaces=list(policies.tenants),
         network_mode=settings.cluster.network_mode,
         acns_security=settings.cluster.advanced_networking.security,
         native_default_deny=policies.native_default_deny,
         protect=policies.protect_namespaces,
+        cluster_cidrs=[str(network.pod_cidr), str(network.service_cidr)],
     )
+    if policies.external_namespaces:
+        args["external_namespaces"] = list(policies.external_namespaces)
+    return args
 
 
 DENIED_EXAMPLE = "github.com"
@@ -166,12 +142,12 @@ def _demo_service_url() -> str:
 def connectivity_probes(settings: Settings) -> list[ConnectivityProbe]:
     """The scenario's flows: the demo Service and the client's exact FQDNs allowed, a name not listed denied."""
     app_namespace, client_namespace = DEMO_NAMESPACES
-    client_fqdns = [name for ns, name in settings.policies.fqdn_allowlist if ns == client_namespace and "*" not in name]
-    probes = [
-        ConnectivityProbe(
-            name="demo service", url=_demo_service_url(), allowed=(app_namespace, client_namespace) in settings.policies.allow_from
-        )
-    ]
+    tenants = {entry["name"]: entry for entry in settings.policies.tenants}
+    client = tenants.get(client_namespace, NamespacePolicyArgs(name=client_namespace))
+    app = tenants.get(app_namespace, NamespacePolicyArgs(name=app_namespace))
+    client_fqdns = [allow["fqdn"] for allow in client.get("egress", []) if "*" not in allow.get("fqdn", "*")]
+    admitted = any(allow.get("namespace") == client_namespace for allow in app.get("ingress", []))
+    probes = [ConnectivityProbe(name="demo service", url=_demo_service_url(), allowed=admitted)]
     probes += [ConnectivityProbe(name=name, url=f"https://{name}", allowed=True) for name in client_fqdns]
     if DENIED_EXAMPLE not in client_fqdns:
         probes.append(ConnectivityProbe(name=DENIED_EXAMPLE, url=f"https://{DENIED_EXAMPLE}", allowed=False))

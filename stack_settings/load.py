@@ -8,6 +8,7 @@ from datetime import date
 from aks_cilium.cluster.checks import PRINCIPAL_TYPES
 from aks_cilium.cluster.rules import NODE_OS_CHANNELS, UPGRADE_CHANNELS
 from aks_cilium.cluster.versions import DEFAULT_MINOR, SUPPORT_PLANS
+from aks_cilium.network_policy.args import PeerContext
 
 from . import formats
 from .cilium import check_cilium, read_cilium
@@ -26,6 +27,7 @@ from .model import (
 )
 from .network_rules import check_network
 from .reader import ConfigReader
+from .tenants import check_namespaces, read_namespaces, refuse_flat_keys
 
 NETWORK_MODES: tuple[NetworkMode, ...] = ("byocni", "azure-cilium")
 KUBELOGIN_MODES: tuple[KubeloginMode, ...] = ("azurecli", "spn", "workloadidentity", "msi")
@@ -148,39 +150,16 @@ def _network(reader: ConfigReader) -> NetworkSettings | None:
     return NetworkSettings(vnet, node_subnet, pod_subnet, pod, service, dns, outbound)
 
 
-def _pairs(reader: ConfigReader, key: str, example: str, check_right: object) -> tuple[tuple[str, str], ...]:
-    def check(item: str) -> str | None:
-        left, sep, right = item.partition(":")
-        if not sep:
-            return f"is not of the form namespace:value (e.g. {example})"
-        return formats.namespace_name(left) or check_right(right)  # type: ignore[operator]
-
-    pairs = []
-    for item in reader.string_list(key, example, check):
-        left, _, right = item.partition(":")
-        pairs.append((left, right))
-    return tuple(pairs)
-
-
 def _policies(reader: ConfigReader) -> PolicySettings:
+    refuse_flat_keys(reader)
     return PolicySettings(
-        namespaces=reader.string_list("namespaces", "payments", formats.namespace_name),
-        allow_from=_pairs(reader, "namespaceAllowFrom", "payments:frontend", formats.source_namespace_name),
-        fqdn_allowlist=_pairs(reader, "fqdnAllowlist", "payments:api.stripe.com", formats.fqdn_selector),
+        tenants=read_namespaces(reader),
+        external_namespaces=reader.string_list("externalNamespaces", "app-routing-system", formats.source_namespace_name),
         demo=reader.boolean("demo"),
         connectivity_check=reader.boolean("connectivityCheck"),
         native_default_deny=reader.boolean("nativeNetworkPolicyDefaultDeny"),
-        # Items that failed their check are recorded as problems; only well-formed ports become numbers.
-        webhook_ports=tuple(
-            (ns, int(port)) for ns, port in _pairs(reader, "webhookPorts", "payments:9443", _port_number) if _port_number(port) is None
-        ),
-        metadata_endpoint_namespaces=reader.string_list("metadataEndpointNamespaces", "payments", formats.namespace_name),
         protect_namespaces=reader.boolean("protectNamespaces"),
     )
-
-
-def _port_number(value: str) -> str | None:
-    return None if value.isdigit() and 1 <= int(value) <= 65535 else "is not a port number 1-65535"
 
 
 # Keys whose values may be sensitive. Every other key shapes names or which resources exist, so a secret there
@@ -215,10 +194,6 @@ def _check_cross_fields(reader: ConfigReader, settings: Settings) -> None:
                 "is a Helm-installed Cilium option; in azure-cilium mode Azure runs Cilium and its config is not ours",
                 "false",
             )
-        if policies.fqdn_allowlist and not acns.security:
-            reader.fail(
-                "fqdnAllowlist", "needs advancedNetworkingSecurity true in azure-cilium mode (FQDN filtering is part of ACNS)", "'[]'"
-            )
 
     check_cilium(reader, settings)
     if cluster.private_cluster and cluster.authorized_ip_ranges:
@@ -232,36 +207,26 @@ def _check_cross_fields(reader: ConfigReader, settings: Settings) -> None:
     if cluster.defender and not cluster.container_insights:
         reader.fail("defender", "needs containerInsights true (Defender reports to its Log Analytics workspace)", "false")
 
-    managed = set(policies.namespaces)
-    for target, source in policies.allow_from:
-        if target not in managed:
-            reader.fail(
-                "namespaceAllowFrom",
-                f"target {target!r} is not in namespaces",
-                f"--path 'namespaceAllowFrom[0]' {sorted(managed)[0] if managed else 'payments'}:{source}",
-            )
-        if target == source:
-            reader.fail(
-                "namespaceAllowFrom",
-                f"{target}:{source} allows a namespace from itself, which the baseline already does",
-                "payments:frontend",
-            )
-    for namespace, _ in policies.fqdn_allowlist:
-        if namespace not in managed:
-            reader.fail("fqdnAllowlist", f"namespace {namespace!r} is not in namespaces", "payments:api.stripe.com")
-    for namespace, _ in policies.webhook_ports:
-        if namespace not in managed:
-            reader.fail("webhookPorts", f"namespace {namespace!r} is not in namespaces", "payments:9443")
-    for namespace in policies.metadata_endpoint_namespaces:
-        if namespace not in managed:
-            reader.fail("metadataEndpointNamespaces", f"namespace {namespace!r} is not in namespaces", "payments")
-    if policies.metadata_endpoint_namespaces and not settings.byocni:
-        reader.fail("metadataEndpointNamespaces", "only applies to byocni; Azure's managed Cilium blocks WireServer itself", "'[]'")
-    if policies.demo and not set(DEMO_NAMESPACES) <= managed:
+    _check_tenants(reader, settings)
+    if policies.demo and not set(DEMO_NAMESPACES) <= set(policies.namespaces):
         reader.fail(
             "namespaces",
             f"must list {' and '.join(DEMO_NAMESPACES)} when demo is true (the scenario runs there)",
-            f"--path 'namespaces[0]' {DEMO_NAMESPACES[0]}",
+            f"--path 'namespaces.{DEMO_NAMESPACES[0]}' '{{}}'",
         )
-    if policies.connectivity_check and not policies.demo:
-        reader.fail("connectivityCheck", "checks the demo scenario's flows and needs demo true", "false")
+
+
+def _check_tenants(reader: ConfigReader, settings: Settings) -> None:
+    policies, network = settings.policies, settings.network
+    managed = frozenset(policies.namespaces)
+    for name in policies.external_namespaces:
+        if name in managed:
+            reader.fail("externalNamespaces", f"{name!r} is in namespaces, so this stack creates it: it is not external", "'[]'")
+    context = PeerContext(
+        managed=managed,
+        external=frozenset(policies.external_namespaces),
+        byocni=settings.byocni,
+        l7=settings.byocni or settings.cluster.advanced_networking.security,
+        cluster_cidrs=(network.pod_cidr, network.service_cidr),
+    )
+    check_namespaces(reader, policies.tenants, context)

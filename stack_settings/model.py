@@ -6,6 +6,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from aks_cilium.network_policy.component import NamespacePolicyArgs
+
 NetworkMode = Literal["byocni", "azure-cilium"]
 KubeloginMode = Literal["azurecli", "spn", "workloadidentity", "msi"]
 # The demo scenario: an app namespace reached from a client namespace.
@@ -100,15 +102,17 @@ class CiliumSettings:
 
 @dataclass(frozen=True)
 class PolicySettings:
-    namespaces: tuple[str, ...]
-    allow_from: tuple[tuple[str, str], ...]
-    fqdn_allowlist: tuple[tuple[str, str], ...]
+    tenants: tuple[NamespacePolicyArgs, ...] = field(hash=False, compare=False)
+    """The managed namespaces from `aks-cilium:namespaces`, as the library's args (stack_settings/tenants.py)."""
     demo: bool
     connectivity_check: bool
     native_default_deny: bool
-    webhook_ports: tuple[tuple[str, int], ...] = ()
-    metadata_endpoint_namespaces: tuple[str, ...] = ()
+    external_namespaces: tuple[str, ...] = ()
     protect_namespaces: bool = False
+
+    @property
+    def namespaces(self) -> tuple[str, ...]:
+        return tuple(entry["name"] for entry in self.tenants)
 
 
 @dataclass(frozen=True)

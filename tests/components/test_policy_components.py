@@ -3,6 +3,7 @@ Output-valued inputs, depends_on reaching every child, protection, and the pod s
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 from typing import Any
@@ -41,22 +42,71 @@ def test_a_missing_required_arg_is_a_clean_error_not_a_key_error() -> None:
 BAD_ARGS: dict[str, tuple[dict[str, Any], set[str]]] = {
     "duplicate namespaces": ({"namespaces": [{"name": "a"}, {"name": "a"}], "network_mode": "byocni"}, {"namespaces"}),
     "kube-system under default deny": ({"namespaces": [{"name": "kube-system"}], "network_mode": "byocni"}, {"namespaces[0].name"}),
-    "every name allowed": ({"namespaces": [{"name": "a", "fqdns": ["*"]}], "network_mode": "byocni"}, {"namespaces[0].fqdns[0]"}),
+    "every name allowed": (
+        {"namespaces": [{"name": "a", "egress": [{"fqdn": "*"}]}], "network_mode": "byocni"},
+        {"namespaces[0].egress[0].fqdn"},
+    ),
+    "a pattern over a public suffix": (
+        {"namespaces": [{"name": "a", "egress": [{"fqdn": "*.co.uk"}]}], "network_mode": "byocni"},
+        {"namespaces[0].egress[0].fqdn"},
+    ),
+    "a peer neither managed nor external": (
+        {"namespaces": [{"name": "a", "ingress": [{"namespace": "clinet"}]}], "network_mode": "byocni"},
+        {"namespaces[0].ingress[0].namespace"},
+    ),
+    "egress to a managed namespace, which its ingress decides": (
+        {"namespaces": [{"name": "a", "egress": [{"namespace": "b"}]}, {"name": "b"}], "network_mode": "byocni"},
+        {"namespaces[0].egress[0].namespace"},
+    ),
+    "two peers in one allowance": (
+        {"namespaces": [{"name": "a", "egress": [{"cidr": "10.9.0.0/16", "api_server": True}]}], "network_mode": "byocni"},
+        {"namespaces[0].egress[0]"},
+    ),
+    "outside without ports": (
+        {"namespaces": [{"name": "a", "ingress": [{"outside": "loadBalancer"}]}], "network_mode": "byocni"},
+        {"namespaces[0].ingress[0].ports"},
+    ),
+    "a port out of range and an unknown protocol": (
+        {
+            "namespaces": [{"name": "a", "ingress": [{"outside": "loadBalancer", "ports": [{"port": 70000, "protocol": "tcp"}]}]}],
+            "network_mode": "byocni",
+        },
+        {"namespaces[0].ingress[0].ports[0].port", "namespaces[0].ingress[0].ports[0].protocol"},
+    ),
+    "a cidr inside the pod cidr, an exception outside it": (
+        {
+            "namespaces": [{"name": "a", "egress": [{"cidr": "10.244.0.0/24", "except_cidrs": ["10.9.0.0/24"]}]}],
+            "network_mode": "byocni",
+            "cluster_cidrs": ["10.244.0.0/16", "10.0.0.0/16"],
+        },
+        {"namespaces[0].egress[0].cidr", "namespaces[0].egress[0].except_cidrs[0]"},
+    ),
+    "reserved namespaces": (
+        {
+            "namespaces": [{"name": "default"}, {"name": "cilium-secrets"}, {"name": "aks-cilium-probe"}, {"name": "app-routing-system"}],
+            "network_mode": "byocni",
+        },
+        {"namespaces[0].name", "namespaces[1].name", "namespaces[2].name", "namespaces[3].name"},
+    ),
+    "cilium ingress on AKS's managed cilium": (
+        {"namespaces": [{"name": "a", "ingress": [{"outside": "ciliumIngress", "ports": [{"port": 80}]}]}], "network_mode": "azure-cilium"},
+        {"namespaces[0].ingress[0].outside"},
+    ),
     "unknown network mode": ({"namespaces": [{"name": "a"}], "network_mode": "calico"}, {"network_mode"}),
     "fqdns without ACNS security": (
-        {"namespaces": [{"name": "a", "fqdns": ["api.example.com"]}], "network_mode": "azure-cilium"},
-        {"namespaces[0].fqdns"},
+        {"namespaces": [{"name": "a", "egress": [{"fqdn": "api.example.com", "ports": [{"port": 443}]}]}], "network_mode": "azure-cilium"},
+        {"namespaces[0].egress[0].fqdn"},
     ),
     "multi-level wildcard on ACNS": (
-        {"namespaces": [{"name": "a", "fqdns": ["**.example.com"]}], "network_mode": "azure-cilium", "acns_security": True},
-        {"namespaces[0].fqdns[0]"},
+        {"namespaces": [{"name": "a", "egress": [{"fqdn": "**.example.com"}]}], "network_mode": "azure-cilium", "acns_security": True},
+        {"namespaces[0].egress[0].fqdn"},
     ),
     "webhook port out of range": (
         {"namespaces": [{"name": "a", "webhook_ports": [0]}], "network_mode": "byocni"},
         {"namespaces[0].webhook_ports[0]"},
     ),
-    "metadata opt-out on ACNS": (
-        {"namespaces": [{"name": "a", "metadata_endpoints": True}], "network_mode": "azure-cilium"},
+    "metadata opt-in as a string": (
+        {"namespaces": [{"name": "a", "metadata_endpoints": "yes"}], "network_mode": "azure-cilium"},
         {"namespaces[0].metadata_endpoints"},
     ),
 }
@@ -71,16 +121,23 @@ def test_the_component_refuses_bad_args_before_registering_anything(case: tuple[
 def test_acns_security_as_an_output_is_refused_not_misread() -> None:
     """An Output is truthy whatever it holds: Output(False) must never turn FQDN policies on (issue #15, item 4)."""
     args = {
-        "namespaces": [{"name": "a", "fqdns": ["api.example.com"]}],
+        "namespaces": [{"name": "a", "egress": [{"fqdn": "api.example.com", "ports": [{"port": 443}]}]}],
         "network_mode": "azure-cilium",
         "acns_security": pulumi.Output.from_input(False),
     }
-    assert _problems(args) == {"acns_security", "namespaces[0].fqdns"}
+    assert _problems(args) == {"acns_security", "namespaces[0].egress[0].fqdn"}
 
 
 def test_protect_reaches_the_namespaces_and_their_policies() -> None:
     """Removing a protected resource from the program fails the update (Pulumi docs, resource option `protect`)."""
-    run = _policy_set({"namespaces": [{"name": "a", "allow_from": ["b"]}], "network_mode": "byocni", "protect": True})
+    run = _policy_set(
+        {
+            "namespaces": [{"name": "a", "ingress": [{"namespace": "b"}]}],
+            "external_namespaces": ["b"],
+            "network_mode": "byocni",
+            "protect": True,
+        }
+    )
     kinds = [run.of_type(kind) for kind in ("kubernetes:core/v1:Namespace", CNP, CCNP)]
     assert all(kinds)
     for registration in [r for registrations in kinds for r in registrations]:
@@ -93,7 +150,13 @@ def test_depends_on_reaches_every_child_of_each_component() -> None:
     def program() -> None:
         gate = k8s.core.v1.ConfigMap("gate")
         opts = pulumi.ResourceOptions(depends_on=[gate])
-        NetworkPolicySet("set", NetworkPolicySetArgs(namespaces=[{"name": "a", "fqdns": ["api.example.com"]}], network_mode="byocni"), opts)
+        NetworkPolicySet(
+            "set",
+            NetworkPolicySetArgs(
+                namespaces=[{"name": "a", "egress": [{"fqdn": "api.example.com", "ports": [{"port": 443}]}]}], network_mode="byocni"
+            ),
+            opts,
+        )
         DemoApp("demo", DemoAppArgs(app_namespace=pulumi.Output.from_input("demo"), client_namespace="client"), opts)
         ConnectivityCheck(
             "check",
@@ -230,8 +293,9 @@ def test_the_stack_layer_names_the_config_key(run_stack: RunStack, case: tuple[s
 
 
 def test_stack_keys_reach_the_component(run_stack: RunStack) -> None:
-    run = run_stack("dev", webhookPorts='["demo:9443", "demo:8443"]', metadataEndpointNamespaces='["client"]', protectNamespaces="true")
-    webhook = run.one(CNP, "policies-demo-allow-webhooks").inputs["spec"]["ingress"][0]["toPorts"][0]["ports"]
+    namespaces = {"demo": {"webhookPorts": [9443, 8443]}, "client": {"metadataEndpoints": True}}
+    run = run_stack("dev", namespaces=json.dumps(namespaces), protectNamespaces="true")
+    webhook = run.one(CNP, "policies-demo-tenant-allow").inputs["spec"]["ingress"][-1]["toPorts"][0]["ports"]
     assert webhook == [{"port": "9443", "protocol": "TCP"}, {"port": "8443", "protocol": "TCP"}]
     client = run.one("kubernetes:core/v1:Namespace", "policies-client").inputs["metadata"]["labels"]
     assert client["aks-cilium.io/metadata-endpoints"] == "allowed"
@@ -243,7 +307,7 @@ def test_a_kubeconfig_output_gives_the_set_its_own_provider() -> None:
     """Languages that cannot pass a provider pass the kubeconfig; every child is created through the set's own."""
     run = _policy_set(
         {
-            "namespaces": [{"name": "a", "fqdns": ["api.example.com"]}],
+            "namespaces": [{"name": "a", "egress": [{"fqdn": "api.example.com", "ports": [{"port": 443}]}]}],
             "network_mode": "byocni",
             "kubeconfig": pulumi.Output.from_input("apiVersion: v1"),
             "cluster_identifier": pulumi.Output.from_input("/subscriptions/x/clusters/y"),

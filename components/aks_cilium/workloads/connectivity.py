@@ -12,7 +12,8 @@ from aks_cilium.core.tokens import component_type, with_legacy_type
 from aks_cilium.core.validation import ArgsCheck
 from aks_cilium.network_policy.args import namespace_problem
 from aks_cilium.network_policy.baseline import NamespaceBaseline, namespace_labels
-from aks_cilium.network_policy.builders import allow_to_namespaces
+from aks_cilium.network_policy.builders import namespace_peers_out
+from aks_cilium.network_policy.model import PolicySpec
 from aks_cilium.workloads.demo import CLIENT_IMAGE, CLIENT_USER, restricted_container
 
 CONNECT_TIMEOUT_SECONDS = 5
@@ -135,7 +136,10 @@ class ConnectivityCheck(pulumi.ComponentResource):
                     api_version="cilium.io/v2",
                     kind="CiliumNetworkPolicy",
                     metadata={"name": "allow-to-namespaces", "namespace": outsider_name},
-                    spec=allow_to_namespaces(tuple(args["outsider_egress_to"])).render(),
+                    spec=PolicySpec(
+                        description="Allow egress to the probed namespaces",
+                        egress=tuple(namespace_peers_out(target) for target in args["outsider_egress_to"]),
+                    ).render(),
                     opts=in_outsider,
                 )
             ]
