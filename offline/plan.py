@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         config = load_stack_config(args.stack)
         redact = Redactor(config.values[key] for key in config.secret_keys if key in config.values)
         policy_file = PACK_DIR / "config" / f"{args.stack}.json"
-        load_policy_config(policy_file, args.stack)  # a missing or weakening policy config is an input error
+        load_policy_config(policy_file, config.tier)  # a missing or weakening policy config is an input error
         _progress(f"running __main__.py for stack {args.stack} under the mock engine")
         run = run_program(config, AzureMocks(fail_on=frozenset(args.fail_on)))
         _unknown_fail_on(run, args.fail_on)
@@ -271,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         error(_failure_block(failure))
         return EXIT_FAILED
     _progress(f"{len(run.registrations)} resources registered; running the policy pack over the analyzer protocol")
-    with PolicyPackProcess() as pack:
+    with PolicyPackProcess(stack_config=config.values) as pack:
         try:
             pack.configure(policy_file)
         except PolicyPackConfigError as problem:  # properties the pack's own config schemas refuse, as the CLI does
