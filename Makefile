@@ -9,9 +9,8 @@ STAMP := $(VENV)/.installed
 MYPY_CACHE_DIR ?= .mypy_cache
 
 <<<<<<< HEAD
-.PHONY: plan artifacts test lint docs bench bench-smoke clean
 =======
-.PHONY: plan artifacts pack-facts test lint bench bench-smoke clean
+.PHONY: plan artifacts pack-facts docs test lint bench bench-smoke clean
 >>>>>>> main
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt components/pyproject.toml
