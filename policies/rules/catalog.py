@@ -26,6 +26,7 @@ from .kinds import (
     CCNP,
     CILIUM_POLICY_KINDS,
     CLUSTER,
+    CNP,
     CONFIG_MAP,
     HELM_RELEASE,
     NETWORK_POLICY,
@@ -60,6 +61,25 @@ PREVIEW_DEFERS = {
 }
 
 
+# What each policy judges, in words, as its helper registers it: the generated policy reference shows it.
+APPLIES_TO: dict[str, str] = {}
+_KIND_WORDS = {
+    CLUSTER: "ManagedCluster",
+    AGENT_POOL: "AgentPool",
+    HELM_RELEASE: "Cilium release",
+    CNP: "CiliumNetworkPolicy",
+    CCNP: "CiliumClusterwideNetworkPolicy",
+    NETWORK_POLICY: "NetworkPolicy",
+    CONFIG_MAP: "ConfigMap",
+}
+
+
+def _applies_to(name: str, scope: str | tuple[str, ...]) -> str:
+    """Records the policy's scope: words, or the kinds it judges (rules/kinds.py) by their Kubernetes or Azure names."""
+    APPLIES_TO[name] = scope if isinstance(scope, str) else ", ".join(_KIND_WORDS[kind] for kind in scope)
+    return name
+
+
 def total(check: Callable[..., list[str]], *args: Any) -> list[str]:
     """The rule's findings; "cannot verify" findings instead of an exception."""
     try:
@@ -73,10 +93,15 @@ def total(check: Callable[..., list[str]], *args: Any) -> list[str]:
 
 
 def _resource_policy(
-    name: str, kinds: tuple[str, ...], check: Check, applies: Callable[[Mapping[str, Any]], bool] = lambda _: True
+    name: str,
+    kinds: tuple[str, ...],
+    check: Check,
+    applies: Callable[[Mapping[str, Any]], bool] = lambda _: True,
+    scope: str = "",
 ) -> ResourceValidationPolicy:
     """A rule over the properties of every resource of these kinds, under any of their type tokens, and over patches of
     them too: a patch's properties are judged as far as they go (and `judged-kinds-readable` refuses the patch)."""
+    _applies_to(name, scope or kinds)
 
     def judged(props: Mapping[str, Any]) -> list[str]:
         return check(props) if applies(props) else []
@@ -90,7 +115,7 @@ def _resource_policy(
 
 
 def _cilium_policy(name: str, check: Check) -> ResourceValidationPolicy:
-    return _resource_policy(name, (HELM_RELEASE,), check, cilium_release.is_cilium_release)
+    return _resource_policy(name, (HELM_RELEASE,), check, cilium_release.is_cilium_release, "Cilium release")
 
 
 def readable(resource_type: str) -> list[str]:
@@ -114,7 +139,11 @@ def _judged_kinds_readable() -> ResourceValidationPolicy:
         for message in readable(args.resource_type):
             report(message, None)
 
-    return ResourceValidationPolicy(name="judged-kinds-readable", description=" ".join((readable.__doc__ or "").split()), validate=validate)
+    return ResourceValidationPolicy(
+        name=_applies_to("judged-kinds-readable", "patches, lists and Helm v3 Charts of judged kinds"),
+        description=" ".join((readable.__doc__ or "").split()),
+        validate=validate,
+    )
 
 
 def cilium_config_from_release(props: Mapping[str, Any], urn: str) -> list[str]:
@@ -132,7 +161,9 @@ def _cilium_config_from_release() -> ResourceValidationPolicy:
                 report(message, None)
 
     description = " ".join((cilium_config_from_release.__doc__ or "").split())
-    return ResourceValidationPolicy(name="cilium-config-from-release", description=description, validate=validate)
+    return ResourceValidationPolicy(
+        name=_applies_to("cilium-config-from-release", "ConfigMap cilium-config"), description=description, validate=validate
+    )
 
 
 def _exemptions(config: Mapping[str, Any]) -> list[str]:
@@ -170,7 +201,7 @@ def _no_open_egress() -> ResourceValidationPolicy:
                 report(message, None)
 
     return ResourceValidationPolicy(
-        name="no-open-egress",
+        name=_applies_to("no-open-egress", (*CILIUM_POLICY_KINDS, NETWORK_POLICY)),
         description=" ".join((cnp.no_open_egress.__doc__ or "").split()),
         validate=validate,
         config_schema=PolicyConfigSchema(properties=_EXEMPT_SCHEMA),
@@ -187,7 +218,7 @@ def _egress_coverage_per_endpoint() -> StackValidationPolicy:
             report(message, None)
 
     return StackValidationPolicy(
-        name="egress-coverage-per-endpoint",
+        name=_applies_to("egress-coverage-per-endpoint", "the whole stack"),
         description=" ".join((stack.open_egress_combined.__doc__ or "").split()),
         validate=validate,
         config_schema=PolicyConfigSchema(properties=_EXEMPT_SCHEMA),
@@ -213,7 +244,7 @@ def _stack_tier() -> StackValidationPolicy:
             report(message, None)
 
     return StackValidationPolicy(
-        name="stack-tier",
+        name=_applies_to("stack-tier", "the whole stack"),
         description=" ".join((tier_mismatch.__doc__ or "").split()),
         validate=validate,
         config_schema=PolicyConfigSchema(properties={"tier": {"type": "string", "enum": list(TIERS), "default": PROD}}),
@@ -242,7 +273,7 @@ def _stateful_resources_protected() -> ResourceValidationPolicy:
             report(message, None)
 
     return ResourceValidationPolicy(
-        name="stateful-resources-protected",
+        name=_applies_to("stateful-resources-protected", "the types in its resourceTypes config"),
         description=" ".join((unprotected.__doc__ or "").split()),
         validate=validate,
         config_schema=PolicyConfigSchema(
@@ -259,6 +290,8 @@ def _stack_resources(args: StackValidationArgs) -> list[stack.StackResource]:
 
 
 def _stack_policy(name: str, check: Callable[[Sequence[stack.StackResource]], list[str]]) -> StackValidationPolicy:
+    _applies_to(name, "the whole stack")
+
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
         for message in total(lambda: check(_stack_resources(args))):
             report(message, None)
