@@ -31,6 +31,8 @@ from typing import Any
 
 import yaml
 
+from .wire_numbers import whole_numbers_as_integers
+
 PLAN_FILE = "plan.json"
 GENERATOR = "aks-cilium offline plan"
 FORMAT = 1
@@ -153,7 +155,7 @@ def sha256_text(text: str) -> str:
 
 
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(whole_numbers_as_integers(value), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 class StagedPlan:
@@ -192,10 +194,10 @@ class StagedPlan:
         self.text(relative, canonical_json(value))
 
     def yaml(self, relative: str, value: Any) -> None:
-        self.text(relative, yaml.safe_dump(value, sort_keys=True))
+        self.text(relative, yaml.safe_dump(whole_numbers_as_integers(value), sort_keys=True))
 
     def yaml_all(self, relative: str, values: list[Any]) -> None:
-        self.text(relative, yaml.safe_dump_all(values, sort_keys=True))
+        self.text(relative, yaml.safe_dump_all(whole_numbers_as_integers(values), sort_keys=True))
 
     def commit(self, record: dict[str, Any]) -> None:
         """Write plan.json (with the digest of every other file) last, carry the foreign files over, swap it into place."""

@@ -47,6 +47,39 @@ def test_dev_plan_renders_the_chart(dev_plan: tuple[int, Path]) -> None:
     assert {"DaemonSet", "Deployment", "ConfigMap"} <= kinds
 
 
+def _whole_floats(value: object, path: str = "") -> list[str]:
+    if isinstance(value, float) and value.is_integer():
+        return [f"{path}: {value}"]
+    if isinstance(value, dict):
+        return [found for key, item in value.items() for found in _whole_floats(item, f"{path}.{key}")]
+    if isinstance(value, list):
+        return [found for index, item in enumerate(value) for found in _whole_floats(item, f"{path}[{index}]")]
+    return []
+
+
+def test_plan_files_write_whole_numbers_as_integers(dev_plan: tuple[int, Path], run_stack: RunStack) -> None:
+    """The engine carries every number as a double; Kubernetes, Helm and Azure receive it from Go's JSON encoder,
+    which writes a whole float64 without a fraction (`golang/go` `src/encoding/json/encode.go`, `floatEncoder`), and
+    their schemas want integers there (replicas, ports, counts). The plan files read the same."""
+    _, out = dev_plan
+    files = {path: json.loads(path.read_text()) for path in out.glob("*.json")}
+    files |= {path: list(yaml.safe_load_all(path.read_text())) for path in [*out.rglob("*.yaml")]}
+    assert out / "resources.json" in files
+    assert out / "helm" / "cilium.values.yaml" in files
+    assert any(path.parent.name == "manifests" for path in files)
+    assert {str(path.relative_to(out)): found for path, value in files.items() if (found := _whole_floats(value))} == {}
+
+    run = run_stack("dev")
+    recorded = run.one("kubernetes:helm.sh/v3:Release").inputs["values"]
+    assert isinstance(recorded["cluster"]["id"], float)  # as the engine carries it
+    (values,) = files[out / "helm" / "cilium.values.yaml"]
+    assert values["cluster"]["id"] == recorded["cluster"]["id"]
+    assert type(values["cluster"]["id"]) is int
+    assert type(values["operator"]["replicas"]) is int
+    (cluster,) = [r for r in files[out / "resources.json"] if r["type"] == "azure-native:containerservice:ManagedCluster"]
+    assert all(type(pool["maxPods"]) is int for pool in cluster["inputs"]["agentPoolProfiles"])
+
+
 def test_plan_matches_the_unit_tests_view(dev_plan: tuple[int, Path], run_stack: RunStack) -> None:
     _, out = dev_plan
     run = run_stack("dev")
