@@ -9,6 +9,7 @@ from aks_cilium.cluster.checks import PRINCIPAL_TYPES
 from aks_cilium.cluster.rules import NODE_OS_CHANNELS, UPGRADE_CHANNELS
 from aks_cilium.cluster.versions import DEFAULT_MINOR, SUPPORT_PLANS
 from aks_cilium.network_policy.args import PeerContext
+from aks_cilium.network_policy.expectations import EXAMPLE, Expectation, contradictions, expectation_problem, parse_expectation
 
 from . import formats
 from .cilium import check_cilium, read_cilium
@@ -32,6 +33,8 @@ from .tenants import check_namespaces, read_namespaces, refuse_flat_keys
 NETWORK_MODES: tuple[NetworkMode, ...] = ("byocni", "azure-cilium")
 KUBELOGIN_MODES: tuple[KubeloginMode, ...] = ("azurecli", "spn", "workloadidentity", "msi")
 ZONES = ("1", "2", "3")
+# The policy pack's tiers (policies/rules/tier.py); the first is the default of a stack that declares none.
+TIERS = ("prod", "dev")
 
 
 def project_config(raw: Mapping[str, str]) -> dict[str, str]:
@@ -48,6 +51,7 @@ def load_settings(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str
     Raises ConfigError listing every problem, each naming its key.
     """
     reader = ConfigReader(raw, secret_keys)
+    tier = reader.choice("tier", TIERS)
     cluster = _cluster(reader, stack)
     network = _network(reader)
     cilium = read_cilium(reader)
@@ -62,7 +66,7 @@ def load_settings(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str
         )
     reader.raise_if_failed()
     assert network is not None  # every None path above recorded a problem
-    settings = Settings(stack=stack, cluster=cluster, network=network, cilium=cilium, policies=policies, secret_keys=secret_keys)
+    settings = Settings(stack=stack, cluster=cluster, network=network, cilium=cilium, policies=policies, secret_keys=secret_keys, tier=tier)
     _check_cross_fields(reader, settings)
     check_cluster(reader, settings, plan_date)
     reader.raise_if_failed()
@@ -159,7 +163,17 @@ def _policies(reader: ConfigReader) -> PolicySettings:
         connectivity_check=reader.boolean("connectivityCheck"),
         native_default_deny=reader.boolean("nativeNetworkPolicyDefaultDeny"),
         protect_namespaces=reader.boolean("protectNamespaces"),
+        expectations=_expectations(reader),
     )
+
+
+def _expectations(reader: ConfigReader) -> tuple[Expectation, ...]:
+    items = reader.string_list("expectations", f"'{EXAMPLE}'", expectation_problem)
+    # Items that failed their check are recorded as problems; only the well-formed ones are parsed.
+    expectations = tuple(parse_expectation(item) for item in items if expectation_problem(item) is None)
+    for flow in contradictions(expectations):
+        reader.fail("expectations", f"declares {flow} both allowed and denied", f"--path 'expectations[0]' '{EXAMPLE}'")
+    return expectations
 
 
 # Keys whose values may be sensitive. Every other key shapes names or which resources exist, so a secret there

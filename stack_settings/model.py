@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from aks_cilium.network_policy.component import NamespacePolicyArgs
+from aks_cilium.network_policy.expectations import Expectation
 
 NetworkMode = Literal["byocni", "azure-cilium"]
 KubeloginMode = Literal["azurecli", "spn", "workloadidentity", "msi"]
@@ -91,7 +92,7 @@ class CiliumSettings:
 
     version: str
     previous_version: str
-    """The chart version deployed now ("" before the first install); see README, Cilium upgrades."""
+    """The chart version deployed now ("" before the first install); see docs/cilium.md, Cilium upgrades."""
     hubble_metrics: tuple[str, ...]
     cluster_id: int
     """0 lets the component derive the ID from the cluster name."""
@@ -109,6 +110,8 @@ class PolicySettings:
     native_default_deny: bool
     external_namespaces: tuple[str, ...] = ()
     protect_namespaces: bool = False
+    expectations: tuple[Expectation, ...] = ()
+    """Flows the policies must allow or deny: proven by the offline plan, probed by the connectivity check."""
 
     @property
     def namespaces(self) -> tuple[str, ...]:
@@ -124,6 +127,8 @@ class Settings:
     policies: PolicySettings
     secret_keys: frozenset[str] = frozenset()
     """Config keys (without prefix) whose values must stay secret wherever they go."""
+    tier: str = "prod"
+    """How strictly the policy pack judges the stack (`tier`): dev or prod; the pack reads it from the stack's config."""
 
     @property
     def byocni(self) -> bool:
