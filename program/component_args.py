@@ -10,10 +10,8 @@ from aks_cilium.cilium.args import CiliumArgs
 from aks_cilium.cluster.component import AksClusterArgs, NodePoolArgs
 from aks_cilium.cluster.maintenance import parse_window
 from aks_cilium.network.component import NetworkArgs
-from aks_cilium.network_policy.component import NamespacePolicyArgs, NetworkPolicySetArgs
-from aks_cilium.workloads.connectivity import ConnectivityCheckArgs, ConnectivityProbe
-from aks_cilium.workloads.demo import SERVICE_NAME
-from stack_settings.model import DEMO_NAMESPACES, NodePoolSettings, Settings
+from aks_cilium.network_policy.component import NetworkPolicySetArgs
+from stack_settings.model import NodePoolSettings, Settings
 
 T = TypeVar("T")
 
@@ -129,38 +127,3 @@ def policy_set_args(settings: Settings) -> NetworkPolicySetArgs:
     if policies.external_namespaces:
         args["external_namespaces"] = list(policies.external_namespaces)
     return args
-
-
-DENIED_EXAMPLE = "github.com"
-
-
-def _demo_service_url() -> str:
-    app_namespace, _ = DEMO_NAMESPACES
-    return f"http://{SERVICE_NAME}.{app_namespace}.svc.cluster.local"
-
-
-def connectivity_probes(settings: Settings) -> list[ConnectivityProbe]:
-    """The scenario's flows: the demo Service and the client's exact FQDNs allowed, a name not listed denied."""
-    app_namespace, client_namespace = DEMO_NAMESPACES
-    tenants = {entry["name"]: entry for entry in settings.policies.tenants}
-    client = tenants.get(client_namespace, NamespacePolicyArgs(name=client_namespace))
-    app = tenants.get(app_namespace, NamespacePolicyArgs(name=app_namespace))
-    client_fqdns = [allow["fqdn"] for allow in client.get("egress", []) if "*" not in allow.get("fqdn", "*")]
-    admitted = any(allow.get("namespace") == client_namespace for allow in app.get("ingress", []))
-    probes = [ConnectivityProbe(name="demo service", url=_demo_service_url(), allowed=admitted)]
-    probes += [ConnectivityProbe(name=name, url=f"https://{name}", allowed=True) for name in client_fqdns]
-    if DENIED_EXAMPLE not in client_fqdns:
-        probes.append(ConnectivityProbe(name=DENIED_EXAMPLE, url=f"https://{DENIED_EXAMPLE}", allowed=False))
-    return probes
-
-
-def connectivity_args(settings: Settings, policy_fingerprint: pulumi.Input[str]) -> ConnectivityCheckArgs:
-    """The client's probes, plus the demo Service from a namespace no policy admits (denied by demo's ingress)."""
-    app_namespace, client_namespace = DEMO_NAMESPACES
-    return ConnectivityCheckArgs(
-        namespace=client_namespace,
-        probes=connectivity_probes(settings),
-        outsider_probes=[ConnectivityProbe(name="demo service from a namespace not allowed", url=_demo_service_url(), allowed=False)],
-        outsider_egress_to=[app_namespace],
-        policy_fingerprint=policy_fingerprint,
-    )

@@ -73,7 +73,9 @@ def test_scenario_default_deny_both_ways_is_one_clusterwide_policy(run_stack: Ru
             run.one("kubernetes:core/v1:Namespace", f"policies-{name}").inputs["metadata"]["labels"]["aks-cilium.io/baseline"]
             == "default-deny"
         )
-    outsider = run.one("kubernetes:core/v1:Namespace", "connectivity-outsider").inputs["metadata"]["labels"]
+    outsider = run.one("kubernetes:core/v1:Namespace", "connectivity-outsider").inputs["metadata"]
+    assert outsider["name"] == "aks-cilium-probe"
+    outsider = outsider["labels"]
     assert outsider["aks-cilium.io/baseline"] == "default-deny"
     assert not any(r.inputs["metadata"]["name"] == "default-deny" for r in run.of_type(CNP))
 
@@ -195,15 +197,19 @@ def test_api_server_cidr_and_outside_constructs_render_as_cilium_reads_them(run_
     ]
 
 
-def test_metadata_opt_in_reaches_imds_and_wireserver_in_both_modes(run_stack: RunStack) -> None:
-    """The opt-in lifts the cluster-wide block (namespace label) and allows IMDS (169.254.169.254, HTTP) and WireServer
-    (168.63.129.16, 80 and 32526; MicrosoftDocs/azure-docs articles/virtual-network/what-is-ip-address-168-63-129-16.md)
-    past default deny; the block itself exists in both modes (AKS's Cilium leaves IMDS open: imds-restriction.md)."""
+def test_metadata_opt_in_reaches_imds_and_wireserver_past_default_deny(run_stack: RunStack) -> None:
+    """The opt-in allows IMDS (169.254.169.254, HTTP) and WireServer (168.63.129.16, 80 and 32526; MicrosoftDocs/azure-docs
+    articles/virtual-network/what-is-ip-address-168-63-129-16.md) past default deny, and in byocni lifts the
+    cluster-wide block, whose deny-only rules keep every other default (enableDefaultDeny false, honoured with
+    enable-non-default-deny-policies, which the release sets: Cilium's Sanitize otherwise sets both to true,
+    cilium/cilium pkg/policy/api/rule_validation.go). AKS's managed Cilium documents no such flag: no block there."""
     run = run_stack("prod")
     egress = spec(run, "billing-agent", TENANT)["egress"]
     assert {"toCIDR": ["169.254.169.254/32"], "toPorts": _on(80)} in egress
     assert {"toCIDR": ["168.63.129.16/32"], "toPorts": _on(80, 32526)} in egress
-    labels = run.one("kubernetes:core/v1:Namespace", "policies-billing-agent").inputs["metadata"]["labels"]
+    assert not [p for p in run.of_type(CCNP) if "metadata" in p.name]
+    run = run_stack("dev", namespaces=json.dumps({"demo": {"metadataEndpoints": True}, "client": {}}))
+    labels = run.one("kubernetes:core/v1:Namespace", "policies-demo").inputs["metadata"]["labels"]
     assert labels["aks-cilium.io/metadata-endpoints"] == "allowed"
     block = clusterwide(run, "aks-cilium-block-metadata-endpoints")
     assert block["enableDefaultDeny"] == {"ingress": False, "egress": False}
@@ -296,38 +302,62 @@ def test_azure_cilium_policies_wait_for_the_cluster(run_stack: RunStack) -> None
         assert cluster.urn in policy.dependencies, policy.name
 
 
-def test_connectivity_check_probes_the_scenario(run_stack: RunStack) -> None:
+def _scripts(run: ProgramRun) -> dict[str, str]:
+    return {
+        job.inputs["metadata"]["namespace"]: job.inputs["spec"]["template"]["spec"]["containers"][0]["command"][2]
+        for job in run.of_type("kubernetes:batch/v1:Job")
+    }
+
+
+def test_connectivity_check_probes_each_kind_of_declared_flow_from_its_namespace(run_stack: RunStack) -> None:
+    """One Job per managed namespace, in that namespace (its pod gets the namespace's policies), probing what it declares:
+    FQDNs on their ports, the API server, an address in its CIDR, the demo app from client and from demo itself; a
+    denied sample that resolves; the expectations that start there; and from the probe namespace the demo app, whose
+    allowed probe from client is the positive control."""
     run = run_stack("dev")
-    jobs = {job.name: job for job in run.of_type("kubernetes:batch/v1:Job")}
-    job, outsider = jobs["connectivity-job"], jobs["connectivity-outsider-job"]
-    script = job.inputs["spec"]["template"]["spec"]["containers"][0]["command"][2]
-    assert "probe 'demo service' allowed http://demo-app.demo.svc.cluster.local" in script
-    assert "probe google.com allowed https://google.com" in script
-    assert "probe github.com denied https://github.com" in script
-    outsider_script = outsider.inputs["spec"]["template"]["spec"]["containers"][0]["command"][2]
-    assert "probe 'demo service from a namespace not allowed' denied http://demo-app.demo.svc.cluster.local" in outsider_script
-    assert job.inputs["metadata"]["namespace"] == "client"
-    assert outsider.inputs["metadata"]["namespace"] == "connectivity-outsider"
-    assert "pulumi.com/skipAwait" not in job.inputs["metadata"].get("annotations", {})
+    scripts = _scripts(run)
+    assert set(scripts) == {"client", "demo", "aks-cilium-probe"}
+    client, demo, outsider = scripts["client"], scripts["demo"], scripts["aks-cilium-probe"]
+    assert "probe 'client -> google.com:443' allowed https://google.com" in client
+    assert "probe 'client -> kube-apiserver:443' allowed https://kubernetes.default.svc:443" in client
+    assert "probe 'client -> demo:8080' allowed http://demo-app.demo.svc.cluster.local" in client
+    assert "probe 'client -> google.com:80 (port not allowed)' denied http://google.com" in client
+    assert "probe 'client -> 1.1.1.1:443 allow' allowed https://1.1.1.1" in client
+    assert "probe 'client -> 1.0.0.1:443 deny' denied https://1.0.0.1" in client
+    assert "probe 'demo -> demo (within the namespace)' allowed http://demo-app.demo.svc.cluster.local" in demo
+    assert "probe 'demo -> github.com:443 (not allowed)' denied https://github.com" in demo
+    assert "probe 'probe namespace -> demo (not allowed)' denied http://demo-app.demo.svc.cluster.local" in outsider
+    jobs = run.of_type("kubernetes:batch/v1:Job")
     policy_set = [policy for policy in run.of_type(CNP) + run.of_type(CCNP) if policy.name.startswith("policies-")]
     assert policy_set
-    for policy in policy_set:
-        assert policy.urn in job.dependencies
-        assert policy.urn in outsider.dependencies
+    for job in jobs:
+        assert "pulumi.com/skipAwait" not in job.inputs["metadata"].get("annotations", {})
+        for policy in policy_set:
+            assert policy.urn in job.dependencies
 
 
-def test_connectivity_check_reruns_when_the_policies_change(run_stack: RunStack) -> None:
-    """A changed metadata.name replaces the Job, so the check runs again against the new policies."""
-    first = run_stack("dev").one("kubernetes:batch/v1:Job", "connectivity-job").inputs["metadata"]["name"]
-    same = run_stack("dev").one("kubernetes:batch/v1:Job", "connectivity-job").inputs["metadata"]["name"]
-    changed = (
-        run_stack("dev", namespaces=json.dumps({"demo": {}, "client": {}}))
-        .one("kubernetes:batch/v1:Job", "connectivity-job")
-        .inputs["metadata"]["name"]
-    )
-    assert first == same
-    assert first != changed
+def test_any_stack_can_run_the_check_without_the_demo(run_stack: RunStack) -> None:
+    """prod turns it on with one key: its namespaces probe their FQDNs, the API server and a denied sample."""
+    scripts = _scripts(run_stack("prod", connectivityCheck="true"))
+    assert set(scripts) == {"payments", "frontend", "billing-agent"}
+    assert "probe 'payments -> api.stripe.com:443' allowed https://api.stripe.com" in scripts["payments"]
+    assert "probe 'payments -> kube-apiserver:443' allowed https://kubernetes.default.svc:443" in scripts["payments"]
+    assert "probe 'payments -> api.stripe.com:80 (port not allowed)' denied http://api.stripe.com" in scripts["payments"]
+    assert "probe 'frontend -> github.com:443 (not allowed)' denied https://github.com" in scripts["frontend"]
+
+
+def test_connectivity_check_reruns_when_the_policies_or_cilium_change(run_stack: RunStack) -> None:
+    """A changed metadata.name replaces the Job, so the check runs again against the new policies or the new Cilium."""
+
+    def name(**overrides: str) -> str:
+        job: str = run_stack("dev", **overrides).one("kubernetes:batch/v1:Job", "connectivity-demo").inputs["metadata"]["name"]
+        return job
+
+    first = name()
+    assert first == name()
     assert first.startswith("connectivity-check-")
+    assert first != name(namespaces=json.dumps({"demo": {"ingress": [{"namespace": "client", "ports": [8080]}]}, "client": {}}))
+    assert first != name(ciliumExtraValues='{"debug": {"enabled": true}}')
 
 
 def test_connectivity_check_is_optional(run_stack: RunStack) -> None:

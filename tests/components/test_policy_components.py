@@ -161,8 +161,10 @@ def test_depends_on_reaches_every_child_of_each_component() -> None:
         ConnectivityCheck(
             "check",
             ConnectivityCheckArgs(
-                namespace=pulumi.Output.from_input("client"),
-                probes=[{"name": "x", "url": "https://x.example.com", "allowed": False}],
+                sources=[
+                    {"namespace": "client", "probes": [{"name": "x", "url": "https://x.example.com", "allowed": False}]},
+                    {"namespace": "web", "probes": [{"name": "y", "url": "http://y", "allowed": True}]},
+                ],
                 outsider_probes=[{"name": "y", "url": "http://y", "allowed": False}],
                 outsider_egress_to=["demo"],
                 policy_fingerprint=pulumi.Output.from_input("abc"),
@@ -184,7 +186,9 @@ def test_demo_pods_start_under_run_as_non_root() -> None:
 
     def program() -> None:
         DemoApp("demo", DemoAppArgs(app_namespace="demo", client_namespace="client"))
-        ConnectivityCheck("check", ConnectivityCheckArgs(namespace="client", probes=[{"name": "x", "url": "http://x", "allowed": True}]))
+        ConnectivityCheck(
+            "check", ConnectivityCheckArgs(sources=[{"namespace": "client", "probes": [{"name": "x", "url": "http://x", "allowed": True}]}])
+        )
 
     run = run_callable(program)
     pods = [
@@ -200,19 +204,34 @@ def test_demo_pods_start_under_run_as_non_root() -> None:
             assert context["runAsGroup"] == int(context["runAsGroup"]) > 0
             assert "@sha256:" in container["image"]
             assert len(container["image"].split("@sha256:")[1]) == 64
+            # Nothing is written outside the scratch volume, and no pod holds an API token it does not use.
+            assert context["readOnlyRootFilesystem"] is True
+            assert [m["mountPath"] for m in container["volumeMounts"]] == ["/tmp"]
+        assert pod["automountServiceAccountToken"] is False
+        assert [v["name"] for v in pod["volumes"]] == ["scratch"]
 
 
-def test_connectivity_check_needs_its_probes() -> None:
+def test_connectivity_check_needs_its_probes_and_a_positive_control_for_each_outsider_probe() -> None:
     with pytest.raises(ComponentArgsError) as caught:
-        run_callable(lambda: ConnectivityCheck("check", {"namespace": "client", "probes": [{"name": "x"}]}))  # type: ignore[typeddict-item]
-    assert {p["property_path"] for p in caught.value.errors or []} == {"probes[0]"}
+        run_callable(
+            lambda: ConnectivityCheck(
+                "check",
+                {
+                    "sources": [{"namespace": "client", "probes": [{"name": "x"}]}, {"namespace": "Web", "probes": []}],  # type: ignore[typeddict-item]
+                    "outsider_probes": [{"name": "y", "url": "http://demo-app.demo", "allowed": False}],
+                    "outsider_egress_to": ["demo"],
+                },
+            )
+        )
+    paths = {p["property_path"] for p in caught.value.errors or []}
+    assert paths == {"sources[0].probes[0]", "sources[1].namespace", "sources[1].probes", "outsider_probes[0]"}
     with pytest.raises(ComponentArgsError):
         run_callable(lambda: DemoApp("demo", {"app_namespace": "demo"}))  # type: ignore[typeddict-item]
 
 
 def test_a_probe_verdict_needs_its_cause() -> None:
-    """Denied means resolved, then timed out (curl exit 28, CURLE_OPERATION_TIMEDOUT, with a name lookup time);
-    any other failure, such as exit 6 (no such name) or 35/60 (TLS), fails the probe whatever was expected."""
+    """Denied means resolved (or an address), then timed out (curl exit 28, CURLE_OPERATION_TIMEDOUT); allowed means
+    the TCP handshake completed or the host reset it; a name that did not resolve fails the probe either way."""
     script = check_script([{"name": "n", "url": "https://n", "allowed": False}])
     assert '[ "$rc" = 28 ]' in script
     assert '[ "$lookup" != 0.000000 ]' in script
@@ -220,41 +239,43 @@ def test_a_probe_verdict_needs_its_cause() -> None:
 
 
 FAKE_CURL = """#!/bin/sh
-# Stands in for curl: prints the write-out and exits as FAKE_<host> says ("exit code, http_code, time_namelookup").
+# Stands in for curl: prints the write-out and exits as FAKE_<host> says ("exit code, time_namelookup, time_connect").
 for arg; do url=$arg; done
-host=$(echo "$url" | sed 's#.*://##; s#[.-]#_#g')
+host=$(echo "$url" | sed 's#.*://##; s#[:/].*##; s#[.-]#_#g')
 eval outcome=\\$FAKE_$host
 set -- $outcome
 printf '%s %s' "$2" "$3"
 [ "$1" = 0 ] || echo "curl: ($1) simulated" >&2
 exit "$1"
 """
-# (expected verdict, curl exit code, http_code, time_namelookup) -> whether the probe passes
+# (expected verdict, URL, curl exit code, time_namelookup, time_connect) -> whether the probe passes
 PROBE_OUTCOMES = {
-    "answered": ("allowed", 0, "301", "0.012000", True),
-    "dropped after resolving": ("denied", 28, "000", "0.004000", True),
-    "lookup timed out": ("denied", 28, "000", "0.000000", False),
-    "no such name or refused by the dns proxy": ("denied", 6, "000", "0.000000", False),
-    "connection refused": ("denied", 7, "000", "0.002000", False),
-    "tls handshake failed": ("denied", 35, "000", "0.003000", False),
-    "certificate not trusted": ("denied", 60, "000", "0.003000", False),
-    "expected answer, got a drop": ("allowed", 28, "000", "0.004000", False),
+    "answered": ("allowed", "https://probe.example.com", 0, "0.012000", "0.020000", True),
+    "connected, then the tls handshake failed": ("allowed", "https://probe.example.com", 35, "0.003000", "0.010000", True),
+    "reset by the host": ("allowed", "http://probe.example.com:5432", 7, "0.002000", "0.000000", True),
+    "dropped after resolving": ("denied", "https://probe.example.com", 28, "0.004000", "0.000000", True),
+    "an address dropped": ("denied", "https://203.0.113.9", 28, "0.000000", "0.000000", True),
+    "lookup timed out": ("denied", "https://probe.example.com", 28, "0.000000", "0.000000", False),
+    "no such name or refused by the dns proxy": ("denied", "https://probe.example.com", 6, "0.000000", "0.000000", False),
+    "reached when a drop was expected": ("denied", "https://probe.example.com", 7, "0.002000", "0.000000", False),
+    "expected to connect, got a drop": ("allowed", "https://probe.example.com", 28, "0.004000", "0.000000", False),
 }
 
 
 @pytest.mark.parametrize("outcome", PROBE_OUTCOMES.values(), ids=PROBE_OUTCOMES.keys())
-def test_the_check_script_passes_a_probe_only_for_its_cause(tmp_path: Any, outcome: tuple[str, int, str, str, bool]) -> None:
+def test_the_check_script_passes_a_probe_only_for_its_cause(tmp_path: Any, outcome: tuple[str, str, int, str, str, bool]) -> None:
     """The script run by /bin/sh against a stand-in curl. curl's exit codes (curl man page, EXIT CODES): 6 could not
     resolve host (what the DNS proxy's REFUSED becomes), 7 failed to connect, 28 operation timed out, 35 TLS handshake,
     60 peer certificate; time_namelookup stays 0 when no name was resolved. Cilium drops denied packets silently by
     default, so a policy drop is a timeout (cilium/cilium Documentation/security/policy/intro.rst, "Policy Deny
     Response Handling": `none`, the default in ../shared/cilium/1.20.0/values.yaml `policyDenyResponse`)."""
-    verdict, code, http_code, lookup, passes = outcome
+    verdict, url, code, lookup, connect, passes = outcome
     fake = tmp_path / "curl"
     fake.write_text(FAKE_CURL)
     fake.chmod(0o755)
-    script = check_script([{"name": "probe", "url": "https://probe.example.com", "allowed": verdict == "allowed"}])
-    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "FAKE_probe_example_com": f"{code} {http_code} {lookup}"}
+    script = check_script([{"name": "probe", "url": url, "allowed": verdict == "allowed"}])
+    host = url.split("://")[1].split(":")[0].replace(".", "_").replace("-", "_")
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", f"FAKE_{host}": f"{code} {lookup} {connect}"}
     result = subprocess.run(["/bin/sh", "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True, check=False)
     assert (result.returncode == 0) is passes, result.stdout
 

@@ -131,13 +131,18 @@ def namespace_labels(baseline: NamespaceBaseline) -> dict[str, str]:
 def clusterwide_policies(capabilities: ModeCapabilities) -> dict[str, PolicySpec]:
     """CiliumClusterwideNetworkPolicy name -> spec: the part of the baseline every managed namespace shares.
 
-    The metadata block applies in both modes: Azure's managed Cilium leaves IMDS open to every pod as well.
+    The metadata block is byocni's only: its deny-only policies rely on `enableDefaultDeny: false`, which Cilium drops
+    (turning them into default deny for every pod they select) unless the agent runs with
+    enable-non-default-deny-policies. The release this program installs sets it; whether AKS's managed Cilium does is
+    not documented, and a wrong guess would cut every unmanaged namespace off (docs/network-policy.md, "WireServer and
+    IMDS"). In azure-cilium, managed namespaces lose IMDS to their default deny and reach it only by opting in.
     """
     policies = {
         "aks-cilium-default-deny": default_deny(managed_namespaces()),
         "aks-cilium-allow-kube-dns": allow_kube_dns(managed_namespaces((DNS_LABEL, DNS_THROUGH_KUBE_DNS))),
     }
-    policies |= {f"aks-cilium-{name}": spec for name, spec in block_metadata_endpoints().items()}
+    if capabilities.byocni:
+        policies |= {f"aks-cilium-{name}": spec for name, spec in block_metadata_endpoints().items()}
     return policies
 
 
