@@ -1,0 +1,93 @@
+"""One plan's reachability: the policies read, the mode, every covered flow and each expectation's verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aks_cilium.network_policy.expectations import Expectation
+from aks_cilium.testing import Registration
+
+from .coverage import Coverage, Flow
+from .engine import Engine, Verdict
+from .mode import Mode, mode_of
+from .policies import Policy, read_policies
+
+MANAGED_CLUSTER = "azure-native:containerservice:ManagedCluster"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+
+
+@dataclass(frozen=True)
+class ExpectationResult:
+    expectation: Expectation
+    verdict: Verdict
+
+    @property
+    def holds(self) -> bool:
+        return self.verdict.allowed == self.expectation.allowed
+
+    def render(self) -> str:
+        mark = "ok  " if self.holds else "FAIL"
+        return f"{mark} {self.expectation.render()}: {self.verdict.word} ({'; '.join(self.verdict.reasons)})"
+
+
+@dataclass
+class Analysis:
+    policies: list[Policy]
+    mode: Mode
+    coverage: Coverage
+    engine: Engine
+    expectations: list[ExpectationResult]
+    flows: list[Flow] = field(default_factory=list)
+
+    @property
+    def contradicted(self) -> list[ExpectationResult]:
+        return [r for r in self.expectations if not r.holds]
+
+    @property
+    def notes(self) -> list[str]:
+        """Constructs the analyser reads but does not evaluate, per rule."""
+        return sorted({f"{rule.ref}: {note}" for p in self.policies for rule in p.rules for note in rule.notes})
+
+    def judge(self, source: str, kind: str, value: str, port: int, protocol: str) -> Verdict:
+        return self.engine.flow(self.coverage.peer("namespace", source), self.coverage.peer(kind, value), port, protocol)
+
+
+def _namespaces(manifests: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, str]]:
+    found = {}
+    for manifest in manifests:
+        if manifest.get("kind") == "Namespace" and manifest.get("apiVersion") == "v1":
+            metadata = manifest.get("metadata") or {}
+            found[str(metadata.get("name"))] = {str(k): str(v) for k, v in (metadata.get("labels") or {}).items()}
+    return found
+
+
+def analyse_manifests(
+    manifests: Sequence[Mapping[str, Any]],
+    expectations: Iterable[Expectation] = (),
+    mode: Mode | None = None,
+    materialise: bool = True,
+) -> Analysis:
+    """The analysis of Kubernetes manifests as a plan writes them; `materialise` False leaves `flows` to the caller."""
+    policies = read_policies(manifests)
+    expectations = tuple(expectations)
+    coverage = Coverage(_namespaces(manifests), policies, expectations)
+    engine = Engine(policies, mode or Mode())
+    results = [
+        ExpectationResult(e, engine.flow(coverage.peer("namespace", e.source), coverage.peer(e.target.kind, e.target.value), e.port, e.protocol))
+        for e in expectations
+    ]
+    analysis = Analysis(policies, engine.mode, coverage, engine, results)
+    if materialise:
+        analysis.flows = list(coverage.flows(engine))
+    return analysis
+
+
+def analyse(registrations: Sequence[Registration], expectations: Iterable[Expectation] = ()) -> Analysis:
+    """The analysis of a plan's registrations, in the mode its cluster and Cilium release give."""
+    manifests = [r.inputs for r in registrations if r.type.startswith("kubernetes:") and "apiVersion" in r.inputs]
+    cluster = next((r.inputs for r in registrations if r.type == MANAGED_CLUSTER), None)
+    release = next((r.inputs for r in registrations if r.type == RELEASE), None)
+    values = release.get("values") if release else None
+    return analyse_manifests(manifests, expectations, mode_of(cluster, values if isinstance(values, dict) else None))
