@@ -91,7 +91,7 @@ class CiliumSettings:
 
     version: str
     previous_version: str
-    """The chart version deployed now ("" before the first install); see README, Cilium upgrades."""
+    """The chart version deployed now ("" before the first install); see docs/cilium.md, Cilium upgrades."""
     hubble_metrics: tuple[str, ...]
     cluster_id: int
     """0 lets the component derive the ID from the cluster name."""

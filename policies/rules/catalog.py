@@ -44,6 +44,16 @@ PREVIEW_DEFERS = {
 }
 
 
+# What each policy judges, in words, as its helper registers it: the generated policy reference shows it.
+APPLIES_TO: dict[str, str] = {}
+
+
+def _applies_to(name: str, scope: str | tuple[str, ...]) -> str:
+    """Records the policy's scope: words, or resource types shown by their short names."""
+    APPLIES_TO[name] = scope if isinstance(scope, str) else ", ".join(t.rsplit(":", 1)[-1] for t in scope)
+    return name
+
+
 def total(check: Callable[..., list[str]], *args: Any) -> list[str]:
     """The rule's findings; "cannot verify" findings instead of an exception."""
     try:
@@ -57,8 +67,14 @@ def total(check: Callable[..., list[str]], *args: Any) -> list[str]:
 
 
 def _resource_policy(
-    name: str, types: tuple[str, ...], check: Check, applies: Callable[[Mapping[str, Any]], bool] = lambda _: True
+    name: str,
+    types: tuple[str, ...],
+    check: Check,
+    applies: Callable[[Mapping[str, Any]], bool] = lambda _: True,
+    scope: str = "",
 ) -> ResourceValidationPolicy:
+    _applies_to(name, scope or types)
+
     def judged(props: Mapping[str, Any]) -> list[str]:
         return check(props) if applies(props) else []
 
@@ -71,7 +87,7 @@ def _resource_policy(
 
 
 def _cilium_policy(name: str, check: Check) -> ResourceValidationPolicy:
-    return _resource_policy(name, (RELEASE,), check, cilium_release.is_cilium_release)
+    return _resource_policy(name, (RELEASE,), check, cilium_release.is_cilium_release, "Cilium release")
 
 
 def open_egress(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[str]:
@@ -88,7 +104,7 @@ def _no_open_egress() -> ResourceValidationPolicy:
                 report(message, None)
 
     return ResourceValidationPolicy(
-        name="no-open-egress",
+        name=_applies_to("no-open-egress", POLICY_KINDS),
         description=(cnp.no_open_egress.__doc__ or "").strip(),
         validate=validate,
         config_schema=PolicyConfigSchema(properties={"exemptNamespaces": {"type": "array", "items": {"type": "string"}, "default": []}}),
@@ -111,7 +127,7 @@ def _stateful_resources_protected() -> ResourceValidationPolicy:
             report(message, None)
 
     return ResourceValidationPolicy(
-        name="stateful-resources-protected",
+        name=_applies_to("stateful-resources-protected", "the types in its resourceTypes config"),
         description=" ".join((unprotected.__doc__ or "").split()),
         validate=validate,
         config_schema=PolicyConfigSchema(
@@ -121,6 +137,8 @@ def _stateful_resources_protected() -> ResourceValidationPolicy:
 
 
 def _stack_policy(name: str, check: Callable[[Sequence[stack.StackResource]], list[str]]) -> StackValidationPolicy:
+    _applies_to(name, "the whole stack")
+
     def resources(args: StackValidationArgs) -> list[stack.StackResource]:
         return [
             stack.StackResource(r.resource_type, r.urn, r.props, tuple(d.urn for d in r.dependencies), r.provider.urn if r.provider else "")
