@@ -75,7 +75,9 @@ def analyse_manifests(
     coverage = Coverage(_namespaces(manifests), policies, expectations)
     engine = Engine(policies, mode or Mode())
     results = [
-        ExpectationResult(e, engine.flow(coverage.peer("namespace", e.source), coverage.peer(e.target.kind, e.target.value), e.port, e.protocol))
+        ExpectationResult(
+            e, engine.flow(coverage.peer("namespace", e.source), coverage.peer(e.target.kind, e.target.value), e.port, e.protocol)
+        )
         for e in expectations
     ]
     analysis = Analysis(policies, engine.mode, coverage, engine, results)
@@ -84,10 +86,19 @@ def analyse_manifests(
     return analysis
 
 
+def analyse_resources(
+    resources: Iterable[tuple[str, Mapping[str, Any]]], expectations: Iterable[Expectation] = (), materialise: bool = True
+) -> Analysis:
+    """The analysis of (type, inputs) pairs, as registered or as resources.json has them, in the mode they give."""
+    resources = list(resources)
+    manifests = [inputs for kind, inputs in resources if kind.startswith("kubernetes:") and "apiVersion" in inputs]
+    cluster = next((inputs for kind, inputs in resources if kind == MANAGED_CLUSTER), None)
+    release = next((inputs for kind, inputs in resources if kind == RELEASE), None)
+    values = release.get("values") if release else None
+    mode = mode_of(cluster, values if isinstance(values, dict) else None)
+    return analyse_manifests(manifests, expectations, mode, materialise)
+
+
 def analyse(registrations: Sequence[Registration], expectations: Iterable[Expectation] = ()) -> Analysis:
     """The analysis of a plan's registrations, in the mode its cluster and Cilium release give."""
-    manifests = [r.inputs for r in registrations if r.type.startswith("kubernetes:") and "apiVersion" in r.inputs]
-    cluster = next((r.inputs for r in registrations if r.type == MANAGED_CLUSTER), None)
-    release = next((r.inputs for r in registrations if r.type == RELEASE), None)
-    values = release.get("values") if release else None
-    return analyse_manifests(manifests, expectations, mode_of(cluster, values if isinstance(values, dict) else None))
+    return analyse_resources(((r.type, r.inputs) for r in registrations), expectations)

@@ -49,7 +49,7 @@ class Flow:
 
 def mentioned_ports(policies: Iterable[Policy]) -> set[tuple[int, str]]:
     """Single numeric ports the rules name, with their protocol (ranges and named ports are not probed)."""
-    ports = set()
+    ports: set[tuple[int, str]] = set()
     for policy in policies:
         for rule in policy.rules:
             for port_rule in rule.ports:

@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .analysis import Analysis, analyse_resources
+from .engine import Verdict
+
 FlowKey = tuple[str, str, str, int, str]
 
 _METADATA = ("metadata.name", "metadata.namespace")
@@ -26,7 +29,13 @@ _SELECTOR = ("spec.selector",)
 _KUBERNETES_REPLACE: dict[str, tuple[str, ...]] = {
     "apps/Deployment": _SELECTOR,
     "apps/DaemonSet": _SELECTOR,
-    "apps/StatefulSet": ("spec.podManagementPolicy", "spec.revisionHistoryLimit", "spec.selector", "spec.serviceName", "spec.volumeClaimTemplates"),
+    "apps/StatefulSet": (
+        "spec.podManagementPolicy",
+        "spec.revisionHistoryLimit",
+        "spec.selector",
+        "spec.serviceName",
+        "spec.volumeClaimTemplates",
+    ),
     "batch/Job": ("spec.completions", "spec.parallelism", "spec.selector", "spec.template"),
     "core/Service": ("spec.clusterIP",),
     "core/Secret": ("type",),
@@ -52,16 +61,30 @@ class PlanDiff:
 
 
 def _flow_key(flow: Mapping[str, Any]) -> FlowKey:
-    (kind, value), = flow["to"].items()
+    ((kind, value),) = flow["to"].items()
     return (flow["from"]["namespace"], kind, value, int(flow["port"]), flow["protocol"])
 
 
-def flow_changes(old: Iterable[Mapping[str, Any]], new: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(opened, closed): allowed now and not before (denied or not covered), and the reverse."""
-    before = {_flow_key(f): f for f in old}
-    after = {_flow_key(f): f for f in new}
-    opened = [dict(f) for k, f in after.items() if f["verdict"] == "allowed" and before.get(k, {}).get("verdict") != "allowed"]
-    closed = [dict(f) for k, f in before.items() if f["verdict"] == "allowed" and after.get(k, {}).get("verdict") != "allowed"]
+def _flow(key: FlowKey, verdict: Verdict) -> dict[str, Any]:
+    source, kind, value, port, protocol = key
+    return {"from": {"namespace": source}, "to": {kind: value}, "port": port, "protocol": protocol, "verdict": verdict.word,
+            "reason": list(verdict.reasons)}  # fmt: skip
+
+
+def flow_changes(before: Analysis, after: Analysis) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(opened, closed): the flows either plan covers, judged under both plans' policies, whose verdict flipped.
+
+    Judging each flow under the earlier policies too (not only reading the earlier report) keeps a name or namespace
+    that is new to the report from reading as opened where nothing selected its source before either.
+    """
+    keys = dict.fromkeys([*(f.key for f in after.flows), *(f.key for f in before.flows)])
+    opened, closed = [], []
+    for key in keys:
+        old, new = before.judge(key[0], key[1], key[2], key[3], key[4]), after.judge(key[0], key[1], key[2], key[3], key[4])
+        if new.allowed and not old.allowed:
+            opened.append(_flow(key, new))
+        elif old.allowed and not new.allowed:
+            closed.append(_flow(key, new))
     return opened, closed
 
 
@@ -93,7 +116,9 @@ def replace_paths(resource_type: str, inputs: Mapping[str, Any]) -> tuple[str, .
         group = group_version.split("/")[0] if "/" in group_version else "core"
         return _METADATA + _KUBERNETES_REPLACE.get(f"{group}/{inputs.get('kind', '')}", ())
     if resource_type.startswith("azure-native:"):
-        return tuple(sorted(k for k in inputs if k in ("resourceGroupName", "location") or k.endswith("Name") and isinstance(inputs[k], str)))
+        return tuple(
+            sorted(k for k in inputs if k in ("resourceGroupName", "location") or (k.endswith("Name") and isinstance(inputs[k], str)))
+        )
     return ()
 
 
@@ -120,27 +145,26 @@ def resource_changes(old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str
     return {kind: sorted(items, key=lambda i: i["urn"]) for kind, items in changes.items()}
 
 
-def load_plan(directory: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(resources, flows) of an earlier plan directory."""
+def load_plan(directory: Path) -> list[dict[str, Any]]:
+    """The resources of an earlier plan directory (its policies are re-read from them, whatever version wrote it)."""
     try:
         resources = json.loads((directory / "resources.json").read_text())
+        if not isinstance(resources, list) or not all(isinstance(r, dict) and {"urn", "type", "inputs"} <= set(r) for r in resources):
+            raise ValueError("not a list of resources")
     except (OSError, ValueError) as error:
         raise DiffInputError(f"--diff {directory}: no readable resources.json there ({error}); give a plan directory") from None
-    try:
-        flows = json.loads((directory / "reachability.json").read_text())["flows"]
-    except (OSError, ValueError, KeyError, TypeError):
-        flows = []  # a plan from before the analyser: every allowed flow reads as opened
-    return resources, flows
+    return resources
 
 
-def plan_diff(old_dir: Path, resources: Sequence[Mapping[str, Any]], flows: Sequence[Mapping[str, Any]]) -> PlanDiff:
-    old_resources, old_flows = load_plan(old_dir)
-    opened, closed = flow_changes(old_flows, flows)
+def plan_diff(old_resources: Sequence[Mapping[str, Any]], resources: Sequence[Mapping[str, Any]], after: Analysis) -> PlanDiff:
+    """The change from a plan's resources to these; `after` is the analysis of `resources`."""
+    before = analyse_resources((r["type"], r["inputs"]) for r in old_resources)
+    opened, closed = flow_changes(before, after)
     return PlanDiff(opened, closed, resource_changes(old_resources, resources))
 
 
 def _flow_text(flow: Mapping[str, Any]) -> str:
-    (kind, value), = flow["to"].items()
+    ((kind, value),) = flow["to"].items()
     target = value if kind == "namespace" else f"{kind}:{value}"
     return f"{flow['from']['namespace']} -> {target}:{flow['port']}/{flow['protocol']}"
 

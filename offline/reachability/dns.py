@@ -8,7 +8,7 @@ labels (UPSTREAM.md, "DNS patterns"). A `matchName` matches that name only.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MATCH_ALL = "*"
 MULTI_LABEL = "**."
@@ -24,9 +24,10 @@ class DnsMatcher:
     text: str
     """As written: the matchName or matchPattern."""
     pattern: bool
+    regex: re.Pattern[str] | None = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_regex", _compile(canonical(self.text)) if self.pattern else None)
+        object.__setattr__(self, "regex", _compile(canonical(self.text)) if self.pattern else None)
 
     @property
     def matches_everything(self) -> bool:
@@ -34,8 +35,7 @@ class DnsMatcher:
 
     def matches(self, name: str) -> bool:
         name = canonical(name)
-        regex: re.Pattern[str] | None = getattr(self, "_regex")
-        return regex.fullmatch(name) is not None if regex is not None else canonical(self.text) == name
+        return self.regex.fullmatch(name) is not None if self.regex is not None else canonical(self.text) == name
 
     def sample(self) -> str | None:
         """A name this matcher admits, to probe it with: the name itself, or the pattern with each wildcard filled."""

@@ -67,7 +67,9 @@ data.nodes.forEach(node => {
 });
 const table = document.getElementById('matrix');
 const head = table.createTHead().insertRow();
-['to \\\\ from', ...data.sources].forEach(text => { const th = document.createElement('th'); th.textContent = text; head.appendChild(th); });
+['to \\\\ from', ...data.sources].forEach(text => {
+  const th = document.createElement('th'); th.textContent = text; head.appendChild(th);
+});
 const body = table.createTBody();
 data.matrix.forEach(row => {
   const tr = body.insertRow();
@@ -88,10 +90,7 @@ def page_data(analysis: Analysis) -> dict[str, object]:
     sources = [s.target[1] for s in analysis.coverage.sources]
     targets = [t.target for t in analysis.coverage.targets]
     nodes = [{"id": target_label(*t), "external": t[0] != "namespace"} for t in targets]
-    edges = [
-        {"from": source, "to": target_label(*target), "ports": ports}
-        for (source, target), ports in sorted(cells.items())
-    ]
+    edges = [{"from": source, "to": target_label(*target), "ports": ports} for (source, target), ports in sorted(cells.items())]
     probed = len(analysis.coverage.ports)
     matrix = [
         {
@@ -118,10 +117,8 @@ def page_data(analysis: Analysis) -> dict[str, object]:
 def _expectations_html(analysis: Analysis) -> str:
     if not analysis.expectations:
         return "<p>No expectations declared.</p>"
-    items = "".join(
-        f'<li class="{"ok" if r.holds else "fail"}">{html.escape(r.render())}</li>' for r in analysis.expectations
-    )
-    return f"<ul id=\"expectations\">{items}</ul>"
+    items = "".join(f'<li class="{"ok" if r.holds else "fail"}">{html.escape(r.render())}</li>' for r in analysis.expectations)
+    return f'<ul id="expectations">{items}</ul>'
 
 
 def render_page(analysis: Analysis, stack: str) -> str:

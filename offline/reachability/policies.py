@@ -225,7 +225,8 @@ def native_policy(namespace: str, name: str, spec: Mapping[str, Any]) -> Policy:
     """
     label = policy_label(KNP, namespace, name)
     pods = parse_selector(spec.get("podSelector") or {}).requirements
-    subject = Selector((*(Requirement(K8S, r.key, r.operator, r.values) for r in pods), Requirement(K8S, NAMESPACE_KEY, "In", frozenset({namespace}))))
+    in_namespace = Requirement(K8S, NAMESPACE_KEY, "In", frozenset({namespace}))
+    subject = Selector((*(Requirement(K8S, r.key, r.operator, r.values) for r in pods), in_namespace))
     types = spec.get("policyTypes") or (["Ingress", "Egress"] if spec.get("egress") else ["Ingress"])
     rules = []
     for direction, side in (("ingress", "from"), ("egress", "to")):
@@ -254,8 +255,8 @@ def read_policies(manifests: Iterable[Mapping[str, Any]]) -> list[Policy]:
         name, namespace = str(metadata.get("name", "")), metadata.get("namespace")
         if kind in (CNP, CCNP):
             scope = str(namespace or "default") if kind == CNP else None
-            for index, spec in enumerate([manifest["spec"]] if manifest.get("spec") else []):
-                policies.extend(cilium_policies(str(kind), scope, name, spec))
+            if manifest.get("spec"):
+                policies.extend(cilium_policies(str(kind), scope, name, manifest["spec"]))
             for index, spec in enumerate(manifest.get("specs") or []):
                 policies.extend(cilium_policies(str(kind), scope, f"{name}[{index}]", spec))
         elif kind == KNP and str(manifest.get("apiVersion", "")).startswith("networking.k8s.io/"):

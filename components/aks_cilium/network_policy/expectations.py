@@ -132,7 +132,7 @@ def parse_flow(text: str) -> tuple[str, Target, int, str]:
     try:
         check_namespace(source)
     except PolicyModelError as error:
-        raise ExpectationError(f"source {str(error)}") from None
+        raise ExpectationError(f"source {error!s}") from None
     target_text, colon, port_text = destination.rpartition(":")
     if not colon or not target_text:
         raise ExpectationError(f"{destination[:60]!r} names no port; write <target>:<port>, e.g. demo:8080")
