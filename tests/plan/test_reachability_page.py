@@ -49,7 +49,8 @@ def test_the_picture_shows_every_namespace_and_the_allowed_flows(rendered: str) 
     nodes = set(re.findall(r'<g class="node[^"]*" data-node="([^"]+)"', rendered))
     assert {"client", "demo", "connectivity-outsider", "default", "kube-system", "fqdn:google.com"} <= nodes
     edges = set(re.findall(r'data-from="([^"]+)" data-to="([^"]+)"', rendered))
-    assert ("client", "demo") in edges and ("client", "fqdn:google.com") in edges
+    assert ("client", "demo") in edges
+    assert ("client", "fqdn:google.com") in edges
     assert ("connectivity-outsider", "demo") not in edges, "a denied flow draws no arrow"
     assert ("client", "cidr:169.254.169.254/32") not in edges
 
@@ -60,7 +61,8 @@ def test_the_matrix_and_the_expectations_are_on_the_page(rendered: str) -> None:
     header = re.findall(r"<th>([^<]+)</th>", rendered.split("<tbody>")[0].split('id="matrix"')[1])
     sources = header[1:]
     demo = dict(zip(sources, cells["demo"], strict=True))
-    assert demo["client"] != "-" and demo["connectivity-outsider"] == "-"
+    assert demo["client"] != "-"
+    assert demo["connectivity-outsider"] == "-"
     assert "flows allowed (byocni)" in rendered
     assert 'class="ok">ok   client -&gt; github.com:443 deny' in rendered
 
