@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # mypy's cache makes every run after the first incremental; CI points it outside the clone (.ci/run).
 MYPY_CACHE_DIR ?= .mypy_cache
 
-.PHONY: plan artifacts pack-facts test lint bench bench-smoke clean
+.PHONY: plan artifacts pack-facts docs test lint bench bench-smoke clean
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt components/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,11 +36,15 @@ bench: $(STAMP)
 bench-smoke: $(STAMP)
 	$(BIN)/python -m benchmarks.run --sizes 10 --repeats 1 --cold-start-repeats 1
 
+## docs: regenerate docs/reference/ from Pulumi.yaml, the policy pack's catalog and the version calendar
+docs: $(STAMP)
+	$(BIN)/python -m docgen
+
 ## lint: ruff and mypy over everything we wrote
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --cache-dir $(MYPY_CACHE_DIR) __main__.py components/aks_cilium program stack_settings offline policies/rules policies/config_check.py policies/__main__.py tests benchmarks
+	$(BIN)/mypy --cache-dir $(MYPY_CACHE_DIR) __main__.py components/aks_cilium program stack_settings offline docgen policies/rules policies/config_check.py policies/__main__.py tests benchmarks
 
 ## test: lint, then the whole test suite (what CI runs)
 test: lint

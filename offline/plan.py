@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import shutil
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -27,7 +26,7 @@ from .analyzer import PACK_DIR, Diagnostic, PolicyPackConfigError, PolicyPackPro
 from .artifacts import SUMS_DIR, ArtifactError, cilium_artifacts
 from .chart import chart_defaults, render_chart, unknown_value_paths
 from .engine import run_program
-from .plan_files import PlanDirError, StagedPlan, claim, inputs_digest, written_by_plan
+from .plan_files import PlanDirError, PlanLock, StagedPlan, claim, inputs_digest
 from .redaction import Redactor
 from .stack_config import PROJECT_DIR, StackConfig, StackConfigError, load_stack_config
 
@@ -240,63 +239,80 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out: Path = args.out or PROJECT_DIR / "build" / "plan" / args.stack
-    redact: Callable[[str], str] = Redactor(())
-
-    def error(message: str) -> None:
-        print(redact(message), file=sys.stderr)
-
+    run = _PlanRun(args, out)
     try:
-        # The default directory is the harness's own (build/ is ours); a directory given with --out must be proven so.
-        if args.out:
-            claim(out)
-        else:
-            _claim_default(out)
-        config = load_stack_config(args.stack)
-        redact = Redactor(config.values[key] for key in config.secret_keys if key in config.values)
-        policy_file = PACK_DIR / "config" / f"{args.stack}.json"
-        load_policy_config(policy_file, args.stack)  # a missing or weakening policy config is an input error
-        _progress(f"running __main__.py for stack {args.stack} under the mock engine")
-        run = run_program(config, AzureMocks(fail_on=frozenset(args.fail_on)))
-        _unknown_fail_on(run, args.fail_on)
-    except ConfigError as problem:
-        error(f"error: {problem}{_where_set(config, problem.keys)}")
+        with PlanLock(out):
+            return run.plan()
+    except PlanDirError as problem:  # not ours to write, unwritable, or another plan is writing it
+        run.error(f"error: {problem}")
         return EXIT_INVALID
-    except (StackConfigError, PolicyConfigError, PlanDirError, PlanInputError) as problem:
-        error(f"error: {problem}")
-        return EXIT_INVALID
-    except Exception as failure:
-        # The failed registration leaves futures whose exception nobody awaits; asyncio would log each of them,
-        # with its traceback, when they are collected. They all repeat the failure reported here.
-        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
-        error(_failure_block(failure))
-        return EXIT_FAILED
-    _progress(f"{len(run.registrations)} resources registered; running the policy pack over the analyzer protocol")
-    with PolicyPackProcess() as pack:
+
+
+class _PlanRun:
+    """One invocation: every message goes through the stack's redaction once the secrets are known."""
+
+    def __init__(self, args: argparse.Namespace, out: Path) -> None:
+        self.args = args
+        self.out = out
+        self.redact: Callable[[str], str] = Redactor(())
+
+    def error(self, message: str) -> None:
+        print(self.redact(message), file=sys.stderr)
+
+    def plan(self) -> int:
+        args, out, error = self.args, self.out, self.error
+        config: StackConfig | None = None
+        policy_problem: PolicyConfigError | None = None
         try:
-            pack.configure(policy_file)
-        except PolicyPackConfigError as problem:  # properties the pack's own config schemas refuse, as the CLI does
+            claim(out)
+            config = load_stack_config(args.stack)
+            self.redact = Redactor(config.values[key] for key in config.secret_keys if key in config.values)
+            policy_file = PACK_DIR / "config" / f"{args.stack}.json"
+            try:
+                load_policy_config(policy_file, config.tier)  # a missing or weakening policy config is an input error
+            except PolicyConfigError as problem:
+                policy_problem = problem  # reported with the config's own problems, after the program has checked them
+            _progress(f"running __main__.py for stack {args.stack} under the mock engine")
+            run = run_program(config, AzureMocks(fail_on=frozenset(args.fail_on)))
+            _unknown_fail_on(run, args.fail_on)
+            if policy_problem is not None:
+                raise policy_problem
+        except ConfigError as problem:
+            assert config is not None
+            also = f"\nerror: {policy_problem}" if policy_problem is not None else ""
+            error(f"error: {problem}{_where_set(config, problem.keys)}{also}")
+            return EXIT_INVALID
+        except (StackConfigError, PolicyConfigError, PlanInputError) as problem:
             error(f"error: {problem}")
             return EXIT_INVALID
-        diagnostics = pack.analyze_all(run.registrations)
-    _progress("writing the plan")
-    plan = Plan(config, run, diagnostics, args.fail_on)
-    try:
-        with StagedPlan(out, scrub=redact) as staged:
-            plan.write(staged)
-            staged.commit(plan.record(policy_file))
-    except PlanDirError as problem:  # something else took --out while the program ran
-        error(f"error: {problem}")
-        return EXIT_INVALID
-    print(redact(plan.summary(out)))
-    if plan.incomplete:
-        error(f"error: the plan is INCOMPLETE (exit {EXIT_INCOMPLETE}): Cilium's chart was not rendered.\n{plan.incomplete}")
-    return plan.exit_code
-
-
-def _claim_default(out: Path) -> None:
-    if out.is_dir() and not written_by_plan(out):
-        shutil.rmtree(out)  # build/ is ours: a plan from before plan.json existed
-    claim(out)
+        except PlanDirError:
+            raise
+        except Exception as failure:
+            # The failed registration leaves futures whose exception nobody awaits; asyncio would log each of them,
+            # with its traceback, when they are collected. They all repeat the failure reported here.
+            logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+            error(_failure_block(failure))
+            return EXIT_FAILED
+        _progress(f"{len(run.registrations)} resources registered; running the policy pack over the analyzer protocol")
+        with PolicyPackProcess(stack_config=config.values) as pack:
+            try:
+                pack.configure(policy_file)
+            except PolicyPackConfigError as problem:  # properties the pack's own config schemas refuse, as the CLI does
+                error(f"error: {problem}")
+                return EXIT_INVALID
+            diagnostics = pack.analyze_all(run.registrations)
+        _progress("writing the plan")
+        plan = Plan(config, run, diagnostics, args.fail_on)
+        try:
+            with StagedPlan(out, scrub=self.redact) as staged:
+                plan.write(staged)
+                staged.commit(plan.record(policy_file))
+        except OSError as problem:  # the disk, not the plan: the previous plan is still in place
+            raise PlanDirError(f"cannot write the plan to {out} ({problem.strerror or problem}); the previous plan is unchanged") from None
+        print(self.redact(plan.summary(out)))
+        if plan.incomplete:
+            error(f"error: the plan is INCOMPLETE (exit {EXIT_INCOMPLETE}): Cilium's chart was not rendered.\n{plan.incomplete}")
+        return plan.exit_code
 
 
 if __name__ == "__main__":

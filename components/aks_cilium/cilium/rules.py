@@ -184,6 +184,6 @@ def upgrade_problem(previous: str, target: str) -> str | None:
     if major_before != major_after or abs(minor_after - minor_before) > 1:
         return (
             f"moves Cilium from {previous} to {target}; upgrades and rollbacks go one minor at a time, "
-            "each through its own `pulumi up` after the pre-flight check (README, Cilium upgrades)"
+            "each through its own `pulumi up` after the pre-flight check (docs/cilium.md, Cilium upgrades)"
         )
     return None

@@ -1,7 +1,8 @@
 """Which Kubernetes minors AKS lets you create a cluster on, and until when: the version policy's table and its rule.
 
-The table is AKS's release calendar as published; update it when Microsoft publishes a new minor (README, Version
-policy). Dates given as a month mean the last day of that month, as the calendar's own note says.
+The table is AKS's release calendar as published; update it when Microsoft publishes a new minor (docs/upgrades.md,
+Version policy), then run `make docs`. Dates given as a month mean the last day of that month, as the calendar's own
+note says.
 """
 
 from __future__ import annotations
