@@ -224,7 +224,7 @@ def test_connectivity_check_needs_its_probes_and_a_positive_control_for_each_out
             )
         )
     paths = {p["property_path"] for p in caught.value.errors or []}
-    assert paths == {"sources[0].probes[0]", "sources[1].namespace", "sources[1].probes", "outsider_probes[0]"}
+    assert paths == {"sources[0].probes[0].url", "sources[0].probes[0].allowed", "sources[1].namespace", "sources[1].probes", "outsider_probes[0]"}
     with pytest.raises(ComponentArgsError):
         run_callable(lambda: DemoApp("demo", {"app_namespace": "demo"}))  # type: ignore[typeddict-item]
 
