@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from aks_cilium.network_policy.args import managed_namespace_problem, namespace_problem
-from aks_cilium.network_policy.names import fqdn_selector_problem
+from aks_cilium.network_policy.args import namespace_problem
 
 _REGION = re.compile(r"^[a-z]+[a-z0-9]*$")
 _VM_SIZE = re.compile(r"^Standard_[A-Z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$")
@@ -53,15 +52,5 @@ def aks_dns_prefix(value: str) -> str | None:
 
 
 def source_namespace_name(value: str) -> str | None:
-    """A namespace traffic may come from: system namespaces (kube-system) included."""
+    """A namespace traffic may come from or go to that this program does not create: system namespaces included."""
     return namespace_problem(value)
-
-
-def namespace_name(value: str) -> str | None:
-    """A namespace this program creates and manages: not a system one (the component's own rule)."""
-    return managed_namespace_problem(value)
-
-
-def fqdn_selector(value: str) -> str | None:
-    """A toFQDNs name: exact (matchName) or with `*` wildcards (matchPattern); the component's own rule."""
-    return fqdn_selector_problem(value)

@@ -12,5 +12,6 @@ from aks_cilium.cilium import Cilium
 from aks_cilium.cluster import AksCluster
 from aks_cilium.network import Network
 from aks_cilium.network_policy import NetworkPolicySet
+from aks_cilium.workloads import ConnectivityCheck, DemoApp
 
-__all__ = ["AksCluster", "Cilium", "Network", "NetworkPolicySet"]
+__all__ = ["AksCluster", "Cilium", "ConnectivityCheck", "DemoApp", "Network", "NetworkPolicySet"]

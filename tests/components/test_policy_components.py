@@ -20,7 +20,6 @@ from aks_cilium.network_policy.names import fqdn_selector_problem
 from aks_cilium.testing import ProgramRun, run_callable
 from aks_cilium.workloads.connectivity import ConnectivityCheck, ConnectivityCheckArgs, check_script
 from aks_cilium.workloads.demo import DemoApp, DemoAppArgs
-from stack_settings import ConfigError, formats
 from tests.support.stacks import RunStack
 from tests.support.tokens import CCNP, CNP
 
@@ -224,7 +223,13 @@ def test_connectivity_check_needs_its_probes_and_a_positive_control_for_each_out
             )
         )
     paths = {p["property_path"] for p in caught.value.errors or []}
-    assert paths == {"sources[0].probes[0].url", "sources[0].probes[0].allowed", "sources[1].namespace", "sources[1].probes", "outsider_probes[0]"}
+    assert paths == {
+        "sources[0].probes[0].url",
+        "sources[0].probes[0].allowed",
+        "sources[1].namespace",
+        "sources[1].probes",
+        "outsider_probes[0]",
+    }
     with pytest.raises(ComponentArgsError):
         run_callable(lambda: DemoApp("demo", {"app_namespace": "demo"}))  # type: ignore[typeddict-item]
 
@@ -289,28 +294,6 @@ def test_fqdn_validation_runs_in_linear_time(value: str) -> None:
     fqdn_selector_problem(value)
     fqdn_selector_problem(value + "!")
     assert time.perf_counter() - started < 0.05
-
-
-def test_the_stack_layer_uses_the_components_rule() -> None:
-    for value in ("*", "api.example.com", "*.example.com", "bad name", "a" * 300, "api.stripe.com.*.*"):
-        assert formats.fqdn_selector(value) == fqdn_selector_problem(value)
-
-
-STACK_KEY_ERRORS: dict[str, tuple[str, dict[str, str], str]] = {
-    "kube-system managed": ("dev", {"namespaces": '["demo", "client", "kube-system"]'}, "namespaces"),
-    "every name": ("dev", {"fqdnAllowlist": '["client:*"]'}, "fqdnAllowlist"),
-    "webhook port not a number": ("dev", {"webhookPorts": '["demo:https"]'}, "webhookPorts"),
-    "webhook namespace not managed": ("dev", {"webhookPorts": '["other:9443"]'}, "webhookPorts"),
-    "metadata opt-out on ACNS": ("prod", {"metadataEndpointNamespaces": '["payments"]'}, "metadataEndpointNamespaces"),
-}
-
-
-@pytest.mark.parametrize("case", STACK_KEY_ERRORS.values(), ids=STACK_KEY_ERRORS.keys())
-def test_the_stack_layer_names_the_config_key(run_stack: RunStack, case: tuple[str, dict[str, str], str]) -> None:
-    stack, overrides, key = case
-    with pytest.raises(ConfigError) as caught:
-        run_stack(stack, **overrides)
-    assert key in caught.value.keys
 
 
 def test_stack_keys_reach_the_component(run_stack: RunStack) -> None:

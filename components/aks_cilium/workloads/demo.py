@@ -1,7 +1,5 @@
 """The demo scenario's workloads: an app behind a Service, and a client pod in another namespace."""
 
-from __future__ import annotations
-
 from typing import TypedDict
 
 import pulumi
