@@ -21,13 +21,13 @@ from typing import Any
 from aks_cilium.testing import SECRET, AzureMocks, ProgramRun, Registration
 from policies.config_check import PolicyConfigError, load_policy_config
 from stack_settings import ConfigError
+from stack_settings.redaction import Redactor
 
 from .analyzer import PACK_DIR, Diagnostic, PolicyPackConfigError, PolicyPackProcess
 from .artifacts import SUMS_DIR, ArtifactError, cilium_artifacts
 from .chart import chart_defaults, render_chart, unknown_value_paths
 from .engine import run_program
 from .plan_files import PlanDirError, PlanLock, StagedPlan, claim, inputs_digest
-from .redaction import Redactor
 from .stack_config import PROJECT_DIR, StackConfig, StackConfigError, load_stack_config
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
