@@ -16,9 +16,10 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt compon
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-## plan: the offline plan of $(STACK) (dev by default) into build/plan/$(STACK)/ (exit codes: README, "The offline plan")
+## plan: the offline plan of $(STACK) (dev by default) into build/plan/$(STACK)/ (exit codes: README, "The offline plan");
+##   DIFF=<earlier plan dir> also shows the flows and resources changed since it (docs/reachability.md)
 plan: $(STAMP)
-	$(BIN)/python -m offline.plan --stack $(STACK)
+	$(BIN)/python -m offline.plan --stack $(STACK) $(if $(DIFF),--diff $(DIFF))
 
 ## artifacts: find or download Cilium's chart and CRDs, verified against offline/cilium_sums/ (README, "Cilium's artifacts")
 artifacts: $(STAMP)
