@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # mypy's cache makes every run after the first incremental; CI points it outside the clone (.ci/run).
 MYPY_CACHE_DIR ?= .mypy_cache
 
-.PHONY: plan artifacts pack-facts docs test lint bench bench-smoke clean
+.PHONY: plan artifacts pack-facts docs test lint bench bench-reachability bench-smoke clean
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt components/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ pack-facts: $(STAMP)
 ## bench: program and policy pack cost for 10, 100 and 1,000 namespaces (several minutes)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+## bench-reachability: the reachability analyser's time at 100 and 1,000 namespaces against the flows it reports
+bench-reachability: $(STAMP)
+	$(BIN)/python -m benchmarks.reachability
 
 ## bench-smoke: the smallest size once, as CI's check that the benchmark works
 bench-smoke: $(STAMP)

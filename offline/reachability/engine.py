@@ -98,6 +98,8 @@ class Engine:
         self.dns_server = pod_peer(KUBE_SYSTEM, {}, KUBE_DNS_LABELS)
         self._selected: dict[tuple[str, str], tuple[Policy, ...]] = {}
         self._dns: dict[tuple[tuple[str, str], str], tuple[str, ...] | None] = {}
+        self._default_deny: dict[tuple[tuple[str, str], str], tuple[str, ...]] = {}
+        self._by_direction: dict[tuple[tuple[str, str], str], tuple[tuple[Policy, Rule], ...]] = {}
 
     def selecting(self, peer: Peer) -> tuple[Policy, ...]:
         if not peer.pod:
@@ -154,10 +156,8 @@ class Engine:
         policies = self.selecting(subject)
         denies: list[str] = []
         allows: list[str] = []
-        for policy in policies:
-            for rule in policy.rules:
-                if rule.direction != direction or not _l3_matches(rule, peer):
-                    continue
+        for policy, rule in self._rules(subject, direction, policies):
+            if _l3_matches(rule, peer):
                 port_rules = _port_rules(rule, port, protocol)
                 if port_rules is None:
                     continue
@@ -171,13 +171,32 @@ class Engine:
             return Verdict(False, tuple(denies))
         if allows:
             return Verdict(True, tuple(allows))
-        # With enable-non-default-deny-policies off, Sanitize sets enableDefaultDeny true on every rule.
-        enforcing = [
-            p.label for p in policies if p.default_deny[direction] or (not self.mode.non_default_deny and _has_rules(p, direction))
-        ]
+        enforcing = self._enforcing(subject, direction, policies)
         if enforcing or self.mode.policy_enforcement == "always":
-            return Verdict(False, tuple(f"{label} (default deny {direction})" for label in enforcing) or ("policyEnforcementMode always",))
+            return Verdict(False, enforcing or ("policyEnforcementMode always",))
         return Verdict(True, (f"no policy puts {subject.target[1]} in default deny for {direction}",))
+
+    def _rules(self, subject: Peer, direction: Direction, policies: tuple[Policy, ...]) -> tuple[tuple[Policy, Rule], ...]:
+        key = (subject.target, direction)
+        found = self._by_direction.get(key)
+        if found is None:
+            found = tuple((p, r) for p in policies for r in p.rules if r.direction == direction)
+            self._by_direction[key] = found
+        return found
+
+    def _enforcing(self, subject: Peer, direction: Direction, policies: tuple[Policy, ...]) -> tuple[str, ...]:
+        """The selecting policies that put `subject` in default deny for `direction`, as reasons (computed once)."""
+        key = (subject.target, direction)
+        found = self._default_deny.get(key)
+        if found is None:
+            # With enable-non-default-deny-policies off, Sanitize sets enableDefaultDeny true on every rule.
+            found = tuple(
+                f"{p.label} (default deny {direction})"
+                for p in policies
+                if p.default_deny[direction] or (not self.mode.non_default_deny and _has_rules(p, direction))
+            )
+            self._default_deny[key] = found
+        return found
 
     def _allow_reason(self, policy: Policy, rule: Rule, port_rules: tuple[PortRule, ...], subject: Peer, peer: Peer) -> str:
         if self._blocked(policy, rule, port_rules, peer):

@@ -169,7 +169,19 @@ def _rule(label: str, namespace: str | None, section: str, index: int, raw: Mapp
     notes = [f"{key} is not modelled" for key in _UNMODELLED if raw.get(key)]
     notes += ["cidrGroupRef is not modelled" for item in raw.get(f"{side}CIDRSet") or [] if "cidrGroupRef" in item]
     ports = _port_rules(raw.get("toPorts"))
-    has_peer = bool(endpoints or entities or cidrs or fqdns or raw.get(f"{side}Nodes") or raw.get("toServices"))
+    # A peer field given, even as an empty list, is a peer selection: an empty one selects nothing
+    # (pkg/policy/utils/parserules.go, `mergeEndpointSelectors`), never every peer.
+    peer_fields = (
+        f"{side}Endpoints",
+        f"{side}Entities",
+        f"{side}CIDR",
+        f"{side}CIDRSet",
+        "toFQDNs",
+        f"{side}Nodes",
+        "toServices",
+        "toGroups",
+    )
+    has_peer = any(raw.get(key) is not None for key in peer_fields)
     return Rule(
         label, section, index, direction, section.endswith("Deny"), endpoints, entities, cidrs, fqdns,
         any_peer=not has_peer and bool(ports), ports=ports, notes=tuple(notes),

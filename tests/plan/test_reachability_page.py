@@ -18,7 +18,8 @@ from offline.reachability import analyse
 from offline.reachability.page import render_page
 from offline.stack_config import load_stack_config
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# Debian names it chromium; GitHub's Ubuntu runners ship Google Chrome, the same engine.
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 # Skipped where Chromium is missing, except on CI (.ci/run installs it), where that is a failure.
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None and os.environ.get("CI") != "true", reason="Chromium is not installed (apt-get install chromium)"

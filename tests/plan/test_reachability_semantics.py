@@ -223,6 +223,8 @@ def test_ports_ranges_and_protocols() -> None:
     anything = [*NAMESPACES, cnp("a", "any", egress=[{"toPorts": [{"ports": [{"port": "0", "protocol": "ANY"}]}]}])]
     assert allowed(anything, "a -> 1.1.1.1:53/ANY")
     assert allowed(anything, "a -> 1.1.1.1:31337")
+    nobody = [*NAMESPACES, cnp("a", "nobody", egress=[{"toEndpoints": [], "toPorts": [ports("443/TCP")]}])]
+    assert not allowed(nobody, "a -> b:443"), "an empty peer list selects nobody (pkg/policy/utils/parserules.go)"
     named = [*NAMESPACES, cnp("a", "named", egress=[{"toPorts": [{"ports": [{"port": "http", "protocol": "TCP"}]}]}])]
     assert not allowed(named, "a -> b:80"), "a named port is never taken for a number"
 
