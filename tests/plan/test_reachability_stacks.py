@@ -41,7 +41,7 @@ def prod() -> Analysis:
 # The blog's scenario (issue #22, "Done when").
 BLOG: list[Row] = [
     ("client", "namespace", "demo", 8080, "TCP", "allowed"),
-    ("connectivity-outsider", "namespace", "demo", 8080, "TCP", "denied"),
+    ("aks-cilium-probe", "namespace", "demo", 8080, "TCP", "denied"),
     ("client", "fqdn", "google.com", 443, "TCP", "allowed"),
     ("client", "fqdn", "github.com", 443, "TCP", "denied"),
     ("demo", "cidr", "169.254.169.254/32", 80, "TCP", "denied"),
@@ -52,13 +52,17 @@ DEV: list[Row] = [
     *BLOG,
     ("default", "namespace", "demo", 8080, "TCP", "denied"),  # unmanaged source: demo's ingress decides
     ("demo", "namespace", "client", 443, "TCP", "denied"),  # the pair opens client -> demo only
-    ("client", "namespace", "kube-system", 53, "ANY", "allowed"),  # DNS through the proxy (allow-fqdns)
+    ("client", "namespace", "kube-system", 53, "ANY", "allowed"),  # DNS through the proxy (tenant-allow)
     ("demo", "namespace", "kube-system", 53, "ANY", "allowed"),  # DNS without the proxy (allow-kube-dns)
-    ("client", "fqdn", "google.com", 80, "TCP", "allowed"),
+    ("client", "fqdn", "google.com", 80, "TCP", "denied"),  # the name is allowed on 443 only
+    ("demo", "namespace", "demo", 8080, "TCP", "allowed"),  # within the namespace
+    ("client", "namespace", "client", 443, "TCP", "allowed"),  # within the namespace, every port
     ("demo", "fqdn", "google.com", 443, "TCP", "denied"),  # another namespace's allowlist
-    ("client", "entity", "kube-apiserver", 443, "TCP", "denied"),  # nothing opens the API server
+    ("client", "entity", "kube-apiserver", 443, "TCP", "allowed"),  # apiServer: true
+    ("demo", "entity", "kube-apiserver", 443, "TCP", "denied"),  # only client opens the API server
     ("client", "cidr", "168.63.129.16/32", 80, "TCP", "denied"),  # WireServer blocked
-    ("client", "cidr", "1.1.1.1/32", 443, "TCP", "denied"),  # the internet at large
+    ("client", "cidr", "1.1.1.1/32", 443, "TCP", "allowed"),  # inside the cidr rule's range
+    ("client", "cidr", "1.0.0.1/32", 443, "TCP", "denied"),  # the internet at large
     ("default", "cidr", "1.1.1.1/32", 443, "TCP", "allowed"),  # no policy selects an unmanaged namespace
 ]
 
@@ -71,7 +75,9 @@ PROD: list[Row] = [
     ("payments", "fqdn", "github.com", 443, "TCP", "denied"),
     ("payments", "namespace", "kube-system", 53, "ANY", "allowed"),
     ("frontend", "namespace", "kube-system", 53, "ANY", "allowed"),
-    ("payments", "entity", "kube-apiserver", 443, "TCP", "denied"),
+    ("payments", "entity", "kube-apiserver", 443, "TCP", "allowed"),
+    ("frontend", "entity", "kube-apiserver", 443, "TCP", "denied"),
+    ("billing-agent", "cidr", "169.254.169.254/32", 80, "TCP", "allowed"),  # metadataEndpoints: true
     ("payments", "cidr", "169.254.169.254/32", 80, "TCP", "denied"),  # default deny; Azure also blocks WireServer
     ("default", "cidr", "1.1.1.1/32", 443, "TCP", "allowed"),
 ]
@@ -113,7 +119,7 @@ def test_every_flow_has_the_documented_shape(dev_flows: dict[tuple[str, str, str
 
 
 def test_coverage_spans_what_the_issue_lists(dev_flows: dict[tuple[str, str, str, int, str], dict[str, Any]]) -> None:
-    managed = {"demo", "client", "connectivity-outsider"}
+    managed = {"demo", "client", "aks-cilium-probe"}
     sources = {key[0] for key in dev_flows}
     targets = {(key[1], key[2]) for key in dev_flows}
     ports = {(key[3], key[4]) for key in dev_flows}
@@ -131,7 +137,7 @@ def test_the_plan_text_shows_the_matrix_and_the_expectations(tmp_path: Path, cap
     assert "Reachability (azure-cilium (ACNS security FQDN))" in text
     assert "to \\ from" in text
     assert "fqdn:api.stripe.com" in text
-    assert "Expectations: 6 of 6 hold" in text
+    assert "Expectations: 9 of 9 hold" in text
 
 
 def test_a_contradicted_expectation_fails_the_plan_naming_it(
@@ -152,8 +158,8 @@ def test_explain_prints_the_verdict_and_the_deciding_rules(capsys: pytest.Captur
     assert main(["--stack", "dev", "--out", str(tmp_path / "unused"), "--explain", "client -> google.com:443"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("client -> fqdn:google.com:443/TCP: ALLOWED (byocni)")
-    assert "CiliumNetworkPolicy client/allow-fqdns egress[1]" in out
-    assert "egress[0] (DNS *)" in out
+    assert "CiliumNetworkPolicy client/tenant-allow egress[5]" in out
+    assert "egress[4] (DNS google.com)" in out
     assert not (tmp_path / "unused").exists(), "--explain writes nothing"
     assert main(["--stack", "dev", "--explain", "client to demo"]) == 2
 
@@ -163,19 +169,20 @@ def test_diff_after_adding_one_name_opens_exactly_its_flows(
 ) -> None:
     _, base = dev_plan
     base_config = load_stack_config("dev")
-    allowlist = [*json.loads(base_config.values["aks-cilium:fqdnAllowlist"]), "client:example.org"]
-    config = with_overrides(base_config, {"fqdnAllowlist": json.dumps(allowlist)})
+    namespaces = json.loads(base_config.values["aks-cilium:namespaces"])
+    namespaces["client"]["egress"].append({"fqdn": "example.org", "ports": [443]})
+    config = with_overrides(base_config, {"namespaces": json.dumps(namespaces)})
     monkeypatch.setattr(offline_plan, "load_stack_config", lambda stack: config)
     out = tmp_path / "changed"
     assert main(["--stack", "dev", "--out", str(out), "--diff", str(base)]) == 0
     diff = json.loads((out / "diff.json").read_text())
     opened = {(f["from"]["namespace"], json.dumps(f["to"]), f["port"]) for f in diff["flows"]["opened"]}
-    assert opened == {("client", '{"fqdn": "example.org"}', 443), ("client", '{"fqdn": "example.org"}', 80)}
+    assert opened == {("client", '{"fqdn": "example.org"}', 443)}
     assert diff["flows"]["closed"] == []
     updated = {item["urn"].rsplit("::", 1)[-1] for item in diff["resources"]["update"]}
-    assert "policies-client-allow-fqdns" in updated
+    assert "policies-client-tenant-allow" in updated
     replaced = {item["urn"].rsplit("::", 1)[-1]: item["forcedBy"] for item in diff["resources"]["replace"]}
-    assert "metadata.name" in replaced["connectivity-job"], "the check's Job is renamed when its probes change"
+    assert "metadata.name" in replaced["connectivity-client"], "the check's Job is renamed when its probes change"
     assert diff["resources"]["create"] == diff["resources"]["delete"] == []
     assert "opened: `client -> fqdn:example.org:443/TCP`" in (out / "diff.md").read_text()
-    assert "Flows opened: 2, closed: 0" in capsys.readouterr().out
+    assert "Flows opened: 1, closed: 0" in capsys.readouterr().out
