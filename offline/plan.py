@@ -6,11 +6,18 @@ Exit codes:
   2  invalid input, nothing written: a stack file or config value, a missing policy config, `--out`, `--fail-on`
   3  incomplete: Cilium's chart and CRDs could not be had or verified, so the chart was not rendered
      (the plan is written with `"status": "incomplete"` in plan.json)
+  4  the policies contradict a declared expectation (config key `expectations`); each one is named
+     (the plan is written, with `"status": "expectations-contradicted"`)
+
+`--explain "client -> demo:8080"` prints the verdict on one flow and the rules that decide it, and writes nothing.
+`--diff OLD_PLAN_DIR` also prints and writes (diff.json, diff.md) the flows opened and closed and the resources
+created, updated, replaced and deleted since that plan (docs/reachability.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections import Counter
@@ -18,21 +25,29 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from aks_cilium.network_policy.expectations import Expectation, ExpectationError
 from aks_cilium.testing import SECRET, AzureMocks, ProgramRun, Registration
 from policies.config_check import PolicyConfigError, load_policy_config
-from stack_settings import ConfigError, ConfigProblem, load_settings, project_config
+from stack_settings import ConfigError, ConfigProblem
+from stack_settings.load import load_settings, project_config
 from stack_settings.locations import ConfigLocations
+from stack_settings.redaction import Redactor
+from stack_settings.runtime_source import plan_date_from_environment
 
 from .analyzer import PACK_DIR, Diagnostic, PolicyPackConfigError, PolicyPackProcess
 from .artifacts import SUMS_DIR, ArtifactError, cilium_artifacts
 from .chart import chart_defaults, render_chart, unknown_value_paths
 from .engine import run_program
-from .plan_files import PlanDirError, PlanLock, StagedPlan, claim, inputs_digest
-from .redaction import Redactor
+from .plan_files import PlanDirError, PlanLock, StagedPlan, canonical_json, claim, inputs_digest
+from .reachability import Analysis, analyse
+from .reachability.diff import DiffInputError, PlanDiff, diff_markdown, load_plan, plan_diff
+from .reachability.explain import explain
+from .reachability.page import render_page
+from .reachability.report import flows_json, summary_lines
 from .stack_config import PROJECT_DIR, StackConfig, StackConfigError, load_stack_config
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
-EXIT_CLEAN, EXIT_FAILED, EXIT_INVALID, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_CLEAN, EXIT_FAILED, EXIT_INVALID, EXIT_INCOMPLETE, EXIT_EXPECTATIONS = 0, 1, 2, 3, 4
 # A resource failure is reported in one short block: the provider's message, not the SDK's stack of tracebacks.
 _MAX_FAILURE_LINES = 6
 
@@ -78,8 +93,20 @@ def _program_sources() -> list[Path]:
 class Plan:
     """One run's results, turned into files and a summary."""
 
-    def __init__(self, config: StackConfig, run: ProgramRun, diagnostics: list[Diagnostic], fail_on: list[str]) -> None:
+    def __init__(
+        self,
+        config: StackConfig,
+        run: ProgramRun,
+        diagnostics: list[Diagnostic],
+        fail_on: list[str],
+        reachability: Analysis | None = None,
+        baseline: list[dict[str, Any]] | None = None,
+    ) -> None:
         self.config = config
+        self.reachability = reachability
+        self.baseline = baseline
+        """The resources of the plan given to --diff."""
+        self.diff: PlanDiff | None = None
         self.run = run
         self.registrations = ordered(run)
         self.diagnostics = sorted(diagnostics, key=lambda d: (d.level, d.policy, d.urn, d.message))
@@ -99,6 +126,15 @@ class Plan:
         releases = [r for r in self.registrations if r.type == RELEASE]
         if releases:
             self._write_chart(staged, releases[0])
+        if self.reachability is not None:
+            staged.json("reachability.json", flows_json(self.reachability.flows))
+            staged.text("reachability.html", render_page(self.reachability, self.config.stack))
+            if self.baseline is not None:
+                # Compared as written: secrets are "[secret]" on both sides, numbers as JSON has them.
+                written = json.loads(canonical_json([r.as_json() for r in self.registrations]))
+                self.diff = plan_diff(self.baseline, written, self.reachability)
+                staged.json("diff.json", self.diff.as_json())
+                staged.text("diff.md", diff_markdown(self.diff, self.config.stack))
 
     def _write_chart(self, staged: StagedPlan, release: Registration) -> None:
         values = release.inputs["values"]
@@ -124,11 +160,18 @@ class Plan:
     def exit_code(self) -> int:
         if self.incomplete:
             return EXIT_INCOMPLETE
-        return EXIT_FAILED if any(d.level == "mandatory" for d in self.diagnostics) else EXIT_CLEAN
+        if any(d.level == "mandatory" for d in self.diagnostics):
+            return EXIT_FAILED
+        return EXIT_EXPECTATIONS if self.reachability is not None and self.reachability.contradicted else EXIT_CLEAN
 
     @property
     def status(self) -> str:
-        return {EXIT_CLEAN: "clean", EXIT_FAILED: "policy-violations", EXIT_INCOMPLETE: "incomplete"}[self.exit_code]
+        return {
+            EXIT_CLEAN: "clean",
+            EXIT_FAILED: "policy-violations",
+            EXIT_INCOMPLETE: "incomplete",
+            EXIT_EXPECTATIONS: "expectations-contradicted",
+        }[self.exit_code]
 
     def record(self, policy_file: Path) -> dict[str, Any]:
         paths = [PROJECT_DIR / "Pulumi.yaml", PROJECT_DIR / f"Pulumi.{self.config.stack}.yaml", *_program_sources()]
@@ -177,6 +220,10 @@ class Plan:
             lines.append(f"  {level}: {len(found)}")
             lines.extend(f"    [{d.policy}] {d.message.splitlines()[-1]}" for d in found)
         lines.extend(f"Chart: {note}" for note in self.chart_notes)
+        if self.reachability is not None:
+            lines += ["", *summary_lines(self.reachability)]
+        if self.diff is not None:
+            lines += ["", diff_markdown(self.diff, self.config.stack).rstrip()]
         lines.append(f"\nWritten to {out} (status: {self.status})")
         return "\n".join(lines)
 
@@ -241,6 +288,14 @@ def _parser() -> argparse.ArgumentParser:
         "--fail-on", action="append", default=[], metavar="RESOURCE",
         help="make the mock engine fail creating this resource (by Pulumi name), to see how a failed deploy reads",
     )  # fmt: skip
+    parser.add_argument(
+        "--explain", metavar="FLOW", default=None,
+        help='print the verdict on one flow, e.g. "payments -> api.stripe.com:443", and the rules that decide it; writes nothing',
+    )  # fmt: skip
+    parser.add_argument(
+        "--diff", type=Path, default=None, metavar="OLD_PLAN_DIR",
+        help="also print and write the flows opened and closed and the resources changed since that plan",
+    )  # fmt: skip
     return parser
 
 
@@ -249,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = args.out or PROJECT_DIR / "build" / "plan" / args.stack
     run = _PlanRun(args, out)
     try:
+        if args.explain is not None:  # writes nothing, so neither locks nor claims --out
+            return run.plan()
         with PlanLock(out):
             return run.plan()
     except PlanDirError as problem:  # not ours to write, unwritable, or another plan is writing it
@@ -272,7 +329,10 @@ class _PlanRun:
         config: StackConfig | None = None
         policy_problem: PolicyConfigError | None = None
         try:
-            claim(out)
+            # Read before --out is claimed: the plan to compare with may be the one this run replaces.
+            baseline = load_plan(args.diff) if args.diff else None
+            if args.explain is None:
+                claim(out)
             config = load_stack_config(args.stack)
             self.redact = Redactor(config.values[key] for key in config.secret_keys if key in config.values)
             policy_file = PACK_DIR / "config" / f"{args.stack}.json"
@@ -292,7 +352,7 @@ class _PlanRun:
             also = f"\nerror: {policy_problem}" if policy_problem is not None else ""
             error(f"error: {problem.located(ConfigLocations(config.project_dir, config.stack).where)}{also}")
             return EXIT_INVALID
-        except (StackConfigError, PolicyConfigError, PlanInputError) as problem:
+        except (StackConfigError, PolicyConfigError, PlanInputError, DiffInputError) as problem:
             error(f"error: {problem}")
             return EXIT_INVALID
         except PlanDirError:
@@ -303,6 +363,14 @@ class _PlanRun:
             logging.getLogger("asyncio").setLevel(logging.CRITICAL)
             error(_failure_block(failure))
             return EXIT_FAILED
+        reachability = analyse(ordered(run), stack_expectations(config))
+        if args.explain is not None:
+            try:
+                print(self.redact("\n".join(explain(reachability, args.explain))))
+            except ExpectationError as problem:
+                error(f"error: --explain {args.explain!r} {problem}")
+                return EXIT_INVALID
+            return EXIT_CLEAN
         _progress(f"{len(run.registrations)} resources registered; running the policy pack over the analyzer protocol")
         with PolicyPackProcess(stack_config=config.values) as pack:
             try:
@@ -312,7 +380,7 @@ class _PlanRun:
                 return EXIT_INVALID
             diagnostics = pack.analyze_all(run.registrations)
         _progress("writing the plan")
-        plan = Plan(config, run, diagnostics, args.fail_on)
+        plan = Plan(config, run, diagnostics, args.fail_on, reachability, baseline)
         try:
             with StagedPlan(out, scrub=self.redact) as staged:
                 plan.write(staged)
@@ -322,7 +390,16 @@ class _PlanRun:
         print(self.redact(plan.summary(out)))
         if plan.incomplete:
             error(f"error: the plan is INCOMPLETE (exit {EXIT_INCOMPLETE}): Cilium's chart was not rendered.\n{plan.incomplete}")
+        for result in reachability.contradicted:
+            error(f"error: expectation contradicted: {result.render()}")
         return plan.exit_code
+
+
+def stack_expectations(config: StackConfig) -> tuple[Expectation, ...]:
+    """The stack's declared flows, parsed as the program parsed them (the run has already refused bad ones)."""
+    secret = frozenset(key.split(":", 1)[1] for key in config.secret_keys if ":" in key)
+    raw = project_config(config.values)
+    return load_settings(raw, config.stack, secret, plan_date_from_environment()).policies.expectations
 
 
 if __name__ == "__main__":

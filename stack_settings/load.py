@@ -49,6 +49,7 @@ from .model import (
 )
 from .network_rules import check_network
 from .reader import ConfigReader
+from .redaction import MIN_LENGTH
 
 # The policy pack's tiers (policies/rules/tier.py); the first is the default of a stack that declares none.
 TIERS = ("prod", "dev")
@@ -82,7 +83,6 @@ def load_settings(
     network = _network(reader)
     cilium = read_cilium(reader)
     policies = _policies(reader)
-    reader.reading = False
     ours = sorted(reader.read_keys)
     for key in reader.unknown_keys():
         problem = f"is not a setting of this program{did_you_mean(key, ours) or ' (a typo?)'}"
@@ -99,8 +99,14 @@ def load_settings(
         reader.fail(
             key,
             "is set as a secret but shapes names or structure, so it cannot stay secret; set it in plain text",
-            "<value> (without --secret)",
+            f"pulumi config set --plaintext {full_key(key)}",
         )
+    for key in sorted(secret_keys & SECRET_CAPABLE_KEYS):
+        if key in raw and 0 < len(raw[key].strip()) < MIN_LENGTH:
+            # Without a value the CLI prompts for one (pulumi.com docs, `pulumi config set`), so none is printed here.
+            problem = f"is a secret shorter than {MIN_LENGTH} characters, too short to keep out of messages"
+            reader.fail(key, problem, f"pulumi config set --secret {full_key(key)}")
+    reader.reading = False  # from here on, rules across keys
     settings = Settings(stack=stack, cluster=cluster, network=network, cilium=cilium, policies=policies, secret_keys=secret_keys, tier=tier)
     _check_cross_fields(reader, settings)
     check_cluster(reader, settings, plan_date)

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from aks_cilium.network.rules import address_problem, cidr_problem
 
 from .errors import ConfigError, ConfigProblem
+from .redaction import Redactor
 
 T = TypeVar("T")
 
@@ -24,6 +25,7 @@ class ConfigReader:
     def __init__(self, raw: Mapping[str, str], secret_keys: frozenset[str] = frozenset()) -> None:
         self._raw = raw
         self._secret_keys = secret_keys
+        self._redact = Redactor(raw[key] for key in sorted(secret_keys) if key in raw)
         self.problems: list[ConfigProblem] = []
         self.read_keys: set[str] = set()
         self.unreadable: set[str] = set()
@@ -31,30 +33,15 @@ class ConfigReader:
         self.reading = True
 
     def fail(self, key: str, problem: str, example: str, path: str = "", involves: tuple[str, ...] = ()) -> None:
-        """Record a problem with `key` (at `path` inside its value); `involves` names the other keys the rule read."""
+        """Record a problem with `key` (at `path` inside its value); `involves` names the other keys the rule read.
+
+        Messages are printed: every rendering of every secret value is redacted (stack_settings/redaction.py).
+        """
         if self.reading:
             self.unreadable.add(key)
         elif {key, *involves} & self.unreadable:
             return  # judged on a stand-in value: the key's own problem already says what to fix
-        self.problems.append(ConfigProblem(key, self._redact(key, problem), example, path))
-
-    def _redact(self, key: str, text: str) -> str:
-        """Error messages are printed: a secret value, or any item of it, never appears in one."""
-        if key not in self._secret_keys or key not in self._raw:
-            return text
-        raw = self._raw[key]
-        try:
-            parsed: Any = json.loads(raw)
-        except json.JSONDecodeError:
-            parsed = None
-        tokens = (
-            {raw, raw.strip(), *(str(item) for item in parsed if isinstance(item, str | int))}
-            if isinstance(parsed, list)
-            else {raw, raw.strip()}
-        )
-        for token in sorted((t for t in tokens if t), key=len, reverse=True):
-            text = text.replace(token, "[secret]")
-        return text
+        self.problems.append(ConfigProblem(key, self._redact(problem), self._redact(example), path))
 
     def raise_if_failed(self) -> None:
         if self.problems:
