@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,7 +44,8 @@ ALLOW_KEYS = {
         "ports": "ports",
     },
 }
-EXAMPLE = "--path 'namespaces.payments.ingress[0].namespace' frontend"
+# A valid value of the key, set through the CLI's --path form (an object cannot be set as a whole from the command line).
+EXAMPLE = "pulumi config set --path 'namespaces.payments.intraNamespace' true"
 _PORT_TEXT = re.compile(r"^(?P<port>[0-9]{1,5})(/(?P<protocol>[A-Za-z]+))?$")
 # The flat keys of earlier releases, refused with their translation (docs/network-policy.md, "From the flat keys").
 LEGACY_KEYS = ("namespaceAllowFrom", "fqdnAllowlist", "webhookPorts", "metadataEndpointNamespaces")
@@ -74,7 +76,7 @@ class _Translation:
         self.reader = reader
 
     def fail(self, path: str, problem: str) -> None:
-        self.reader.fail(KEY, f"{path}: {problem}", EXAMPLE)
+        fail_at(self.reader, path, problem)
 
     def allow(self, path: str, direction: str, raw: object) -> dict[str, Any] | None:
         if not isinstance(raw, Mapping):
@@ -132,6 +134,13 @@ class _Translation:
         return entry
 
 
+def fail_at(reader: ConfigReader, where: str, problem: str) -> None:
+    """A problem at `where` inside the value (`payments.egress[0].fqdn`); removing that item is always a valid fix, and
+    the stack file's own line says what it held."""
+    item = re.sub(r"\.(port|protocol|namespace|outside|cidr|fqdn|apiServer)$", "", where)
+    reader.fail(KEY, problem, f"pulumi config rm --path {shlex.quote(f'{KEY}.{item}')}", path=f".{where}")
+
+
 def read_namespaces(reader: ConfigReader) -> tuple[NamespacePolicyArgs, ...]:
     """The managed namespaces as the library's args; shape problems are recorded against the key."""
     text = reader.undeclared(KEY) or ""
@@ -157,7 +166,7 @@ def check_namespaces(reader: ConfigReader, namespaces: tuple[NamespacePolicyArgs
     for entry in namespaces:
         for path, problem in namespace_entry_problems(entry, context):
             where = entry["name"] if path == "name" else f"{entry['name']}.{config_path(path)}"
-            reader.fail(KEY, f"{where}: {problem}", EXAMPLE)
+            fail_at(reader, where, problem)
 
 
 def _legacy_values(reader: ConfigReader) -> dict[str, list[str]]:
@@ -209,5 +218,5 @@ def refuse_flat_keys(reader: ConfigReader) -> None:
             f"is a flat policy key of earlier releases; the stack file now declares one object per namespace under "
             f"aks-cilium:namespaces (docs/network-policy.md). Replace {keys} with this (YAML accepts it as written):\n"
             f"aks-cilium:namespaces: {block}",
-            "--path 'namespaces.<namespace>.ingress[0].namespace' <source>",
+            f"pulumi config rm aks-cilium:{key}",
         )

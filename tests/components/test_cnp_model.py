@@ -24,8 +24,8 @@ from aks_cilium.network_policy.model import (
     PortRule,
     Selector,
 )
-from offline.crd import cnp_errors
 from tests.support.artifacts import CRD_PATH, requires_artifacts
+from tests.support.crd import cnp_errors
 from tests.support.policies import fqdn_policy
 
 BOUNDED = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

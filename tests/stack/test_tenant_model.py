@@ -57,7 +57,7 @@ def test_each_refusal_names_the_key_the_namespace_and_the_path(run_stack: RunSta
     with pytest.raises(ConfigError) as caught:
         run_stack("dev", namespaces=json.dumps(namespaces))
     assert caught.value.keys == {"namespaces"}
-    assert f"aks-cilium:namespaces: {message}" in str(caught.value)
+    assert f"aks-cilium:namespaces.{message}" in str(caught.value)
 
 
 def test_every_problem_of_the_model_is_reported_in_one_run(run_stack: RunStack) -> None:
@@ -136,6 +136,6 @@ def test_a_refused_model_exits_2_and_writes_no_plan(
     monkeypatch.setattr("offline.plan.load_stack_config", lambda stack: bad)
     assert main(["--stack", "dev", "--out", str(tmp_path / "plan")]) == 2
     captured = capsys.readouterr()
-    assert "aks-cilium:namespaces: demo.ingress[0].namespace: 'clinet'" in captured.out + captured.err
+    assert "aks-cilium:namespaces.demo.ingress[0].namespace: 'clinet'" in captured.out + captured.err
     assert "Traceback" not in captured.err
     assert not (tmp_path / "plan").exists()
