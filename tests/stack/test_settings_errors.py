@@ -90,7 +90,7 @@ def test_bad_input_names_its_key_and_registers_nothing(run_stack: RunStack, over
     with pytest.raises(ConfigError) as caught:
         run_stack("dev", **overrides)
     assert key in caught.value.keys
-    assert re.search(rf"aks-cilium:{key}(\[\d+\])?: ", str(caught.value)), "the key, and the item's index for a list"
+    assert re.search(rf"aks-cilium:{key}(\[\d+\]|\.[^:]+)?: ", str(caught.value)), "the key, and the item's index or path"
     assert "Fix: pulumi config " in str(caught.value)
 
 

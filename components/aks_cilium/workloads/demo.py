@@ -62,7 +62,7 @@ def restricted_pod_spec(name: str, image: str, user: int, restart_policy: str = 
 
 def _deployment(
     name: str, namespace: pulumi.Input[str], app: str, pod: k8s.core.v1.PodSpecArgs, opts: pulumi.ResourceOptions
-) -> k8s.apps.v1.Deployment:
+) -> "k8s.apps.v1.Deployment":  # quoted: evaluating it would load the module on stacks without the demo
     labels = {"app": app}
     return k8s.apps.v1.Deployment(
         name,
