@@ -8,6 +8,7 @@ from datetime import date
 from aks_cilium.cluster.checks import PRINCIPAL_TYPES
 from aks_cilium.cluster.rules import NODE_OS_CHANNELS, UPGRADE_CHANNELS
 from aks_cilium.cluster.versions import DEFAULT_MINOR, SUPPORT_PLANS
+from aks_cilium.network_policy.builders import managed_fqdn_problem
 from aks_cilium.network_policy.expectations import EXAMPLE, Expectation, contradictions, expectation_problem, parse_expectation
 
 from . import formats
@@ -237,6 +238,10 @@ def _check_cross_fields(reader: ConfigReader, settings: Settings) -> None:
             reader.fail(
                 "fqdnAllowlist", "needs advancedNetworkingSecurity true in azure-cilium mode (FQDN filtering is part of ACNS)", "'[]'"
             )
+        for namespace, name in policies.fqdn_allowlist:
+            problem = managed_fqdn_problem(name, namespace)
+            if problem:
+                reader.fail("fqdnAllowlist", f"item {namespace}:{name[:60]!r} {problem} (azure-cilium mode)", "payments:api.stripe.com")
 
     check_cilium(reader, settings)
     if cluster.private_cluster and cluster.authorized_ip_ranges:
