@@ -10,7 +10,7 @@ MYPY_CACHE_DIR ?= .mypy_cache
 # pytest-xdist workers: one per core by default.
 PYTEST_WORKERS ?= auto
 
-.PHONY: plan artifacts pack-facts docs test pytest test-fast lint bench bench-smoke clean
+.PHONY: plan artifacts pack-facts docs test pytest test-fast lint bench bench-reachability bench-smoke clean
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt components/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,9 +18,10 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt compon
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-## plan: the offline plan of $(STACK) (dev by default) into build/plan/$(STACK)/ (exit codes: README, "The offline plan")
+## plan: the offline plan of $(STACK) (dev by default) into build/plan/$(STACK)/ (exit codes: README, "The offline plan");
+##   DIFF=<earlier plan dir> also shows the flows and resources changed since it (docs/reachability.md)
 plan: $(STAMP)
-	$(BIN)/python -m offline.plan --stack $(STACK)
+	$(BIN)/python -m offline.plan --stack $(STACK) $(if $(DIFF),--diff $(DIFF))
 
 ## artifacts: find or download Cilium's chart and CRDs, verified against offline/cilium_sums/ (README, "Cilium's artifacts")
 artifacts: $(STAMP)
@@ -33,6 +34,10 @@ pack-facts: $(STAMP)
 ## bench: program and policy pack cost for 10, 100 and 1,000 namespaces (several minutes)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+## bench-reachability: the reachability analyser's time at 100 and 1,000 namespaces against the flows it reports
+bench-reachability: $(STAMP)
+	$(BIN)/python -m benchmarks.reachability
 
 ## bench-smoke: the smallest size once, as CI's check that the benchmark works
 bench-smoke: $(STAMP)

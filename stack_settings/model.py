@@ -124,6 +124,8 @@ class Settings:
     policies: PolicySettings
     secret_keys: frozenset[str] = frozenset()
     """Config keys (without prefix) whose values must stay secret wherever they go."""
+    tier: str = "prod"
+    """How strictly the policy pack judges the stack (`tier`): dev or prod; the pack reads it from the stack's config."""
 
     @property
     def byocni(self) -> bool:

@@ -59,9 +59,9 @@ def test_a_bad_prod_config_is_refused(change: dict[str, Any], words: list[str]) 
 
 
 def test_dev_may_relax_what_prod_may_not() -> None:
-    relaxed = {**PROD, "api-server-restricted": "advisory"}
+    relaxed = {**PROD, "api-server-restricted": "advisory", "stack-tier": {"tier": "dev"}}
     assert policy_config_problems(relaxed, "dev") == []
-    assert policy_config_problems(relaxed, "prod") != []
+    assert policy_config_problems({**relaxed, "stack-tier": {"tier": "prod"}}, "prod") != []
     assert policy_config_problems([], "dev") != []
     # Switching the whole pack off is refused everywhere: a stack that wants no policies should not pass the pack.
     assert policy_config_problems({"all": "disabled"}, "dev") != []
