@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 
 import pytest
@@ -12,25 +13,30 @@ from offline.engine import run_program
 from offline.stack_config import PROJECT_DIR, load_stack_config
 from tests.support.stacks import RunStack, with_overrides
 
-# A stack as its files stand is run once per test process: the suite asks for dev and prod as they are about fifty
-# times, at about half a second each. Every caller gets its own deep copy, so no test sees what another changed.
-_AS_COMMITTED: dict[str, ProgramRun] = {}
+# A stack as its files stand is run once per test process and environment: the suite asks for dev and prod as they
+# are about fifty times, at about half a second each. Every caller gets its own deep copy, so no test sees what
+# another changed.
+_AS_COMMITTED: dict[tuple[str, frozenset[tuple[str, str]]], ProgramRun] = {}
 
 
 @pytest.fixture
-def run_stack() -> RunStack:
+def run_stack(request: pytest.FixtureRequest) -> RunStack:
     """Run the real __main__.py for a stack, with optional config overrides (keys without prefix).
 
-    A run with overrides or secrets resets the runtime and installs fresh mocks; a run of the stack as committed is
-    shared (a copy of one run). A test about the run itself (the collector, the runtime) calls `run_program`.
+    A run with overrides or secrets, or in a test that monkeypatches anything, resets the runtime and installs fresh
+    mocks; a run of the stack as committed is otherwise shared (a copy of one run). A test about the run itself (the
+    collector, the runtime) calls `run_program`.
     """
+    patched = "monkeypatch" in request.fixturenames
 
     def run(stack: str = "dev", secrets: tuple[str, ...] = (), **overrides: str) -> ProgramRun:
-        if overrides or secrets:
+        if overrides or secrets or patched:
             return run_program(with_overrides(load_stack_config(stack), overrides, secrets))
-        if stack not in _AS_COMMITTED:
-            _AS_COMMITTED[stack] = run_program(load_stack_config(stack))
-        return copy.deepcopy(_AS_COMMITTED[stack])
+        # pytest names the running test in PYTEST_CURRENT_TEST; nothing the program reads.
+        key = (stack, frozenset(item for item in os.environ.items() if item[0] != "PYTEST_CURRENT_TEST"))
+        if key not in _AS_COMMITTED:
+            _AS_COMMITTED[key] = run_program(load_stack_config(stack))
+        return copy.deepcopy(_AS_COMMITTED[key])
 
     return run
 
