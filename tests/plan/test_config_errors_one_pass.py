@@ -24,7 +24,10 @@ MISTAKES = [
     ("aks-cilium:systemPoolMinCount: lots", "aks-cilium:systemPoolMinCount: must be of type 'integer'"),  # a type error
     ("aks-cilium:dnsServiceIp: 10.1.0.10", "aks-cilium:dnsServiceIp: 10.1.0.10 is outside serviceCidr"),  # across keys
     ("aks-cillium:skuTier: Free", "aks-cillium:skuTier: is in namespace 'aks-cillium'"),  # another namespace
-    ("aks-cilium:externalNamespace: []", "aks-cilium:externalNamespace: is not a setting of this program (did you mean externalNamespaces?)"),
+    (
+        "aks-cilium:externalNamespace: []",
+        "aks-cilium:externalNamespace: is not a setting of this program (did you mean externalNamespaces?)",
+    ),  # a typo
     ('aks-cilium:kubernetesVersion: "1.31"', "aks-cilium:kubernetesVersion: '1.31' left AKS community support"),  # the policy
     ("aks-cilium:externalNamespaces:", None),
     ("  - ingress-nginx", None),

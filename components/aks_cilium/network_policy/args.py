@@ -16,9 +16,9 @@ import pulumi
 
 from aks_cilium.cluster.rules import BYOCNI, NETWORK_MODES
 from aks_cilium.core.validation import ArgsCheck
-from aks_cilium.network_policy.builders import OUTSIDE_ENTITIES
+from aks_cilium.network_policy.builders import OUTSIDE_ENTITIES, fqdn_problem
 from aks_cilium.network_policy.model import PROTOCOLS, PolicyModelError, check_namespace
-from aks_cilium.network_policy.names import MULTI_LABEL_PREFIX, fqdn_selector_problem
+from aks_cilium.network_policy.names import fqdn_selector_problem
 from aks_cilium.network_policy.reserved import reserved_problem
 
 PLAIN_BOOLS = ("acns_security", "native_default_deny", "protect")
@@ -102,7 +102,7 @@ def _one_peer(allow: Mapping[str, Any], peers: tuple[str, ...]) -> str | None:
     return given[0] if len(given) == 1 else None
 
 
-def _ingress(path: str, allow: Mapping[str, Any], context: PeerContext) -> Iterator[Problem]:
+def _ingress(path: str, allow: Mapping[str, Any], context: PeerContext, namespace: str) -> Iterator[Problem]:
     peer = _one_peer(allow, INGRESS_PEERS)
     if peer is None:
         yield path, f"must name exactly one of {', '.join(INGRESS_PEERS)}"
@@ -143,7 +143,7 @@ def _cidr(path: str, allow: Mapping[str, Any], context: PeerContext) -> Iterator
             yield f"{path}.except_cidrs[{index}]", f"{inner} is not inside {outer}"
 
 
-def _egress(path: str, allow: Mapping[str, Any], context: PeerContext) -> Iterator[Problem]:
+def _egress(path: str, allow: Mapping[str, Any], context: PeerContext, namespace: str) -> Iterator[Problem]:
     peer = _one_peer(allow, EGRESS_PEERS)
     if peer is None:
         yield path, f"must name exactly one of {', '.join(EGRESS_PEERS)}"
@@ -161,9 +161,7 @@ def _egress(path: str, allow: Mapping[str, Any], context: PeerContext) -> Iterat
         fqdn = allow["fqdn"]
         if not context.l7:
             yield f"{path}.fqdn", "FQDN rules need Cilium's DNS proxy: network_mode byocni, or acns_security with azure-cilium"
-        problem = fqdn_selector_problem(fqdn)
-        if problem is None and not context.byocni and MULTI_LABEL_PREFIX in fqdn:
-            problem = "uses `**.`, which ACNS does not support; list the levels with `*.`"
+        problem = fqdn_selector_problem(fqdn) or fqdn_problem(fqdn, namespace, context.byocni)
         if problem:
             yield f"{path}.fqdn", f"{str(fqdn)[:60]!r} {problem}"
     if "ports" in allow:
@@ -184,7 +182,7 @@ def namespace_entry_problems(entry: Mapping[str, Any], context: PeerContext) -> 
             if not isinstance(allow, Mapping):
                 yield f"{key}[{index}]", "must be a mapping"
             else:
-                yield from judge(f"{key}[{index}]", allow, context)
+                yield from judge(f"{key}[{index}]", allow, context, str(entry.get("name")))
     for index, port in enumerate(entry.get("webhook_ports", [])):
         port_text = port_problem(port)
         if port_text:

@@ -19,6 +19,7 @@ from aks_cilium.network_policy.model import (
     PortRule,
     Selector,
 )
+from aks_cilium.network_policy.names import MULTI_LABEL_PREFIX, with_suffix_problem
 from aks_cilium.network_policy.reserved import PLATFORM_NAMESPACES
 
 KUBE_DNS = Selector({"k8s:io.kubernetes.pod.namespace": "kube-system", "k8s:k8s-app": "kube-dns"})
@@ -81,6 +82,15 @@ def search_domains(namespace: str) -> tuple[str, ...]:
     return (f"{namespace}.svc.{CLUSTER_DOMAIN}", f"svc.{CLUSTER_DOMAIN}", CLUSTER_DOMAIN)
 
 
+def fqdn_problem(value: str, namespace: str, byocni: bool) -> str | None:
+    """What is wrong with a name or pattern a namespace declares, beyond fqdn_selector_problem: ACNS has no `**.`, and
+    every search-list expansion the DNS rule lists (both modes) must stay a valid DNS name."""
+    if MULTI_LABEL_PREFIX in value and not byocni:
+        return "uses `**.`, which ACNS does not support; list the levels with `*.`"
+    suffixes = (*search_domains(namespace), VNET_SUFFIX_PATTERN, CUSTOM_DNS_SUFFIX)
+    return with_suffix_problem(value, max(suffixes, key=len))
+
+
 def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
@@ -93,7 +103,8 @@ def search_list_patterns(namespace: str, names: tuple[str, ...]) -> tuple[str, .
     as given and with every suffix; short Service names only with the cluster suffixes, since they are answered
     there and a wildcard as long as the VNet suffix would admit any name of that many labels.
     """
-    full = [*names, SERVICE_FQDN]
+    # A name written fully qualified (`api.example.com.`) is the same name; the suffixes go after its last label.
+    full = [*(name.removesuffix(".") for name in names), SERVICE_FQDN]
     patterns = [f"{base}.{domain}" for base in SHORT_SERVICE_FORMS for domain in search_domains(namespace)]
     for base in full:
         patterns += [

@@ -75,3 +75,16 @@ def broader_than_one_domain(pattern: str) -> str | None:
         return None
     shown = f"its fixed part {fixed!r} is a public suffix" if fixed else "it has no fixed part"
     return f"matches names of more than one registrable domain ({shown}); anchor it below a domain you trust, like *.example.com"
+
+
+def with_suffix_problem(value: str, suffix: str) -> str | None:
+    """What Cilium's CRD would refuse once a search domain `suffix` is appended to `value` (Azure's managed Cilium
+    needs explicit patterns for each expansion the resolver tries), or None. A trailing dot (a name written fully
+    qualified) is dropped first, as the builders drop it."""
+    longest = len(value.removesuffix(".")) + 1 + len(suffix)
+    if longest <= MAX_LENGTH:
+        return None
+    return (
+        f"is too long for Azure's managed Cilium: with the search domain {suffix} that its DNS patterns add, it would be "
+        f"{longest} characters, over Cilium's {MAX_LENGTH}; use at most {MAX_LENGTH - len(suffix) - 1} characters"
+    )
