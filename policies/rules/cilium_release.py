@@ -38,7 +38,7 @@ _OWNED_IPAM_OPERATOR = ("clusterPoolIPv4PodCIDRList", "clusterPoolIPv4MaskSize")
 # "OCI Registry"); the pack accepts Quay's, the registry the docs install from.
 CHART_OCI = "oci://quay.io/cilium/charts/cilium"
 # Values that mark a release as Cilium's whatever its chart is called: keys no other chart this stack installs has.
-_CILIUM_VALUE_KEYS = ("aksbyocni", "hubble", "cni", "bpf", "kubeProxyReplacement", "enableNonDefaultDenyPolicies")
+_CILIUM_VALUE_KEYS = ("aksbyocni", "hubble", "enableNonDefaultDenyPolicies", "policyEnforcementMode")
 
 
 def chart_name(chart: str) -> str:
