@@ -26,6 +26,7 @@ from .model import (
     Settings,
 )
 from .network_rules import check_network
+from .observability import check_observability, read_observability
 from .reader import ConfigReader
 
 NETWORK_MODES: tuple[NetworkMode, ...] = ("byocni", "azure-cilium")
@@ -51,6 +52,7 @@ def load_settings(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str
     network = _network(reader)
     cilium = read_cilium(reader)
     policies = _policies(reader)
+    observability = read_observability(reader, cluster.cluster_name)
     for key in reader.unknown_keys():
         reader.fail(key, "is not a setting of this program (a typo?); see Pulumi.yaml for the keys", "<value> after fixing the key name")
     for key in sorted(secret_keys - SECRET_CAPABLE_KEYS):
@@ -61,8 +63,17 @@ def load_settings(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str
         )
     reader.raise_if_failed()
     assert network is not None  # every None path above recorded a problem
-    settings = Settings(stack=stack, cluster=cluster, network=network, cilium=cilium, policies=policies, secret_keys=secret_keys)
+    settings = Settings(
+        stack=stack,
+        cluster=cluster,
+        network=network,
+        cilium=cilium,
+        policies=policies,
+        secret_keys=secret_keys,
+        observability=observability,
+    )
     _check_cross_fields(reader, settings)
+    check_observability(reader, settings)
     check_cluster(reader, settings, plan_date)
     reader.raise_if_failed()
     return settings

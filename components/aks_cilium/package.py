@@ -7,7 +7,26 @@ from aks_cilium.cluster.component import AksCluster
 from aks_cilium.core.tokens import PACKAGE_NAME
 from aks_cilium.network.component import Network
 from aks_cilium.network_policy.component import NetworkPolicySet
+from aks_cilium.observability.dashboards.component import GrafanaDashboards
+from aks_cilium.observability.diagnostics import ControlPlaneLogs
+from aks_cilium.observability.grafana import ManagedGrafana
+from aks_cilium.observability.monitors import CiliumMonitors
+from aks_cilium.observability.network_logs import ContainerNetworkLogs
+from aks_cilium.observability.prometheus import ManagedPrometheus
+from aks_cilium.observability.relay_policy import HubbleRelayPolicy
 
 PACKAGE_VERSION = "0.2.0"
-COMPONENTS: list[type[ComponentResource]] = [Network, AksCluster, Cilium, NetworkPolicySet]
+COMPONENTS: list[type[ComponentResource]] = [
+    Network,
+    AksCluster,
+    Cilium,
+    NetworkPolicySet,
+    ManagedPrometheus,
+    ManagedGrafana,
+    GrafanaDashboards,
+    ControlPlaneLogs,
+    CiliumMonitors,
+    ContainerNetworkLogs,
+    HubbleRelayPolicy,
+]
 __all__ = ["COMPONENTS", "PACKAGE_NAME", "PACKAGE_VERSION"]

@@ -57,6 +57,13 @@ def check_cluster_args(name: str, args: AksClusterArgs) -> None:
         check.fail("kubelogin_mode", "spn needs kubelogin_client_id and kubelogin_tenant_id")
     if args.get("defender", False) and not args.get("container_insights", False):
         check.fail("defender", "needs container_insights (Defender reports to its Log Analytics workspace)")
+    if args.get("container_network_logs", False):
+        # Stored container network logs need the Cilium dataplane with ACNS, and the monitoring add-on to ship them
+        # (MicrosoftDocs/azure-aks-docs how-to-configure-container-network-logs.md, prerequisites and step 3).
+        if args["network_mode"] == "byocni" or args.get("advanced_networking_observability") is not True:
+            check.fail("container_network_logs", "needs network_mode azure-cilium with advanced_networking_observability")
+        if not args.get("container_insights", False):
+            check.fail("container_network_logs", "needs container_insights (the monitoring add-on ships the logs)")
     for key, window in (
         ("auto_upgrade_window", args.get("auto_upgrade_window")),
         ("node_os_upgrade_window", args.get("node_os_upgrade_window")),
