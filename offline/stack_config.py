@@ -38,6 +38,11 @@ class StackConfig:
     locations: Mapping[str, str] = field(default_factory=dict)
     """Full key -> `Pulumi.<stack>.yaml:<line>` where the stack file sets it, for messages about its value."""
 
+    @property
+    def tier(self) -> str:
+        """The tier the stack declares (`aks-cilium:tier`, Pulumi.yaml's default when it declares none)."""
+        return self.values.get(f"{self.project}:tier", "prod")
+
 
 def secret_env_name(key: str) -> str:
     """`aks-cilium:spnSecret` -> `PULUMI_CONFIG_AKS_CILIUM_SPN_SECRET`."""

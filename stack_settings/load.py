@@ -32,6 +32,8 @@ from .reader import ConfigReader
 NETWORK_MODES: tuple[NetworkMode, ...] = ("byocni", "azure-cilium")
 KUBELOGIN_MODES: tuple[KubeloginMode, ...] = ("azurecli", "spn", "workloadidentity", "msi")
 ZONES = ("1", "2", "3")
+# The policy pack's tiers (policies/rules/tier.py); the first is the default of a stack that declares none.
+TIERS = ("prod", "dev")
 
 
 def project_config(raw: Mapping[str, str]) -> dict[str, str]:
@@ -48,6 +50,7 @@ def load_settings(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str
     Raises ConfigError listing every problem, each naming its key.
     """
     reader = ConfigReader(raw, secret_keys)
+    tier = reader.choice("tier", TIERS)
     cluster = _cluster(reader, stack)
     network = _network(reader)
     cilium = read_cilium(reader)
@@ -70,6 +73,7 @@ def load_settings(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str
         cilium=cilium,
         policies=policies,
         secret_keys=secret_keys,
+        tier=tier,
         observability=observability,
     )
     _check_cross_fields(reader, settings)

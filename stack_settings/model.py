@@ -91,7 +91,7 @@ class CiliumSettings:
 
     version: str
     previous_version: str
-    """The chart version deployed now ("" before the first install); see README, Cilium upgrades."""
+    """The chart version deployed now ("" before the first install); see docs/cilium.md, Cilium upgrades."""
     hubble_metrics: tuple[str, ...]
     cluster_id: int
     """0 lets the component derive the ID from the cluster name."""
@@ -138,6 +138,8 @@ class Settings:
     secret_keys: frozenset[str] = frozenset()
     observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
     """Config keys (without prefix) whose values must stay secret wherever they go."""
+    tier: str = "prod"
+    """How strictly the policy pack judges the stack (`tier`): dev or prod; the pack reads it from the stack's config."""
 
     @property
     def byocni(self) -> bool:
