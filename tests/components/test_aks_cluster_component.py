@@ -443,7 +443,8 @@ def test_container_network_logs_flag_the_add_on_and_run_the_rule_at_high_scale()
     rule = run.one("azure-native:monitor:DataCollectionRule")
     streams = rule.inputs["dataSources"]["extensions"][0]["streams"]
     assert streams == rule.inputs["dataFlows"][0]["streams"]
-    assert "Microsoft-ContainerNetworkLogs" in streams and "Microsoft-ContainerLogV2-HighScale" in streams
+    assert "Microsoft-ContainerNetworkLogs" in streams
+    assert "Microsoft-ContainerLogV2-HighScale" in streams
     endpoint = run.one("azure-native:monitor:DataCollectionEndpoint")
     assert endpoint.inputs["dataCollectionEndpointName"] == "MSCI-ingest-westeurope-aks-t"
     assert rule.inputs["dataCollectionEndpointId"].endswith("/dataCollectionEndpoints/MSCI-ingest-westeurope-aks-t")

@@ -60,7 +60,8 @@ def test_relay_is_served_over_tls_with_rotated_certificates(rendered: list[dict[
     assert "tls-relay-server-cert-file: /var/lib/hubble-relay/tls/server.crt" in relay
     certgen = next(o for o in rendered if o["kind"] == "CronJob" and o["metadata"]["name"] == "hubble-generate-certs")
     text = json.dumps(certgen)
-    assert "hubble-relay-server-certs" in text and "hubble-ui-client-certs" in text
+    assert "hubble-relay-server-certs" in text
+    assert "hubble-ui-client-certs" in text
 
 
 @requires_artifacts

@@ -79,7 +79,8 @@ def test_context_labels_the_dashboards_group_by_are_the_ones_the_release_adds() 
     exactly those metrics (metrics.rst, "Context Options": sourceContext/destinationContext fill `source`/`destination`,
     labelsContext adds the listed labels)."""
     assert "labelsContext=source_namespace,destination_namespace" in METRIC_CONTEXT
-    assert "sourceContext=" in METRIC_CONTEXT and "destinationContext=" in METRIC_CONTEXT
+    assert "sourceContext=" in METRIC_CONTEXT
+    assert "destinationContext=" in METRIC_CONTEXT
     grouped = {
         name.removeprefix("hubble_").split("_")[0]
         for model in MODELS["byocni"].values()

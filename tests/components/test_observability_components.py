@@ -35,7 +35,7 @@ from tests.support.tokens import CNP, ROLE_ASSIGNMENT
 
 CLUSTER_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-x"
 WORKSPACE_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Monitor/accounts/amw-aks-x"
-PROMETHEUS: dict[str, Any] = {
+PROMETHEUS: Any = {
     "resource_group_name": "rg",
     "location": "westeurope",
     "cluster_name": "aks-x",
@@ -47,6 +47,11 @@ _RULE_GROUP_NAME = re.compile(r"^[^:@/#{}%&+*<>?]+$")
 _ISO_MINUTES = re.compile(r"^PT\d+M$")
 
 
+def _args(base: Any, **change: Any) -> Any:
+    """Args with some keys changed, bad ones included: typed Any, as a program in another language sends them."""
+    return {**base, **change}
+
+
 def _problems(build: Any) -> set[str]:
     with pytest.raises(ComponentArgsError) as caught:
         run_callable(build)
@@ -55,7 +60,7 @@ def _problems(build: Any) -> set[str]:
 
 @pytest.fixture(scope="module")
 def prometheus_run() -> ProgramRun:
-    return run_callable(lambda: ManagedPrometheus("prom", dict(PROMETHEUS, action_group_ids=["/ag/1"])))  # type: ignore[arg-type]
+    return run_callable(lambda: ManagedPrometheus("prom", _args(PROMETHEUS, action_group_ids=["/ag/1"])))
 
 
 def test_prometheus_pipeline_is_microsofts_template(prometheus_run: ProgramRun) -> None:
@@ -67,7 +72,9 @@ def test_prometheus_pipeline_is_microsofts_template(prometheus_run: ProgramRun) 
     assert endpoint.inputs["kind"] == rule.inputs["kind"] == "Linux"
     assert endpoint.inputs["dataCollectionEndpointName"] == rule.inputs["dataCollectionRuleName"] == "MSProm-westeurope-aks-x"
     assert rule.inputs["dataCollectionEndpointId"].endswith("/dataCollectionEndpoints/MSProm-westeurope-aks-x")
-    assert rule.inputs["dataSources"] == {"prometheusForwarder": [{"name": "PrometheusDataSource", "streams": ["Microsoft-PrometheusMetrics"]}]}
+    assert rule.inputs["dataSources"] == {
+        "prometheusForwarder": [{"name": "PrometheusDataSource", "streams": ["Microsoft-PrometheusMetrics"]}]
+    }
     [destination] = rule.inputs["destinations"]["monitoringAccounts"]
     assert destination["name"] == "MonitoringAccount1"
     assert destination["accountResourceId"].endswith("/Microsoft.Monitor/accounts/amw-aks-x")
@@ -86,10 +93,13 @@ def test_rule_groups_keep_to_the_2023_03_01_spec(prometheus_run: ProgramRun) -> 
     }
     for group in groups:
         inputs = group.inputs
-        assert _RULE_GROUP_NAME.match(inputs["ruleGroupName"]) and inputs["ruleGroupName"].endswith("-aks-x")
-        assert len(inputs["scopes"]) == 1 and inputs["scopes"][0].endswith("/Microsoft.Monitor/accounts/amw-aks-x")
+        assert _RULE_GROUP_NAME.match(inputs["ruleGroupName"])
+        assert inputs["ruleGroupName"].endswith("-aks-x")
+        assert len(inputs["scopes"]) == 1
+        assert inputs["scopes"][0].endswith("/Microsoft.Monitor/accounts/amw-aks-x")
         assert inputs["clusterName"] == "aks-x"
-        assert _ISO_MINUTES.match(inputs["interval"]) and 1 <= int(inputs["interval"][2:-1]) <= 15
+        assert _ISO_MINUTES.match(inputs["interval"])
+        assert 1 <= int(inputs["interval"][2:-1]) <= 15
         assert 1 <= len(inputs["rules"]) <= 20
         for rule in inputs["rules"]:
             assert ("record" in rule) != ("alert" in rule), rule
@@ -123,7 +133,13 @@ def test_recording_rules_are_the_series_microsofts_dashboards_read(prometheus_ru
 def test_cilium_alerts_cover_drops_agents_operator_and_dns(prometheus_run: ProgramRun) -> None:
     cilium = prometheus_run.one(RULE_GROUP, "prom-CiliumAlerts").inputs["rules"]
     alerts = {rule["alert"]: rule for rule in cilium}
-    assert set(alerts) == {"CiliumPolicyDropsHigh", "CiliumAgentUnavailable", "CiliumOperatorUnavailable", "CiliumUnreachableNodes", "CiliumDnsErrorsHigh"}
+    assert set(alerts) == {
+        "CiliumPolicyDropsHigh",
+        "CiliumAgentUnavailable",
+        "CiliumOperatorUnavailable",
+        "CiliumUnreachableNodes",
+        "CiliumDnsErrorsHigh",
+    }
     assert 'reason="Policy denied"' in alerts["CiliumPolicyDropsHigh"]["expression"]
     assert alerts["CiliumPolicyDropsHigh"]["expression"].endswith("> 1.0")
     assert 'daemonset="cilium"' in alerts["CiliumAgentUnavailable"]["expression"]
@@ -131,7 +147,9 @@ def test_cilium_alerts_cover_drops_agents_operator_and_dns(prometheus_run: Progr
 
 
 def test_managed_mode_alerts_ask_acns_and_thresholds_are_the_callers() -> None:
-    run = run_callable(lambda: ManagedPrometheus("prom", dict(PROMETHEUS, network_mode="azure-cilium", policy_drops_per_second=5, dns_error_ratio=0.2)))  # type: ignore[arg-type]
+    run = run_callable(
+        lambda: ManagedPrometheus("prom", _args(PROMETHEUS, network_mode="azure-cilium", policy_drops_per_second=5, dns_error_ratio=0.2))
+    )
     groups = {g.name: g.inputs for g in run.of_type(RULE_GROUP)}
     assert "prom-CiliumAlerts" not in groups
     rules = {r["alert"]: r for r in groups["prom-NetworkObservabilityAlerts"]["rules"]}
@@ -142,8 +160,9 @@ def test_managed_mode_alerts_ask_acns_and_thresholds_are_the_callers() -> None:
 
 
 def test_prometheus_takes_outputs() -> None:
-    args = {key: pulumi.Output.from_input(value) for key, value in PROMETHEUS.items() if key != "network_mode"}
-    run = run_callable(lambda: ManagedPrometheus("prom", {**args, "network_mode": "byocni", "action_group_ids": [pulumi.Output.from_input("/ag/2")]}))  # type: ignore[typeddict-item]
+    outputs = {key: pulumi.Output.from_input(value) for key, value in PROMETHEUS.items() if key != "network_mode"}
+    args = _args(outputs, network_mode="byocni", action_group_ids=[pulumi.Output.from_input("/ag/2")])
+    run = run_callable(lambda: ManagedPrometheus("prom", args))
     assert run.one("azure-native:monitor:DataCollectionRule").inputs["dataCollectionRuleName"] == "MSProm-westeurope-aks-x"
     assert run.one(RULE_GROUP, "prom-CiliumAlerts").inputs["rules"][0]["actions"] == [{"actionGroupId": "/ag/2"}]
 
@@ -151,11 +170,13 @@ def test_prometheus_takes_outputs() -> None:
 def test_long_names_are_cut_as_microsofts_template_cuts_them() -> None:
     """DCE names to 43 characters and DCR names to 64, without a trailing hyphen (microsoft/Docker-Provider
     scripts/onboarding/aks/onboarding-msi-terraform/main.tf)."""
-    run = run_callable(lambda: ManagedPrometheus("prom", dict(PROMETHEUS, cluster_name="aks-" + "a" * 26 + "-b" * 20)))  # type: ignore[arg-type]
+    run = run_callable(lambda: ManagedPrometheus("prom", _args(PROMETHEUS, cluster_name="aks-" + "a" * 26 + "-b" * 20)))
     endpoint = run.one("azure-native:monitor:DataCollectionEndpoint").inputs["dataCollectionEndpointName"]
     rule = run.one("azure-native:monitor:DataCollectionRule").inputs["dataCollectionRuleName"]
-    assert len(endpoint) <= 43 and len(rule) <= 64
-    assert not endpoint.endswith("-") and not rule.endswith("-")
+    assert len(endpoint) <= 43
+    assert len(rule) <= 64
+    assert not endpoint.endswith("-")
+    assert not rule.endswith("-")
 
 
 @pytest.mark.parametrize(
@@ -169,14 +190,14 @@ def test_long_names_are_cut_as_microsofts_template_cuts_them() -> None:
     ],
 )
 def test_prometheus_refuses_bad_args(change: dict[str, Any], paths: set[str]) -> None:
-    args = {**PROMETHEUS, **change}
+    args = _args(PROMETHEUS, **change)
     if change.get("cluster_id", "") is None:
         del args["cluster_id"]
         paths = {"cluster_id"}
-    assert _problems(lambda: ManagedPrometheus("prom", args)) == paths  # type: ignore[arg-type]
+    assert _problems(lambda: ManagedPrometheus("prom", args)) == paths
 
 
-GRAFANA: dict[str, Any] = {
+GRAFANA: Any = {
     "resource_group_name": "rg",
     "location": "westeurope",
     "grafana_name": "grafana-cilium-dev",
@@ -187,7 +208,7 @@ GRAFANA: dict[str, Any] = {
 
 
 def test_grafana_is_linked_and_its_people_and_identity_have_roles() -> None:
-    run = run_callable(lambda: ManagedGrafana("graf", GRAFANA))  # type: ignore[arg-type]
+    run = run_callable(lambda: ManagedGrafana("graf", GRAFANA))
     grafana = run.one("azure-native:dashboard:Grafana")
     assert grafana.inputs["workspaceName"] == "grafana-cilium-dev"
     assert grafana.inputs["identity"] == {"type": "SystemAssigned"}
@@ -202,7 +223,11 @@ def test_grafana_is_linked_and_its_people_and_identity_have_roles() -> None:
     assert roles["graf-admin-group-0"]["roleDefinitionId"].endswith(GRAFANA_ADMIN)
     assert roles["graf-viewer-group-0"]["roleDefinitionId"].endswith(GRAFANA_VIEWER)
     assert roles["graf-deployer-grafana-admin"]["principalType"] == "User"
-    assert all(r["scope"].endswith("/Microsoft.Dashboard/grafana/grafana-cilium-dev") for n, r in roles.items() if n != "graf-workspace-data-reader")
+    assert all(
+        r["scope"].endswith("/Microsoft.Dashboard/grafana/grafana-cilium-dev")
+        for n, r in roles.items()
+        if n != "graf-workspace-data-reader"
+    )
 
 
 @pytest.mark.parametrize(
@@ -216,23 +241,26 @@ def test_grafana_is_linked_and_its_people_and_identity_have_roles() -> None:
     ],
 )
 def test_grafana_refuses_bad_args(change: dict[str, Any], paths: set[str]) -> None:
-    assert _problems(lambda: ManagedGrafana("graf", {**GRAFANA, **change})) == paths  # type: ignore[arg-type]
+    assert _problems(lambda: ManagedGrafana("graf", _args(GRAFANA, **change))) == paths
 
 
 def test_grafana_name_may_be_an_output() -> None:
-    run = run_callable(lambda: ManagedGrafana("graf", {**GRAFANA, "grafana_name": pulumi.Output.from_input("grafana-x")}))  # type: ignore[arg-type]
+    run = run_callable(lambda: ManagedGrafana("graf", _args(GRAFANA, grafana_name=pulumi.Output.from_input("grafana-x"))))
     assert run.one("azure-native:dashboard:Grafana").inputs["workspaceName"] == "grafana-x"
 
 
 @pytest.mark.parametrize("mode", ["byocni", "azure-cilium"])
 def test_dashboards_go_through_grafanas_api_with_an_entra_token(mode: str) -> None:
-    run = run_callable(lambda: GrafanaDashboards("dash", {"grafana_endpoint": pulumi.Output.from_input("https://g.example"), "network_mode": mode}))
+    run = run_callable(
+        lambda: GrafanaDashboards("dash", {"grafana_endpoint": pulumi.Output.from_input("https://g.example"), "network_mode": mode})
+    )
     provider = run.one("pulumi:providers:grafana")
     assert provider.inputs["url"] == "https://g.example"
     tokens = [call for call in run.mocks.calls if call.token == "azure-native:authorization:getClientToken"]
     assert [call.args["endpoint"] for call in tokens] == [GRAFANA_APPLICATION]
     dashboards = run.of_type("grafana:oss/dashboard:Dashboard")
-    assert dashboards and all(d.provider.startswith(provider.urn) for d in dashboards)
+    assert dashboards
+    assert all(d.provider.startswith(provider.urn) for d in dashboards)
     assert {d.inputs["folder"] for d in dashboards} == {"aks-cilium"}
     assert len(dashboards) == (4 if mode == "byocni" else 1)
 
@@ -269,8 +297,10 @@ def test_monitors_are_in_the_managed_prometheus_group() -> None:
     assert [e["port"] for e in monitors["hubble"].inputs["spec"]["podMetricsEndpoints"]] == ["hubble-metrics"]
     assert monitors["cilium-operator"].inputs["spec"]["selector"] == {"matchLabels": {"io.cilium/app": "operator"}}
     without_hubble = run_callable(lambda: CiliumMonitors("mon", {"hubble_metrics": False}))
-    assert "hubble" not in {r.inputs["metadata"]["name"] for r in without_hubble.of_type("kubernetes:azmonitoring.coreos.com/v1:PodMonitor")}
-    assert _problems(lambda: CiliumMonitors("mon", {"hubble_metrics": pulumi.Output.from_input(True)})) == {"hubble_metrics"}  # type: ignore[typeddict-item]
+    assert "hubble" not in {
+        r.inputs["metadata"]["name"] for r in without_hubble.of_type("kubernetes:azmonitoring.coreos.com/v1:PodMonitor")
+    }
+    assert _problems(lambda: CiliumMonitors("mon", _args({}, hubble_metrics=pulumi.Output.from_input(True)))) == {"hubble_metrics"}
 
 
 def test_relay_policy_admits_the_ui_and_the_platform_only() -> None:
@@ -300,4 +330,6 @@ def test_container_network_log_keeps_drops_and_dns() -> None:
     assert "namespace" not in log.inputs["metadata"], "cluster-scoped"
     filters = log.inputs["spec"]["includefilters"]
     assert filters == [{"name": "dropped", "verdict": ["dropped"]}, {"name": "dns", "protocol": ["dns"]}]
-    assert all(set(f.get("verdict", [])) <= {"forwarded", "dropped"} and set(f.get("protocol", [])) <= {"tcp", "udp", "dns"} for f in filters)
+    assert all(
+        set(f.get("verdict", [])) <= {"forwarded", "dropped"} and set(f.get("protocol", [])) <= {"tcp", "udp", "dns"} for f in filters
+    )

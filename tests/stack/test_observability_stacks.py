@@ -11,8 +11,6 @@ rest is tests/components/test_observability_components.py's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from aks_cilium.testing import ProgramRun
@@ -34,8 +32,8 @@ OBSERVABILITY_TYPES = (
 
 
 @pytest.fixture(scope="module", params=["dev", "prod"])
-def stack(request: pytest.FixtureRequest) -> Iterator[ProgramRun]:
-    yield run_program(load_stack_config(request.param))
+def stack(request: pytest.FixtureRequest) -> ProgramRun:
+    return run_program(load_stack_config(request.param))
 
 
 def test_both_stacks_plan_the_whole_metrics_path(stack: ProgramRun) -> None:
@@ -65,7 +63,8 @@ def test_prod_keeps_audit_logs_and_acns_container_network_logs() -> None:
     assert omsagent["enableContainerNetworkLogs"] == "True"
     insights = next(r for r in prod.of_type("azure-native:monitor:DataCollectionRule") if r.name == "aks-insights-rule")
     streams = insights.inputs["dataFlows"][0]["streams"]
-    assert "Microsoft-ContainerNetworkLogs" in streams and "Microsoft-ContainerLogV2-HighScale" in streams
+    assert "Microsoft-ContainerNetworkLogs" in streams
+    assert "Microsoft-ContainerLogV2-HighScale" in streams
     assert "Microsoft-ContainerLogV2" not in streams, "high log scale mode replaces the stream"
     assert insights.inputs["dataCollectionEndpointId"].endswith("/dataCollectionEndpoints/MSCI-ingest-westeurope-aks-cilium-prod")
     assert prod.one("kubernetes:acn.azure.com/v1alpha1:ContainerNetworkLog").inputs["spec"]["includefilters"]
@@ -91,7 +90,14 @@ def test_dev_scrapes_cilium_through_the_managed_prometheus_group() -> None:
 OBS_ERRORS = [
     ({"managedPrometheus": "false"}, "grafana"),
     ({"alertActionGroupIds": '["not-an-id"]'}, "alertActionGroupIds"),
-    ({"managedPrometheus": "false", "grafana": "false", "alertActionGroupIds": '["/subscriptions/s/resourceGroups/r/providers/Microsoft.Insights/actionGroups/a"]'}, "alertActionGroupIds"),
+    (
+        {
+            "managedPrometheus": "false",
+            "grafana": "false",
+            "alertActionGroupIds": '["/subscriptions/s/resourceGroups/r/providers/Microsoft.Insights/actionGroups/a"]',
+        },
+        "alertActionGroupIds",
+    ),
     ({"containerInsights": "false"}, "flowLogs"),
     ({"controlPlaneLogCategories": '["kube-audit-admin", "audit"]'}, "controlPlaneLogCategories"),
     ({"controlPlaneLogCategories": '["guard"]', "containerInsights": "false", "flowLogs": "false"}, "controlPlaneLogCategories"),

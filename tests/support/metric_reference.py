@@ -77,7 +77,9 @@ ACNS = (
     "hubble_flows_processed_total",
 )
 CILIUM_1_20 = frozenset(
-    {f"cilium_{name}" for name in CILIUM_AGENT} | {f"cilium_operator_{name}" for name in CILIUM_OPERATOR} | {f"hubble_{name}" for name in HUBBLE}
+    {f"cilium_{name}" for name in CILIUM_AGENT}
+    | {f"cilium_operator_{name}" for name in CILIUM_OPERATOR}
+    | {f"hubble_{name}" for name in HUBBLE}
 )
 KNOWN = CILIUM_1_20 | frozenset(ACNS)
 # Series a Prometheus histogram publishes beside its name (Prometheus exposition formats: `_bucket`, `_sum`, `_count`).
