@@ -50,6 +50,10 @@ def compose_observability(
         from aks_cilium.observability.diagnostics import ControlPlaneLogs
 
         ControlPlaneLogs("control-plane-logs", control_plane_logs_args(settings, cluster.cluster_id, cluster.workspace_id))
+    if obs.flow_logs and settings.byocni:
+        from aks_cilium.observability.flow_log_collection import FlowLogCollection
+
+        FlowLogCollection("flow-log-collection", {}, on_cluster)
     if obs.flow_logs and not settings.byocni:
         from aks_cilium.observability.network_logs import ContainerNetworkLogs
 

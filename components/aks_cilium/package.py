@@ -9,6 +9,7 @@ from aks_cilium.network.component import Network
 from aks_cilium.network_policy.component import NetworkPolicySet
 from aks_cilium.observability.dashboards.component import GrafanaDashboards
 from aks_cilium.observability.diagnostics import ControlPlaneLogs
+from aks_cilium.observability.flow_log_collection import FlowLogCollection
 from aks_cilium.observability.grafana import ManagedGrafana
 from aks_cilium.observability.monitors import CiliumMonitors
 from aks_cilium.observability.network_logs import ContainerNetworkLogs
@@ -25,6 +26,7 @@ COMPONENTS: list[type[ComponentResource]] = [
     ManagedGrafana,
     GrafanaDashboards,
     ControlPlaneLogs,
+    FlowLogCollection,
     CiliumMonitors,
     ContainerNetworkLogs,
     HubbleRelayPolicy,

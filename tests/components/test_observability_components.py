@@ -25,6 +25,7 @@ import pytest
 from aks_cilium.core.validation import ComponentArgsError
 from aks_cilium.observability.dashboards.component import GRAFANA_APPLICATION, GrafanaDashboards
 from aks_cilium.observability.diagnostics import ControlPlaneLogs
+from aks_cilium.observability.flow_log_collection import FlowLogCollection
 from aks_cilium.observability.grafana import GRAFANA_ADMIN, GRAFANA_VIEWER, MONITORING_DATA_READER, ManagedGrafana
 from aks_cilium.observability.monitors import CiliumMonitors
 from aks_cilium.observability.network_logs import ContainerNetworkLogs
@@ -333,3 +334,18 @@ def test_container_network_log_keeps_drops_and_dns() -> None:
     assert all(
         set(f.get("verdict", [])) <= {"forwarded", "dropped"} and set(f.get("protocol", [])) <= {"tcp", "udp", "dns"} for f in filters
     )
+
+
+def test_flow_log_collection_lets_kube_systems_stdout_in_and_keeps_stderr_out() -> None:
+    """Container Insights excludes kube-system's stdout and stderr by default; its agent ConfigMap in kube-system takes
+    [log_collection_settings.stdout] exclude_namespaces (microsoft/Docker-Provider kubernetes/container-azm-ms-agentconfig.yaml)."""
+    run = run_callable(lambda: FlowLogCollection("flows", {}))
+    config = run.one("kubernetes:core/v1:ConfigMap")
+    assert (config.inputs["metadata"]["name"], config.inputs["metadata"]["namespace"]) == ("container-azm-ms-agentconfig", "kube-system")
+    assert config.inputs["data"]["schema-version"] == "v1"
+    settings = config.inputs["data"]["log-data-collection-settings"]
+    stdout, stderr = settings.split("[log_collection_settings.stderr]")
+    assert 'exclude_namespaces = ["gatekeeper-system"]' in stdout
+    assert '"kube-system"' not in stdout
+    assert '"kube-system"' in stderr
+    assert _problems(lambda: FlowLogCollection("flows", _args({}, namespace="kube-system"))) == {"namespace"}

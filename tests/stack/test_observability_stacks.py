@@ -85,6 +85,8 @@ def test_dev_scrapes_cilium_through_the_managed_prometheus_group() -> None:
     release = dev.one("kubernetes:helm.sh/v3:Release")
     assert all(release.urn in m.dependencies for m in monitors)
     assert not dev.of_type("azure-native:monitor:DiagnosticSetting"), "dev keeps no control plane logs"
+    (agent_config,) = [c for c in dev.of_type("kubernetes:core/v1:ConfigMap") if c.name == "flow-log-collection-agent-config"]
+    assert "exclude_namespaces" in agent_config.inputs["data"]["log-data-collection-settings"]
 
 
 OBS_ERRORS = [

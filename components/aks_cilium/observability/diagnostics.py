@@ -48,9 +48,9 @@ class ControlPlaneLogsArgs(TypedDict):
 def check_logs_args(name: str, args: Mapping[str, Any]) -> None:
     check = ArgsCheck("ControlPlaneLogs", name, args, ControlPlaneLogsArgs)
     categories = args.get("categories", list(DEFAULT_CATEGORIES))
-    if not isinstance(categories, list) or not categories:
-        check.fail("categories", "must be a non-empty list of AKS log categories")
-    else:
+    if categories == []:
+        check.fail("categories", "must name at least one AKS log category")
+    elif isinstance(categories, list):
         for index, category in enumerate(categories):
             if category not in CATEGORIES:
                 check.fail(f"categories[{index}]", f"{category!r} is not an AKS log category ({', '.join(CATEGORIES)})")

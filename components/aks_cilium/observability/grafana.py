@@ -59,9 +59,6 @@ def check_grafana_args(name: str, args: Mapping[str, Any]) -> None:
         check.fail("grafana_name", f"{grafana_name!r} {problem}")
     if args.get("deployer_principal_type", "User") not in ("User", "ServicePrincipal"):
         check.fail("deployer_principal_type", "must be User or ServicePrincipal")
-    for key in ("admin_group_object_ids", "viewer_group_object_ids"):
-        if not isinstance(args.get(key, []), list):
-            check.fail(key, "must be a list (its items may be Outputs)")
     check.done()
 
 

@@ -68,10 +68,8 @@ class CiliumMonitors(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: CiliumMonitorsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(component_type("CiliumMonitors"), name, None, opts)
-        check = ArgsCheck("CiliumMonitors", name, args, CiliumMonitorsArgs)
-        if not isinstance(args.get("hubble_metrics", True), bool):
-            check.fail("hubble_metrics", "must be a plain boolean: it decides which monitors exist")
-        check.done()
+        # hubble_metrics is a plain bool (it decides which monitors exist): ArgsCheck refuses anything else.
+        ArgsCheck("CiliumMonitors", name, args, CiliumMonitorsArgs).done()
         child = kubernetes_child_options(self, name, opts, args.get("kubeconfig"), args.get("cluster_identifier"))
         names: list[str] = []
         for monitor, spec in monitor_specs(args.get("hubble_metrics", True)).items():

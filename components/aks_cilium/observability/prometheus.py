@@ -68,15 +68,18 @@ def check_prometheus_args(name: str, args: Mapping[str, Any]) -> None:
     check = ArgsCheck("ManagedPrometheus", name, args, ManagedPrometheusArgs)
     if "network_mode" in args and args["network_mode"] not in NETWORK_MODES:
         check.fail("network_mode", f"{args['network_mode']!r} is not one of {', '.join(NETWORK_MODES)}")
+    # Types are ArgsCheck's (from the TypedDict); these are the ranges.
     drops = args.get("policy_drops_per_second", DEFAULT_POLICY_DROPS_PER_SECOND)
-    if isinstance(drops, bool) or not isinstance(drops, int | float) or drops <= 0:
+    if _number(drops) and drops <= 0:
         check.fail("policy_drops_per_second", f"{drops!r} is not a positive rate")
     ratio = args.get("dns_error_ratio", DEFAULT_DNS_ERROR_RATIO)
-    if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0 < ratio < 1:
+    if _number(ratio) and not 0 < ratio < 1:
         check.fail("dns_error_ratio", f"{ratio!r} is not a ratio between 0 and 1")
-    if not isinstance(args.get("action_group_ids", []), list):
-        check.fail("action_group_ids", "must be a list (its items may be Outputs)")
     check.done()
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _rule_args(rule: RecordingRule | AlertRule, actions: Sequence[pulumi.Input[str]]) -> alertsmanagement.PrometheusRuleArgs:

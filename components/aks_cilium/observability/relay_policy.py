@@ -49,9 +49,7 @@ class HubbleRelayPolicyArgs(TypedDict):
 def check_relay_args(name: str, args: Mapping[str, Any]) -> None:
     check = ArgsCheck("HubbleRelayPolicy", name, args, HubbleRelayPolicyArgs)
     namespaces = args.get("client_namespaces", [])
-    if not isinstance(namespaces, list):
-        check.fail("client_namespaces", "must be a plain list of namespace names: it shapes the policy")
-    else:
+    if isinstance(namespaces, list):
         for index, namespace in enumerate(namespaces):
             problem = namespace_problem(namespace)
             if problem:

@@ -8,6 +8,7 @@ application (`ce34e7e5-485f-4d76-964f-b3d2b16d1e4f`, the audience Azure CLI's am
 extensions src/amg) obtained for whoever runs pulumi up, who holds Grafana Admin on the instance (ManagedGrafana).
 """
 
+import json
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
@@ -72,6 +73,6 @@ class GrafanaDashboards(pulumi.ComponentResource):
         uids: list[str] = []
         for short_name, model in dashboard_models(args["network_mode"]).items():
             grafana.oss.Dashboard(f"{name}-{short_name}", config_json=model, folder=folder.uid, overwrite=True, opts=with_provider)
-            uids.append(f"{cilium.UID_PREFIX}{short_name}")
+            uids.append(json.loads(model)["uid"])
         self.dashboard_uids = pulumi.Output.from_input(uids)
         self.register_outputs({"dashboard_uids": self.dashboard_uids})
