@@ -30,6 +30,7 @@ from aks_cilium.testing import SECRET, AzureMocks, ProgramRun, Registration
 from policies.config_check import PolicyConfigError, load_policy_config
 from stack_settings import ConfigError
 from stack_settings.load import load_settings, project_config
+from stack_settings.redaction import Redactor
 from stack_settings.runtime_source import plan_date_from_environment
 
 from .analyzer import PACK_DIR, Diagnostic, PolicyPackConfigError, PolicyPackProcess
@@ -42,7 +43,6 @@ from .reachability.diff import DiffInputError, PlanDiff, diff_markdown, load_pla
 from .reachability.explain import explain
 from .reachability.page import render_page
 from .reachability.report import flows_json, summary_lines
-from .redaction import Redactor
 from .stack_config import PROJECT_DIR, StackConfig, StackConfigError, load_stack_config
 
 RELEASE = "kubernetes:helm.sh/v3:Release"

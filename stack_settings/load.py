@@ -28,6 +28,7 @@ from .model import (
 from .network_rules import check_network
 from .observability import check_observability, read_observability
 from .reader import ConfigReader
+from .redaction import MIN_LENGTH
 
 NETWORK_MODES: tuple[NetworkMode, ...] = ("byocni", "azure-cilium")
 KUBELOGIN_MODES: tuple[KubeloginMode, ...] = ("azurecli", "spn", "workloadidentity", "msi")
@@ -64,6 +65,9 @@ def load_settings(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str
             "is set as a secret but shapes names or structure, so it cannot stay secret; set it in plain text",
             "<value> (without --secret)",
         )
+    for key in sorted(secret_keys & SECRET_CAPABLE_KEYS):
+        if key in raw and 0 < len(raw[key].strip()) < MIN_LENGTH:
+            reader.fail(key, f"is a secret shorter than {MIN_LENGTH} characters, too short to keep out of messages", "--secret <value>")
     reader.raise_if_failed()
     assert network is not None  # every None path above recorded a problem
     settings = Settings(
