@@ -28,8 +28,9 @@ from typing import Any
 from aks_cilium.network_policy.expectations import Expectation, ExpectationError
 from aks_cilium.testing import SECRET, AzureMocks, ProgramRun, Registration
 from policies.config_check import PolicyConfigError, load_policy_config
-from stack_settings import ConfigError
+from stack_settings import ConfigError, ConfigProblem
 from stack_settings.load import load_settings, project_config
+from stack_settings.locations import ConfigLocations
 from stack_settings.redaction import Redactor
 from stack_settings.runtime_source import plan_date_from_environment
 
@@ -254,10 +255,17 @@ def _unknown_fail_on(run: ProgramRun, fail_on: list[str]) -> None:
         )
 
 
-def _where_set(config: StackConfig, keys: frozenset[str]) -> str:
-    """Where the stack file sets each key a config error names (a key left to Pulumi.yaml's default has no line)."""
-    names = (f"{config.project}:{key}" for key in sorted(keys))
-    return "".join(f"\n  ({name} is set at {config.locations[name]})" for name in names if name in config.locations)
+def all_config_problems(config: StackConfig) -> ConfigError:
+    """The CLI's type errors and the program's own problems together: the CLI would stop at the first kind, and a
+    user would need a round per kind. A key with a type error is not judged again by the program."""
+    try:
+        others = {key: value for key, value in config.values.items() if not key.startswith(f"{config.project}:")}
+        load_settings(project_config(config.values), config.stack, frozenset(), None, others)
+        program: tuple[ConfigProblem, ...] = ()
+    except ConfigError as error:
+        program = error.problems
+    typed = {problem.key for problem in config.type_problems}
+    return ConfigError([*config.type_problems, *(problem for problem in program if problem.key not in typed)])
 
 
 def _failure_block(error: BaseException) -> str:
@@ -332,6 +340,8 @@ class _PlanRun:
                 load_policy_config(policy_file, config.tier)  # a missing or weakening policy config is an input error
             except PolicyConfigError as problem:
                 policy_problem = problem  # reported with the config's own problems, after the program has checked them
+            if config.type_problems:
+                raise all_config_problems(config)
             _progress(f"running __main__.py for stack {args.stack} under the mock engine")
             run = run_program(config, AzureMocks(fail_on=frozenset(args.fail_on)))
             _unknown_fail_on(run, args.fail_on)
@@ -340,7 +350,7 @@ class _PlanRun:
         except ConfigError as problem:
             assert config is not None
             also = f"\nerror: {policy_problem}" if policy_problem is not None else ""
-            error(f"error: {problem}{_where_set(config, problem.keys)}{also}")
+            error(f"error: {problem.located(ConfigLocations(config.project_dir, config.stack).where)}{also}")
             return EXIT_INVALID
         except (StackConfigError, PolicyConfigError, PlanInputError, DiffInputError) as problem:
             error(f"error: {problem}")

@@ -13,14 +13,15 @@ from .library_facts import (
     CHART_NAME,
     CHART_REPOSITORY,
     COMPONENT_VALUE_PATHS,
+    EXACT_VERSION_PATTERN,
     EXTRA_VALUES_ALLOWED,
     FIXED_VALUES,
 )
 from .values import MalformedError, dig, is_list, mapping_at, str_at
 
 Props = Mapping[str, Any]
-# ASCII digits only: `\d` would also accept other scripts' digits, which Helm's semver parser refuses.
-_EXACT = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+", re.ASCII)
+# The library's one exact-version pattern (ASCII digits only), from the generated facts.
+_EXACT = re.compile(EXACT_VERSION_PATTERN)
 _ARCHIVE = re.compile(r"(?:-v?[0-9][^/]*)?\.(?:tgz|tar\.gz)$", re.IGNORECASE)
 # Keys that change what Cilium enforces or runs when they appear anywhere in the values (agent, operator, relay...).
 _ANYWHERE = {

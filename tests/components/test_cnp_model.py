@@ -23,8 +23,8 @@ from aks_cilium.network_policy.model import (
     PortRule,
     Selector,
 )
-from offline.crd import cnp_errors
 from tests.support.artifacts import CRD_PATH, requires_artifacts
+from tests.support.crd import cnp_errors
 
 BOUNDED = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 label = st.from_regex(r"\A[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?\Z")

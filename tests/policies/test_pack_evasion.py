@@ -11,6 +11,7 @@ import pytest
 from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
+from aks_cilium.testing.wire import ASSET_SIG, SIG_KEY
 from offline.analyzer import LEVELS, PolicyPackProcess
 from tests.support.pack_requests import Res, analyze, analyze_stack, of_policy, prod_pack_fixture
 from tests.support.pack_resources import CLUSTER_WITH_POOLS as CLUSTER_PROPS
@@ -201,7 +202,7 @@ def test_a_version_without_a_pinned_digest_is_refused(pack: PolicyPackProcess) -
     "files",
     [
         ["values-extra.yaml"],
-        [{"4dabf18193072939515e22adb298388d": "c44067f5952c0a294b673a41bacd8c17", "text": "policyEnforcementMode: never"}],
+        [{SIG_KEY: ASSET_SIG, "text": "policyEnforcementMode: never"}],
     ],
 )
 def test_value_yaml_files_cannot_be_verified(pack: PolicyPackProcess, files: list[Any]) -> None:

@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aks_cilium.testing import SECRET, AzureMocks, InjectedFailureError
-from offline.crd import cnp_errors
 from offline.engine import run_program
 from offline.plan import main as plan_main
 from offline.stack_config import StackConfig, load_stack_config
 from stack_settings import ConfigError
 from tests.support.artifacts import CRD_PATH, requires_artifacts
+from tests.support.crd import cnp_errors
 from tests.support.stacks import RunStack, with_overrides
 
 PROGRAM_RUNS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
