@@ -105,10 +105,10 @@ def load_settings(
         )
     for key in sorted(secret_keys & SECRET_CAPABLE_KEYS):
         if key in raw and 0 < len(raw[key].strip()) < MIN_LENGTH:
-<<<<<<< HEAD
-            reader.fail(key, f"is a secret shorter than {MIN_LENGTH} characters, too short to keep out of messages", "--secret <value>")
-    reader.raise_if_failed()
-    assert network is not None  # every None path above recorded a problem
+            # Without a value the CLI prompts for one (pulumi.com docs, `pulumi config set`), so none is printed here.
+            problem = f"is a secret shorter than {MIN_LENGTH} characters, too short to keep out of messages"
+            reader.fail(key, problem, f"pulumi config set --secret {full_key(key)}")
+    reader.reading = False  # from here on, rules across keys
     settings = Settings(
         stack=stack,
         cluster=cluster,
@@ -119,13 +119,6 @@ def load_settings(
         tier=tier,
         observability=observability,
     )
-=======
-            # Without a value the CLI prompts for one (pulumi.com docs, `pulumi config set`), so none is printed here.
-            problem = f"is a secret shorter than {MIN_LENGTH} characters, too short to keep out of messages"
-            reader.fail(key, problem, f"pulumi config set --secret {full_key(key)}")
-    reader.reading = False  # from here on, rules across keys
-    settings = Settings(stack=stack, cluster=cluster, network=network, cilium=cilium, policies=policies, secret_keys=secret_keys, tier=tier)
->>>>>>> main
     _check_cross_fields(reader, settings)
     check_observability(reader, settings)
     check_cluster(reader, settings, plan_date)
