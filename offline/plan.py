@@ -25,10 +25,13 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from jsonschema import Draft7Validator
+
 from aks_cilium.network_policy.expectations import Expectation, ExpectationError
 from aks_cilium.testing import SECRET, AzureMocks, ProgramRun, Registration
 from policies.config_check import PolicyConfigError, load_policy_config
 from stack_settings import ConfigError, ConfigProblem
+from stack_settings.errors import PROJECT
 from stack_settings.load import load_settings, project_config
 from stack_settings.locations import ConfigLocations
 from stack_settings.redaction import Redactor
@@ -36,7 +39,7 @@ from stack_settings.runtime_source import plan_date_from_environment
 
 from .analyzer import PACK_DIR, Diagnostic, PolicyPackConfigError, PolicyPackProcess
 from .artifacts import SUMS_DIR, ArtifactError, cilium_artifacts
-from .chart import chart_defaults, render_chart, unknown_value_paths
+from .chart import chart_defaults, render_chart, unknown_value_paths, values_schema
 from .engine import run_program
 from .plan_files import PlanDirError, PlanLock, StagedPlan, canonical_json, claim, inputs_digest
 from .reachability import Analysis, analyse
@@ -245,6 +248,29 @@ def _key_settings(registration: Registration) -> str:
     return ""
 
 
+def _values_the_chart_accepts(run: ProgramRun) -> None:
+    """The release's values against Cilium's `values.schema.json`, before rendering: Helm validates values against the
+    chart's schema and refuses the install (helm/helm `pkg/chartutil/jsonschema.go`, ValidateAgainstSchema), so a
+    value the schema refuses is an input error naming the config key, not a crash of the renderer."""
+    for release in (r for r in run.registrations if r.type == RELEASE):
+        values, version = release.inputs.get("values"), str(release.inputs.get("version"))
+        if not isinstance(values, dict):
+            continue  # secret values are neither written nor rendered
+        try:
+            schema = values_schema(version)
+        except ArtifactError:
+            continue  # the plan is incomplete without the chart anyway, and says so
+        problems = [
+            f"values.{'.'.join(str(p) for p in error.absolute_path) or '(top level)'}: {error.message}"
+            for error in sorted(Draft7Validator(schema).iter_errors(values), key=lambda e: [str(p) for p in e.absolute_path])
+        ]
+        if problems:
+            raise PlanInputError(
+                f"{PROJECT}:ciliumExtraValues: Cilium {version}'s values.schema.json refuses the release's values, as "
+                "Helm would:\n" + "\n".join(f"  - {problem}" for problem in problems)
+            )
+
+
 def _unknown_fail_on(run: ProgramRun, fail_on: list[str]) -> None:
     names = sorted({r.name for r in run.registrations})
     unknown = sorted(set(fail_on) - set(names))
@@ -345,6 +371,7 @@ class _PlanRun:
             _progress(f"running __main__.py for stack {args.stack} under the mock engine")
             run = run_program(config, AzureMocks(fail_on=frozenset(args.fail_on)))
             _unknown_fail_on(run, args.fail_on)
+            _values_the_chart_accepts(run)
             if policy_problem is not None:
                 raise policy_problem
         except ConfigError as problem:

@@ -31,6 +31,7 @@ from aks_cilium.cluster.rules import (
 from aks_cilium.cluster.versions import DEFAULT_MINOR, SUPPORT_PLANS
 from aks_cilium.core.validation import closest, did_you_mean
 from aks_cilium.network_policy.args import managed_namespace_problem, namespace_problem
+from aks_cilium.network_policy.builders import managed_fqdn_problem
 from aks_cilium.network_policy.expectations import EXAMPLE, Expectation, contradictions, expectation_problem, parse_expectation
 from aks_cilium.network_policy.names import fqdn_selector_problem
 
@@ -299,6 +300,10 @@ def _check_cross_fields(reader: ConfigReader, settings: Settings) -> None:
                 "needs advancedNetworkingSecurity true in azure-cilium mode (FQDN filtering is part of ACNS)",
                 f"pulumi config set {PROJECT}:advancedNetworkingSecurity true",
             )
+        for namespace, name in policies.fqdn_allowlist:
+            problem = managed_fqdn_problem(name, namespace)
+            if problem:
+                reader.fail("fqdnAllowlist", f"item {namespace}:{name[:60]!r} {problem} (azure-cilium mode)", "payments:api.stripe.com")
 
     check_cilium(reader, settings)
     if cluster.private_cluster and cluster.authorized_ip_ranges:

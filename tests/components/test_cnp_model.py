@@ -81,6 +81,7 @@ def as_object(spec: PolicySpec) -> dict:
     return {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": {"name": "p", "namespace": "n"}, "spec": spec.render()}
 
 
+@pytest.mark.slow  # validates every generated policy against Cilium's CRD schema
 @requires_artifacts
 @BOUNDED
 @given(specs)

@@ -16,6 +16,9 @@ from offline.analyzer import PACK_DIR, PolicyPackConfigError, PolicyPackProcess,
 from policies.config_check import PACK_DEFAULT_LEVEL
 from tests.support.stacks import RunStack
 
+# Starts the policy pack as the engine does: out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 EXPECTED_POLICIES = {
     "cilium-network-mode", "pod-cidr-safe", "acns-needs-cilium-dataplane", "entra-id-rbac", "api-server-restricted",
     "workload-identity", "upgrade-channels", "linux-only-pools", "cilium-version-pinned", "hubble-relay-on",

@@ -21,6 +21,9 @@ from tests.support.artifacts import CRD_PATH, requires_artifacts
 from tests.support.crd import cnp_errors
 from tests.support.stacks import RunStack, with_overrides
 
+# Generated configs run the whole program and the plan: out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 PROGRAM_RUNS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 POD_CIDRS = ("10.244.0.0/16", "10.128.0.0/14", "192.168.0.0/16", "100.64.0.0/16")
 SERVICE_CIDRS = ("10.0.0.0/16", "10.96.0.0/16", "172.16.0.0/16")
