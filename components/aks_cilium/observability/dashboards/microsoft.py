@@ -59,19 +59,12 @@ def index() -> dashboard.Dashboard:
         "The Pod Flows dashboards need `hubble_flows_processed_total`, which the managed Prometheus add-on keeps out by default: "
         'see docs/observability.md, "Pod flows in the managed mode".'
     )
-    board = (
-        dashboard.Dashboard("Cilium / Network observability (ACNS)")
-        .uid("aks-cilium-acns-index")
-        .description("Index of Microsoft's container network observability dashboards for this cluster.")
-        .tags(["aks-cilium", "acns"])
-        .readonly()
-        .with_panel(note("Microsoft's network observability dashboards", markdown))
-        .link(
-            dashboard.DashboardLink("Kubernetes / Networking")
-            .type(model.DashboardLinkType.LINK)
-            .url("/dashboards?query=Kubernetes%20%2F%20Networking")
-            .tooltip(f"Microsoft's dashboards in the {MANAGED_FOLDER} folder")
-        )
+    board = dashboard.Dashboard("Cilium / Network observability (ACNS)").uid("aks-cilium-acns-index").tags(["aks-cilium", "acns"])
+    board = board.description("Index of Microsoft's container network observability dashboards for this cluster.").readonly()
+    board = board.with_panel(note("Microsoft's network observability dashboards", markdown))
+    folder = dashboard.DashboardLink("Kubernetes / Networking").type(model.DashboardLinkType.LINK)
+    board = board.link(
+        folder.url("/dashboards?query=Kubernetes%20%2F%20Networking").tooltip(f"Microsoft's dashboards in the {MANAGED_FOLDER} folder")
     )
     for published in NETWORK_OBSERVABILITY:
         board = board.link(

@@ -24,14 +24,8 @@ def datasource_variable() -> dashboard.DatasourceVariable:
 
 def namespace_variable(metric: str, label: str) -> dashboard.QueryVariable:
     """Namespaces seen on `metric`'s `label`, several at a time; All by default."""
-    return (
-        dashboard.QueryVariable(NAMESPACE_VARIABLE)
-        .label("Namespace")
-        .datasource(DATASOURCE)
-        .query(f"label_values({metric}, {label})")
-        .multi(True)
-        .include_all(True)
-    )
+    variable = dashboard.QueryVariable(NAMESPACE_VARIABLE).label("Namespace").datasource(DATASOURCE)
+    return variable.query(f"label_values({metric}, {label})").multi(True).include_all(True)
 
 
 def series(title: str, description: str, unit: str, *queries: tuple[str, str], width: int = HALF_WIDTH) -> timeseries.Panel:
