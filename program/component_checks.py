@@ -87,6 +87,12 @@ CILIUM_KEYS = {
 }
 POLICY_KEYS = {
     "namespaces": "namespaces",
+    "namespaces.name": "namespaces",
+    "namespaces.allow_from": "namespaceAllowFrom",
+    "namespaces.allow_to": "namespaceAllowFrom",
+    "namespaces.fqdns": "fqdnAllowlist",
+    "namespaces.webhook_ports": "webhookPorts",
+    "namespaces.metadata_endpoints": "metadataEndpointNamespaces",
     "network_mode": "networkMode",
     "acns_security": "advancedNetworkingSecurity",
     "native_default_deny": "nativeNetworkPolicyDefaultDeny",
