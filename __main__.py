@@ -11,6 +11,7 @@ from aks_cilium.workloads.connectivity import ConnectivityCheck
 from aks_cilium.workloads.demo import DemoApp, DemoAppArgs
 from program.component_args import cilium_args, cluster_args, network_args, policy_set_args
 from program.component_checks import component_problems
+from program.observability import compose_observability
 from program.outputs import hubble_commands
 from program.probes import check_fingerprint, connectivity_args
 from stack_settings.model import DEMO_NAMESPACES
@@ -48,6 +49,7 @@ policies = NetworkPolicySet(
 pulumi.export("networkPolicies", policies.policy_names)
 # Namespaces the policies name but this stack does not create: whoever creates one gets what it is allowed.
 pulumi.export("externalNamespaces", policies.external_namespaces)
+compose_observability(settings, cluster, cilium_ready, k8s_providers, k8s_access)
 
 check_waits_for: list[pulumi.Resource] = [policies, cilium_ready, k8s_access]
 if settings.policies.demo:

@@ -283,8 +283,9 @@ def test_every_policy_waits_for_cilium(run_stack: RunStack) -> None:
     run = run_stack("dev")
     release = run.one(RELEASE)
     policies = run.of_type(CNP) + run.of_type(CCNP)
-    # The policy set's (cluster-wide four, client's and demo's one each) and the connectivity check's outsider egress.
-    assert len(policies) == 7
+    # The policy set's (cluster-wide four, client's and demo's one each), the connectivity check's outsider egress and
+    # Hubble Relay's clients.
+    assert len(policies) == 8
     for policy in policies:
         assert release.urn in policy.dependencies, policy.name
 
