@@ -145,9 +145,12 @@ def test_a_bad_value_given_as_an_output_fails_the_run_once_it_resolves(component
     assert reason in problems[path]
 
 
-def test_a_namespace_allowed_from_itself_is_refused_as_the_stack_refuses_it() -> None:
-    problems = _problems("NetworkPolicySet", lambda args: args["namespaces"][0].update(allow_from=["frontend", "payments"]))
-    assert problems == {"namespaces[0].allow_from[1]": "is the namespace itself, which the baseline already allows"}
+def test_egress_to_a_managed_namespace_is_refused_as_the_stack_refuses_it() -> None:
+    problems = _problems("NetworkPolicySet", lambda args: args["namespaces"][1].update(egress=[{"namespace": "payments"}]))
+    assert problems == {
+        "namespaces[1].egress[0].namespace": "'payments' is managed by the set: declare the flow on payments's ingress, "
+        "which opens this side's egress too"
+    }
 
 
 def test_pool_counts_are_checked_inside_the_nested_pool() -> None:
