@@ -61,6 +61,8 @@ CLUSTER_KEYS = {
     "advanced_networking_security": "advancedNetworkingSecurity",
     "advanced_network_policies": "advancedNetworkPolicies",
     "container_insights": "containerInsights",
+    "managed_prometheus": "managedPrometheus",
+    "container_network_logs": "flowLogs",
     "key_vault_secrets_provider": "keyVaultSecretsProvider",
     "defender": "defender",
     "auto_upgrade_window": "autoUpgradeWindow",
@@ -83,6 +85,7 @@ CILIUM_KEYS = {
     "hubble_metrics": "hubbleMetrics",
     "extra_values": "ciliumExtraValues",
     "api_server_host": "kubeProxyReplacement",
+    "flow_logs": "flowLogs",
     **{arg: key for key, arg in HELM_SWITCHES.items()},
 }
 POLICY_KEYS = {
