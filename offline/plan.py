@@ -19,14 +19,14 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from aks_cilium.testing import SECRET, AzureMocks, ProgramRun, Registration
+from aks_cilium.testing import SECRET, ProgramRun, Registration
 from policies.config_check import PolicyConfigError, load_policy_config
 from stack_settings import ConfigError
 
 from .analyzer import PACK_DIR, Diagnostic, PolicyPackConfigError, PolicyPackProcess
-from .artifacts import SUMS_DIR, ArtifactError, cilium_artifacts
+from .artifacts import SUMS_DIR, ArtifactError, cilium_artifacts, nearest_verified
 from .chart import chart_defaults, render_chart, unknown_value_paths
-from .engine import run_program
+from .engine import plan_mocks, run_program
 from .plan_files import PlanDirError, StagedPlan, claim, inputs_digest, written_by_plan
 from .redaction import Redactor
 from .stack_config import PROJECT_DIR, StackConfig, StackConfigError, load_stack_config
@@ -87,6 +87,7 @@ class Plan:
         self.chart_notes: list[str] = []
         self.incomplete = ""
         self.chart_version = ""
+        self.rendered_version = ""
 
     def write(self, staged: StagedPlan) -> None:
         # Dependencies are a set to the engine; the SDK sends them in the order its tasks finished.
@@ -108,16 +109,26 @@ class Plan:
         staged.yaml("helm/cilium.values.yaml", values)
         self.chart_version = str(release.inputs["version"])
         try:
-            artifacts = cilium_artifacts(self.chart_version)
+            artifacts = nearest_verified(self.chart_version, cilium_artifacts)
         except ArtifactError as error:
             self.incomplete = str(error)
             self.chart_notes.append(f"NOT RENDERED, the plan is incomplete: {error}")
             return
-        rendered = render_chart(values, self.chart_version)
+        self.rendered_version = artifacts.version
+        rendered = render_chart(values, artifacts.version)
         staged.yaml_all("helm/cilium.rendered.yaml", rendered)
-        self.chart_notes.append(f"chart cilium {self.chart_version} rendered: {len(rendered)} objects (verified, from {artifacts.origin})")
+        if artifacts.version == self.chart_version:
+            self.chart_notes.append(
+                f"chart cilium {self.chart_version} rendered: {len(rendered)} objects (verified, from {artifacts.origin})"
+            )
+        else:
+            self.chart_notes.append(
+                f"chart cilium {artifacts.version} rendered in place of {self.chart_version}, the version the stack deploys: "
+                f"{len(rendered)} objects (verified, from {artifacts.origin}; the nearest verified chart of the same minor "
+                f"available offline; `make artifacts` fetches {self.chart_version} where downloads are allowed)"
+            )
         self.chart_notes.extend(
-            f"UNKNOWN chart value (ignored by the chart): {p}" for p in unknown_value_paths(values, chart_defaults(self.chart_version))
+            f"UNKNOWN chart value (ignored by the chart): {p}" for p in unknown_value_paths(values, chart_defaults(artifacts.version))
         )
 
     @property
@@ -132,8 +143,9 @@ class Plan:
 
     def record(self, policy_file: Path) -> dict[str, Any]:
         paths = [PROJECT_DIR / "Pulumi.yaml", PROJECT_DIR / f"Pulumi.{self.config.stack}.yaml", *_program_sources()]
-        if self.chart_version and (SUMS_DIR / f"{self.chart_version}.sha256").is_file():
-            paths.append(SUMS_DIR / f"{self.chart_version}.sha256")
+        for version in sorted({self.chart_version, self.rendered_version} - {""}):
+            if (SUMS_DIR / f"{version}.sha256").is_file():
+                paths.append(SUMS_DIR / f"{version}.sha256")
         inputs = {str(path.relative_to(PROJECT_DIR)): path for path in paths}
         inputs[f"policies/config/{self.config.stack}.json"] = policy_file
         # Secret values are not hashed (a digest of a short secret can be guessed); only which keys are secret.
@@ -256,9 +268,12 @@ def main(argv: list[str] | None = None) -> int:
         policy_file = PACK_DIR / "config" / f"{args.stack}.json"
         load_policy_config(policy_file, args.stack)  # a missing or weakening policy config is an input error
         _progress(f"running __main__.py for stack {args.stack} under the mock engine")
-        run = run_program(config, AzureMocks(fail_on=frozenset(args.fail_on)))
+        run = run_program(config, plan_mocks(frozenset(args.fail_on)))
         _unknown_fail_on(run, args.fail_on)
     except ConfigError as problem:
+        # A problem found once a peer stack's outputs resolved fails inside the program's outputs; the futures it
+        # leaves would each be logged again, with a traceback, when collected.
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
         error(f"error: {problem}{_where_set(config, problem.keys)}")
         return EXIT_INVALID
     except (StackConfigError, PolicyConfigError, PlanDirError, PlanInputError) as problem:

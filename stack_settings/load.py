@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 
 from aks_cilium.cluster.checks import PRINCIPAL_TYPES
@@ -13,6 +14,7 @@ from . import formats
 from .cilium import check_cilium, read_cilium
 from .cluster_rules import check_cluster, window_text
 from .errors import PROJECT
+from .mesh import check_mesh, read_mesh
 from .model import (
     DEMO_NAMESPACES,
     AdvancedNetworkingSettings,
@@ -50,6 +52,7 @@ def load_settings(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str
     network = _network(reader)
     cilium = read_cilium(reader)
     policies = _policies(reader)
+    mesh = read_mesh(reader)
     for key in reader.unknown_keys():
         reader.fail(key, "is not a setting of this program (a typo?); see Pulumi.yaml for the keys", "<value> after fixing the key name")
     for key in sorted(secret_keys - SECRET_CAPABLE_KEYS):
@@ -62,6 +65,7 @@ def load_settings(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str
     assert network is not None  # every None path above recorded a problem
     settings = Settings(stack=stack, cluster=cluster, network=network, cilium=cilium, policies=policies, secret_keys=secret_keys)
     _check_cross_fields(reader, settings)
+    settings = replace(settings, mesh=check_mesh(reader, settings, mesh))
     check_cluster(reader, settings, plan_date)
     reader.raise_if_failed()
     return settings

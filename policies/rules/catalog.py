@@ -20,7 +20,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from . import aks, cilium_release, cnp, stack
+from . import aks, cilium_release, cnp, mesh, stack
 from .resource_types import AGENT_POOL, CLUSTER, POLICY_KINDS, RELEASE
 from .values import MalformedError
 
@@ -159,4 +159,5 @@ POLICIES = [
     _stack_policy("pod-cidr-matches-cilium", stack.pod_cidr_matches_cilium),
     _stack_policy("l7-needs-acns", stack.l7_needs_acns),
     _stack_policy("byocni-has-cilium", stack.byocni_has_cilium),
+    _stack_policy("cluster-mesh-members", mesh.mesh_members),
 ]

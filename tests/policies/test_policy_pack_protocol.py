@@ -21,6 +21,7 @@ EXPECTED_POLICIES = {
     "cilium-byocni-values", "hubble-tls-not-helm", "fqdn-needs-dns-rule", "no-empty-rule-lists", "no-open-egress",
     "namespaces-default-deny", "policies-after-cilium", "pod-cidr-matches-cilium", "l7-needs-acns",
     "stateful-resources-protected", "hubble-tls-on", "cilium-policy-enforced", "cilium-values-safe", "byocni-has-cilium",
+    "cluster-mesh-members",
 }  # fmt: skip
 
 
