@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pulumi
+from pulumi.runtime.sync_await import _sync_await
 
 from aks_cilium.cilium.args import CiliumMeshArgs
 from aks_cilium.mesh.component import ClusterMeshArgs, MeshPeerArgs
@@ -150,14 +151,36 @@ class MeshPeer:
         self.settings = settings
         self.mesh = mesh
         self.reference = pulumi.StackReference(mesh.peer_stack)
-        self.outputs: pulumi.Output[dict[str, Any]] = self.reference.get_output(PEER_OUTPUT).apply(
-            lambda peer: checked_peer(settings, mesh, peer)
+        # Which resources exist depends on it, so it is read now: the SDK's own way to wait for an output outside
+        # an apply (pinned with the SDK, tests/package/test_sdk_internals.py). A stack reference is known at preview.
+        details = _sync_await(self.reference.get_output_details(PEER_OUTPUT))
+        self.deployed = details.value is not None or details.secret_value is not None
+        """Whether the peer has been deployed as a mesh member. The first member's first `pulumi up` finds nothing:
+        it prepares its own side (CA, clustermesh-apiserver, outputs) and peers on its next run."""
+        if not self.deployed:
+            if not mesh.ca_owner:
+                first = "deploy the CA owner first (docs/cluster-mesh.md, the first deploy)"
+                problem = (
+                    f"peer stack {mesh.peer_stack!r} exports no {PEER_OUTPUT} output yet, and this stack does not own the mesh CA: {first}"
+                )
+                raise ConfigError([ConfigProblem("clusterMeshPeerStack", problem, mesh.peer_stack)])
+            pulumi.log.warn(
+                f"peer stack {mesh.peer_stack!r} exports no {PEER_OUTPUT} output yet: this update prepares this side of the "
+                "mesh without peering; run it again after the peer's first deploy"
+            )
+        # Built only from a deployed peer: an Output whose apply fails would fail the run even where nothing uses it.
+        self.outputs: pulumi.Output[dict[str, Any]] = (
+            self.reference.get_output(PEER_OUTPUT).apply(lambda peer: checked_peer(settings, mesh, peer))
+            if self.deployed
+            else pulumi.Output.from_input({})
         )
 
     def _field(self, key: str) -> pulumi.Output[Any]:
         return self.outputs.apply(lambda peer: peer[key])
 
     def node_security_rules(self) -> list[dict[str, Any]]:
+        if not self.deployed:
+            return []
         return security_rules(self._field("vnetCidr"), str(self.settings.network.node_subnet_cidr))
 
     def cluster_mesh_args(self, resource_group_name: pulumi.Input[str]) -> ClusterMeshArgs:

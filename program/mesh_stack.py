@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 
 from aks_cilium.cilium.args import CiliumMeshArgs
@@ -18,8 +20,11 @@ EXAMPLE_NAMESPACE = "mesh-echo"
 
 def join_mesh(settings: Settings, peer: MeshPeer, network: Network) -> CiliumMeshArgs:
     """The ClusterMesh and, in the owning stack, the CA; returns what the Cilium release needs to join."""
-    mesh = ClusterMesh("mesh", peer.cluster_mesh_args(network.resource_group_name), pulumi.ResourceOptions(depends_on=[network]))
     assert settings.mesh is not None
+    clusters: pulumi.Input[list[dict[str, Any]]] = []
+    if peer.deployed:
+        mesh = ClusterMesh("mesh", peer.cluster_mesh_args(network.resource_group_name), pulumi.ResourceOptions(depends_on=[network]))
+        clusters = mesh.cilium_clusters
     if settings.mesh.ca_owner:
         ca = MeshCertificateAuthority("mesh-ca")
         cert, key = ca.cert_pem, ca.key_pem
@@ -27,11 +32,11 @@ def join_mesh(settings: Settings, peer: MeshPeer, network: Network) -> CiliumMes
     else:
         cert, key = peer.peer_ca()
     pulumi.export(PEER_OUTPUT, exported(settings, settings.mesh, network.vnet_id))
-    return peer.cilium_mesh_args(mesh.cilium_clusters, cert, key)
+    return peer.cilium_mesh_args(clusters, cert, key)
 
 
 def mesh_example(settings: Settings, peer: MeshPeer, opts: pulumi.ResourceOptions) -> None:
-    if EXAMPLE_NAMESPACE not in settings.policies.namespaces:
+    if EXAMPLE_NAMESPACE not in settings.policies.namespaces or not peer.deployed:
         return
     names: list[pulumi.Input[str]] = [settings.cluster.cluster_name, peer.outputs.apply(lambda p: p["clusterName"])]
     example = GlobalServiceExample("mesh-echo", GlobalServiceExampleArgs(namespace=EXAMPLE_NAMESPACE, cluster_names=names), opts)

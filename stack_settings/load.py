@@ -9,6 +9,7 @@ from datetime import date
 from aks_cilium.cluster.checks import PRINCIPAL_TYPES
 from aks_cilium.cluster.rules import NODE_OS_CHANNELS, UPGRADE_CHANNELS
 from aks_cilium.cluster.versions import DEFAULT_MINOR, SUPPORT_PLANS
+from aks_cilium.network_policy.expectations import EXAMPLE, Expectation, contradictions, expectation_problem, parse_expectation
 
 from . import formats
 from .cilium import check_cilium, read_cilium
@@ -28,10 +29,13 @@ from .model import (
 )
 from .network_rules import check_network
 from .reader import ConfigReader
+from .redaction import MIN_LENGTH
 
 NETWORK_MODES: tuple[NetworkMode, ...] = ("byocni", "azure-cilium")
 KUBELOGIN_MODES: tuple[KubeloginMode, ...] = ("azurecli", "spn", "workloadidentity", "msi")
 ZONES = ("1", "2", "3")
+# The policy pack's tiers (policies/rules/tier.py); the first is the default of a stack that declares none.
+TIERS = ("prod", "dev")
 
 
 def project_config(raw: Mapping[str, str]) -> dict[str, str]:
@@ -48,6 +52,7 @@ def load_settings(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str
     Raises ConfigError listing every problem, each naming its key.
     """
     reader = ConfigReader(raw, secret_keys)
+    tier = reader.choice("tier", TIERS)
     cluster = _cluster(reader, stack)
     network = _network(reader)
     cilium = read_cilium(reader)
@@ -61,9 +66,12 @@ def load_settings(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str
             "is set as a secret but shapes names or structure, so it cannot stay secret; set it in plain text",
             "<value> (without --secret)",
         )
+    for key in sorted(secret_keys & SECRET_CAPABLE_KEYS):
+        if key in raw and 0 < len(raw[key].strip()) < MIN_LENGTH:
+            reader.fail(key, f"is a secret shorter than {MIN_LENGTH} characters, too short to keep out of messages", "--secret <value>")
     reader.raise_if_failed()
     assert network is not None  # every None path above recorded a problem
-    settings = Settings(stack=stack, cluster=cluster, network=network, cilium=cilium, policies=policies, secret_keys=secret_keys)
+    settings = Settings(stack=stack, cluster=cluster, network=network, cilium=cilium, policies=policies, secret_keys=secret_keys, tier=tier)
     _check_cross_fields(reader, settings)
     settings = replace(settings, mesh=check_mesh(reader, settings, mesh))
     check_cluster(reader, settings, plan_date)
@@ -180,7 +188,17 @@ def _policies(reader: ConfigReader) -> PolicySettings:
         ),
         metadata_endpoint_namespaces=reader.string_list("metadataEndpointNamespaces", "payments", formats.namespace_name),
         protect_namespaces=reader.boolean("protectNamespaces"),
+        expectations=_expectations(reader),
     )
+
+
+def _expectations(reader: ConfigReader) -> tuple[Expectation, ...]:
+    items = reader.string_list("expectations", f"'{EXAMPLE}'", expectation_problem)
+    # Items that failed their check are recorded as problems; only the well-formed ones are parsed.
+    expectations = tuple(parse_expectation(item) for item in items if expectation_problem(item) is None)
+    for flow in contradictions(expectations):
+        reader.fail("expectations", f"declares {flow} both allowed and denied", f"--path 'expectations[0]' '{EXAMPLE}'")
+    return expectations
 
 
 def _port_number(value: str) -> str | None:

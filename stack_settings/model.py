@@ -6,6 +6,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from aks_cilium.network_policy.expectations import Expectation
+
 NetworkMode = Literal["byocni", "azure-cilium"]
 KubeloginMode = Literal["azurecli", "spn", "workloadidentity", "msi"]
 # The demo scenario: an app namespace reached from a client namespace.
@@ -89,7 +91,7 @@ class CiliumSettings:
 
     version: str
     previous_version: str
-    """The chart version deployed now ("" before the first install); see README, Cilium upgrades."""
+    """The chart version deployed now ("" before the first install); see docs/cilium.md, Cilium upgrades."""
     hubble_metrics: tuple[str, ...]
     cluster_id: int
     """0 lets the component derive the ID from the cluster name."""
@@ -109,6 +111,8 @@ class PolicySettings:
     webhook_ports: tuple[tuple[str, int], ...] = ()
     metadata_endpoint_namespaces: tuple[str, ...] = ()
     protect_namespaces: bool = False
+    expectations: tuple[Expectation, ...] = ()
+    """Flows the policies must allow or deny: proven by the offline plan, probed by the connectivity check."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,8 @@ class Settings:
     policies: PolicySettings
     secret_keys: frozenset[str] = frozenset()
     """Config keys (without prefix) whose values must stay secret wherever they go."""
+    tier: str = "prod"
+    """How strictly the policy pack judges the stack (`tier`): dev or prod; the pack reads it from the stack's config."""
     mesh: MeshSettings | None = None
     """Set when the stack joins a Cluster Mesh (clusterMeshPeerStack)."""
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .cilium_release import is_cilium_release
+from .kinds import HELM_RELEASE, is_kind
 from .values import MalformedError, dig, list_at, mapping_at, mappings_in
 
 CLUSTER_MESH = "aks-cilium:index:ClusterMesh"
@@ -38,6 +39,11 @@ def _member_id(member: Mapping[str, Any], path: str) -> int:
 
 def _joins_mesh(values: Mapping[str, Any]) -> bool:
     return dig(values, "clustermesh", "useAPIServer") is True or dig(values, "clustermesh", "config", "enabled") is True
+
+
+def _has_peers(values: Mapping[str, Any]) -> bool:
+    """A member names its peers in clustermesh.config.clusters; the first member's first deploy has none yet."""
+    return bool(dig(values, "clustermesh", "config", "clusters"))  # a list of clusters, or the chart's map form
 
 
 def _release_problems(urn: str, values: Mapping[str, Any], local_id: int | None) -> list[str]:
@@ -71,13 +77,13 @@ def mesh_members(resources: Sequence[Any]) -> list[str]:
             peer_pods = _network(peer.get("pod_cidr"), f"{where}.pod_cidr")
             if peer_pods.overlaps(local_pods):
                 problems.append(f"{who} pod CIDR {peer_pods} overlaps this cluster's {local_pods}; pod CIDRs must be disjoint")
-    releases = [r for r in resources if r.type == "kubernetes:helm.sh/v3:Release" and is_cilium_release(r.props)]
+    releases = [r for r in resources if is_kind(r.type, HELM_RELEASE) and is_cilium_release(r.props)]
     joining = [r for r in releases if _joins_mesh(mapping_at(r.props, "values"))]
     if local_ids and not joining:
         problems.append("the stack registers a ClusterMesh, but no Cilium release joins it (clustermesh.useAPIServer)")
     for release in joining:
         problems += _release_problems(release.urn, mapping_at(release.props, "values"), local_ids[0] if len(local_ids) == 1 else None)
-        if not local_ids:
+        if not local_ids and _has_peers(mapping_at(release.props, "values")):
             unchecked = "its peers' IDs and pod CIDRs cannot be checked"
             problems.append(f"{release.urn} joins a Cluster Mesh, but the stack registers no ClusterMesh: {unchecked}")
     return problems

@@ -7,49 +7,19 @@ from typing import Any
 import pulumi
 import pytest
 
-from aks_cilium.cluster.component import AksCluster, AksClusterArgs, NodePoolArgs
+from aks_cilium.cluster.component import AksCluster
 from aks_cilium.cluster.role_assignments import AKS_RBAC_CLUSTER_ADMIN, NETWORK_CONTRIBUTOR
 from aks_cilium.core.validation import ComponentArgsError
 from aks_cilium.network.component import Network, NetworkArgs
 from aks_cilium.testing import SECRET, ProgramRun, run_callable
 from aks_cilium.testing.azure import CLIENT_CONFIG
+from tests.support.component_args import SUBNET_ID, cluster_args
 from tests.support.tokens import IDENTITY, ROLE_ASSIGNMENT
 from tests.support.tokens import MANAGED_CLUSTER as CLUSTER
 
 GATE = "pulumi-python:dynamic/aks_cilium:KubernetesAccessGate"
-SUBNET_ID = (
-    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-t/providers/Microsoft.Network/virtualNetworks/v/subnets/nodes"
-)
 GROUP_ID = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-t"
 GROUP = "3f2b8c1d-6e4a-4b7c-9d0e-1a2b3c4d5e6f"
-
-
-def cluster_args(**overrides: Any) -> AksClusterArgs:
-    pool = NodePoolArgs(vm_size="Standard_D4ds_v5", min_count=2, max_count=3)
-    args: dict[str, Any] = {
-        "resource_group_name": "rg-t",
-        "location": "westeurope",
-        "cluster_name": "aks-t",
-        "network_mode": "azure-cilium",
-        "kubernetes_version": "1.36",
-        "node_subnet_id": SUBNET_ID,
-        "pod_cidr": "10.244.0.0/16",
-        "service_cidr": "10.0.0.0/16",
-        "dns_service_ip": "10.0.0.10",
-        "outbound_type": "loadBalancer",
-        "system_pool": pool,
-        "user_pool": pool,
-        "max_pods": 110,
-        "os_disk_type": "Ephemeral",
-        "os_disk_size_gb": 128,
-        "encryption_at_host": True,
-        "sku_tier": "Standard",
-        "upgrade_channel": "patch",
-        "node_os_upgrade_channel": "NodeImage",
-        "kubelogin_mode": "azurecli",
-    }
-    args.update(overrides)
-    return args  # type: ignore[return-value]
 
 
 def build(**overrides: Any) -> tuple[ProgramRun, dict[str, Any]]:

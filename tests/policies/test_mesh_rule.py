@@ -46,7 +46,10 @@ def test_a_member_with_its_own_id_and_pods_and_wireguard_passes() -> None:
         (stack(values={**VALUES, "encryption": {"enabled": False}}), "without WireGuard"),
         (stack(values={**VALUES, "encryption": {"enabled": True, "type": "ipsec"}}), "without WireGuard"),
         (stack(values={**VALUES, "cluster": {"name": "aks-east", "id": 9}}), "runs Cilium cluster ID 9"),
-        (stack(mesh=False), "registers no ClusterMesh"),
+        (
+            stack(values={**VALUES, "clustermesh": {"useAPIServer": True, "config": {"clusters": [{"name": "aks-west"}]}}}, mesh=False),
+            "registers no ClusterMesh",
+        ),
         (stack(values={"encryption": {"enabled": True, "type": "wireguard"}}), "no Cilium release joins it"),
     ],
 )
@@ -62,3 +65,9 @@ def test_a_stack_without_a_mesh_is_not_judged() -> None:
 def test_malformed_members_are_a_cannot_verify_finding() -> None:
     findings = total(mesh_members, stack(local={**LOCAL, "pod_cidr": 7}))
     assert findings == ["cannot verify: local.pod_cidr is a number, expected an IPv4 CIDR; fix the resource's properties"]
+
+
+def test_a_first_member_without_peers_yet_is_judged_for_encryption_only() -> None:
+    first = {**VALUES, "clustermesh": {"useAPIServer": True, "config": {"enabled": True, "clusters": []}}}
+    assert mesh_members(stack(values=first, mesh=False)) == []
+    assert any("without WireGuard" in f for f in mesh_members(stack(values={**first, "encryption": {"enabled": False}}, mesh=False)))

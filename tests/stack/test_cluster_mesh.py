@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -211,6 +212,9 @@ def test_both_mesh_stacks_plan_clean(stack: str, tmp_path: Any, monkeypatch: pyt
     except ArtifactError as error:
         pytest.skip(str(error))
     assert plan_exit(monkeypatch, tmp_path, stack) == 0
+    peer = "mesh-west" if stack == "mesh-east" else "mesh-east"
+    record = json.loads((tmp_path / stack / "plan.json").read_text())
+    assert f"offline/stack_outputs/{peer}.json" in record["inputs"]["files"]
 
 
 @pytest.mark.parametrize(
@@ -263,3 +267,23 @@ def test_a_peer_that_does_not_encrypt_with_wireguard_is_refused(pair: MeshPair) 
     peer["clusterMesh"] = {**peer["clusterMesh"], "encryption": "none"}
     with pytest.raises(ConfigError, match="mixed mode is not supported"):
         run_with_peer(load_stack_config("mesh-west"), "mesh-east", peer)
+
+
+def test_the_ca_owner_s_first_deploy_prepares_its_side_before_the_peer_exists() -> None:
+    """Each member peers from its own stack, so the first one deployed finds no peer outputs yet: it creates the CA,
+    its clustermesh-apiserver and its outputs, registers no peering, NSG or peer, and warns to run again."""
+    first = run_with_peer(load_stack_config("mesh-east"), "mesh-west", {})
+    assert first.of_type(PEERING) == []
+    assert first.of_type(NSG) == []
+    assert first.of_type(CLUSTER_MESH) == []
+    values = values_of(first)
+    assert values["clustermesh"]["config"]["clusters"] == []
+    assert values["encryption"]["enabled"] is True
+    assert set(exports(first)) == {"clusterMesh", CA_OUTPUT}
+    assert exports(first)["clusterMesh"] == recorded_stack_outputs()[0]["mesh-east"]["clusterMesh"]
+
+
+def test_the_peer_cannot_go_first_without_the_ca() -> None:
+    with pytest.raises(ConfigError, match="deploy the CA owner first") as caught:
+        run_with_peer(load_stack_config("mesh-west"), "mesh-east", {})
+    assert caught.value.keys == {"clusterMeshPeerStack"}

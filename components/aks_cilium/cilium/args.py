@@ -15,7 +15,7 @@ from aks_cilium.cilium.rules import (
     upgrade_problem,
     version_problem,
 )
-from aks_cilium.core.validation import ArgsCheck
+from aks_cilium.core.validation import ArgsCheck, contains_output
 
 
 class CiliumMeshArgs(TypedDict):
@@ -68,17 +68,6 @@ class CiliumArgs(TypedDict):
     """A stable identity of the cluster, such as its resource ID: the own provider is replaced only when it changes."""
 
 
-def is_known(value: Any) -> bool:
-    """True when `value` holds no Output anywhere, so a rule can look at it now rather than once it resolves."""
-    if isinstance(value, pulumi.Output):
-        return False
-    if isinstance(value, Mapping):
-        return all(is_known(item) for item in value.values())
-    if isinstance(value, list | tuple):
-        return all(is_known(item) for item in value)
-    return True
-
-
 def _is_ipv4(value: Any) -> bool:
     try:
         ipaddress.IPv4Address(value)
@@ -90,8 +79,7 @@ def _is_ipv4(value: Any) -> bool:
 def check_cilium_args(check: ArgsCheck, args: Mapping[str, Any]) -> None:
     """Record every broken rule in `check`. Args that are still Outputs are skipped: call again once they resolve."""
 
-    def known(*keys: str) -> bool:
-        return all(key in args and is_known(args[key]) for key in keys)
+    known = check.known
 
     def rule(key: str, problem: str | None) -> None:
         if problem:
@@ -100,13 +88,13 @@ def check_cilium_args(check: ArgsCheck, args: Mapping[str, Any]) -> None:
     if known("version"):
         rule("version", version_problem(args["version"]) or missing_fix_problem(args["version"]))
         previous = args.get("previous_version")
-        if previous and is_known(previous):
+        if previous and not contains_output(previous):
             rule("previous_version", version_problem(previous) or upgrade_problem(previous, args["version"]))
     if known("cluster_name"):
         rule("cluster_name", cluster_name_problem(args["cluster_name"]))
     if known("cluster_id"):
         rule("cluster_id", cluster_id_problem(args["cluster_id"]))
-    if known("node_count") and (not isinstance(args["node_count"], int) or args["node_count"] < 1):
+    if known("node_count") and args["node_count"] < 1:
         check.fail("node_count", f"{args['node_count']!r} is not a node count (a whole number, at least 1)")
     if known("hubble_metrics"):
         rule("hubble_metrics", hubble_metrics_problem(list(args["hubble_metrics"])))
@@ -116,13 +104,13 @@ def check_cilium_args(check: ArgsCheck, args: Mapping[str, Any]) -> None:
         mesh = args["cluster_mesh"]
         if not isinstance(mesh, Mapping) or not {"clusters", "api_server_ip"} <= set(mesh):
             check.fail("cluster_mesh", "needs clusters and api_server_ip")
-        elif is_known(mesh["api_server_ip"]) and not _is_ipv4(mesh["api_server_ip"]):
+        elif not contains_output(mesh["api_server_ip"]) and not _is_ipv4(mesh["api_server_ip"]):
             check.fail("cluster_mesh.api_server_ip", f"{mesh['api_server_ip']!r} is not an IPv4 address")
         if "cluster_id" not in args:
             check.fail("cluster_id", "is required with cluster_mesh: a derived ID may collide with a peer's")
-        if "wireguard" not in args or (is_known(args["wireguard"]) and not args["wireguard"]):
+        if "wireguard" not in args or (not contains_output(args["wireguard"]) and not args["wireguard"]):
             check.fail("wireguard", "must be true with cluster_mesh: every member of a mesh runs WireGuard (mixed mode is not supported)")
     if known("kube_proxy_replacement") and args["kube_proxy_replacement"]:
         host = args.get("api_server_host")
-        if host is None or (is_known(host) and not host):
+        if host is None or (not contains_output(host) and not host):
             check.fail("api_server_host", "is required with kube_proxy_replacement (Cilium then reaches the API server itself)")

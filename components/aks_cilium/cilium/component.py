@@ -25,6 +25,7 @@ _CONNECTION = frozenset({"kubeconfig", "cluster_identifier"})
 # The mesh CA goes into the `cilium-ca` Secret, not into the values: values that held the key would be secret as a
 # whole (unreadable to reviewers and to policies) and would sit in Helm's release Secrets.
 _CA_KEYS = frozenset({"ca_cert_pem", "ca_key_pem"})
+_CA_MARKER = "[in the cilium-ca Secret]"
 # The Secret the chart's certgen Jobs reuse (templates/*/tls-cronjob/_job-spec.tpl: --ca-reuse-secret
 # --ca-secret-name=cilium-ca), with the keys the chart itself writes (templates/cilium-ca-secret.yaml).
 CA_SECRET = "cilium-ca"
@@ -33,7 +34,9 @@ CA_SECRET = "cilium-ca"
 def _chart_args(args: CiliumArgs) -> dict[str, Any]:
     chart_args: dict[str, Any] = {key: value for key, value in args.items() if key not in _CONNECTION}
     if "cluster_mesh" in args:
-        chart_args["cluster_mesh"] = {key: value for key, value in args["cluster_mesh"].items() if key not in _CA_KEYS}
+        # The CA stays out of the Output the values are built from (it would make them secret); a plain marker keeps
+        # the resolved args whole for their checks, and the values builder never reads it.
+        chart_args["cluster_mesh"] = {**args["cluster_mesh"], **dict.fromkeys(_CA_KEYS & set(args["cluster_mesh"]), _CA_MARKER)}
     return chart_args
 
 
@@ -66,10 +69,8 @@ class Cilium(pulumi.ComponentResource):
         super().__init__(component_type("Cilium"), name, None, with_legacy_type(opts, "cilium", "Cilium"))
         check = ArgsCheck("Cilium", name, args, CiliumArgs)
         check_cilium_args(check, args)
-        mesh = args.get("cluster_mesh")
-        if isinstance(mesh, dict) and not set(mesh) >= _CA_KEYS:
-            check.fail("cluster_mesh", "needs the mesh's shared CA, ca_cert_pem and ca_key_pem")
         check.done()
+        mesh = args.get("cluster_mesh")
         self.values = pulumi.Output.from_input(_chart_args(args)).apply(lambda resolved: _checked_values(name, resolved))
         child = kubernetes_child_options(self, name, opts, args.get("kubeconfig"), args.get("cluster_identifier"))
         release_opts = child

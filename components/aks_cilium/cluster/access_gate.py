@@ -9,7 +9,7 @@ answer. It runs only in `pulumi up` (a dynamic resource's create step); previews
 
 The engine runs a dynamic provider in the consuming program's Python (`pulumi-resource-pulumi-python`), which unpickles
 `_GateProvider` by reference to this module: that Python needs this library, which other languages must arrange
-(README, "The access wait needs a Python that imports `aks_cilium`").
+(docs/components.md, "The access wait needs a Python that imports `aks_cilium`").
 """
 
 from __future__ import annotations

@@ -212,6 +212,8 @@ class AzureMocks(pulumi.runtime.Mocks):
         self.stack_outputs = dict(stack_outputs or {})
         self.secret_outputs = secret_outputs
         self.calls: list[pulumi.runtime.MockCallArgs] = []
+        self.referenced_stacks: list[str] = []
+        """Stack names the program read through stack references (read, not registered, so not among registrations)."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         if args.name in self.fail_on:
@@ -228,6 +230,7 @@ class AzureMocks(pulumi.runtime.Mocks):
         if args.typ in (ROLE_ASSIGNMENT, DCR_ASSOCIATION):
             return extension_resource(args.typ, inputs)
         if args.typ == STACK_REFERENCE:
+            self.referenced_stacks.append(str(inputs["name"]).rsplit("/", 1)[-1])
             return inputs["name"], _stack_reference(inputs["name"], self.stack_outputs, self.secret_outputs)
         if args.typ == TLS_PRIVATE_KEY:
             return f"{args.name}-id", {

@@ -1,0 +1,32 @@
+"""The Kubernetes version table: AKS's release calendar as the version policy holds it."""
+
+from __future__ import annotations
+
+from aks_cilium.cluster.versions import CALENDAR, DEFAULT_MINOR, MIN_REMAINING_DAYS, READ_ON, SOURCE
+
+from .markdown import HEADER, table
+
+
+def render() -> str:
+    rows = (
+        (
+            f"{row.minor} (default)" if row.minor == DEFAULT_MINOR else row.minor,
+            row.aks_ga.strftime("%Y-%m"),
+            row.community_end.isoformat(),
+            row.lts_end.isoformat(),
+        )
+        for row in CALENDAR
+    )
+    lines = [
+        HEADER.format(source="components/aks_cilium/cluster/versions.py"),
+        "",
+        "# Kubernetes versions",
+        "",
+        f"The minors `kubernetesVersion` may name, from {SOURCE}, read {READ_ON.isoformat()}. A month in the calendar",
+        f"means its last day. A minor is refused once fewer than {MIN_REMAINING_DAYS} days of its support are left on the",
+        "plan's date (the LTS end with `kubernetesSupportPlan: AKSLongTermSupport`). The policy and the upgrade flow:",
+        "[Kubernetes versions and upgrades](../upgrades.md).",
+        "",
+        *table(("minor", "GA on AKS", "end of AKS community support", "end of LTS (Premium)"), rows),
+    ]
+    return "\n".join(lines) + "\n"
