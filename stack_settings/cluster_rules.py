@@ -92,13 +92,14 @@ def check_cluster(reader: ConfigReader, settings: Settings, plan_date: date | No
 def _check_placeholders(reader: ConfigReader, settings: Settings) -> None:
     """Outside dev, an example value left in place would deploy: a documentation range or the nil GUID."""
     cluster = settings.cluster
-    for cidr in cluster.authorized_ip_ranges:
+    for index, cidr in enumerate(cluster.authorized_ip_ranges):
         network = ipaddress.IPv4Network(cidr)
         if any(network.subnet_of(doc) for doc in DOCUMENTATION_RANGES):
             reader.fail(
                 "apiServerAuthorizedIpRanges",
                 f"{cidr} is a documentation range (RFC 5737); set the public egress ranges of your admins and CI",
-                "--path 'apiServerAuthorizedIpRanges[0]' <your egress CIDR>",
+                "'<your egress CIDR>'",
+                path=f"[{index}]",
             )
     guid_keys = {
         "adminGroupObjectIds": cluster.admin_group_object_ids,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from datetime import date
+from pathlib import Path
 
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from .errors import PROJECT
+from .errors import PROJECT, ConfigError
 from .load import load_settings, project_config
+from .locations import ConfigLocations
 from .model import Settings
 
 # The day the version policy judges against, ISO (2027-01-15); unset means today. Lets a test or a reviewer see what
@@ -28,7 +30,15 @@ def plan_date_from_environment() -> date | None:
 
 
 def settings_from_pulumi() -> Settings:
-    # The full map, not pulumi.Config lookups: keys nobody reads (typos) must be reported too.
-    raw = project_config(runtime_config.CONFIG.get())
+    # The full map, not pulumi.Config lookups: keys nobody reads (typos, in this namespace or one like it) are reported.
+    everything = runtime_config.CONFIG.get()
+    raw = project_config(everything)
     secret_keys = frozenset(key for key in raw if runtime_config.is_config_secret(f"{PROJECT}:{key}"))
-    return load_settings(raw, pulumi.get_stack(), secret_keys, plan_date_from_environment())
+    other_keys = {key: value for key, value in everything.items() if not key.startswith(f"{PROJECT}:")}
+    stack = pulumi.get_stack()
+    try:
+        return load_settings(raw, stack, secret_keys, plan_date_from_environment(), other_keys)
+    except ConfigError as error:
+        # Lines from the stack file in the directory the program runs in (the project's, where `pulumi up` ran); where
+        # no such file is found the problems come without lines.
+        raise error.located(ConfigLocations(Path.cwd(), stack).where) from None

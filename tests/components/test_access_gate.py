@@ -153,6 +153,7 @@ def test_the_gate_provider_survives_serialization_and_waits_on_create(api_server
     assert provider.diff("kubernetes-access", {"assignments": ["a"]}, {**props, "assignments": ["a", "b"]}).changes is True
 
 
+@pytest.mark.slow  # starts two interpreters
 def test_the_provider_is_pickled_by_reference_so_its_python_must_import_aks_cilium(tmp_path: Path) -> None:
     """dill pickles a class of an importable module by reference (pulumi/pulumi sdk/python/lib/pulumi/dynamic/dynamic.py,
     serialize_provider). The engine runs the create step with PULUMI_RUNTIME_VIRTUALENV's python, else

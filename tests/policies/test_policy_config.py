@@ -9,10 +9,8 @@ from typing import Any
 
 import pytest
 
-from offline.stack_config import load_stack_config
-
 from offline import plan
-from offline.stack_config import PROJECT_DIR
+from offline.stack_config import PROJECT_DIR, load_stack_config
 from policies import config_check
 from policies.config_check import CONFIG_DIR, PolicyConfigError, load_policy_config, policy_config_problems, policy_names
 from policies.rules.catalog import POLICIES
