@@ -67,7 +67,7 @@ def member_collisions(local: MeshMember, peer: MeshMember) -> list[tuple[str, st
 
     Cluster names and IDs identify a cluster's identities and endpoints across the mesh (values.yaml, cluster.name and
     cluster.id: unique across connected clusters); pod CIDRs must be distinct (k8s-install-helm.rst, cluster mesh
-    prerequisites), and VNets that overlap cannot be peered (Azure refuses a peering of overlapping address spaces).
+    prerequisites), and VNets that overlap cannot be peered (Azure's peering requirements; not re-read for this rule).
     A pod CIDR that overlaps the peer's VNet would route the peer's node addresses into the local pod range.
     """
     both = f"stack {local.stack!r} and peer stack {peer.stack!r}"
