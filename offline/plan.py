@@ -30,6 +30,7 @@ from jsonschema import Draft7Validator
 from aks_cilium.network_policy.expectations import Expectation, ExpectationError
 from aks_cilium.testing import SECRET, ProgramRun, Registration
 from policies.config_check import PolicyConfigError, load_policy_config
+from program.component_checks import component_problems
 from stack_settings import ConfigError, ConfigProblem
 from stack_settings.errors import PROJECT
 from stack_settings.load import load_settings, project_config
@@ -303,7 +304,7 @@ def all_config_problems(config: StackConfig) -> ConfigError:
     user would need a round per kind. A key with a type error is not judged again by the program."""
     try:
         others = {key: value for key, value in config.values.items() if not key.startswith(f"{config.project}:")}
-        load_settings(project_config(config.values), config.stack, frozenset(), None, others)
+        load_settings(project_config(config.values), config.stack, frozenset(), plan_date_from_environment(), others, component_problems)
         program: tuple[ConfigProblem, ...] = ()
     except ConfigError as error:
         program = error.problems

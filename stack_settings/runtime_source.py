@@ -10,7 +10,7 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 from .errors import PROJECT, ConfigError
-from .load import load_settings, project_config
+from .load import ComponentChecks, load_settings, project_config
 from .locations import ConfigLocations
 from .model import Settings
 
@@ -29,7 +29,8 @@ def plan_date_from_environment() -> date | None:
         raise pulumi.RunError(f"{PLAN_DATE_VARIABLE}={text!r} is not an ISO date like 2027-01-15") from error
 
 
-def settings_from_pulumi() -> Settings:
+def settings_from_pulumi(component_checks: ComponentChecks | None = None) -> Settings:
+    """The settings of the running stack; `component_checks` as for `load_settings`."""
     # The full map, not pulumi.Config lookups: keys nobody reads (typos, in this namespace or one like it) are reported.
     everything = runtime_config.CONFIG.get()
     raw = project_config(everything)
@@ -37,7 +38,7 @@ def settings_from_pulumi() -> Settings:
     other_keys = {key: value for key, value in everything.items() if not key.startswith(f"{PROJECT}:")}
     stack = pulumi.get_stack()
     try:
-        return load_settings(raw, stack, secret_keys, plan_date_from_environment(), other_keys)
+        return load_settings(raw, stack, secret_keys, plan_date_from_environment(), other_keys, component_checks)
     except ConfigError as error:
         # Lines from the stack file in the directory the program runs in (the project's, where `pulumi up` ran); where
         # no such file is found the problems come without lines.
