@@ -38,6 +38,7 @@ EVERY_FEATURE: dict[str, Any] = {
         "clusters": [{"name": "aks-cilium-mesh-west", "port": 2379, "ips": ["10.21.255.250"]}],
         "api_server_ip": "10.20.255.250",
     },
+    "flow_logs": True,
 }
 # The guarantees issue #14 names, and more found in Cilium 1.20's values.yaml.
 DANGEROUS_PATHS = [
