@@ -22,7 +22,7 @@ from .values import MalformedError, dig, is_list, mapping_at, str_at
 Props = Mapping[str, Any]
 # The library's one exact-version pattern (ASCII digits only), from the generated facts.
 _EXACT = re.compile(EXACT_VERSION_PATTERN)
-_ARCHIVE = re.compile(r"(?:-v?[0-9][^/]*)?\.(?:tgz|tar\.gz)$", re.IGNORECASE)
+_ARCHIVE = re.compile(r"(?:-v?[0-9][^/]*)?\.(?:tgz|tar\.gz)\Z", re.IGNORECASE)
 # Keys that change what Cilium enforces or runs when they appear anywhere in the values (agent, operator, relay...).
 _ANYWHERE = {
     "image": "an image override runs another build than the chart's digest-pinned images",

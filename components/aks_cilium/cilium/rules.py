@@ -101,7 +101,7 @@ HUBBLE_METRICS = ("dns", "drop", "tcp", "flow", "port-distribution", "icmp", "ht
 # Cilium's cluster name (values.yaml, cluster.name): at most 32 characters, lower-case alphanumerics and dashes,
 # alphanumeric at both ends; "default" only with cluster ID 0, and this library always sets an ID.
 CLUSTER_NAME_MAX_LENGTH = 32
-_CLUSTER_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_CLUSTER_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
 # values.yaml, cluster.id: unique across connected clusters, 1 to 255 (with the default maxConnectedClusters).
 CLUSTER_ID_RANGE = range(1, 256)
 # The one exact-version pattern (x.y.z, no range, no pre-release), ASCII digits only: Python's `\d` would accept any
