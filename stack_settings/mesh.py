@@ -13,7 +13,7 @@ from .reader import ConfigReader
 
 # `pulumi stack` names: a stack name alone, or `<org>/<project>/<stack>` (pulumi/pulumi sdk/go/common/tokens,
 # `QName` parts of letters, digits, `-`, `_`, `.`).
-_STACK_REFERENCE = re.compile(r"^([A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+$")
+_STACK_REFERENCE = re.compile(r"^([A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+\Z")
 # Azure keeps the first four addresses of every subnet and its last (MicrosoftDocs/azure-docs
 # articles/virtual-network/virtual-networks-faq.md, "Are there any restrictions on using IP addresses within these
 # subnets?"); a load balancer frontend cannot take them.
