@@ -269,7 +269,10 @@ def _key_settings(registration: Registration) -> str:
 def _values_the_chart_accepts(run: ProgramRun) -> None:
     """The release's values against Cilium's `values.schema.json`, before rendering: Helm validates values against the
     chart's schema and refuses the install (helm/helm `pkg/chartutil/jsonschema.go`, ValidateAgainstSchema), so a
-    value the schema refuses is an input error naming the config key, not a crash of the renderer."""
+    value the schema refuses is an input error naming the config key, not a crash of the renderer. Helm validates the
+    values coalesced with the chart's defaults (`pkg/chartutil/values.go`, ToRenderValuesWithSchemaValidation:
+    CoalesceValues, then ValidateAgainstSchema); Cilium's schema requires no property, so the release's own values
+    meet the same checks, except a null, which coalescing drops and this check judges as written."""
     for release in (r for r in run.registrations if r.type == RELEASE):
         values, version = release.inputs.get("values"), str(release.inputs.get("version"))
         if not isinstance(values, dict):
