@@ -20,7 +20,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from . import aks, cilium_release, cnp, native_policy, stack
+from . import aks, cilium_release, cnp, mesh, native_policy, stack
 from .kinds import (
     AGENT_POOL,
     CCNP,
@@ -354,4 +354,5 @@ POLICIES = [
     _stack_policy("pod-cidr-matches-cilium", stack.pod_cidr_matches_cilium),
     _stack_policy("l7-needs-acns", stack.l7_needs_acns),
     _stack_policy("byocni-has-cilium", stack.byocni_has_cilium),
+    _stack_policy("cluster-mesh-members", mesh.mesh_members),
 ]

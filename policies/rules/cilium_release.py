@@ -263,9 +263,22 @@ def values_safe(props: Props) -> list[str]:
     ]
     encryption = mapping_at(values, "encryption", where="values")
     problems += [
-        f"values set encryption.{key}; only WireGuard on or off is supported, remove it"
+        f"values set encryption.{key}; only WireGuard on or off (with its strict ingress mode) is supported, remove it"
         for key in encryption
-        if key not in ("enabled", "type")
+        if key not in ("enabled", "type", "strictMode")
+    ]
+    # WireGuard's strict mode drops unencrypted pod-to-pod ingress (values.yaml, encryption.strictMode.ingress): it can
+    # only narrow what passes. Its egress half takes a CIDR that decides what must be encrypted, so it stays refused.
+    strict = mapping_at(values, "encryption", "strictMode", where="values")
+    problems += [
+        f"values set encryption.strictMode.{key}; only strictMode.ingress.enabled is supported, remove it"
+        for key in strict
+        if key != "ingress"
+    ]
+    problems += [
+        f"values set encryption.strictMode.ingress.{key}; only enabled is supported, remove it"
+        for key in mapping_at(strict, "ingress", where="values.encryption.strictMode")
+        if key != "enabled"
     ]
     if encryption.get("type") not in (None, "wireguard"):
         problems.append(f"encryption.type is {encryption.get('type')!r}; use wireguard")
