@@ -23,7 +23,14 @@ gc.set_threshold(100_000, 50, 100)
 
 settings = settings_from_pulumi(component_problems)
 
-network = Network("network", network_args(settings))
+# A Cluster Mesh member reads its peer's outputs first: the node subnet's NSG admits the peer's VNet (docs/cluster-mesh.md).
+mesh_peer = None
+if settings.mesh:
+    from program.mesh import MeshPeer
+
+    mesh_peer = MeshPeer(settings, settings.mesh)
+
+network = Network("network", network_args(settings, mesh_peer.node_security_rules() if mesh_peer else None))
 cluster = AksCluster("aks", cluster_args(settings, network.resource_group_name, network.node_subnet_id))
 k8s_providers: list[pulumi.ProviderResource] = [cluster.kubernetes_provider]
 # Every Kubernetes resource waits until the deployer's AKS RBAC role works (README, Deploy access).
@@ -35,8 +42,15 @@ if settings.byocni:
     # Imported here: the Helm SDK module it loads costs cold start on every stack where Azure runs Cilium.
     from aks_cilium.cilium.component import Cilium
 
+    cluster_mesh = None
+    if mesh_peer is not None:
+        from program.mesh_stack import join_mesh
+
+        cluster_mesh = join_mesh(settings, mesh_peer, network)
     cilium = Cilium(
-        "cilium", cilium_args(settings, cluster.api_server_fqdn), pulumi.ResourceOptions(providers=k8s_providers, depends_on=[k8s_access])
+        "cilium",
+        cilium_args(settings, cluster.api_server_fqdn, cluster_mesh),
+        pulumi.ResourceOptions(providers=k8s_providers, depends_on=[k8s_access]),
     )
     cilium_ready = cilium.release
     pulumi.export("ciliumVersion", cilium.version)
@@ -68,6 +82,11 @@ if check_args is not None:
     check_args["policy_fingerprint"] = pulumi.Output.concat(policies.policy_fingerprint, check_args.get("policy_fingerprint", ""))
     check = ConnectivityCheck("connectivity", check_args, pulumi.ResourceOptions(providers=k8s_providers, depends_on=check_waits_for))
     pulumi.export("connectivityCheckJobs", check.job_names)
+
+if mesh_peer is not None:
+    from program.mesh_stack import mesh_example
+
+    mesh_example(settings, mesh_peer, pulumi.ResourceOptions(providers=k8s_providers, depends_on=[policies, cilium_ready, k8s_access]))
 
 pulumi.export("resourceGroupName", network.resource_group_name)
 pulumi.export("clusterName", cluster.cluster_name)

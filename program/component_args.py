@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import pulumi
 
-from aks_cilium.cilium.args import CiliumArgs
+from aks_cilium.cilium.args import CiliumArgs, CiliumMeshArgs
 from aks_cilium.cluster.admin_access import default_deployer_type
 from aks_cilium.cluster.component import AksClusterArgs, NodePoolArgs
 from aks_cilium.cluster.maintenance import parse_window
@@ -27,7 +27,7 @@ def _secret_if(settings: Settings, key: str, value: T) -> pulumi.Input[T]:
     return pulumi.Output.secret(value) if key in settings.secret_keys else value
 
 
-def network_args(settings: Settings) -> NetworkArgs:
+def network_args(settings: Settings, node_security_rules: list[dict[str, Any]] | None = None) -> NetworkArgs:
     cluster, network = settings.cluster, settings.network
     args = NetworkArgs(
         location=cluster.location,
@@ -38,6 +38,8 @@ def network_args(settings: Settings) -> NetworkArgs:
     )
     if network.pod_subnet_cidr is not None:
         args["pod_subnet_cidr"] = str(network.pod_subnet_cidr)
+    if node_security_rules:
+        args["node_security_rules"] = node_security_rules
     return args
 
 
@@ -99,7 +101,7 @@ def cluster_args(settings: Settings, resource_group_name: pulumi.Input[str], nod
     return args
 
 
-def cilium_args(settings: Settings, api_server_host: pulumi.Input[str]) -> CiliumArgs:
+def cilium_args(settings: Settings, api_server_host: pulumi.Input[str], cluster_mesh: CiliumMeshArgs | None = None) -> CiliumArgs:
     cilium, cluster = settings.cilium, settings.cluster
     args: CiliumArgs = {
         "version": cilium.version,
@@ -119,6 +121,8 @@ def cilium_args(settings: Settings, api_server_host: pulumi.Input[str]) -> Ciliu
         args["previous_version"] = cilium.previous_version
     if cilium.switches.get("kube_proxy_replacement"):
         args["api_server_host"] = api_server_host
+    if cluster_mesh is not None:
+        args["cluster_mesh"] = cluster_mesh
     return args
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import shlex
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import date
 
 from aks_cilium.cluster.checks import PRINCIPAL_TYPES
@@ -37,6 +38,7 @@ from . import formats
 from .cilium import check_cilium, read_cilium
 from .cluster_rules import NIL_GUID, check_cluster, window_text
 from .errors import PROJECT, ConfigProblem, full_key
+from .mesh import check_mesh, read_mesh
 from .model import (
     DEMO_NAMESPACES,
     AdvancedNetworkingSettings,
@@ -89,6 +91,7 @@ def load_settings(
     network = _network(reader)
     cilium = read_cilium(reader)
     policies = _policies(reader)
+    mesh = read_mesh(reader)
     observability = read_observability(reader, cluster.cluster_name)
     ours = sorted(reader.read_keys)
     for key in reader.unknown_keys():
@@ -125,6 +128,7 @@ def load_settings(
         observability=observability,
     )
     _check_cross_fields(reader, settings)
+    settings = replace(settings, mesh=check_mesh(reader, settings, mesh))
     check_observability(reader, settings)
     check_cluster(reader, settings, plan_date)
     if component_checks is not None:

@@ -119,6 +119,23 @@ class PolicySettings:
 
 
 @dataclass(frozen=True)
+class MeshSettings:
+    """This stack's side of a two-stack Cilium Cluster Mesh (byocni only)."""
+
+    peer_stack: str
+    """The peer's stack reference name, e.g. organization/aks-cilium/mesh-west."""
+    ca_owner: bool
+    """This stack creates the mesh CA; otherwise it reads the peer's."""
+    api_server_ip: ipaddress.IPv4Address
+    """Frontend IP of this cluster's clustermesh-apiserver internal load balancer, in the node subnet."""
+
+    @property
+    def peer_stack_name(self) -> str:
+        """The peer's stack name alone, the last part of the reference."""
+        return self.peer_stack.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
 class ObservabilitySettings:
     """Managed Prometheus, Grafana, alerts and logs (docs/observability.md); all off unless the stack turns them on."""
 
@@ -143,6 +160,8 @@ class Settings:
     """Config keys (without prefix) whose values must stay secret wherever they go."""
     tier: str = "prod"
     """How strictly the policy pack judges the stack (`tier`): dev or prod; the pack reads it from the stack's config."""
+    mesh: MeshSettings | None = None
+    """Set when the stack joins a Cluster Mesh (clusterMeshPeerStack)."""
 
     @property
     def byocni(self) -> bool:

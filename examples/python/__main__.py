@@ -46,7 +46,7 @@ cluster = AksCluster(
 cilium = Cilium(
     "cilium",
     {
-        "version": "1.20.0",
+        "version": "1.20.2",
         "cluster_name": cluster.cluster_name,
         "pod_cidr": pod_cidr,
         "node_count": 2,

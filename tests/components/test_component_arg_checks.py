@@ -29,7 +29,7 @@ NETWORK = {
     "vnet_cidr": "10.224.0.0/12",
     "node_subnet_cidr": "10.224.0.0/16",
 }
-CILIUM = {"version": "1.20.0", "cluster_name": "aks-t", "pod_cidr": "10.244.0.0/16", "node_count": 3}
+CILIUM = {"version": "1.20.2", "cluster_name": "aks-t", "pod_cidr": "10.244.0.0/16", "node_count": 3}
 POOL = {"vm_size": "Standard_D4ds_v5", "min_count": 2, "max_count": 3}
 
 

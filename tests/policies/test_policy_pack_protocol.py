@@ -26,7 +26,8 @@ EXPECTED_POLICIES = {
     "namespaces-default-deny", "policies-after-cilium", "pod-cidr-matches-cilium", "l7-needs-acns",
     "stateful-resources-protected", "hubble-tls-on", "cilium-policy-enforced", "cilium-values-safe", "byocni-has-cilium",
     "cilium-chart-source", "cilium-values-vocabulary", "cilium-component-values", "cilium-values-inline",
-    "cilium-config-from-release", "judged-kinds-readable", "egress-coverage-per-endpoint", "stack-tier",
+    "cilium-config-from-release", "judged-kinds-readable", "egress-coverage-per-endpoint", "stack-tier", "no-open-ingress",
+    "cluster-mesh-members",
 }  # fmt: skip
 
 

@@ -85,7 +85,7 @@ def not_a_label(text: str) -> bool:
 
 
 INVALID_VALUES: dict[str, st.SearchStrategy[str]] = {
-    "podCidr": st.sampled_from(["10.0.0.0/16", "169.254.0.0/16", "pods", "10.244.0.1/16", "10.244.0.0/25", "10.224.0.0/16"]),
+    "podCidr": st.sampled_from(["10.0.0.0/16", "169.254.0.0/16", "pods", "10.244.0.1/16", "10.244.0.0/25", "10.208.0.0/16"]),
     "serviceCidr": st.sampled_from(["10.248.0.0/16", "172.31.0.0/16", "10.0.0.0/40", ""]),
     "maxPodsPerNode": st.one_of(st.integers(max_value=49).map(str), st.integers(min_value=251).map(str), st.text(LETTERS, min_size=1)),
     "location": st.text(min_size=1, max_size=20).filter(lambda t: not t.isascii() or not t.isalnum() or not t.islower() or t[0].isdigit()),

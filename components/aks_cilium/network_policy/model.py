@@ -33,10 +33,10 @@ NAMESPACE_LABEL = "k8s:io.kubernetes.pod.namespace"
 _LABEL_SOURCE = r"(?:(?:k8s|any|reserved|container|cidr|unspec):)?"
 _DNS_SUBDOMAIN = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
 _LABEL_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
-_LABEL_KEY = re.compile(rf"^{_LABEL_SOURCE}(?:(?P<prefix>{_DNS_SUBDOMAIN})/)?{_LABEL_NAME}$")
-_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
-_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-_PORT_NAME = re.compile(r"^([a-z0-9]-?)*[a-z](-?[a-z0-9])*$")
+_LABEL_KEY = re.compile(rf"^{_LABEL_SOURCE}(?:(?P<prefix>{_DNS_SUBDOMAIN})/)?{_LABEL_NAME}\Z")
+_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?\Z")
+_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
+_PORT_NAME = re.compile(r"^([a-z0-9]-?)*[a-z](-?[a-z0-9])*\Z")
 _HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE")
 # Cilium's CRD (toPorts.ports maxItems) and the agent's rule validation (maxPorts) both stop at 40 ports per port rule.
 MAX_PORTS_PER_RULE = 40
