@@ -184,12 +184,6 @@ class ProgramRun:
         return {r.urn: r for r in self.registrations}
 
 
-# A failed run leaves futures whose exceptions refer to themselves (the SDK re-raises one exception in every output
-# that waits on it), so only the cycle collector frees them, at a moment nobody chose: with the program's high
-# thresholds, often during another test, whose finalizers then log the old failure. The next run collects them first.
-_failed_run_garbage = False
-
-
 def _drop_pending_outputs() -> None:
     """After a failed run, end its outstanding output tasks, or the next run in this process would await them."""
     with pulumi_settings.SETTINGS.lock:
@@ -201,12 +195,33 @@ def _drop_pending_outputs() -> None:
         _sync_await(asyncio.gather(*pending, return_exceptions=True))
 
 
+def _collect_failed_run() -> None:
+    """Collect a failed run's garbage without asyncio logging each of its futures as "never retrieved".
+
+    Every output that waited on a failed resource holds the same error (the SDK re-raises it in each), and the run
+    already raises it once to its caller; logging each copy from the finalizers would bury that one message under
+    tracebacks (asyncio `Future.__del__` calls the loop's exception handler with that message).
+    """
+    loop = asyncio.get_event_loop()
+    previous = loop.get_exception_handler()
+
+    def handler(event_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if context.get("message") == "Future exception was never retrieved":
+            return
+        if previous is not None:
+            previous(event_loop, context)
+        else:
+            event_loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+    try:
+        gc.collect()
+    finally:
+        loop.set_exception_handler(previous)
+
+
 def run_callable(body: Callable[[], object], config: StackLike = MockStack(), mocks: AzureMocks | None = None) -> ProgramRun:
     """Run `body` as a Pulumi program of `config`'s stack under fresh mocks and wait for every RPC."""
-    global _failed_run_garbage
-    if _failed_run_garbage:
-        gc.collect()
-        _failed_run_garbage = False
     mocks = mocks or AzureMocks()
     monitor = RecordingMonitor(mocks)
     pulumi_settings.reset_options(project=config.project, stack=config.stack, preview=False)
@@ -215,12 +230,13 @@ def run_callable(body: Callable[[], object], config: StackLike = MockStack(), mo
     # The program tunes the garbage collector for the process the language host gives it; here it shares ours, so
     # its settings last only as long as its run.
     host_thresholds = gc.get_threshold()
+    failed = False
     try:
         body()
         _sync_await(wait_for_rpcs())
     except BaseException:
         _drop_pending_outputs()
-        _failed_run_garbage = True
+        failed = True
         raise
     finally:
         program_thresholds = gc.get_threshold()
@@ -229,7 +245,10 @@ def run_callable(body: Callable[[], object], config: StackLike = MockStack(), mo
         # retrieved). Collected now, they cannot run inside a later ast.parse, where CPython 3.11.7 turns any Python
         # code run by the collector into "AST constructor recursion depth mismatch" (python/cpython#106905): pytest's
         # assertion rewriting parses every module it imports.
-        gc.collect()
+        if failed:
+            _collect_failed_run()
+        else:
+            gc.collect()
     root = pulumi_settings.get_root_resource()
     outputs: dict[str, Any] = {}
     secrets: set[str] = set()
