@@ -8,6 +8,7 @@ from typing import Any
 
 from aks_cilium.cluster.kubeconfig import LoginMode as KubeloginMode
 from aks_cilium.cluster.rules import NetworkMode
+from aks_cilium.network_policy.component import NamespacePolicyArgs
 from aks_cilium.network_policy.expectations import Expectation
 
 # The demo scenario: an app namespace reached from a client namespace.
@@ -102,17 +103,19 @@ class CiliumSettings:
 
 @dataclass(frozen=True)
 class PolicySettings:
-    namespaces: tuple[str, ...]
-    allow_from: tuple[tuple[str, str], ...]
-    fqdn_allowlist: tuple[tuple[str, str], ...]
+    tenants: tuple[NamespacePolicyArgs, ...] = field(hash=False, compare=False)
+    """The managed namespaces from `aks-cilium:namespaces`, as the library's args (stack_settings/tenants.py)."""
     demo: bool
     connectivity_check: bool
     native_default_deny: bool
-    webhook_ports: tuple[tuple[str, int], ...] = ()
-    metadata_endpoint_namespaces: tuple[str, ...] = ()
+    external_namespaces: tuple[str, ...] = ()
     protect_namespaces: bool = False
     expectations: tuple[Expectation, ...] = ()
     """Flows the policies must allow or deny: proven by the offline plan, probed by the connectivity check."""
+
+    @property
+    def namespaces(self) -> tuple[str, ...]:
+        return tuple(entry["name"] for entry in self.tenants)
 
 
 @dataclass(frozen=True)

@@ -138,15 +138,28 @@ OPEN_SOURCE_ENTITIES = ("world", "all", "cluster")
 INGRESS_PEERS = ("fromCIDR", "fromCIDRSet", "fromEndpoints", "fromEntities", "fromGroups", "fromNodes", "fromRequires")
 
 
+def _port_text(port: Any) -> str:
+    # The engine sends every number as a float (protobuf Struct): 65535.0 is the port 65535.
+    if isinstance(port, float) and port.is_integer():
+        port = int(port)
+    return "" if port is None else str(port).strip()
+
+
+def spans_every_port(port: Any, end_port: Any) -> bool:
+    """A port without a number (missing, "" or 0, which the datapath wildcards) or a range from 0 or 1 to 65535."""
+    start, end = _port_text(port), _port_text(end_port)
+    return (start in ("", "0") and end in ("", "0")) or (start in ("0", "1") and end == "65535")
+
+
 def _every_port(rule: Rule, path: str) -> bool:
-    """A rule without toPorts or icmps admits every port; so does a toPorts entry without ports, or a port 0 (the
-    datapath wildcards a zero port) without an endPort that narrows it."""
+    """A rule without toPorts or icmps admits every port; so does a toPorts entry without ports, or a port that spans
+    every port."""
     port_entries = mappings_in(list_at(rule, "toPorts", where=path), f"{path}.toPorts")
     if not port_entries:
         return not list_at(rule, "icmps", where=path)
     for index, entry in enumerate(port_entries):
         ports = mappings_in(list_at(entry, "ports", where=f"{path}.toPorts[{index}]"), f"{path}.toPorts[{index}].ports")
-        if not ports or any(str(port.get("port", "0")).strip() in ("", "0") and not port.get("endPort") for port in ports):
+        if not ports or any(spans_every_port(port.get("port"), port.get("endPort")) for port in ports):
             return True
     return False
 

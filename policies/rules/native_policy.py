@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import addresses
+from . import addresses, cnp
 from .values import MalformedError, dig, list_at, mapping_at, mappings_in, str_at
 
 Props = Mapping[str, Any]
@@ -60,9 +60,9 @@ def egress_grants(props: Props) -> list[tuple[Mapping[str, Any], list[str]]]:
 
 def _every_port(rule: Mapping[str, Any], path: str) -> bool:
     """No `ports` matches every port, and so does a port entry without `port` (kubernetes/api `networking/v1/types.go`,
-    NetworkPolicyIngressRule.Ports and NetworkPolicyPort.Port)."""
+    NetworkPolicyIngressRule.Ports and NetworkPolicyPort.Port) or a range from 1 to 65535 (NetworkPolicyPort.EndPort)."""
     ports = mappings_in(list_at(rule, "ports", where=path), f"{path}.ports")
-    return not ports or any(port.get("port") is None for port in ports)
+    return not ports or any(cnp.spans_every_port(port.get("port"), port.get("endPort")) for port in ports)
 
 
 def _every_namespace(peer: Mapping[str, Any], path: str) -> bool:

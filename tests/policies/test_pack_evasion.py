@@ -336,9 +336,10 @@ def ingress_policy(namespace: str, ingress: list[dict[str, Any]]) -> dict[str, A
      {"fromCIDRSet": [{"cidr": "0.0.0.0/1"}, {"cidr": "128.0.0.0/1"}]}, {"fromCIDR": ["::/0"]},
      {"fromEntities": ["world"], "toPorts": [{"ports": [{"port": "0", "protocol": "ANY"}]}]},
      {"fromEntities": ["world"], "toPorts": [{"ports": [{"port": "443"}]}, {"ports": [{"port": "0"}]}]},
-     {"fromEndpoints": [EVERY_NAMESPACE]}, {"toPorts": [{"ports": [{"port": "0"}]}]}],
+     {"fromEndpoints": [EVERY_NAMESPACE]}, {"toPorts": [{"ports": [{"port": "0"}]}]},
+     {"fromEntities": ["world"], "toPorts": [{"ports": [{"port": "1", "endPort": 65535, "protocol": "TCP"}]}]}],
     ids=["world", "all", "cluster", "v4-world", "split-halves", "v6-world", "port-zero", "one-of-two-port-zero",
-         "namespace-exists", "no-peers-port-zero"],
+         "namespace-exists", "no-peers-port-zero", "full-range"],
 )  # fmt: skip
 @pytest.mark.parametrize("kind", [CNP, CCNP])
 def test_open_ingress_is_refused(pack: PolicyPackProcess, rule: dict[str, Any], kind: str) -> None:
@@ -364,9 +365,9 @@ def test_a_clusterwide_empty_selector_is_every_namespace(pack: PolicyPackProcess
      {"fromEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "frontend"}}]},
      {"fromEndpoints": [EVERY_NAMESPACE], "toPorts": HTTPS_IN}, {"fromCIDR": ["20.50.1.0/24"]},
      {"fromEntities": ["world"], "icmps": [{"fields": [{"type": 8}]}]}, {"fromEntities": ["ingress", "kube-apiserver"]},
-     {"toPorts": HTTPS_IN}],
+     {"toPorts": HTTPS_IN}, {"fromEntities": ["world"], "toPorts": [{"ports": [{"port": "8000", "endPort": 8100}]}]}],
     ids=["load-balancer-port", "world-cidr-one-port", "default-deny", "one-namespace", "every-namespace-one-port",
-         "one-range", "ping", "cilium-ingress", "every-source-one-port"],
+         "one-range", "ping", "cilium-ingress", "every-source-one-port", "port-range"],
 )  # fmt: skip
 def test_chosen_ingress_passes(pack: PolicyPackProcess, rule: dict[str, Any]) -> None:
     """The tenant model admits a LoadBalancer's traffic as `world` on the ports it names; that stays allowed."""
@@ -379,8 +380,9 @@ def test_chosen_ingress_passes(pack: PolicyPackProcess, rule: dict[str, Any]) ->
     [{"podSelector": {}, "ingress": [{}]}, {"podSelector": {}, "ingress": [{"from": [{"namespaceSelector": {}}]}]},
      {"podSelector": {}, "ingress": [{"from": [{"namespaceSelector": {}, "podSelector": {}}], "ports": [{"protocol": "TCP"}]}]},
      {"podSelector": {}, "ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}]}]},
-     {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{"ports": [{"port": 443}, {"protocol": "UDP"}]}]}],
-    ids=["allow-all", "every-namespace", "every-namespace-every-tcp-port", "world-block", "every-udp-port"],
+     {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{"ports": [{"port": 443}, {"protocol": "UDP"}]}]},
+     {"podSelector": {}, "ingress": [{"from": [{"namespaceSelector": {}}], "ports": [{"port": 1, "endPort": 65535}]}]}],
+    ids=["allow-all", "every-namespace", "every-namespace-every-tcp-port", "world-block", "every-udp-port", "full-range"],
 )  # fmt: skip
 def test_native_network_policies_are_judged_for_open_ingress(pack: PolicyPackProcess, spec: dict[str, Any]) -> None:
     """kubernetes/api `networking/v1/types.go`: NetworkPolicyIngressRule.From empty or missing matches all sources and

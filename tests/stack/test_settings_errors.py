@@ -58,17 +58,26 @@ BAD_INPUTS: list[tuple[dict[str, str], str]] = [
     ({"ciliumPreviousVersion": "1.19"}, "ciliumPreviousVersion"),
     ({"ciliumExtraValues": "{not json"}, "ciliumExtraValues"),
     ({"ciliumExtraValues": "[1, 2]"}, "ciliumExtraValues"),
-    ({"namespaces": '["demo", "client", "Payments"]'}, "namespaces"),
-    ({"namespaces": '["demo", "client", "kube-system"]'}, "namespaces"),
-    ({"namespaces": '["demo", "client", "demo"]'}, "namespaces"),
-    ({"namespaceAllowFrom": '["demo<-client"]'}, "namespaceAllowFrom"),
-    ({"namespaceAllowFrom": '["ghost:client"]'}, "namespaceAllowFrom"),
-    ({"namespaceAllowFrom": '["demo:demo"]'}, "namespaceAllowFrom"),
-    ({"fqdnAllowlist": '["client:*"]'}, "fqdnAllowlist"),
-    ({"fqdnAllowlist": '["client:not a name"]'}, "fqdnAllowlist"),
-    ({"fqdnAllowlist": '["ghost:google.com"]'}, "fqdnAllowlist"),
-    ({"namespaces": '["client"]'}, "namespaces"),
-    ({"demo": "false"}, "connectivityCheck"),
+    ({"namespaces": '{"demo": {}, "client": {}, "Payments": {}}'}, "namespaces"),
+    ({"namespaces": '{"demo": {}, "client": {}, "kube-system": {}}'}, "namespaces"),
+    ({"namespaces": '{"demo": {}, "client": {}, "default": {}}'}, "namespaces"),
+    ({"namespaces": '{"demo": {}, "client": {}, "cilium-secrets": {}}'}, "namespaces"),
+    ({"namespaces": '{"demo": {}, "client": {}, "aks-cilium-probe": {}}'}, "namespaces"),
+    ({"namespaces": '{"demo": {"ingress": [{"namespace": "clinet"}]}, "client": {}}'}, "namespaces"),
+    ({"namespaces": '{"demo": {"ingress": [{"namespace": "client", "ports": [0]}]}, "client": {}}'}, "namespaces"),
+    ({"namespaces": '{"demo": {"ingress": [{"namespace": "client", "ports": ["80/HTTP"]}]}, "client": {}}'}, "namespaces"),
+    ({"namespaces": '{"demo": {}, "client": {"egress": [{"fqdn": "*"}]}}'}, "namespaces"),
+    ({"namespaces": '{"demo": {}, "client": {"egress": [{"fqdn": "*.com", "ports": [443]}]}}'}, "namespaces"),
+    ({"namespaces": '{"demo": {}, "client": {"egress": [{"fqdn": "*.*.com", "ports": [443]}]}}'}, "namespaces"),
+    ({"namespaces": '{"demo": {}, "client": {"egress": [{"cidr": "10.248.1.0/24"}]}}'}, "namespaces"),
+    ({"namespaces": '{"demo": {}, "client": {"egress": [{"cidr": "10.0.0.0/8"}]}}'}, "namespaces"),
+    ({"namespaces": '{"demo": {}, "client": {"egres": []}}'}, "namespaces"),
+    ({"namespaces": '{"client": {}}'}, "namespaces"),
+    ({"namespaces": '["demo", "client"]'}, "namespaces"),
+    ({"namespaceAllowFrom": '["demo:client"]'}, "namespaceAllowFrom"),
+    ({"fqdnAllowlist": '["client:google.com"]'}, "fqdnAllowlist"),
+    ({"metadataEndpointNamespaces": '["client"]'}, "metadataEndpointNamespaces"),
+    ({"externalNamespaces": '["demo"]'}, "externalNamespaces"),
     ({"wireguard": "on"}, "wireguard"),
     ({"kubeloginClientId": "my-app"}, "kubeloginClientId"),
     ({"advancedNetworkPolicies": "DNS"}, "advancedNetworkPolicies"),
@@ -81,7 +90,7 @@ def test_bad_input_names_its_key_and_registers_nothing(run_stack: RunStack, over
     with pytest.raises(ConfigError) as caught:
         run_stack("dev", **overrides)
     assert key in caught.value.keys
-    assert re.search(rf"aks-cilium:{key}(\[\d+\])?: ", str(caught.value)), "the key, and the item's index for a list"
+    assert re.search(rf"aks-cilium:{key}(\[\d+\]|\.[^:]+)?: ", str(caught.value)), "the key, and the item's index or path"
     assert "Fix: pulumi config " in str(caught.value)
 
 
