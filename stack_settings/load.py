@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 
 from aks_cilium.cluster.checks import PRINCIPAL_TYPES
@@ -11,12 +12,13 @@ from aks_cilium.cluster.versions import DEFAULT_MINOR, SUPPORT_PLANS
 
 from . import formats
 from .cilium import check_cilium, read_cilium
-from .cluster_rules import check_cluster, window_text
+from .cluster_rules import check_cluster, version_warnings, window_text
 from .errors import PROJECT
 from .model import (
     DEMO_NAMESPACES,
     AdvancedNetworkingSettings,
     ClusterSettings,
+    DeployerSettings,
     KubeloginMode,
     NetworkMode,
     NetworkSettings,
@@ -38,11 +40,18 @@ def project_config(raw: Mapping[str, str]) -> dict[str, str]:
     return {key[len(prefix) :]: value for key, value in raw.items() if key.startswith(prefix)}
 
 
-def load_settings(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str] = frozenset(), plan_date: date | None = None) -> Settings:
+def load_settings(
+    raw: Mapping[str, str],
+    stack: str,
+    secret_keys: frozenset[str] = frozenset(),
+    plan_date: date | None = None,
+    example_keys: frozenset[str] = frozenset(),
+) -> Settings:
     """Turn this project's raw config (keys without prefix, values as Pulumi passes them) into Settings.
 
     `secret_keys` (without prefix) were set with --secret: they stay secret in resources and out of error messages.
     `plan_date` is the day the version policy judges the Kubernetes version against (default: today, UTC).
+    `example_keys` (without prefix) hold example values on purpose: only the offline plan passes them (deploy_rules.py).
     Raises ConfigError listing every problem, each naming its key.
     """
     reader = ConfigReader(raw, secret_keys)
@@ -62,9 +71,9 @@ def load_settings(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str
     assert network is not None  # every None path above recorded a problem
     settings = Settings(stack=stack, cluster=cluster, network=network, cilium=cilium, policies=policies, secret_keys=secret_keys)
     _check_cross_fields(reader, settings)
-    check_cluster(reader, settings, plan_date)
+    check_cluster(reader, settings, plan_date, example_keys)
     reader.raise_if_failed()
-    return settings
+    return replace(settings, warnings=version_warnings(settings, plan_date), example_keys=example_keys)
 
 
 def _pool(reader: ConfigReader, prefix: str, name: str) -> NodePoolSettings:
@@ -73,7 +82,26 @@ def _pool(reader: ConfigReader, prefix: str, name: str) -> NodePoolSettings:
     highest = reader.integer(f"{prefix}PoolMaxCount", 1, 1000, "5")
     if lowest > highest:
         reader.fail(f"{prefix}PoolMinCount", f"{lowest} is above {prefix}PoolMaxCount {highest}", str(highest))
-    return NodePoolSettings(name=name, vm_size=vm_size, min_count=lowest, max_count=highest)
+    # Only the user pool is its own resource: the system pool goes with the control plane in the cluster's request.
+    version = reader.string("userPoolKubernetesVersion", "", _optional_version) if prefix == "user" else ""
+    return NodePoolSettings(name=name, vm_size=vm_size, min_count=lowest, max_count=highest, kubernetes_version=version)
+
+
+def _optional_version(value: str) -> str | None:
+    return None if value == "" else formats.kubernetes_version(value)
+
+
+def _deployers(reader: ConfigReader) -> tuple[DeployerSettings, ...]:
+    example = "ServicePrincipal:<object ID>"
+
+    def check(item: str) -> str | None:
+        kind, sep, object_id = item.partition(":")
+        if not sep or kind not in PRINCIPAL_TYPES:
+            return f"is not of the form <{'|'.join(PRINCIPAL_TYPES)}>:<object ID>"
+        return formats.guid(object_id)
+
+    entries = reader.string_list("deployerPrincipals", example, check)
+    return tuple(DeployerSettings(*item.partition(":")[::2]) for item in entries if check(item) is None)
 
 
 def _cluster(reader: ConfigReader, stack: str) -> ClusterSettings:
@@ -117,6 +145,10 @@ def _cluster(reader: ConfigReader, stack: str) -> ClusterSettings:
         auto_upgrade_window=reader.string("autoUpgradeWindow", "Sunday 01:00 6h", window_text),
         node_os_upgrade_window=reader.string("nodeOsUpgradeWindow", "Wednesday 01:00 4h", window_text),
         deployer_principal_type=reader.string("deployerPrincipalType", "ServicePrincipal", _principal_type),
+        deployers=_deployers(reader),
+        deploy_client_id=reader.string("deployClientId", "<application (client) ID>", formats.optional_guid),
+        deploy_tenant_id=reader.string("deployTenantId", "<tenant ID>", formats.optional_guid),
+        delete_lock=reader.boolean("deleteLock"),
     )
 
 
@@ -186,7 +218,15 @@ def _port_number(value: str) -> str | None:
 # Keys whose values may be sensitive. Every other key shapes names or which resources exist, so a secret there
 # could not stay secret (URNs and structure are plain); such keys are refused with --secret.
 SECRET_CAPABLE_KEYS = frozenset(
-    {"adminGroupObjectIds", "apiServerAuthorizedIpRanges", "kubeloginClientId", "kubeloginTenantId", "ciliumExtraValues"}
+    {
+        "adminGroupObjectIds",
+        "apiServerAuthorizedIpRanges",
+        "kubeloginClientId",
+        "kubeloginTenantId",
+        "ciliumExtraValues",
+        "deployClientId",
+        "deployTenantId",
+    }
 )
 
 

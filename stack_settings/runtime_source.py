@@ -15,6 +15,9 @@ from .model import Settings
 # The day the version policy judges against, ISO (2027-01-15); unset means today. Lets a test or a reviewer see what
 # a plan on another day would say.
 PLAN_DATE_VARIABLE = "AKS_CILIUM_PLAN_DATE"
+# Keys (comma-separated, without prefix) whose example values the offline plan passes on purpose (offline/examples/).
+# Refused under a real engine: a deployment never takes example values.
+EXAMPLE_KEYS_VARIABLE = "AKS_CILIUM_PLAN_EXAMPLE_KEYS"
 
 
 def plan_date_from_environment() -> date | None:
@@ -27,8 +30,28 @@ def plan_date_from_environment() -> date | None:
         raise pulumi.RunError(f"{PLAN_DATE_VARIABLE}={text!r} is not an ISO date like 2027-01-15") from error
 
 
+def _under_mocks() -> bool:
+    """`pulumi.runtime.set_mocks` installs a MockMonitor (or a subclass) as the monitor; the engine installs a gRPC stub."""
+    from pulumi.runtime.mocks import MockMonitor
+    from pulumi.runtime.settings import get_monitor
+
+    return isinstance(get_monitor(), MockMonitor)
+
+
+def example_keys_from_environment() -> frozenset[str]:
+    text = os.environ.get(EXAMPLE_KEYS_VARIABLE, "").strip()
+    if not text:
+        return frozenset()
+    if not _under_mocks():
+        raise pulumi.RunError(f"{EXAMPLE_KEYS_VARIABLE} is set: example values are for the offline plan only; unset it to deploy")
+    return frozenset(key.strip() for key in text.split(",") if key.strip())
+
+
 def settings_from_pulumi() -> Settings:
     # The full map, not pulumi.Config lookups: keys nobody reads (typos) must be reported too.
     raw = project_config(runtime_config.CONFIG.get())
     secret_keys = frozenset(key for key in raw if runtime_config.is_config_secret(f"{PROJECT}:{key}"))
-    return load_settings(raw, pulumi.get_stack(), secret_keys, plan_date_from_environment())
+    settings = load_settings(raw, pulumi.get_stack(), secret_keys, plan_date_from_environment(), example_keys_from_environment())
+    for warning in settings.warnings:
+        pulumi.log.warn(warning)
+    return settings

@@ -13,10 +13,9 @@ from aks_cilium.core.validation import ComponentArgsError
 from aks_cilium.network.component import Network, NetworkArgs
 from aks_cilium.testing import SECRET, ProgramRun, run_callable
 from aks_cilium.testing.azure import CLIENT_CONFIG
-from tests.support.tokens import IDENTITY, ROLE_ASSIGNMENT
+from tests.support.tokens import IDENTITY, LOCAL_COMMAND, ROLE_ASSIGNMENT
 from tests.support.tokens import MANAGED_CLUSTER as CLUSTER
 
-GATE = "pulumi-python:dynamic/aks_cilium:KubernetesAccessGate"
 SUBNET_ID = (
     "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-t/providers/Microsoft.Network/virtualNetworks/v/subnets/nodes"
 )
@@ -144,9 +143,11 @@ def test_deployer_and_admin_groups_get_aks_rbac_cluster_admin_at_cluster_scope()
         assert cluster.urn in grant.dependencies
     assert groups[0].inputs["principalType"] == "Group"
     assert cluster.inputs["aadProfile"]["adminGroupObjectIDs"] == SECRET
-    gate = run.one(GATE)
+    gate = run.one(LOCAL_COMMAND, "aks-kubernetes-access")
     assert {g.urn for g in [deployer, *groups]} <= set(gate.dependencies)
-    assert len(gate.inputs["assignments"]) == 3
+    # A changed assignment replaces the wait, so it waits again (pulumi-command: `triggers` replace on change).
+    assert len(gate.inputs["triggers"]) == 3
+    assert gate.inputs["environment"]["AKS_CILIUM_KUBECONFIG"] == SECRET
     provider = run.one("pulumi:providers:kubernetes")
     assert gate.urn in provider.dependencies
 

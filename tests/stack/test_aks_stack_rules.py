@@ -139,7 +139,7 @@ def test_both_plans_hold_what_azure_needs(run_stack: RunStack, stack: str) -> No
     subnet_role = run.one("azure-native:authorization:RoleAssignment", "aks-subnet-network-contributor")
     assert subnet_role.urn in cluster.dependencies
     assert run.one("azure-native:authorization:RoleAssignment", "aks-deployer-cluster-admin")
-    gate = run.one("pulumi-python:dynamic/aks_cilium:KubernetesAccessGate")
+    gate = run.one("command:local:Command", "aks-kubernetes-access")
     kubernetes = [r for r in run.registrations if r.type.startswith("kubernetes:")]
     assert kubernetes
     for registration in kubernetes:

@@ -8,7 +8,7 @@ from pulumi_azure_native import authorization, managedidentity
 from pulumi_azure_native import containerservice as aks
 
 from aks_cilium.cluster import kubeconfig, maintenance, monitoring
-from aks_cilium.cluster.access_gate import KubernetesAccessGate
+from aks_cilium.cluster.access_wait import kubernetes_access_wait
 from aks_cilium.cluster.admin_access import grant_cluster_admin
 from aks_cilium.cluster.args import AksClusterArgs, NodePoolArgs
 from aks_cilium.cluster.checks import check_cluster_args
@@ -254,9 +254,8 @@ class AksCluster(pulumi.ComponentResource):
                 lambda values: kubeconfig.convert(values[0], deploy_mode, values[1], values[2])
             )
         )
-        # Ready once the deployer may use the Kubernetes API: every Kubernetes resource should depend on it. Not in the
-        # package schema (a dynamic resource has no type there): other languages depend on the component instead.
-        self.kubernetes_access = KubernetesAccessGate(
+        # Ready once the deployer may use the Kubernetes API: every Kubernetes resource should depend on it.
+        self.kubernetes_access = kubernetes_access_wait(
             f"{name}-kubernetes-access",
             kubeconfig=self.deploy_kubeconfig,
             assignments=[grant.id for grant in grants],
