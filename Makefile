@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # mypy's cache makes every run after the first incremental; CI points it outside the clone (.ci/run).
 MYPY_CACHE_DIR ?= .mypy_cache
 
-.PHONY: plan artifacts test lint bench bench-smoke clean
+.PHONY: plan artifacts pack-facts test lint bench bench-smoke clean
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt components/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ plan: $(STAMP)
 ## artifacts: find or download Cilium's chart and CRDs, verified against offline/cilium_sums/ (README, "Cilium's artifacts")
 artifacts: $(STAMP)
 	$(BIN)/python -m offline.artifacts
+
+## pack-facts: regenerate policies/rules/library_facts.py, the library's facts the policy pack applies (docs/policy-pack.md)
+pack-facts: $(STAMP)
+	$(BIN)/python -m offline.pack_facts
 
 ## bench: program and policy pack cost for 10, 100 and 1,000 namespaces (several minutes)
 bench: $(STAMP)

@@ -9,6 +9,7 @@ from datetime import date
 from aks_cilium.cluster.checks import PRINCIPAL_TYPES
 from aks_cilium.cluster.rules import NODE_OS_CHANNELS, UPGRADE_CHANNELS
 from aks_cilium.cluster.versions import DEFAULT_MINOR, SUPPORT_PLANS
+from aks_cilium.network_policy.expectations import EXAMPLE, Expectation, contradictions, expectation_problem, parse_expectation
 
 from . import formats
 from .cilium import check_cilium, read_cilium
@@ -208,7 +209,17 @@ def _policies(reader: ConfigReader) -> PolicySettings:
         ),
         metadata_endpoint_namespaces=reader.string_list("metadataEndpointNamespaces", "payments", formats.namespace_name),
         protect_namespaces=reader.boolean("protectNamespaces"),
+        expectations=_expectations(reader),
     )
+
+
+def _expectations(reader: ConfigReader) -> tuple[Expectation, ...]:
+    items = reader.string_list("expectations", f"'{EXAMPLE}'", expectation_problem)
+    # Items that failed their check are recorded as problems; only the well-formed ones are parsed.
+    expectations = tuple(parse_expectation(item) for item in items if expectation_problem(item) is None)
+    for flow in contradictions(expectations):
+        reader.fail("expectations", f"declares {flow} both allowed and denied", f"--path 'expectations[0]' '{EXAMPLE}'")
+    return expectations
 
 
 def _port_number(value: str) -> str | None:

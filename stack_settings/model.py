@@ -6,6 +6,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from aks_cilium.network_policy.expectations import Expectation
+
 NetworkMode = Literal["byocni", "azure-cilium"]
 KubeloginMode = Literal["azurecli", "spn", "workloadidentity", "msi"]
 # The demo scenario: an app namespace reached from a client namespace.
@@ -127,6 +129,8 @@ class PolicySettings:
     webhook_ports: tuple[tuple[str, int], ...] = ()
     metadata_endpoint_namespaces: tuple[str, ...] = ()
     protect_namespaces: bool = False
+    expectations: tuple[Expectation, ...] = ()
+    """Flows the policies must allow or deny: proven by the offline plan, probed by the connectivity check."""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from typing import Any, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pulumi_azure_native import authorization, managedidentity
+from pulumi_azure_native import authorization, managedidentity, operationalinsights
 from pulumi_azure_native import containerservice as aks
 
 from aks_cilium.cluster import kubeconfig, maintenance, monitoring
@@ -87,6 +87,35 @@ def _pool_profile(args: AksClusterArgs, pool: NodePoolArgs) -> dict[str, Any]:
     }
 
 
+def _moves_minors(args: AksClusterArgs) -> bool:
+    return args["upgrade_channel"] in MINOR_MOVING_CHANNELS
+
+
+def _addons(args: AksClusterArgs, workspace: operationalinsights.Workspace | None) -> dict[str, aks.ManagedClusterAddonProfileArgs]:
+    addons = {
+        "azureKeyvaultSecretsProvider": aks.ManagedClusterAddonProfileArgs(
+            enabled=args.get("key_vault_secrets_provider", True),
+            config={"enableSecretRotation": "true", "rotationPollInterval": "2m"},
+        )
+    }
+    if workspace is not None:
+        addons["omsagent"] = aks.ManagedClusterAddonProfileArgs(
+            enabled=True, config={"logAnalyticsWorkspaceResourceID": workspace.id, "useAADAuth": "true"}
+        )
+    return addons
+
+
+def _defender(
+    args: AksClusterArgs, workspace: operationalinsights.Workspace | None
+) -> aks.ManagedClusterSecurityProfileDefenderArgs | None:
+    if not args.get("defender", False) or workspace is None:
+        return None
+    return aks.ManagedClusterSecurityProfileDefenderArgs(
+        log_analytics_workspace_resource_id=workspace.id,
+        security_monitoring=aks.ManagedClusterSecurityProfileDefenderSecurityMonitoringArgs(enabled=True),
+    )
+
+
 class AksCluster(pulumi.ComponentResource):
     """An Entra ID-secured AKS cluster with Cilium networking, its user pool, access for the deployer, and a Kubernetes provider."""
 
@@ -112,7 +141,24 @@ class AksCluster(pulumi.ComponentResource):
         check_cluster_args(name, args)
         child = child_options(self, opts)
         client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        identity, subnet_role = self._identity(name, args, client, child)
+        workspace = self._workspace(name, args, child)
+        cluster = self._managed_cluster(name, args, identity, subnet_role, workspace, child)
+        self._user_pool(name, args, cluster, child)
+        if workspace is not None:
+            self._insights_collection(name, args, cluster, workspace, child)
+        self._maintenance_windows(name, args, cluster, child)
+        self._kubernetes_access(name, args, cluster, client, child)
+        self._export(args, cluster)
 
+    def _identity(
+        self,
+        name: str,
+        args: AksClusterArgs,
+        client: pulumi.Output[authorization.GetClientConfigResult],
+        child: pulumi.ResourceOptions,
+    ) -> tuple[managedidentity.UserAssignedIdentity, authorization.RoleAssignment]:
+        """The cluster's user-assigned identity and its Network Contributor role on the node subnet."""
         identity = managedidentity.UserAssignedIdentity(
             f"{name}-identity",
             resource_group_name=args["resource_group_name"],
@@ -129,27 +175,26 @@ class AksCluster(pulumi.ComponentResource):
             principal_type="ServicePrincipal",
             opts=child,
         )
+        return identity, subnet_role
 
-        addons: dict[str, aks.ManagedClusterAddonProfileArgs] = {
-            "azureKeyvaultSecretsProvider": aks.ManagedClusterAddonProfileArgs(
-                enabled=args.get("key_vault_secrets_provider", True),
-                config={"enableSecretRotation": "true", "rotationPollInterval": "2m"},
-            )
-        }
-        workspace = None
+    def _workspace(self, name: str, args: AksClusterArgs, child: pulumi.ResourceOptions) -> operationalinsights.Workspace | None:
+        """Container Insights' Log Analytics workspace, when on; it is created before the cluster that reports to it."""
         self.workspace_id = None
-        if args.get("container_insights", False):
-            workspace = monitoring.log_workspace(f"{name}-logs", args["resource_group_name"], args["location"], args["cluster_name"], child)
-            self.workspace_id = workspace.id
-            addons["omsagent"] = aks.ManagedClusterAddonProfileArgs(
-                enabled=True, config={"logAnalyticsWorkspaceResourceID": workspace.id, "useAADAuth": "true"}
-            )
-        defender = None
-        if args.get("defender", False) and workspace is not None:
-            defender = aks.ManagedClusterSecurityProfileDefenderArgs(
-                log_analytics_workspace_resource_id=workspace.id,
-                security_monitoring=aks.ManagedClusterSecurityProfileDefenderSecurityMonitoringArgs(enabled=True),
-            )
+        if not args.get("container_insights", False):
+            return None
+        workspace = monitoring.log_workspace(f"{name}-logs", args["resource_group_name"], args["location"], args["cluster_name"], child)
+        self.workspace_id = workspace.id
+        return workspace
+
+    def _managed_cluster(
+        self,
+        name: str,
+        args: AksClusterArgs,
+        identity: managedidentity.UserAssignedIdentity,
+        subnet_role: authorization.RoleAssignment,
+        workspace: operationalinsights.Workspace | None,
+        child: pulumi.ResourceOptions,
+    ) -> aks.ManagedCluster:
         system_pool = aks.ManagedClusterAgentPoolProfileArgs(
             name="system",
             mode="System",
@@ -160,9 +205,7 @@ class AksCluster(pulumi.ComponentResource):
             **_pool_profile(args, args["system_pool"]),
         )
         admin_groups = list(args.get("admin_group_object_ids", []))
-        moves_minors = args["upgrade_channel"] in MINOR_MOVING_CHANNELS
-        protect = args.get("protect", False)
-        cluster = aks.ManagedCluster(
+        return aks.ManagedCluster(
             f"{name}-cluster",
             resource_group_name=args["resource_group_name"],
             resource_name_=args["cluster_name"],
@@ -191,19 +234,21 @@ class AksCluster(pulumi.ComponentResource):
             oidc_issuer_profile=aks.ManagedClusterOIDCIssuerProfileArgs(enabled=True),
             security_profile=aks.ManagedClusterSecurityProfileArgs(
                 workload_identity=aks.ManagedClusterSecurityProfileWorkloadIdentityArgs(enabled=True),
-                defender=defender,
+                defender=_defender(args, workspace),
             ),
-            addon_profiles=addons,
+            addon_profiles=_addons(args, workspace),
             agent_pool_profiles=[system_pool],
             network_profile=network_profile(args),
             # The identity must hold its subnet role before AKS sets up load balancers and routes in that subnet.
             opts=extended(
                 child,
                 depends_on=[subnet_role],
-                protect=protect,
-                ignore_changes=AUTOSCALED_FIELDS + (CLUSTER_VERSION_FIELDS if moves_minors else []),
+                protect=args.get("protect", False),
+                ignore_changes=AUTOSCALED_FIELDS + (CLUSTER_VERSION_FIELDS if _moves_minors(args) else []),
             ),
         )
+
+    def _user_pool(self, name: str, args: AksClusterArgs, cluster: aks.ManagedCluster, child: pulumi.ResourceOptions) -> None:
         aks.AgentPool(
             f"{name}-user-pool",
             resource_group_name=args["resource_group_name"],
@@ -215,13 +260,28 @@ class AksCluster(pulumi.ComponentResource):
             orchestrator_version=args["kubernetes_version"],
             **_pool_profile(args, args["user_pool"]),
             # Deleting the user pool deletes every workload pod on it: protected with the cluster.
-            opts=extended(child, protect=protect, ignore_changes=["count"] + (["orchestratorVersion"] if moves_minors else [])),
+            opts=extended(
+                child,
+                protect=args.get("protect", False),
+                ignore_changes=["count"] + (["orchestratorVersion"] if _moves_minors(args) else []),
+            ),
         )
-        if workspace is not None:
-            rule = monitoring.data_collection_rule(
-                f"{name}-insights-rule", args["resource_group_name"], args["location"], args["cluster_name"], workspace.id, child
-            )
-            monitoring.data_collection_association(f"{name}-insights-association", cluster.id, rule.id, child)
+
+    def _insights_collection(
+        self,
+        name: str,
+        args: AksClusterArgs,
+        cluster: aks.ManagedCluster,
+        workspace: operationalinsights.Workspace,
+        child: pulumi.ResourceOptions,
+    ) -> None:
+        """The data collection rule and its association, without which the add-on with useAADAuth sends nothing."""
+        rule = monitoring.data_collection_rule(
+            f"{name}-insights-rule", args["resource_group_name"], args["location"], args["cluster_name"], workspace.id, child
+        )
+        monitoring.data_collection_association(f"{name}-insights-association", cluster.id, rule.id, child)
+
+    def _maintenance_windows(self, name: str, args: AksClusterArgs, cluster: aks.ManagedCluster, child: pulumi.ResourceOptions) -> None:
         schedules = (
             (args.get("auto_upgrade_window"), maintenance.AUTO_UPGRADE_SCHEDULE, "auto-upgrade-window"),
             (args.get("node_os_upgrade_window"), maintenance.NODE_OS_UPGRADE_SCHEDULE, "node-os-window"),
@@ -230,13 +290,22 @@ class AksCluster(pulumi.ComponentResource):
             if window is not None:
                 maintenance.weekly_maintenance(f"{name}-{role}", schedule, args["resource_group_name"], cluster.name, window, child)
 
+    def _kubernetes_access(
+        self,
+        name: str,
+        args: AksClusterArgs,
+        cluster: aks.ManagedCluster,
+        client: pulumi.Output[authorization.GetClientConfigResult],
+        child: pulumi.ResourceOptions,
+    ) -> None:
+        """Cluster-admin grants, both kubeconfigs, the access gate and the Kubernetes provider behind it."""
         deploy_mode = args.get("deploy_login_mode", "azurecli")
         grants = grant_cluster_admin(
             name,
             cluster_id=cluster.id,
             client=client,
             deployer_type=args.get("deployer_principal_type", "User" if deploy_mode == "azurecli" else "ServicePrincipal"),
-            admin_groups=admin_groups,
+            admin_groups=list(args.get("admin_group_object_ids", [])),
             opts=child,
         )
 
@@ -271,6 +340,8 @@ class AksCluster(pulumi.ComponentResource):
             cluster_identifier=cluster.id,
             opts=extended(child, depends_on=[self.kubernetes_access]),
         )
+
+    def _export(self, args: AksClusterArgs, cluster: aks.ManagedCluster) -> None:
         self.cluster_name = cluster.name
         self.cluster_id = cluster.id
         self.api_server_fqdn = pulumi.Output.all(args.get("private_cluster", False), cluster.private_fqdn, cluster.fqdn).apply(
