@@ -78,8 +78,11 @@ def _program_sources() -> list[Path]:
 class Plan:
     """One run's results, turned into files and a summary."""
 
-    def __init__(self, config: StackConfig, run: ProgramRun, diagnostics: list[Diagnostic], fail_on: list[str]) -> None:
+    def __init__(
+        self, config: StackConfig, run: ProgramRun, diagnostics: list[Diagnostic], fail_on: list[str], examples: Path | None = None
+    ) -> None:
         self.config = config
+        self.examples = examples
         self.run = run
         self.registrations = ordered(run)
         self.diagnostics = sorted(diagnostics, key=lambda d: (d.level, d.policy, d.urn, d.message))
@@ -136,6 +139,8 @@ class Plan:
             paths.append(SUMS_DIR / f"{self.chart_version}.sha256")
         inputs = {str(path.relative_to(PROJECT_DIR)): path for path in paths}
         inputs[f"policies/config/{self.config.stack}.json"] = policy_file
+        if self.examples is not None:
+            inputs[f"examples:{self.examples}"] = self.examples
         # Secret values are not hashed (a digest of a short secret can be guessed); only which keys are secret.
         extra = {"failOn": ",".join(sorted(self.fail_on)), "secretKeys": ",".join(self.config.secret_keys)}
         by_level = Counter(d.level for d in self.diagnostics)
@@ -145,6 +150,8 @@ class Plan:
             "exitCode": self.exit_code,
             "stack": self.config.stack,
             "project": self.config.project,
+            # Keys that hold example values: this plan is not what a deployment of the stack file would do.
+            "exampleValues": list(self.config.example_keys),
             "inputs": inputs_digest(inputs, extra),
             "summary": {
                 "resources": len(self.registrations),
@@ -171,7 +178,20 @@ class Plan:
         return walk("", 0)
 
     def summary(self, out: Path) -> str:
-        lines = [f"Plan of stack {self.config.stack}: {len(self.registrations)} resources", *self.tree(), "", "Policies:"]
+        lines = [f"Plan of stack {self.config.stack}: {len(self.registrations)} resources"]
+        if self.config.example_keys:
+            lines.append(
+                f"EXAMPLE VALUES (offline plan only, refused by pulumi up) for {', '.join(self.config.example_keys)} from {self.examples}"
+            )
+        deployers = self.run.outputs.get("deployers")
+        if isinstance(deployers, list):
+            pinned = self.config.values.get(f"{self.config.project}:deployerPrincipals", "[]") not in ("", "[]")
+            source = "deployerPrincipals" if pinned else "the signed-in principal (getClientConfig); set deployerPrincipals to pin it"
+            lines.append(f"Cluster admin for pulumi up: {', '.join(map(str, deployers))} ({source})")
+        lines += [*self.tree()]
+        if self.run.warnings:
+            lines += ["", "Warnings:", *(f"  warning: {warning}" for warning in self.run.warnings)]
+        lines += ["", "Policies:"]
         for level in ("mandatory", "advisory"):
             found = [d for d in self.diagnostics if d.level == level]
             lines.append(f"  {level}: {len(found)}")
@@ -231,6 +251,10 @@ def _parser() -> argparse.ArgumentParser:
         help="plan directory (default build/plan/<stack>); must be new, empty, or a previous plan's",
     )  # fmt: skip
     parser.add_argument(
+        "--examples", type=Path, default=None, metavar="FILE",
+        help="example values (shaped like a stack file) for keys the stack file leaves unset; the plan is marked so",
+    )  # fmt: skip
+    parser.add_argument(
         "--fail-on", action="append", default=[], metavar="RESOURCE",
         help="make the mock engine fail creating this resource (by Pulumi name), to see how a failed deploy reads",
     )  # fmt: skip
@@ -251,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
             claim(out)
         else:
             _claim_default(out)
-        config = load_stack_config(args.stack)
+        config = load_stack_config(args.stack, examples=args.examples)
         redact = Redactor(config.values[key] for key in config.secret_keys if key in config.values)
         policy_file = PACK_DIR / "config" / f"{args.stack}.json"
         load_policy_config(policy_file, args.stack)  # a missing or weakening policy config is an input error
@@ -279,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_INVALID
         diagnostics = pack.analyze_all(run.registrations)
     _progress("writing the plan")
-    plan = Plan(config, run, diagnostics, args.fail_on)
+    plan = Plan(config, run, diagnostics, args.fail_on, args.examples)
     try:
         with StagedPlan(out, scrub=redact) as staged:
             plan.write(staged)

@@ -37,6 +37,8 @@ class StackConfig:
     secret_keys: tuple[str, ...]
     locations: Mapping[str, str] = field(default_factory=dict)
     """Full key -> `Pulumi.<stack>.yaml:<line>` where the stack file sets it, for messages about its value."""
+    example_keys: tuple[str, ...] = ()
+    """Full keys whose values come from an examples file (offline/examples/), for the offline plan only."""
 
 
 def secret_env_name(key: str) -> str:
@@ -145,7 +147,20 @@ def _check_required(stack: str, project: str, declared: Mapping[str, Any], stack
         raise StackConfigError(f"Stack '{stack}' is missing configuration {plural} {', '.join(repr(k) for k in missing)}")
 
 
-def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR, environ: Mapping[str, str] = os.environ) -> StackConfig:
+EXAMPLES_DIR = PROJECT_DIR / "offline" / "examples"
+
+
+def shipped_examples(stack: str) -> Path | None:
+    """The examples file the repository ships for `stack` (offline/examples/<stack>.yaml), if any."""
+    path = EXAMPLES_DIR / f"{stack}.yaml"
+    return path if path.is_file() else None
+
+
+def load_stack_config(
+    stack: str, project_dir: Path = PROJECT_DIR, environ: Mapping[str, str] = os.environ, examples: Path | None = None
+) -> StackConfig:
+    """`examples`: a file shaped like a stack file whose values fill keys the stack file leaves unset, each marked as an
+    example; the program accepts them only under the offline plan (stack_settings/deploy_rules.py)."""
     stack_file = project_dir / f"Pulumi.{stack}.yaml"
     if not stack_file.is_file():
         known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
@@ -153,8 +168,15 @@ def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR, environ: Mapp
     try:
         project, declared = project_declarations(project_dir)
         stack_values = _stack_values(stack_file, project)
+        example_values = _stack_values(examples, project) if examples is not None else {}
     except StackFileError as error:
         raise StackConfigError(str(error)) from None
+    except OSError as error:
+        raise StackConfigError(f"examples file {examples}: {error.strerror}") from None
+    overlap = sorted(set(example_values) & set(stack_values))
+    if overlap:
+        raise StackConfigError(f"{examples}: {', '.join(overlap)} is set in {stack_file.name} too; an example only fills an unset key")
+    stack_values = {**stack_values, **example_values}
     _check_required(stack, project, declared, stack_values)
     values = {key: _default_string(_default(decl)) for key, decl in declared.items() if _default(decl) is not None}
     secret_keys = [key for key, decl in declared.items() if decl.get("secret")]
@@ -186,5 +208,8 @@ def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR, environ: Mapp
                 f"a boolean is true or false, an integer a whole number)"
             )
         values[key] = located.text
-    locations = {key: f"{stack_file.name}:{located.line}" for key, located in stack_values.items()}
-    return StackConfig(project, stack, values, tuple(sorted(set(secret_keys))), locations)
+    locations = {
+        key: f"{examples.name if key in example_values and examples else stack_file.name}:{located.line}"
+        for key, located in stack_values.items()
+    }
+    return StackConfig(project, stack, values, tuple(sorted(set(secret_keys))), locations, tuple(sorted(example_values)))

@@ -7,7 +7,6 @@ real outside dev).
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import UTC, date, datetime
 
 from aks_cilium.cluster.maintenance import parse_window, window_problem
@@ -73,7 +72,11 @@ def check_cluster(
         cluster.upgrade_channel, cluster.kubernetes_version
     )
     if version_problem:
-        reader.fail("kubernetesVersion", f"{cluster.kubernetes_version!r} {version_problem}", f'"{_suggested_minor(cluster.kubernetes_version, on, cluster.support_plan)}"')
+        reader.fail(
+            "kubernetesVersion",
+            f"{cluster.kubernetes_version!r} {version_problem}",
+            f'"{_suggested_minor(cluster.kubernetes_version, on, cluster.support_plan)}"',
+        )
     plan_problem = support_plan_problem(cluster.support_plan, cluster.sku_tier)
     if plan_problem:
         reader.fail("kubernetesSupportPlan", plan_problem, "KubernetesOfficial (or skuTier Premium)")

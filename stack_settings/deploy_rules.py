@@ -62,7 +62,11 @@ def check_deploy_values(reader: ConfigReader, settings: Settings, example_keys: 
             "--path 'apiServerAuthorizedIpRanges[0]' <your egress CIDR>",
         )
     if not cluster.admin_group_object_ids:
-        reader.fail("adminGroupObjectIds", f"is required in stack {stack}: the Entra ID group of cluster admins", "--path 'adminGroupObjectIds[0]' <group object ID>")
+        reader.fail(
+            "adminGroupObjectIds",
+            f"is required in stack {stack}: the Entra ID group of cluster admins",
+            "--path 'adminGroupObjectIds[0]' <group object ID>",
+        )
     if not cluster.deployers:
         reader.fail(
             "deployerPrincipals",
@@ -73,7 +77,9 @@ def check_deploy_values(reader: ConfigReader, settings: Settings, example_keys: 
     if cluster.deploy_login_mode in LOGIN_MODES_WITH_IDS:
         for key, value in (("deployClientId", cluster.deploy_client_id), ("deployTenantId", cluster.deploy_tenant_id)):
             if not value:
-                reader.fail(key, f"is required with deployLoginMode {cluster.deploy_login_mode} in stack {stack} (kubelogin needs it)", "<GUID>")
+                reader.fail(
+                    key, f"is required with deployLoginMode {cluster.deploy_login_mode} in stack {stack} (kubelogin needs it)", "<GUID>"
+                )
     if "apiServerAuthorizedIpRanges" not in example_keys:
         for index, cidr in enumerate(cluster.authorized_ip_ranges):
             problem = example_range_problem(cidr)
@@ -97,4 +103,6 @@ def check_deploy_values(reader: ConfigReader, settings: Settings, example_keys: 
         for index, value in enumerate(values):
             if value and is_example_guid(value):
                 where = f"--path '{key}[{index}]' " if key in ("adminGroupObjectIds", "deployerPrincipals") else ""
-                reader.fail(key, f"{value} is an example GUID; set the real object, client or tenant ID from Entra ID", f"{where}<Entra ID GUID>")
+                reader.fail(
+                    key, f"{value} is an example GUID; set the real object, client or tenant ID from Entra ID", f"{where}<Entra ID GUID>"
+                )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import grpc
@@ -86,7 +86,9 @@ def test_gives_up_after_the_timeout_with_the_last_answer(tmp_path: Path) -> None
 # The provider of the 0.2 wait exactly as its state holds it: `serialize_provider(_GateProvider())` run with
 # components/aks_cilium of commit f44077f (the last layout before 0.3) first on sys.path.
 OLD_STATE_PROVIDER = "gASVLwAAAAAAAACMFmFrc19jaWxpdW0uYWNjZXNzX2dhdGWUjA1fR2F0ZVByb3ZpZGVylJOUKYGULg=="
-OLD_URN = "urn:pulumi:prod::aks-cilium::aks-cilium:index:AksCluster$pulumi-python:dynamic/aks_cilium:KubernetesAccessGate::aks-kubernetes-access"
+OLD_URN = (
+    "urn:pulumi:prod::aks-cilium::aks-cilium:index:AksCluster$pulumi-python:dynamic/aks_cilium:KubernetesAccessGate::aks-kubernetes-access"
+)
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +106,7 @@ def dynamic_provider() -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
         process.wait(timeout=10)
 
 
-def _struct(values: dict[str, object]) -> struct_pb2.Struct:
+def _struct(values: Mapping[str, object]) -> struct_pb2.Struct:
     message = struct_pb2.Struct()
     message.update(values)
     return message
@@ -126,7 +128,11 @@ def test_an_old_stack_refreshes_and_updates_the_old_wait(dynamic_provider: provi
     read = dynamic_provider.Read(provider_pb2.ReadRequest(id="kubernetes-access", urn=OLD_URN, properties=_struct(OLD_OUTPUTS)), timeout=30)
     assert read.id == "kubernetes-access"
     news = {**OLD_OUTPUTS, "assignments": ["/subscriptions/s/assignment-2"]}
-    diff = dynamic_provider.Diff(provider_pb2.DiffRequest(id="kubernetes-access", urn=OLD_URN, olds=_struct(OLD_OUTPUTS), news=_struct(news)), timeout=30)
+    olds_struct, news_struct = _struct(OLD_OUTPUTS), _struct(news)
+    diff = dynamic_provider.Diff(
+        provider_pb2.DiffRequest(id="kubernetes-access", urn=OLD_URN, olds=olds_struct, news=news_struct), timeout=30
+    )
     assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME
-    updated = dynamic_provider.Update(provider_pb2.UpdateRequest(id="kubernetes-access", urn=OLD_URN, olds=_struct(OLD_OUTPUTS), news=_struct(news)), timeout=30)
+    update = provider_pb2.UpdateRequest(id="kubernetes-access", urn=OLD_URN, olds=olds_struct, news=news_struct)
+    updated = dynamic_provider.Update(update, timeout=30)
     assert dict(updated.properties)["assignments"] == ["/subscriptions/s/assignment-2"]

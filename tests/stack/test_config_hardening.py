@@ -19,7 +19,7 @@ from offline.plan import main as plan_main
 from offline.stack_config import StackConfig, load_stack_config
 from stack_settings import ConfigError
 from tests.support.artifacts import CRD_PATH, requires_artifacts
-from tests.support.stacks import RunStack, with_overrides
+from tests.support.stacks import SHARED_STACK_VALUES, RunStack, with_overrides
 
 PROGRAM_RUNS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 POD_CIDRS = ("10.244.0.0/16", "10.128.0.0/14", "192.168.0.0/16", "100.64.0.0/16")
@@ -164,7 +164,7 @@ def test_secrets_never_reach_plan_files(tmp_path: Path, monkeypatch: pytest.Monk
         {"adminGroupObjectIds": json.dumps([SECRET_GROUP]), "ciliumExtraValues": SECRET_VALUES},
         ("adminGroupObjectIds", "ciliumExtraValues"),
     )
-    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack: config)
+    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack, **_: config)
     out = tmp_path / "plan"
     assert plan_main(["--stack", "dev", "--out", str(out)]) == 0
     printed = capsys.readouterr()
@@ -197,7 +197,7 @@ def test_derived_cluster_name_is_checked() -> None:
     config = load_stack_config("dev")
     long_stack = StackConfig(config.project, "feature-" + "x" * 40, config.values, config.secret_keys)
     with pytest.raises(ConfigError) as caught:
-        run_program(with_overrides(long_stack, {"namePrefix": "platform-networking"}))
+        run_program(with_overrides(long_stack, {"namePrefix": "platform-networking", **SHARED_STACK_VALUES}))
     assert caught.value.keys == {"namePrefix"}
 
 

@@ -10,8 +10,9 @@ from aks_cilium.cluster.rules import (
     ephemeral_disk_problem,
     node_os_channel_problem,
     outbound_type_problem,
+    pool_version_problem,
 )
-from aks_cilium.cluster.versions import OFFICIAL_PLAN, support_plan_problem
+from aks_cilium.cluster.versions import OFFICIAL_PLAN, lts_channel_problem, support_plan_problem
 from aks_cilium.core.validation import ArgsCheck
 
 # azure-native sends principalType User when none is given, and ARM refuses a type that does not match the principal.
@@ -47,8 +48,17 @@ def check_cluster_args(name: str, args: AksClusterArgs) -> None:
     problem = support_plan_problem(args.get("support_plan", OFFICIAL_PLAN), tier) if isinstance(tier, str) else None
     if problem:
         check.fail("support_plan", problem)
+    problem = lts_channel_problem(args.get("support_plan", OFFICIAL_PLAN), channel)
+    if problem:
+        check.fail("support_plan", problem)
     if args.get("deployer_principal_type", "User") not in PRINCIPAL_TYPES:
         check.fail("deployer_principal_type", f"{args.get('deployer_principal_type')!r} is not one of {', '.join(PRINCIPAL_TYPES)}")
+    for index, deployer in enumerate(args.get("deployers", [])):
+        if deployer.get("principal_type") not in PRINCIPAL_TYPES:
+            check.fail(
+                "deployers", f"item {index}: principal_type {deployer.get('principal_type')!r} is not one of {', '.join(PRINCIPAL_TYPES)}"
+            )
+    _check_pool_versions(check, args)
     for key in ("kubelogin_mode", "deploy_login_mode"):
         mode = args.get(key, "azurecli")
         if mode not in kubeconfig.LOGIN_MODES:
@@ -72,3 +82,16 @@ def check_cluster_args(name: str, args: AksClusterArgs) -> None:
             if problem:
                 check.fail("os_disk_size_gb", problem)
     check.done()
+
+
+def _check_pool_versions(check: ArgsCheck, args: AksClusterArgs) -> None:
+    """The system pool goes with the control plane in the cluster's own request, where AKS wants every pool's version
+    equal to the control plane's or unchanged (auto-upgrade-cluster.md, NotAllAgentPoolOrchestratorVersionSpecifiedAndUnchanged);
+    the user pool may lag while it catches up, within what AKS allows (rules.pool_version_problem)."""
+    if "kubernetes_version" in args["system_pool"]:
+        check.fail("system_pool", "kubernetes_version is for the user pool only: the system pool always follows kubernetes_version")
+    control, pool = args["kubernetes_version"], args["user_pool"].get("kubernetes_version")
+    if isinstance(control, str) and isinstance(pool, str):
+        problem = pool_version_problem(control, pool)
+        if problem:
+            check.fail("user_pool", f"kubernetes_version {problem}")

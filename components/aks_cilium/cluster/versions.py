@@ -62,6 +62,12 @@ def minor_of(version: str) -> str | None:
     return f"1.{match.group(1)}" if match else None
 
 
+def minor_number(version: str) -> int | None:
+    """`1.36` or `1.36.2` -> 36; None for anything else."""
+    match = _VERSION.match(version)
+    return int(match.group(1)) if match else None
+
+
 def is_minor_only(version: str) -> bool:
     match = _VERSION.match(version)
     return bool(match) and match.group(2) is None  # type: ignore[union-attr]
@@ -76,17 +82,14 @@ def _support_end(row: MinorSupport, support_plan: str) -> tuple[date, str]:
 def next_supported_minor(minor: str, on: date, support_plan: str = OFFICIAL_PLAN) -> str | None:
     """The lowest minor above `minor` that is GA on `on` and still supported: the one an upgrade goes to (AKS upgrades
     one minor at a time outside LTS, supported-kubernetes-versions.md)."""
-    later = [row for row in CALENDAR if _minor_number(row.minor) > _minor_number(minor)]
+    current = minor_number(minor) or 0
+    later = [row for row in CALENDAR if (minor_number(row.minor) or 0) > current]
     return next((row.minor for row in later if row.aks_ga <= on and _support_end(row, support_plan)[0] >= on), None)
 
 
 def newest_supported_minor(on: date, support_plan: str = OFFICIAL_PLAN) -> str | None:
     supported = [row.minor for row in CALENDAR if row.aks_ga <= on and _support_end(row, support_plan)[0] >= on]
     return supported[-1] if supported else None
-
-
-def _minor_number(minor: str) -> int:
-    return int(minor.split(".")[1])
 
 
 def _move_to(minor: str, on: date, support_plan: str) -> str:
@@ -104,7 +107,9 @@ def support_problem(version: str, on: date, support_plan: str = OFFICIAL_PLAN) -
         return f"is not in the version policy's table (known minors: {', '.join(BY_MINOR)}; {SOURCE})"
     if row.aks_ga > on:
         newest = newest_supported_minor(on, support_plan)
-        return f"is not generally available on AKS before {row.aks_ga.isoformat()}" + (f"; the newest GA minor is {newest}" if newest else "")
+        return f"is not generally available on AKS before {row.aks_ga.isoformat()}" + (
+            f"; the newest GA minor is {newest}" if newest else ""
+        )
     end, kind = _support_end(row, support_plan)
     if end < on:
         return f"left {kind} on {end.isoformat()}; AKS no longer creates clusters on it: {_move_to(minor, on, support_plan)}"
@@ -113,14 +118,14 @@ def support_problem(version: str, on: date, support_plan: str = OFFICIAL_PLAN) -
 
 def support_warning(version: str, on: date, support_plan: str = OFFICIAL_PLAN) -> str | None:
     """A supported minor whose support ends within WARNING_DAYS of `on`, with the minor to move to; else None."""
-    minor = minor_of(version)
-    row = BY_MINOR.get(minor or "")
+    row = BY_MINOR.get(minor_of(version) or "")
     if row is None or support_problem(version, on, support_plan):
         return None
     end, kind = _support_end(row, support_plan)
     remaining = (end - on).days
     if remaining >= WARNING_DAYS:
         return None
+    minor = row.minor
     return f"{minor} leaves {kind} on {end.isoformat()}, {remaining} days after {on.isoformat()}: {_move_to(minor, on, support_plan)}"
 
 
@@ -138,5 +143,24 @@ def lts_channel_problem(support_plan: str, upgrade_channel: str) -> str | None:
     newer minors by themselves (auto-upgrade-cluster.md), and node-image leaves the patches behind that LTS supports
     only the last two of (long-term-support.md, "LTS Patch process", whose examples all use --auto-upgrade-channel patch)."""
     if support_plan == LTS_PLAN and upgrade_channel != "patch":
-        return f"AKSLongTermSupport needs upgradeChannel patch, not {upgrade_channel} (which moves the cluster off its LTS minor or its patches)"
+        return f"AKSLongTermSupport needs upgradeChannel patch, not {upgrade_channel} (which leaves the LTS minor or its patches)"
     return None
+
+
+# Azure tags on the managed cluster that carry the version policy's dates, so that whoever reads the cluster (the
+# policy pack's advisory kubernetes-support-ending, Azure Policy, an inventory) sees when its minor leaves support
+# without a copy of the table.
+SUPPORT_ENDS_TAG = "aks-cilium-support-ends"
+NEXT_MINOR_TAG = "aks-cilium-next-minor"
+
+
+def support_tags(version: str, support_plan: str = OFFICIAL_PLAN) -> dict[str, str]:
+    """The end of support of `version`'s minor and the minor after it in the table; empty for a minor not in it."""
+    row = BY_MINOR.get(minor_of(version) or "")
+    if row is None:
+        return {}
+    tags = {SUPPORT_ENDS_TAG: _support_end(row, support_plan)[0].isoformat()}
+    later = [other.minor for other in CALENDAR if (minor_number(other.minor) or 0) > (minor_number(row.minor) or 0)]
+    if later:
+        tags[NEXT_MINOR_TAG] = later[0]
+    return tags

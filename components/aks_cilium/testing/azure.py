@@ -43,6 +43,7 @@ ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 DCR_ASSOCIATION = "azure-native:monitor:DataCollectionRuleAssociation"
 CREDENTIALS_CALL = "azure-native:containerservice:listManagedClusterUserCredentials"
 CLIENT_CONFIG_CALL = "azure-native:authorization:getClientConfig"
+PRICING_CALL = "azure-native:security:getPricing"
 # The principal the mock Azure provider runs as: the deployer whose object ID gets the cluster admin role.
 CLIENT_CONFIG = {
     "clientId": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
@@ -169,9 +170,19 @@ def user_kubeconfig(cluster_name: str, location: str) -> str:
 class AzureMocks(pulumi.runtime.Mocks):
     """Mock outputs shaped like Azure's and Kubernetes', with optional injected failures by resource name."""
 
-    def __init__(self, fail_on: frozenset[str] = frozenset(), location: str = "westeurope") -> None:
+    def __init__(
+        self,
+        fail_on: frozenset[str] = frozenset(),
+        location: str = "westeurope",
+        client_config: dict[str, str] | None = None,
+        defender_tier: str = "Standard",
+    ) -> None:
         self.fail_on = fail_on
         self.location = location
+        self.client_config = client_config or CLIENT_CONFIG
+        """Who the mock Azure provider is signed in as."""
+        self.defender_tier = defender_tier
+        """The subscription's Defender for Containers plan (Microsoft.Security/pricings `Containers`)."""
         self.calls: list[pulumi.runtime.MockCallArgs] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
@@ -199,7 +210,14 @@ class AzureMocks(pulumi.runtime.Mocks):
             value = user_kubeconfig(args.args["resourceName"], self.location)
             return {"kubeconfigs": [{"name": "clusterUser", "value": value}]}, []
         if args.token == CLIENT_CONFIG_CALL:
-            return dict(CLIENT_CONFIG), []
+            return dict(self.client_config), []
+        if args.token == PRICING_CALL:
+            name = args.args["pricingName"]
+            return {
+                "id": f"/{args.args['scopeId']}/providers/Microsoft.Security/pricings/{name}",
+                "name": name,
+                "pricingTier": self.defender_tier,
+            }, []
         raise InjectedFailureError(f"the mock engine has no answer for the call {args.token}")
 
 
