@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # mypy's cache makes every run after the first incremental; CI points it outside the clone (.ci/run).
 MYPY_CACHE_DIR ?= .mypy_cache
 
-.PHONY: plan artifacts pack-facts test lint bench bench-smoke clean
+.PHONY: plan artifacts pack-facts docs test lint bench bench-reachability bench-smoke clean
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt components/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,9 +16,11 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt compon
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-## plan: the offline plan of $(STACK) (dev by default) into build/plan/$(STACK)/ (exit codes: README, "The offline plan")
+## plan: the offline plan of $(STACK) (dev by default) into build/plan/$(STACK)/ (exit codes: README, "The offline plan");
+##   DIFF=<earlier plan dir> also shows the flows and resources changed since it (docs/reachability.md);
+##   EXAMPLES=<file> fills the values a stack file leaves to its deployer with marked examples (offline/examples/)
 plan: $(STAMP)
-	$(BIN)/python -m offline.plan --stack $(STACK)
+	$(BIN)/python -m offline.plan --stack $(STACK) $(if $(DIFF),--diff $(DIFF)) $(if $(EXAMPLES),--examples $(EXAMPLES))
 
 ## artifacts: find or download Cilium's chart and CRDs, verified against offline/cilium_sums/ (README, "Cilium's artifacts")
 artifacts: $(STAMP)
@@ -32,15 +34,23 @@ pack-facts: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
+## bench-reachability: the reachability analyser's time at 100 and 1,000 namespaces against the flows it reports
+bench-reachability: $(STAMP)
+	$(BIN)/python -m benchmarks.reachability
+
 ## bench-smoke: the smallest size once, as CI's check that the benchmark works
 bench-smoke: $(STAMP)
 	$(BIN)/python -m benchmarks.run --sizes 10 --repeats 1 --cold-start-repeats 1
+
+## docs: regenerate docs/reference/ from Pulumi.yaml, the policy pack's catalog and the version calendar
+docs: $(STAMP)
+	$(BIN)/python -m docgen
 
 ## lint: ruff and mypy over everything we wrote
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --cache-dir $(MYPY_CACHE_DIR) __main__.py components/aks_cilium program stack_settings offline policies/rules policies/config_check.py policies/__main__.py tests benchmarks
+	$(BIN)/mypy --cache-dir $(MYPY_CACHE_DIR) __main__.py components/aks_cilium program stack_settings offline docgen policies/rules policies/config_check.py policies/__main__.py tests benchmarks
 
 ## test: lint, then the whole test suite (what CI runs)
 test: lint

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -53,16 +54,16 @@ class PolicyPackConfigError(ValueError):
     """Properties the pack's own config schemas refuse: the CLI stops before the update with the same list."""
 
 
-def policy_config(config_file: Path, policies: Sequence[Any]) -> dict[str, analyzer_pb2.PolicyConfig]:
+def policy_config(config_file: Path, policies: Sequence[Any], tier: str = "prod") -> dict[str, analyzer_pb2.PolicyConfig]:
     """A --policy-pack-config file as the CLI reconciles and sends it (`pulumi/pulumi` `pkg/resource/analyzer/config.go`).
 
     `ReconcilePolicyPackConfig`: every policy starts at its own level from `GetAnalyzerInfo` with the `default` of each
     property of its config schema (`createConfigWithDefaults`); `applyConfig` then sets `all`'s level (only its level)
     on every policy, and each policy's own entry sets its level and merges its properties over the defaults; the
     result is validated against each policy's config schema (`validatePolicyPackConfig`). The file itself is checked
-    first (policies/config_check.py), with the stack named by the file: config/<stack>.json.
+    first (policies/config_check.py) against the stack's `tier`.
     """
-    raw = load_policy_config(config_file, config_file.stem)
+    raw = load_policy_config(config_file, tier)
     given = {name: _parse_entry(entry) for name, entry in raw.items()}
     configs: dict[str, analyzer_pb2.PolicyConfig] = {}
     problems: list[str] = []
@@ -97,14 +98,22 @@ class PolicyPackProcess:
     As `pulumi/pulumi` `sdk/python/cmd/pulumi-language-python/main.go` `RunPlugin` starts a pack (kind analyzer): the
     engine address (`pkg/resource/plugin/analyzer_plugin.go`) then the pack's folder as arguments, the folder as working
     directory. Not modelled, because the pack reads none of it: the pack's own `venv` (this runs the dev venv, which
-    installs policies/requirements.txt), the environment the language host's policy proxy adds (`PULUMI_CONFIG`,
-    `PULUMI_PROJECT`, `PULUMI_STACK`, `PULUMI_DRY_RUN`) and the engine's `ConfigureStack` call (stack tags).
+    installs policies/requirements.txt), `PULUMI_PROJECT`, `PULUMI_STACK` and `PULUMI_DRY_RUN`, and the engine's
+    `ConfigureStack` call (stack tags). Modelled: `PULUMI_CONFIG`, the stack's config as a JSON object of full keys to
+    values, secrets decrypted (`pkg/resource/plugin/analyzer_plugin.go`, `constructEnv`), from which the pack reads the
+    stack's tier (policies/rules/tier.py); None passes no config, as for a pack started outside a stack.
     """
 
-    def __init__(self, pack_dir: Path = PACK_DIR) -> None:
+    def __init__(self, pack_dir: Path = PACK_DIR, stack_config: Mapping[str, str] | None = None) -> None:
         self.pack_dir = pack_dir
+        self.tier = (stack_config or {}).get("aks-cilium:tier", "prod")
+        env = {"PULUMI_CONFIG": json.dumps(dict(stack_config or {}))}
         self._plugin = PluginProcess(
-            [sys.executable, "-u", "-m", "pulumi.policy"], cwd=pack_dir, extra_args=[str(pack_dir)], channel_options=CHANNEL_OPTIONS
+            [sys.executable, "-u", "-m", "pulumi.policy"],
+            cwd=pack_dir,
+            extra_args=[str(pack_dir)],
+            channel_options=CHANNEL_OPTIONS,
+            env=env,
         )
         self.process = self._plugin.process
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self._plugin.channel)
@@ -122,7 +131,8 @@ class PolicyPackProcess:
         return self.stub.GetAnalyzerInfo(empty_pb2.Empty())
 
     def configure(self, config_file: Path) -> None:
-        self.stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=policy_config(config_file, self.info().policies)))
+        configs = policy_config(config_file, self.info().policies, self.tier)
+        self.stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=configs))
 
     def analyze(self, registration: Registration, providers: Mapping[str, Registration] | None = None) -> list[Diagnostic]:
         return self.send_analyze(analyze_request(registration, providers or {}))

@@ -6,33 +6,47 @@ Exit codes:
   2  invalid input, nothing written: a stack file or config value, a missing policy config, `--out`, `--fail-on`
   3  incomplete: Cilium's chart and CRDs could not be had or verified, so the chart was not rendered
      (the plan is written with `"status": "incomplete"` in plan.json)
+  4  the policies contradict a declared expectation (config key `expectations`); each one is named
+     (the plan is written, with `"status": "expectations-contradicted"`)
+
+`--explain "client -> demo:8080"` prints the verdict on one flow and the rules that decide it, and writes nothing.
+`--diff OLD_PLAN_DIR` also prints and writes (diff.json, diff.md) the flows opened and closed and the resources
+created, updated, replaced and deleted since that plan (docs/reachability.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
-import shutil
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from aks_cilium.network_policy.expectations import Expectation, ExpectationError
 from aks_cilium.testing import SECRET, AzureMocks, ProgramRun, Registration
 from policies.config_check import PolicyConfigError, load_policy_config
 from stack_settings import ConfigError
+from stack_settings.load import load_settings, project_config
+from stack_settings.redaction import Redactor
+from stack_settings.runtime_source import plan_date_from_environment
 
 from .analyzer import PACK_DIR, Diagnostic, PolicyPackConfigError, PolicyPackProcess
 from .artifacts import SUMS_DIR, ArtifactError, cilium_artifacts
 from .chart import chart_defaults, render_chart, unknown_value_paths
 from .engine import run_program
-from .plan_files import PlanDirError, StagedPlan, claim, inputs_digest, written_by_plan
-from .redaction import Redactor
+from .plan_files import PlanDirError, PlanLock, StagedPlan, canonical_json, claim, inputs_digest
+from .reachability import Analysis, analyse
+from .reachability.diff import DiffInputError, PlanDiff, diff_markdown, load_plan, plan_diff
+from .reachability.explain import explain
+from .reachability.page import render_page
+from .reachability.report import flows_json, summary_lines
 from .stack_config import PROJECT_DIR, StackConfig, StackConfigError, load_stack_config
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
-EXIT_CLEAN, EXIT_FAILED, EXIT_INVALID, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_CLEAN, EXIT_FAILED, EXIT_INVALID, EXIT_INCOMPLETE, EXIT_EXPECTATIONS = 0, 1, 2, 3, 4
 # A resource failure is reported in one short block: the provider's message, not the SDK's stack of tracebacks.
 _MAX_FAILURE_LINES = 6
 
@@ -79,10 +93,22 @@ class Plan:
     """One run's results, turned into files and a summary."""
 
     def __init__(
-        self, config: StackConfig, run: ProgramRun, diagnostics: list[Diagnostic], fail_on: list[str], examples: Path | None = None
+        self,
+        config: StackConfig,
+        run: ProgramRun,
+        diagnostics: list[Diagnostic],
+        fail_on: list[str],
+        reachability: Analysis | None = None,
+        baseline: list[dict[str, Any]] | None = None,
+        examples: Path | None = None,
     ) -> None:
         self.config = config
         self.examples = examples
+        """The --examples file whose values fill keys the stack file leaves to the deployer."""
+        self.reachability = reachability
+        self.baseline = baseline
+        """The resources of the plan given to --diff."""
+        self.diff: PlanDiff | None = None
         self.run = run
         self.registrations = ordered(run)
         self.diagnostics = sorted(diagnostics, key=lambda d: (d.level, d.policy, d.urn, d.message))
@@ -102,6 +128,15 @@ class Plan:
         releases = [r for r in self.registrations if r.type == RELEASE]
         if releases:
             self._write_chart(staged, releases[0])
+        if self.reachability is not None:
+            staged.json("reachability.json", flows_json(self.reachability.flows))
+            staged.text("reachability.html", render_page(self.reachability, self.config.stack))
+            if self.baseline is not None:
+                # Compared as written: secrets are "[secret]" on both sides, numbers as JSON has them.
+                written = json.loads(canonical_json([r.as_json() for r in self.registrations]))
+                self.diff = plan_diff(self.baseline, written, self.reachability)
+                staged.json("diff.json", self.diff.as_json())
+                staged.text("diff.md", diff_markdown(self.diff, self.config.stack))
 
     def _write_chart(self, staged: StagedPlan, release: Registration) -> None:
         values = release.inputs["values"]
@@ -127,11 +162,18 @@ class Plan:
     def exit_code(self) -> int:
         if self.incomplete:
             return EXIT_INCOMPLETE
-        return EXIT_FAILED if any(d.level == "mandatory" for d in self.diagnostics) else EXIT_CLEAN
+        if any(d.level == "mandatory" for d in self.diagnostics):
+            return EXIT_FAILED
+        return EXIT_EXPECTATIONS if self.reachability is not None and self.reachability.contradicted else EXIT_CLEAN
 
     @property
     def status(self) -> str:
-        return {EXIT_CLEAN: "clean", EXIT_FAILED: "policy-violations", EXIT_INCOMPLETE: "incomplete"}[self.exit_code]
+        return {
+            EXIT_CLEAN: "clean",
+            EXIT_FAILED: "policy-violations",
+            EXIT_INCOMPLETE: "incomplete",
+            EXIT_EXPECTATIONS: "expectations-contradicted",
+        }[self.exit_code]
 
     def record(self, policy_file: Path) -> dict[str, Any]:
         paths = [PROJECT_DIR / "Pulumi.yaml", PROJECT_DIR / f"Pulumi.{self.config.stack}.yaml", *_program_sources()]
@@ -177,18 +219,19 @@ class Plan:
 
         return walk("", 0)
 
-    def summary(self, out: Path) -> str:
-        lines = [f"Plan of stack {self.config.stack}: {len(self.registrations)} resources"]
+    def _deploy_lines(self) -> Iterator[str]:
+        """Which values are examples, and who gets cluster admin for pulumi up (and why that one)."""
         if self.config.example_keys:
-            lines.append(
-                f"EXAMPLE VALUES (offline plan only, refused by pulumi up) for {', '.join(self.config.example_keys)} from {self.examples}"
-            )
+            keys = ", ".join(self.config.example_keys)
+            yield f"EXAMPLE VALUES (offline plan only, refused by pulumi up) for {keys} from {self.examples}"
         deployers = self.run.outputs.get("deployers")
         if isinstance(deployers, list):
             pinned = self.config.values.get(f"{self.config.project}:deployerPrincipals", "[]") not in ("", "[]")
             source = "deployerPrincipals" if pinned else "the signed-in principal (getClientConfig); set deployerPrincipals to pin it"
-            lines.append(f"Cluster admin for pulumi up: {', '.join(map(str, deployers))} ({source})")
-        lines += [*self.tree()]
+            yield f"Cluster admin for pulumi up: {', '.join(map(str, deployers))} ({source})"
+
+    def summary(self, out: Path) -> str:
+        lines = [f"Plan of stack {self.config.stack}: {len(self.registrations)} resources", *self._deploy_lines(), *self.tree()]
         if self.run.warnings:
             lines += ["", "Warnings:", *(f"  warning: {warning}" for warning in self.run.warnings)]
         lines += ["", "Policies:"]
@@ -197,6 +240,10 @@ class Plan:
             lines.append(f"  {level}: {len(found)}")
             lines.extend(f"    [{d.policy}] {d.message.splitlines()[-1]}" for d in found)
         lines.extend(f"Chart: {note}" for note in self.chart_notes)
+        if self.reachability is not None:
+            lines += ["", *summary_lines(self.reachability)]
+        if self.diff is not None:
+            lines += ["", diff_markdown(self.diff, self.config.stack).rstrip()]
         lines.append(f"\nWritten to {out} (status: {self.status})")
         return "\n".join(lines)
 
@@ -258,69 +305,117 @@ def _parser() -> argparse.ArgumentParser:
         "--fail-on", action="append", default=[], metavar="RESOURCE",
         help="make the mock engine fail creating this resource (by Pulumi name), to see how a failed deploy reads",
     )  # fmt: skip
+    parser.add_argument(
+        "--explain", metavar="FLOW", default=None,
+        help='print the verdict on one flow, e.g. "payments -> api.stripe.com:443", and the rules that decide it; writes nothing',
+    )  # fmt: skip
+    parser.add_argument(
+        "--diff", type=Path, default=None, metavar="OLD_PLAN_DIR",
+        help="also print and write the flows opened and closed and the resources changed since that plan",
+    )  # fmt: skip
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out: Path = args.out or PROJECT_DIR / "build" / "plan" / args.stack
-    redact: Callable[[str], str] = Redactor(())
-
-    def error(message: str) -> None:
-        print(redact(message), file=sys.stderr)
-
+    run = _PlanRun(args, out)
     try:
-        # The default directory is the harness's own (build/ is ours); a directory given with --out must be proven so.
-        if args.out:
-            claim(out)
-        else:
-            _claim_default(out)
-        config = load_stack_config(args.stack, examples=args.examples)
-        redact = Redactor(config.values[key] for key in config.secret_keys if key in config.values)
-        policy_file = PACK_DIR / "config" / f"{args.stack}.json"
-        load_policy_config(policy_file, args.stack)  # a missing or weakening policy config is an input error
-        _progress(f"running __main__.py for stack {args.stack} under the mock engine")
-        run = run_program(config, AzureMocks(fail_on=frozenset(args.fail_on)))
-        _unknown_fail_on(run, args.fail_on)
-    except ConfigError as problem:
-        error(f"error: {problem}{_where_set(config, problem.keys)}")
+        if args.explain is not None:  # writes nothing, so neither locks nor claims --out
+            return run.plan()
+        with PlanLock(out):
+            return run.plan()
+    except PlanDirError as problem:  # not ours to write, unwritable, or another plan is writing it
+        run.error(f"error: {problem}")
         return EXIT_INVALID
-    except (StackConfigError, PolicyConfigError, PlanDirError, PlanInputError) as problem:
-        error(f"error: {problem}")
-        return EXIT_INVALID
-    except Exception as failure:
-        # The failed registration leaves futures whose exception nobody awaits; asyncio would log each of them,
-        # with its traceback, when they are collected. They all repeat the failure reported here.
-        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
-        error(_failure_block(failure))
-        return EXIT_FAILED
-    _progress(f"{len(run.registrations)} resources registered; running the policy pack over the analyzer protocol")
-    with PolicyPackProcess() as pack:
+
+
+class _PlanRun:
+    """One invocation: every message goes through the stack's redaction once the secrets are known."""
+
+    def __init__(self, args: argparse.Namespace, out: Path) -> None:
+        self.args = args
+        self.out = out
+        self.redact: Callable[[str], str] = Redactor(())
+
+    def error(self, message: str) -> None:
+        print(self.redact(message), file=sys.stderr)
+
+    def plan(self) -> int:
+        args, out, error = self.args, self.out, self.error
+        config: StackConfig | None = None
+        policy_problem: PolicyConfigError | None = None
         try:
-            pack.configure(policy_file)
-        except PolicyPackConfigError as problem:  # properties the pack's own config schemas refuse, as the CLI does
+            # Read before --out is claimed: the plan to compare with may be the one this run replaces.
+            baseline = load_plan(args.diff) if args.diff else None
+            if args.explain is None:
+                claim(out)
+            config = load_stack_config(args.stack, examples=args.examples)
+            self.redact = Redactor(config.values[key] for key in config.secret_keys if key in config.values)
+            policy_file = PACK_DIR / "config" / f"{args.stack}.json"
+            try:
+                load_policy_config(policy_file, config.tier)  # a missing or weakening policy config is an input error
+            except PolicyConfigError as problem:
+                policy_problem = problem  # reported with the config's own problems, after the program has checked them
+            _progress(f"running __main__.py for stack {args.stack} under the mock engine")
+            run = run_program(config, AzureMocks(fail_on=frozenset(args.fail_on)))
+            _unknown_fail_on(run, args.fail_on)
+            if policy_problem is not None:
+                raise policy_problem
+        except ConfigError as problem:
+            assert config is not None
+            also = f"\nerror: {policy_problem}" if policy_problem is not None else ""
+            error(f"error: {problem}{_where_set(config, problem.keys)}{also}")
+            return EXIT_INVALID
+        except (StackConfigError, PolicyConfigError, PlanInputError, DiffInputError) as problem:
             error(f"error: {problem}")
             return EXIT_INVALID
-        diagnostics = pack.analyze_all(run.registrations)
-    _progress("writing the plan")
-    plan = Plan(config, run, diagnostics, args.fail_on, args.examples)
-    try:
-        with StagedPlan(out, scrub=redact) as staged:
-            plan.write(staged)
-            staged.commit(plan.record(policy_file))
-    except PlanDirError as problem:  # something else took --out while the program ran
-        error(f"error: {problem}")
-        return EXIT_INVALID
-    print(redact(plan.summary(out)))
-    if plan.incomplete:
-        error(f"error: the plan is INCOMPLETE (exit {EXIT_INCOMPLETE}): Cilium's chart was not rendered.\n{plan.incomplete}")
-    return plan.exit_code
+        except PlanDirError:
+            raise
+        except Exception as failure:
+            # The failed registration leaves futures whose exception nobody awaits; asyncio would log each of them,
+            # with its traceback, when they are collected. They all repeat the failure reported here.
+            logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+            error(_failure_block(failure))
+            return EXIT_FAILED
+        reachability = analyse(ordered(run), stack_expectations(config))
+        if args.explain is not None:
+            try:
+                print(self.redact("\n".join(explain(reachability, args.explain))))
+            except ExpectationError as problem:
+                error(f"error: --explain {args.explain!r} {problem}")
+                return EXIT_INVALID
+            return EXIT_CLEAN
+        _progress(f"{len(run.registrations)} resources registered; running the policy pack over the analyzer protocol")
+        with PolicyPackProcess(stack_config=config.values) as pack:
+            try:
+                pack.configure(policy_file)
+            except PolicyPackConfigError as problem:  # properties the pack's own config schemas refuse, as the CLI does
+                error(f"error: {problem}")
+                return EXIT_INVALID
+            diagnostics = pack.analyze_all(run.registrations)
+        _progress("writing the plan")
+        plan = Plan(config, run, diagnostics, args.fail_on, reachability, baseline, args.examples)
+        try:
+            with StagedPlan(out, scrub=self.redact) as staged:
+                plan.write(staged)
+                staged.commit(plan.record(policy_file))
+        except OSError as problem:  # the disk, not the plan: the previous plan is still in place
+            raise PlanDirError(f"cannot write the plan to {out} ({problem.strerror or problem}); the previous plan is unchanged") from None
+        print(self.redact(plan.summary(out)))
+        if plan.incomplete:
+            error(f"error: the plan is INCOMPLETE (exit {EXIT_INCOMPLETE}): Cilium's chart was not rendered.\n{plan.incomplete}")
+        for result in reachability.contradicted:
+            error(f"error: expectation contradicted: {result.render()}")
+        return plan.exit_code
 
 
-def _claim_default(out: Path) -> None:
-    if out.is_dir() and not written_by_plan(out):
-        shutil.rmtree(out)  # build/ is ours: a plan from before plan.json existed
-    claim(out)
+def stack_expectations(config: StackConfig) -> tuple[Expectation, ...]:
+    """The stack's declared flows, parsed as the program parsed them (the run has already refused bad ones)."""
+    secret = frozenset(key.split(":", 1)[1] for key in config.secret_keys if ":" in key)
+    examples = frozenset(key.split(":", 1)[1] for key in config.example_keys)
+    raw = project_config(config.values)
+    return load_settings(raw, config.stack, secret, plan_date_from_environment(), examples).policies.expectations
 
 
 if __name__ == "__main__":

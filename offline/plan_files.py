@@ -1,27 +1,37 @@
-"""A plan directory that is either whole and current or absent: built beside its target, then renamed into place.
+"""A plan directory that is either whole and current or the previous plan, untouched: built beside its target, then
+swapped into place; one plan at a time; files the plan did not write are left alone.
 
-- `claim(out)` runs before anything else: it refuses a non-empty directory the plan did not write (no `plan.json`
-  of ours in it), and removes a previous plan, so a run that then fails or is killed leaves no plan that looks
-  current.
-- `StagedPlan` writes every file into `.<name>.partial-*` next to `out` (same file system, so the final
-  `os.rename` is one atomic step), `plan.json` last, and renames the directory into place; on any exception the
-  staging directory is removed.
+- `PlanLock(out)` is held for the whole run: a second plan into the same `--out` stops at once (exit 2) instead of
+  interleaving its files with the first's. It is an advisory `flock` on `.<name>.lock` next to `out`, released by the
+  kernel if the process dies.
+- `claim(out)` checks, and changes nothing: `out` is absent, empty, or a previous plan whose `plan.json` is ours.
+- `owned_files(out)` is what the previous plan wrote, proven by its marker: `plan.json` names this generator and lists
+  each file with its SHA-256, and only listed files whose content still has that digest count as the plan's. A forged
+  or edited marker proves nothing it does not hash.
+- `StagedPlan` writes every file into `.<name>.partial-*` next to `out` (same file system, so renames are atomic),
+  `plan.json` last. `commit` carries every file the previous plan did not write (a reviewer's notes, a file edited
+  since) into the new plan at the same path, moves the previous plan aside, renames the new one into place, and only
+  then deletes the previous one. Any failure before that leaves the previous plan as it was.
 - Output is deterministic: JSON and YAML with sorted keys, no timestamps, no absolute paths, so two runs over the
   same inputs are byte-identical.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Any
 
 import yaml
+
+from .wire_numbers import whole_numbers_as_integers
 
 PLAN_FILE = "plan.json"
 GENERATOR = "aks-cilium offline plan"
@@ -29,24 +39,108 @@ FORMAT = 1
 
 
 class PlanDirError(Exception):
-    """The output directory is not one the plan may replace."""
+    """The output directory is not one the plan may write, or another plan is writing it."""
+
+
+def _marker(directory: Path) -> dict[str, str] | None:
+    """The files a plan.json of ours lists, relative path -> SHA-256; None when there is no such marker."""
+    try:
+        marker = json.loads((directory / PLAN_FILE).read_text())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(marker, dict) or marker.get("generator") != GENERATOR:
+        return None
+    files = marker.get("files", {})
+    if not isinstance(files, dict):
+        return None
+    for relative, digest in files.items():
+        parts = PurePosixPath(str(relative)).parts
+        if not parts or str(relative).startswith("/") or ".." in parts or not isinstance(digest, str):
+            return None
+    return {str(relative): digest for relative, digest in files.items()}
 
 
 def written_by_plan(directory: Path) -> bool:
     """Whether `directory` holds a plan.json that this harness wrote (its marker)."""
+    return _marker(directory) is not None
+
+
+def _files(directory: Path) -> list[str]:
+    return sorted(str(p.relative_to(directory).as_posix()) for p in directory.rglob("*") if p.is_file() or p.is_symlink())
+
+
+def sha256_file(path: Path) -> str | None:
     try:
-        marker = json.loads((directory / PLAN_FILE).read_text())
-    except (OSError, ValueError):
-        return False
-    return isinstance(marker, dict) and marker.get("generator") == GENERATOR
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() and not path.is_symlink() else None
+    except OSError:
+        return None
 
 
-def _partials(out: Path) -> list[Path]:
-    return sorted(out.parent.glob(f".{out.name}.partial-*")) if out.parent.is_dir() else []
+def owned_files(out: Path) -> set[str]:
+    """The files of `out` the previous plan wrote: plan.json, and each file it lists whose content has its digest."""
+    marker = _marker(out) if out.is_dir() else None
+    if marker is None:
+        return set()
+    return {PLAN_FILE} | {relative for relative, digest in marker.items() if sha256_file(out / relative) == digest}
 
 
-def claim(out: Path, staging: Path | None = None) -> None:
-    """Make `out` free for a new plan, or raise PlanDirError without touching anything."""
+def foreign_files(out: Path) -> list[str]:
+    """Files in `out` that the previous plan did not write, or that changed since it wrote them."""
+    if not out.is_dir():
+        return []
+    owned = owned_files(out)
+    return [relative for relative in _files(out) if relative not in owned]
+
+
+def _leftovers(out: Path) -> list[Path]:
+    if not out.parent.is_dir():
+        return []
+    return sorted([*out.parent.glob(f".{out.name}.partial-*"), *out.parent.glob(f".{out.name}.previous-*")])
+
+
+class PlanLock:
+    """One plan at a time per output directory; a second one raises PlanDirError instead of waiting."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.path = out.parent / f".{out.name}.lock"
+        self._fd: int | None = None
+
+    def __enter__(self) -> PlanLock:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise PlanDirError(f"cannot write beside --out {self.out} ({error.strerror}); choose a writable directory") from None
+        busy = PlanDirError(
+            f"another offline plan is writing {self.out} now (lock {self.path}); wait for it to finish, or choose another --out"
+        )
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise busy from None
+        try:
+            same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+        except OSError:
+            same = False
+        if not same:  # the holder removed the lock file between our open and our lock: it is someone else's now
+            os.close(fd)
+            raise busy
+        self._fd = fd
+        for leftover in _leftovers(self.out):  # from a run that was killed before it could clean up
+            shutil.rmtree(leftover, ignore_errors=True)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        if self._fd is not None:
+            self.path.unlink(missing_ok=True)
+            os.close(self._fd)
+            self._fd = None
+
+
+def claim(out: Path) -> None:
+    """Check that `out` may receive a plan, or raise PlanDirError; nothing is changed."""
     if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise PlanDirError(f"--out {out} exists and is not a directory; choose a directory for the plan")
     if out.is_dir() and any(out.iterdir()) and not written_by_plan(out):
@@ -54,11 +148,6 @@ def claim(out: Path, staging: Path | None = None) -> None:
             f"--out {out} is not empty and holds no plan.json written by the offline plan; refusing to replace "
             "what is there. Choose a new or empty directory, or one a previous plan wrote."
         )
-    if out.is_dir():
-        shutil.rmtree(out)
-    for leftover in _partials(out):  # from a run that was killed before it could clean up
-        if leftover != staging:
-            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def sha256_text(text: str) -> str:
@@ -66,7 +155,7 @@ def sha256_text(text: str) -> str:
 
 
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(whole_numbers_as_integers(value), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 class StagedPlan:
@@ -76,9 +165,12 @@ class StagedPlan:
         self.out = out
         self.scrub = scrub
         """Applied to every file's text: the last guard that keeps secret values out of the plan."""
-        out.parent.mkdir(parents=True, exist_ok=True)
-        self.staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.partial-"))
-        self.staging.chmod(0o755)  # mkdtemp makes it private; the plan is for reviewers
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            self.staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.partial-"))
+            self.staging.chmod(0o755)  # mkdtemp makes it private; the plan is for reviewers
+        except OSError as error:
+            raise PlanDirError(f"cannot write the plan beside --out {out} ({error.strerror}); choose a writable directory") from None
         self.files: dict[str, str] = {}
         """Relative path -> SHA-256 of everything written so far (recorded in plan.json)."""
 
@@ -102,17 +194,40 @@ class StagedPlan:
         self.text(relative, canonical_json(value))
 
     def yaml(self, relative: str, value: Any) -> None:
-        self.text(relative, yaml.safe_dump(value, sort_keys=True))
+        self.text(relative, yaml.safe_dump(whole_numbers_as_integers(value), sort_keys=True))
 
     def yaml_all(self, relative: str, values: list[Any]) -> None:
-        self.text(relative, yaml.safe_dump_all(values, sort_keys=True))
+        self.text(relative, yaml.safe_dump_all(whole_numbers_as_integers(values), sort_keys=True))
 
     def commit(self, record: dict[str, Any]) -> None:
-        """Write plan.json (with the digest of every other file) last, then rename the whole plan into place."""
+        """Write plan.json (with the digest of every other file) last, carry the foreign files over, swap it into place."""
         plan = {"generator": GENERATOR, "format": FORMAT, **record, "files": dict(sorted(self.files.items()))}
         (self.staging / PLAN_FILE).write_text(self.scrub(canonical_json(plan)))
-        claim(self.out, self.staging)  # a concurrent run may have written one meanwhile; ours is the newer
-        self.staging.rename(self.out)
+        claim(self.out)  # something may have taken `out` while the program ran
+        foreign = foreign_files(self.out)
+        clashes = sorted(set(foreign) & {*self.files, PLAN_FILE})
+        if clashes:
+            raise PlanDirError(
+                f"{', '.join(clashes)} in {self.out} changed after the plan wrote them, and the new plan writes them too; "
+                "move them out of the way, then plan again"
+            )
+        for relative in foreign:  # copies, so the previous plan stays whole until the swap
+            target = self.staging / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(self.out / relative, target, follow_symlinks=False)
+        previous = None
+        if self.out.exists():
+            previous = Path(tempfile.mkdtemp(dir=self.out.parent, prefix=f".{self.out.name}.previous-"))
+            previous.rmdir()
+            self.out.rename(previous)
+        try:
+            self.staging.rename(self.out)
+        except OSError:
+            if previous is not None:
+                previous.rename(self.out)
+            raise
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True)
 
 
 def inputs_digest(files: dict[str, Path], values: dict[str, str]) -> dict[str, Any]:

@@ -8,8 +8,9 @@ engine's plugin protocol has no public Python API; these stubs are what the SDK 
 
 from __future__ import annotations
 
+import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent import futures
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,14 @@ class PluginProcess:
     """Runs `command + [engine address] + extra_args` in `cwd`, then connects to the port the plugin prints first."""
 
     def __init__(
-        self, command: list[str], cwd: Path, extra_args: list[str] | None = None, channel_options: Sequence[tuple[str, Any]] = ()
+        self,
+        command: list[str],
+        cwd: Path,
+        extra_args: list[str] | None = None,
+        channel_options: Sequence[tuple[str, Any]] = (),
+        env: Mapping[str, str] | None = None,
     ) -> None:
+        """`env` is added to this process's environment for the plugin, as the engine adds its own variables."""
         self.engine = _Engine()
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
         engine_pb2_grpc.add_EngineServicer_to_server(self.engine, self._server)
@@ -44,6 +51,7 @@ class PluginProcess:
         self.process = subprocess.Popen(
             [*command, f"127.0.0.1:{engine_port}", *(extra_args or [])],
             cwd=cwd,
+            env={**os.environ, **(env or {})},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

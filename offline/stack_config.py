@@ -40,6 +40,11 @@ class StackConfig:
     example_keys: tuple[str, ...] = ()
     """Full keys whose values come from an examples file (offline/examples/), for the offline plan only."""
 
+    @property
+    def tier(self) -> str:
+        """The tier the stack declares (`aks-cilium:tier`, Pulumi.yaml's default when it declares none)."""
+        return self.values.get(f"{self.project}:tier", "prod")
+
 
 def secret_env_name(key: str) -> str:
     """`aks-cilium:spnSecret` -> `PULUMI_CONFIG_AKS_CILIUM_SPN_SECRET`."""
@@ -130,6 +135,19 @@ def _stack_values(stack_file: Path, project: str) -> dict[str, Located]:
     return values
 
 
+def _is_secure(value: Any) -> bool:
+    """`config/value.go` isSecureValue: an object whose only key is `secure`, with a string."""
+    return isinstance(value, dict) and set(value) == {"secure"} and isinstance(value["secure"], str)
+
+
+def _holds_secure(value: Any) -> bool:
+    if isinstance(value, list):
+        return any(_is_secure(item) or _holds_secure(item) for item in value)
+    if isinstance(value, dict):
+        return any(_is_secure(item) or _holds_secure(item) for item in value.values())
+    return False
+
+
 def _default(declaration: Mapping[str, Any]) -> Any:
     """mergeConfig: a declaration's `default` wins over its `value`; either fills a key the stack does not set."""
     return declaration.get("default", declaration.get("value"))
@@ -183,15 +201,28 @@ def load_stack_config(
     for key, located in sorted(stack_values.items()):
         declaration = declared.get(key, {})
         value = located.value
-        if isinstance(value, dict) and set(value) == {"secure"} and isinstance(value["secure"], str):  # isSecureValue
+        if _is_secure(value) or _holds_secure(value):
+            # A secure value, or an object with secure items as `pulumi config set --secret --path 'key[0]'` writes
+            # it: validateStackConfigValue checks the decrypted value (`stackValue.Value(dec)`, for an object the JSON
+            # of the whole value, `pkg/workspace/config.go`), so an array of secure items is an array of strings.
             env_name = secret_env_name(key)
             if env_name not in environ:
+                what = "is encrypted" if _is_secure(value) else "holds encrypted items"
+                whole = "its value" if _is_secure(value) else 'its whole decrypted value as JSON (for example ["a", "b"])'
                 raise StackConfigError(
-                    f"{key} is encrypted in {stack_file.name} and only the Pulumi CLI can decrypt it; "
-                    f"for the offline plan pass its value in the environment variable {env_name}"
+                    f"{key} {what} in {stack_file.name} and only the Pulumi CLI can decrypt it; "
+                    f"for the offline plan pass {whole} in the environment variable {env_name}"
                 )
-            # validateStackConfigValue checks the decrypted value, a string, like any other.
-            located = Located(environ[env_name], located.line, environ[env_name], is_object=False)
+            text = environ[env_name]
+            is_object = not _is_secure(value)
+            if is_object:
+                try:
+                    json.loads(text)
+                except ValueError:
+                    raise StackConfigError(
+                        f"{env_name} must hold the decrypted value of {key} as JSON (a list or object), and it does not"
+                    ) from None
+            located = Located(json.loads(text) if is_object else text, located.line, text, is_object=is_object)
             secret_keys.append(key)
         elif declaration.get("secret"):
             raise StackConfigError(

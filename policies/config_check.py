@@ -2,7 +2,9 @@
 
 The CLI validates only the properties of the pack's own policies (pulumi/pulumi pkg/resource/analyzer/config.go), so
 a misspelt policy name, and with it the intended level, is silently dropped. Here the file is checked against
-`config/schema.json`, which lists every policy and level, and a strict stack may not lower any policy below mandatory.
+`config/schema.json`, which lists every policy and level, and against the stack's tier: the tier the stack declares
+(`aks-cilium:tier` in its stack file, prod when it declares none), never its name. A prod-tier config keeps every
+policy mandatory and exempts nothing, and every config names the tier it was written for (`stack-tier`).
 """
 
 from __future__ import annotations
@@ -12,13 +14,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import yaml
 from jsonschema import Draft7Validator
 
 CONFIG_DIR = Path(__file__).parent / "config"
 SCHEMA_FILE = CONFIG_DIR / "schema.json"
-# Stacks where every policy is mandatory: no rule may be switched off or downgraded to advisory there.
-STRICT_STACKS = ("prod",)
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 PACK_DEFAULT_LEVEL = "mandatory"
+# Tiers other than dev are held to prod's levels: every policy mandatory, no exemptions (rules/tier.py likewise).
+RELAXED_TIERS = ("dev",)
+TIER_KEYS = ("aks-cilium:tier", "tier")
+EXEMPTING_POLICIES = ("no-open-egress", "egress-coverage-per-endpoint")
 
 
 class PolicyConfigError(ValueError):
@@ -45,7 +51,24 @@ def effective_level(config: dict[str, Any], name: str) -> str:
     return str(default)
 
 
-def policy_config_problems(config: Any, stack: str) -> list[str]:
+def declared_tier(config: dict[str, Any]) -> str:
+    entry = config.get("stack-tier")
+    return str(entry.get("tier", "prod")) if isinstance(entry, dict) else "prod"
+
+
+def stack_file_tier(stack: str, project_dir: Path = PROJECT_DIR) -> str:
+    """The tier `Pulumi.<stack>.yaml` declares; prod when the file or the key is missing or unreadable."""
+    try:
+        document = yaml.safe_load((project_dir / f"Pulumi.{stack}.yaml").read_text())
+        config = document.get("config") or {}
+    except (OSError, yaml.YAMLError, AttributeError):
+        return "prod"
+    tiers = [config[key] for key in TIER_KEYS if isinstance(config, dict) and key in config]
+    return str(tiers[0]) if tiers else "prod"
+
+
+def policy_config_problems(config: Any, tier: str) -> list[str]:
+    """What is wrong with a policy config for a stack of `tier`."""
     schema = json.loads(SCHEMA_FILE.read_text())
     names = policy_names(schema)
     if not isinstance(config, dict):
@@ -60,16 +83,28 @@ def policy_config_problems(config: Any, stack: str) -> list[str]:
             continue  # reported above, with the names that exist
         where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
         problems.append(f"{where}: {error.message}")
-    if stack in STRICT_STACKS and not problems:
+    if problems:
+        return problems
+    if declared_tier(config) != tier:
+        problems.append(
+            f"stack-tier declares tier {declared_tier(config)}, and the stack's tier is {tier} (aks-cilium:tier); "
+            f"use a policy config written for {tier}"
+        )
+    if tier not in RELAXED_TIERS:
         problems += [
-            f"{name} is {level} in {stack}; every policy is mandatory in {stack}, so remove the override"
+            f"{name} is {level} in {tier} (the stack's tier); every policy is mandatory there, so remove the override"
             for name in names
             if (level := effective_level(config, name)) != "mandatory"
+        ]
+        problems += [
+            f"{name} exempts {', '.join(entry['exemptNamespaces'])} in a {tier}-tier stack, which allows no exemptions"
+            for name in EXEMPTING_POLICIES
+            if isinstance(entry := config.get(name), dict) and entry.get("exemptNamespaces")
         ]
     return problems
 
 
-def load_policy_config(path: Path, stack: str) -> dict[str, Any]:
+def load_policy_config(path: Path, tier: str) -> dict[str, Any]:
     """The config, or PolicyConfigError naming each problem."""
     if not path.is_file():
         raise PolicyConfigError(path, ["missing; create it (copy policies/config/prod.json for a stack held to prod's levels)"])
@@ -77,7 +112,7 @@ def load_policy_config(path: Path, stack: str) -> dict[str, Any]:
         config = json.loads(path.read_text())
     except (ValueError, UnicodeDecodeError) as error:
         raise PolicyConfigError(path, [f"not valid JSON ({error})"]) from None
-    problems = policy_config_problems(config, stack)
+    problems = policy_config_problems(config, tier)
     if problems:
         raise PolicyConfigError(path, problems)
     return dict(config)
@@ -88,7 +123,7 @@ def main(argv: list[str]) -> int:
     failed = False
     for stack in argv:
         try:
-            load_policy_config(CONFIG_DIR / f"{stack}.json", stack)
+            load_policy_config(CONFIG_DIR / f"{stack}.json", stack_file_tier(stack))
         except PolicyConfigError as error:
             print(f"error: {error}", file=sys.stderr)
             failed = True

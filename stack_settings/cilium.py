@@ -5,6 +5,7 @@ from __future__ import annotations
 from aks_cilium.cilium.rules import (
     cluster_name_problem,
     extra_values_problem,
+    hubble_metric_problem,
     hubble_metrics_problem,
     upgrade_problem,
 )
@@ -25,13 +26,6 @@ HELM_SWITCHES: dict[str, str] = {
 # ciliumPreviousVersion is not among them: it records history, and a stack keeps it while its mode is being decided.
 HELM_ONLY_KEYS = {**dict.fromkeys(HELM_SWITCHES, "false"), "clusterMeshId": "0", "ciliumExtraValues": "'{}'"}
 
-HUBBLE_METRICS = ("dns", "drop", "tcp", "flow", "port-distribution", "icmp", "httpV2", "http", "kafka", "flows-to-world", "policy")
-
-
-def _metric_name(value: str) -> str | None:
-    name = value.split(":", 1)[0]
-    return None if name in HUBBLE_METRICS else f"is not a Hubble metric ({', '.join(HUBBLE_METRICS)})"
-
 
 def _optional_version(value: str) -> str | None:
     return None if value == "" else formats.exact_version(value)
@@ -42,7 +36,7 @@ def read_cilium(reader: ConfigReader) -> CiliumSettings:
     return CiliumSettings(
         version=reader.string("ciliumVersion", "1.20.0", formats.exact_version),
         previous_version=reader.string("ciliumPreviousVersion", "1.20.0", _optional_version),
-        hubble_metrics=reader.string_list("hubbleMetrics", "dns", _metric_name),
+        hubble_metrics=reader.string_list("hubbleMetrics", "dns", hubble_metric_problem),
         cluster_id=reader.integer("clusterMeshId", 0, 255, "7"),
         switches=switches,
         extra_values=reader.json_object("ciliumExtraValues", '\'{"debug": {"enabled": true}}\''),

@@ -60,7 +60,7 @@ def version_warnings(settings: Settings, plan_date: date | None = None) -> tuple
     """What the plan and `pulumi preview` print without refusing: a minor close to its end of support."""
     cluster = settings.cluster
     warning = support_warning(cluster.kubernetes_version, plan_date or today_utc(), cluster.support_plan)
-    return (f"{PROJECT}:kubernetesVersion: {warning} (README, Upgrade flow)",) if warning else ()
+    return (f"{PROJECT}:kubernetesVersion: {warning} (docs/upgrades.md)",) if warning else ()
 
 
 def check_cluster(

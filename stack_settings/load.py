@@ -29,10 +29,13 @@ from .model import (
 )
 from .network_rules import check_network
 from .reader import ConfigReader
+from .redaction import MIN_LENGTH
 
 NETWORK_MODES: tuple[NetworkMode, ...] = ("byocni", "azure-cilium")
 KUBELOGIN_MODES: tuple[KubeloginMode, ...] = ("azurecli", "spn", "workloadidentity", "msi")
 ZONES = ("1", "2", "3")
+# The policy pack's tiers (policies/rules/tier.py); the first is the default of a stack that declares none.
+TIERS = ("prod", "dev")
 
 
 def project_config(raw: Mapping[str, str]) -> dict[str, str]:
@@ -56,6 +59,7 @@ def load_settings(
     Raises ConfigError listing every problem, each naming its key.
     """
     reader = ConfigReader(raw, secret_keys)
+    tier = reader.choice("tier", TIERS)
     cluster = _cluster(reader, stack)
     network = _network(reader)
     cilium = read_cilium(reader)
@@ -68,9 +72,12 @@ def load_settings(
             "is set as a secret but shapes names or structure, so it cannot stay secret; set it in plain text",
             "<value> (without --secret)",
         )
+    for key in sorted(secret_keys & SECRET_CAPABLE_KEYS):
+        if key in raw and 0 < len(raw[key].strip()) < MIN_LENGTH:
+            reader.fail(key, f"is a secret shorter than {MIN_LENGTH} characters, too short to keep out of messages", "--secret <value>")
     reader.raise_if_failed()
     assert network is not None  # every None path above recorded a problem
-    settings = Settings(stack=stack, cluster=cluster, network=network, cilium=cilium, policies=policies, secret_keys=secret_keys)
+    settings = Settings(stack=stack, cluster=cluster, network=network, cilium=cilium, policies=policies, secret_keys=secret_keys, tier=tier)
     _check_cross_fields(reader, settings)
     check_cluster(reader, settings, plan_date, example_keys)
     reader.raise_if_failed()

@@ -109,7 +109,7 @@ class CiliumSettings:
 
     version: str
     previous_version: str
-    """The chart version deployed now ("" before the first install); see README, Cilium upgrades."""
+    """The chart version deployed now ("" before the first install); see docs/cilium.md, Cilium upgrades."""
     hubble_metrics: tuple[str, ...]
     cluster_id: int
     """0 lets the component derive the ID from the cluster name."""
@@ -142,6 +142,8 @@ class Settings:
     policies: PolicySettings
     secret_keys: frozenset[str] = frozenset()
     """Config keys (without prefix) whose values must stay secret wherever they go."""
+    tier: str = "prod"
+    """How strictly the policy pack judges the stack (`tier`): dev or prod; the pack reads it from the stack's config."""
     example_keys: frozenset[str] = frozenset()
     """Config keys (without prefix) that hold example values, given on purpose for an offline plan only."""
     warnings: tuple[str, ...] = ()

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from .errors import ConfigError, ConfigProblem
+from .redaction import Redactor
 
 T = TypeVar("T")
 
@@ -21,29 +22,13 @@ class ConfigReader:
     def __init__(self, raw: Mapping[str, str], secret_keys: frozenset[str] = frozenset()) -> None:
         self._raw = raw
         self._secret_keys = secret_keys
+        self._redact = Redactor(raw[key] for key in sorted(secret_keys) if key in raw)
         self.problems: list[ConfigProblem] = []
         self.read_keys: set[str] = set()
 
     def fail(self, key: str, problem: str, example: str) -> None:
-        self.problems.append(ConfigProblem(key, self._redact(key, problem), example))
-
-    def _redact(self, key: str, text: str) -> str:
-        """Error messages are printed: a secret value, or any item of it, never appears in one."""
-        if key not in self._secret_keys or key not in self._raw:
-            return text
-        raw = self._raw[key]
-        try:
-            parsed: Any = json.loads(raw)
-        except json.JSONDecodeError:
-            parsed = None
-        tokens = (
-            {raw, raw.strip(), *(str(item) for item in parsed if isinstance(item, str | int))}
-            if isinstance(parsed, list)
-            else {raw, raw.strip()}
-        )
-        for token in sorted((t for t in tokens if t), key=len, reverse=True):
-            text = text.replace(token, "[secret]")
-        return text
+        """Messages are printed: every rendering of every secret value is redacted (stack_settings/redaction.py)."""
+        self.problems.append(ConfigProblem(key, self._redact(problem), self._redact(example)))
 
     def raise_if_failed(self) -> None:
         if self.problems:

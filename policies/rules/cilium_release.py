@@ -1,11 +1,21 @@
-"""Rules for the Cilium Helm release: any kubernetes:helm.sh/v3:Release whose chart is Cilium, whatever way it is named."""
+"""Rules for the Cilium Helm release: any Helm release (v3 Release, v4 Chart) whose chart is Cilium, however it is named."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
+from .library_facts import (
+    API_SERVER_PORT,
+    CHART_ARCHIVE_SHA256,
+    CHART_NAME,
+    CHART_REPOSITORY,
+    COMPONENT_VALUE_PATHS,
+    EXTRA_VALUES_ALLOWED,
+    FIXED_VALUES,
+)
 from .values import MalformedError, dig, is_list, mapping_at, str_at
 
 Props = Mapping[str, Any]
@@ -23,16 +33,63 @@ _NATIVE_ROUTING = ("autoDirectNodeRoutes", "ipv4NativeRoutingCIDR", "ipv6NativeR
 _OWNED_IPAM_OPERATOR = ("clusterPoolIPv4PodCIDRList", "clusterPoolIPv4MaskSize")
 
 
+# Where Cilium publishes its chart besides its repository (cilium/cilium Documentation/installation/k8s-install-helm.rst,
+# "OCI Registry"); the pack accepts Quay's, the registry the docs install from.
+CHART_OCI = "oci://quay.io/cilium/charts/cilium"
+# Values that mark a release as Cilium's whatever its chart is called: keys no other chart this stack installs has.
+_CILIUM_VALUE_KEYS = ("aksbyocni", "hubble", "cni", "bpf", "kubeProxyReplacement", "enableNonDefaultDenyPolicies")
+
+
 def chart_name(chart: str) -> str:
-    """The chart's own name in any form Helm takes: `cilium`, `cilium/cilium`, a repository URL, an OCI reference, a .tgz."""
-    name = chart.strip().rstrip("/").rsplit("/", 1)[-1]
-    name = _ARCHIVE.sub("", name)
-    return name.split(":", 1)[0].split("@", 1)[0].lower()
+    """The chart's own name in any form Helm takes (helm/helm `cmd/helm/install.go`, the install help): `cilium`,
+    `cilium/cilium`, a path or URL to a packaged `.tgz` (with or without a query or fragment), an OCI reference with a
+    tag or digest, an unpacked chart's directory."""
+    text = chart.strip()
+    if "://" in text:
+        parts = urlsplit(text)
+        text = parts.netloc + parts.path
+    name = text.rstrip("/").rsplit("/", 1)[-1]
+    name = name.split("@", 1)[0].split(":", 1)[0]
+    return _ARCHIVE.sub("", name).lower()
 
 
 def is_cilium_release(props: Props) -> bool:
+    """The chart is named cilium in any form, or the release is named cilium, or its values are Cilium's."""
     chart = str_at(props, "chart")
-    return chart is not None and chart_name(chart) == "cilium"
+    if chart is not None and chart_name(chart) == CHART_NAME:
+        return True
+    if props.get("name") == CHART_NAME:
+        return True
+    values = props.get("values")
+    return isinstance(values, Mapping) and any(key in values for key in _CILIUM_VALUE_KEYS)
+
+
+def chart_source(props: Props) -> list[str]:
+    """Cilium comes from Cilium's repository (or its OCI registry) at a version whose archive digest the product pins:
+    a chart from anywhere else, a local alias or a mirror can hold any code under Cilium's name."""
+    chart = str_at(props, "chart") or ""
+    version = str_at(props, "version") or ""
+    repo = (str_at(props, "repositoryOpts", "repo") or "").strip().rstrip("/")
+    archive = f"{CHART_REPOSITORY}/{CHART_NAME}-{version}.tgz"
+    oci_tag = chart.removeprefix(CHART_OCI).removeprefix(":")
+    published = (
+        (chart == CHART_NAME and repo == CHART_REPOSITORY)
+        or (chart == archive and repo in ("", CHART_REPOSITORY))
+        or (chart.startswith(CHART_OCI) and oci_tag in ("", version) and not repo)
+    )
+    problems = []
+    if not published:
+        shown = f"chart {chart!r}" + (f" from repository {repo!r}" if repo else "")
+        problems.append(
+            f"{shown} is not Cilium's published chart; use chart {CHART_NAME!r} with repositoryOpts.repo {CHART_REPOSITORY} "
+            f"(or {archive}, or {CHART_OCI})"
+        )
+    if version not in CHART_ARCHIVE_SHA256:
+        problems.append(
+            f"chart version {version!r} has no pinned archive digest (offline/cilium_sums/); pin one of "
+            f"{', '.join(sorted(CHART_ARCHIVE_SHA256))}, or add the version's sums and run `make pack-facts`"
+        )
+    return problems
 
 
 def version_pinned(props: Props) -> list[str]:
@@ -44,11 +101,70 @@ def version_pinned(props: Props) -> list[str]:
 
 
 def hubble_relay_on(props: Props) -> list[str]:
-    """Hubble and its relay are on, so flows can be observed cluster-wide."""
+    """Hubble and its relay are on and run at least one replica, so flows can be observed cluster-wide."""
     values = mapping_at(props, "values")
     if dig(values, "hubble", "enabled") is False or dig(values, "hubble", "relay", "enabled") is not True:
         return ["Hubble or Hubble relay is off; set hubble.enabled and hubble.relay.enabled true"]
+    # The chart renders the relay Deployment with `replicas: {{ .Values.hubble.relay.replicas }}` (values.yaml: 1).
+    replicas = dig(values, "hubble", "relay", "replicas")
+    if replicas is None:
+        return []
+    if isinstance(replicas, bool) or not isinstance(replicas, int | float) or replicas != int(replicas):
+        raise MalformedError("values.hubble.relay.replicas", "a whole number", replicas)
+    if replicas < 1:
+        return [f"hubble.relay.replicas is {int(replicas)}: the relay Deployment runs no pod, so Hubble is off; use 1 or more"]
     return []
+
+
+def _leaf_paths(values: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    for key, value in values.items():
+        path = (*prefix, str(key))
+        if isinstance(value, Mapping) and value:
+            yield from _leaf_paths(value, path)
+        else:
+            yield path
+
+
+def values_vocabulary(props: Props) -> list[str]:
+    """Only the paths the Cilium component sets, and the extra values the library allows: the same vocabulary as the
+    library's (policies/rules/library_facts.py), so values the library would refuse cannot reach the chart another way."""
+    allowed = [tuple(path.split(".")) for path in COMPONENT_VALUE_PATHS + EXTRA_VALUES_ALLOWED]
+    outside = sorted({".".join(path) for path in _leaf_paths(mapping_at(props, "values")) if not any(path[: len(a)] == a for a in allowed)})
+    if not outside:
+        return []
+    return [f"values set {', '.join(outside)}, outside the library's vocabulary (README, Cilium extra values); remove them"]
+
+
+def component_values(props: Props) -> list[str]:
+    """The values the component sets itself keep their values: non-default-deny policies on, and the API server
+    address only with kube-proxy replacement, on the API server's port."""
+    values = mapping_at(props, "values")
+    problems = [
+        f"{path} is {dig(values, *path.split('.'))!r}; the component sets {expected!r}, keep it"
+        for path, expected in FIXED_VALUES.items()
+        if path in _JUDGED_HERE and dig(values, *path.split(".")) not in (None, expected)
+    ]
+    # values.yaml: kubeProxyReplacement "false", k8sServiceHost and k8sServicePort "" (unset) by default.
+    raw = dig(values, "kubeProxyReplacement")
+    replacement = {None: False, "false": False, "true": True}.get(raw) if raw is None or isinstance(raw, str) else raw
+    if not isinstance(replacement, bool):
+        problems.append(f"kubeProxyReplacement is {raw!r}; Cilium 1.20 takes true or false only")
+    host, port = dig(values, "k8sServiceHost") or None, dig(values, "k8sServicePort") or None
+    if replacement is True and not isinstance(host, str):
+        problems.append("kubeProxyReplacement is on without k8sServiceHost; point it at the cluster's API server")
+    if replacement is not True and (host is not None or port is not None):
+        problems.append("k8sServiceHost or k8sServicePort is set without kubeProxyReplacement; remove them")
+    if port is not None and port != API_SERVER_PORT:
+        problems.append(f"k8sServicePort is {port!r}; the AKS API server listens on {API_SERVER_PORT}")
+    return problems
+
+
+def value_files_absent(props: Props) -> list[str]:
+    """Values come only from `values`: `valueYamlFiles` are merged by Helm out of the pack's sight."""
+    files = props.get("valueYamlFiles")
+    if files is None or (is_list(files) and len(files) == 0):
+        return []
+    return ["cannot verify: valueYamlFiles merge values the pack cannot read; put the values in `values`"]
 
 
 def byocni_values(props: Props) -> list[str]:
@@ -62,6 +178,11 @@ def byocni_values(props: Props) -> list[str]:
     if dig(values, "ipam", "mode") not in (None, "cluster-pool"):
         problems.append("ipam.mode is not cluster-pool")
     return [f"{p}; fix the Cilium values" for p in problems]
+
+
+# The fixed values judged by component_values; the others have their own rules (cilium-byocni-values, hubble-relay-on,
+# hubble-tls-not-helm).
+_JUDGED_HERE = ("enableNonDefaultDenyPolicies", "hubble.tls.auto.enabled")
 
 
 def hubble_tls_not_helm(props: Props) -> list[str]:

@@ -81,9 +81,39 @@ def _cidrs(rule: Rule, path: str) -> list[str]:
     return cidrs
 
 
-def no_open_egress(props: Props, exempt_namespaces: Sequence[str]) -> list[str]:
-    """Egress to the whole internet defeats default deny, however the ranges are written; use toFQDNs or specific CIDRs."""
-    if dig(props, "metadata", "namespace") in exempt_namespaces:
+def open_fqdn_pattern(pattern: str) -> bool:
+    """A toFQDNs pattern that matches names under every registrable domain: fewer than two literal labels at its end.
+
+    In Cilium's matchPattern `*` matches within one label and a `**.` prefix several labels
+    (cilium/cilium Documentation/security/policy/language.rst, DNS based; UPSTREAM.md): `*`, `**.`, `*.*` and `*.com`
+    each admit names of every owner. `*.example.com` ends in two literal labels, one owner's domain.
+    """
+    labels = pattern.strip().lower().removesuffix(".").split(".")
+    literal = 0
+    for label in reversed(labels):
+        if "*" in label or not label:
+            break
+        literal += 1
+    return literal < 2
+
+
+def _open_fqdns(rule: Rule, path: str) -> list[str]:
+    problems = []
+    for index, selector in enumerate(mappings_in(list_at(rule, "toFQDNs", where=path), f"{path}.toFQDNs")):
+        pattern = str_at(selector, "matchPattern", where=f"{path}.toFQDNs[{index}]")
+        if pattern is not None and open_fqdn_pattern(pattern):
+            problems.append(
+                f"{path}.toFQDNs[{index}] matchPattern {pattern!r} matches names of every owner, the internet in all but "
+                "name; list the domains (like *.example.com)"
+            )
+    return problems
+
+
+def no_open_egress(props: Props, exempt_namespaces: Sequence[str], clusterwide: bool = False) -> list[str]:
+    """Egress to the whole internet defeats default deny, however it is written (entities, CIDRs, wildcard FQDN
+    patterns, ports without peers); use toFQDNs of named domains or specific CIDRs."""
+    # A clusterwide policy has no namespace (its metadata's is ignored by the API server), so no exemption reaches it.
+    if not clusterwide and dig(props, "metadata", "namespace") in exempt_namespaces:
         return []
     problems = []
     cidrs: list[str] = []
@@ -94,6 +124,7 @@ def no_open_egress(props: Props, exempt_namespaces: Sequence[str]) -> list[str]:
             if entity in OPEN_ENTITIES:
                 problems.append(f"egress to entity {entity!r}; allow specific FQDNs or CIDRs, or exempt the namespace")
         cidrs += _cidrs(rule, path)
+        problems += _open_fqdns(rule, path)
         ports_only = list_at(rule, "toPorts", where=path) or list_at(rule, "icmps", where=path)
         if ports_only and not any(list_at(rule, peer, where=path) for peer in EGRESS_PEERS):
             problems.append(f"{path} allows its ports to every destination, the internet included; name its peers (toFQDNs, toCIDR...)")
@@ -105,6 +136,16 @@ def no_open_egress(props: Props, exempt_namespaces: Sequence[str]) -> list[str]:
         )
     problems += [f"egress CIDR {text!r} is not a CIDR; fix it" for text in covered.unparsable]
     return problems
+
+
+def egress_grants(props: Props) -> list[tuple[Mapping[str, Any], list[str]]]:
+    """(endpointSelector, CIDRs) of every spec that allows egress to CIDRs, for judging coverage across policies."""
+    grants = []
+    for path, spec in specs(props):
+        cidrs = [cidr for i, rule in enumerate(rules_of(spec, path, "egress")) for cidr in _cidrs(rule, f"{path}.egress[{i}]")]
+        if cidrs:
+            grants.append((mapping_at(spec, "endpointSelector", where=path), cidrs))
+    return grants
 
 
 def no_empty_rule_lists(props: Props) -> list[str]:

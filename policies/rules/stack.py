@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
-from . import cnp
+from . import cnp, native_policy
 from .cilium_release import is_cilium_release
-from .resource_types import CCNP, CLUSTER, CNP, NAMESPACE, POLICY_KINDS, RELEASE
+from .egress_coverage import Grant, combined_open_egress, selection
+from .kinds import CCNP, CILIUM_POLICY_KINDS, CLUSTER, HELM_RELEASE, NAMESPACE, NETWORK_POLICY, is_kind
 from .values import MalformedError, dig, list_at, mapping_at, mappings_in, str_at
 
 # How Cilium labels an endpoint with its namespace: the name, and each namespace label under a prefix.
@@ -30,8 +31,9 @@ class StackResource:
     default providers and passes "". Either way no default provider leads to the cluster, so rules read them alike."""
 
 
-def _of(resources: Sequence[StackResource], *types: str) -> list[StackResource]:
-    return [r for r in resources if r.type in types]
+def _of(resources: Sequence[StackResource], *kinds: str) -> list[StackResource]:
+    """The resources of these kinds, whichever type token they were registered under (rules/kinds.py)."""
+    return [r for r in resources if is_kind(r.type, *kinds)]
 
 
 def _judge(resource: StackResource, problems: list[str], judge: Callable[[StackResource], T], otherwise: T) -> T:
@@ -44,7 +46,7 @@ def _judge(resource: StackResource, problems: list[str], judge: Callable[[StackR
 
 
 def _cilium_releases(resources: Sequence[StackResource], problems: list[str]) -> list[StackResource]:
-    return [r for r in _of(resources, RELEASE) if _judge(r, problems, _is_cilium, False)]
+    return [r for r in _of(resources, HELM_RELEASE) if _judge(r, problems, _is_cilium, False)]
 
 
 def _is_cilium(resource: StackResource) -> bool:
@@ -63,7 +65,7 @@ def _policy_name(policy: StackResource) -> str:
     """For messages only, so never malformed: whatever the metadata holds is shown as it is."""
     metadata = policy.props.get("metadata")
     name, namespace = (metadata.get("name"), metadata.get("namespace")) if isinstance(metadata, Mapping) else (None, None)
-    return f"{namespace}/{name}" if policy.type == CNP else f"clusterwide {name}"
+    return f"clusterwide {name}" if is_kind(policy.type, CCNP) else f"{namespace}/{name}"
 
 
 def namespace_identity(name: str, labels: Mapping[str, Any]) -> dict[str, Any]:
@@ -118,7 +120,7 @@ class _DenyingSpec:
 
 def _denying_specs(policy: StackResource) -> list[_DenyingSpec]:
     found = []
-    clusterwide = policy.type == CCNP
+    clusterwide = is_kind(policy.type, CCNP)
     namespace = None if clusterwide else str_at(policy.props, "metadata", "namespace")
     for path, spec in cnp.specs(policy.props):
         with_empty_rule = {d for d in ("ingress", "egress") if cnp.has_empty_rule(spec, path, d)}
@@ -147,7 +149,7 @@ def namespaces_default_deny(resources: Sequence[StackResource]) -> list[str]:
     # Namespaced policies indexed by namespace, so hundreds of namespaces stay linear; clusterwide ones are few.
     by_namespace: dict[str | None, list[_DenyingSpec]] = {}
     clusterwide: list[_DenyingSpec] = []
-    for policy in _of(resources, *POLICY_KINDS):
+    for policy in _of(resources, *CILIUM_POLICY_KINDS):
         no_specs: list[_DenyingSpec] = []
         for spec in _judge(policy, problems, _denying_specs, no_specs):
             (clusterwide if spec.clusterwide else by_namespace.setdefault(spec.namespace, [])).append(spec)
@@ -183,7 +185,7 @@ def policies_after_cilium(resources: Sequence[StackResource]) -> list[str]:
     return problems + [
         f"{_policy_name(p)} does not depend on the Cilium release (or the cluster); "
         "add depends_on so it is applied after Cilium's CRDs exist"
-        for p in _of(resources, *POLICY_KINDS)
+        for p in _of(resources, *CILIUM_POLICY_KINDS)
         if not anchor_urns & set(p.dependencies)
     ]
 
@@ -222,7 +224,7 @@ def l7_needs_acns(resources: Sequence[StackResource]) -> list[str]:
         return security if security.get("enabled") is True else {}
 
     managed = [s for s in (_judge(c, problems, acns_security, None) for c in _of(resources, CLUSTER)) if s is not None]
-    policies = _of(resources, *POLICY_KINDS)
+    policies = _of(resources, *CILIUM_POLICY_KINDS)
     if not managed:
         return problems
     if any(not security for security in managed):
@@ -234,7 +236,7 @@ def l7_needs_acns(resources: Sequence[StackResource]) -> list[str]:
         ]
     without_l7 = any(security.get("advancedNetworkPolicies") != "L7" for security in managed)
     for policy in [p for p in policies if _judge(p, problems, _has_l7_beyond_dns, False)]:
-        if policy.type == CCNP:
+        if is_kind(policy.type, CCNP):
             problems.append(
                 f"{_policy_name(policy)} uses L7 rules other than DNS, which ACNS does not support in a clusterwide "
                 "policy; move them to a namespaced CiliumNetworkPolicy"
@@ -272,3 +274,30 @@ def byocni_has_cilium(resources: Sequence[StackResource]) -> list[str]:
         for c in byocni
         if c.urn not in reached
     ]
+
+
+def _grants(resource: StackResource) -> list[Grant]:
+    namespace = str_at(resource.props, "metadata", "namespace")
+    if is_kind(resource.type, NETWORK_POLICY):
+        found = native_policy.egress_grants(resource.props)
+        name = f"NetworkPolicy {namespace}/{dig(resource.props, 'metadata', 'name')}"
+    else:
+        found = cnp.egress_grants(resource.props)
+        name = _policy_name(resource)
+        namespace = None if is_kind(resource.type, CCNP) else namespace
+    # A selector of a NetworkPolicy has plain Kubernetes label keys; a Cilium selector's `k8s:` form is the same label.
+    return [Grant(name, namespace, selection(selector, namespace), tuple(cidrs)) for selector, cidrs in found]
+
+
+def open_egress_combined(resources: Sequence[StackResource], exempt_namespaces: Sequence[str]) -> list[str]:
+    """Internet egress split across policies that select the same endpoints is judged as one: per endpoint, the CIDRs of
+    every Cilium and Kubernetes policy that selects it together stay under the internet threshold."""
+    problems: list[str] = []
+    none: list[Grant] = []
+    grants = [
+        grant
+        for resource in _of(resources, *CILIUM_POLICY_KINDS, NETWORK_POLICY)
+        for grant in _judge(resource, problems, _grants, none)
+        if grant.namespace is None or grant.namespace not in exempt_namespaces
+    ]
+    return problems + combined_open_egress(grants)

@@ -13,7 +13,7 @@ from aks_cilium.core.validation import ComponentArgsError
 from aks_cilium.network.component import Network, NetworkArgs
 from aks_cilium.testing import SECRET, ProgramRun, run_callable
 from aks_cilium.testing.azure import CLIENT_CONFIG
-from tests.support.clusters import SUBNET_ID, cluster_args
+from tests.support.component_args import SUBNET_ID, cluster_args
 from tests.support.tokens import IDENTITY, LOCAL_COMMAND, ROLE_ASSIGNMENT
 from tests.support.tokens import MANAGED_CLUSTER as CLUSTER
 

@@ -15,7 +15,7 @@ from aks_cilium.cluster.versions import NEXT_MINOR_TAG, SUPPORT_ENDS_TAG
 from aks_cilium.core.validation import ComponentArgsError
 from aks_cilium.testing import AzureMocks, ProgramRun, run_callable
 from aks_cilium.testing.azure import CLIENT_CONFIG
-from tests.support.clusters import cluster_args
+from tests.support.component_args import cluster_args
 from tests.support.tokens import MANAGED_CLUSTER, ROLE_ASSIGNMENT
 
 CI_PRINCIPAL = "9d3c2b1a-0f4e-4d5c-8b7a-6e5f4d3c2b1a"

@@ -40,7 +40,7 @@ def test_a_line_becomes_one_flow_and_its_verdict(
 
 BAD: list[tuple[str, str]] = [
     ("client demo:8080 allow", "is not of the form"),
-    ("client -> demo:8080", "is not of the form"),
+    ("client -> demo:8080", "allow or deny"),
     ("client -> demo:8080 permit", "allow or deny"),
     ("Client -> demo:8080 allow", "source"),
     ("client -> demo allow", "names no port"),

@@ -142,7 +142,7 @@ def test_demo_pods_start_under_run_as_non_root() -> None:
 def test_connectivity_check_needs_its_probes() -> None:
     with pytest.raises(ComponentArgsError) as caught:
         run_callable(lambda: ConnectivityCheck("check", {"namespace": "client", "probes": [{"name": "x"}]}))  # type: ignore[typeddict-item]
-    assert {p["property_path"] for p in caught.value.errors or []} == {"probes[0]"}
+    assert {p["property_path"] for p in caught.value.errors or []} == {"probes[0].url", "probes[0].allowed"}
     with pytest.raises(ComponentArgsError):
         run_callable(lambda: DemoApp("demo", {"app_namespace": "demo"}))  # type: ignore[typeddict-item]
 

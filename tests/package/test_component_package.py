@@ -238,9 +238,9 @@ def test_local_package_paths_are_ones_the_cli_reads_as_paths(project_dir: Path) 
     is installed where it is (`pkg/cmd/pulumi/packageinstallation/packageinstallation.go`: no download, then
     `InstallPluginAt` in that folder) and kept as a path in the project's `packages`."""
     program = yaml.safe_load((project_dir / "examples" / "yaml" / "Pulumi.yaml").read_text())
-    readme = (project_dir / "README.md").read_text()
-    sources = [*program["packages"].values(), *re.findall(r"pulumi package add (\S+)", readme)]
+    guide = (project_dir / "docs" / "components.md").read_text()
+    sources = [*program["packages"].values(), *re.findall(r"pulumi package add (\S+)", guide)]
     local = [source for source in sources if "://" not in source and not source.startswith("<")]
-    assert local, "the README and the YAML example name a local checkout"
+    assert local, "docs/components.md and the YAML example name a local checkout"
     for source in local:
         assert source.startswith(("./", "..", "/")), f"{source} would be looked up as a plugin name"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from offline.plan import main
-from offline.redaction import MARK, Redactor, spellings
 from offline.stack_config import PROJECT_DIR, StackConfig, load_stack_config
+from stack_settings.redaction import MARK, Redactor, spellings
 from tests.support.stacks import stack_config, with_overrides
 
 

@@ -15,7 +15,7 @@ import offline.plan
 from aks_cilium.testing import Registration
 from offline.artifacts import ArtifactError, CiliumArtifacts, resolve, upstream_urls
 from offline.plan import EXIT_INCOMPLETE, main, manifest_path
-from offline.plan_files import GENERATOR, PlanDirError, StagedPlan, claim, inputs_digest, written_by_plan
+from offline.plan_files import GENERATOR, PlanDirError, PlanLock, StagedPlan, claim, inputs_digest, written_by_plan
 from offline.stack_config import PROJECT_DIR, shipped_examples
 from tests.support.stacks import stack_config, with_overrides
 
@@ -56,19 +56,21 @@ def test_out_refuses_a_file(tmp_path: Path) -> None:
     assert target.read_text() == "x"
 
 
-def test_a_failed_run_removes_the_previous_plan(tmp_path: Path) -> None:
+def test_a_failed_run_leaves_the_previous_plan_intact(tmp_path: Path) -> None:
     out = previous_plan(tmp_path / "plan")
+    before = {p.name: p.read_text() for p in out.iterdir()}
     assert main(["--stack", "dev", "--out", str(out), "--fail-on", "aks-cluster"]) == 1
-    assert not out.exists()
+    assert {p.name: p.read_text() for p in out.iterdir()} == before
 
 
-def test_invalid_configuration_removes_the_previous_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_invalid_configuration_leaves_the_previous_plan_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = previous_plan(tmp_path / "plan")
+    before = {p.name: p.read_text() for p in out.iterdir()}
     monkeypatch.setattr(
         "offline.plan.load_stack_config", lambda stack, **_: with_overrides(stack_config(stack), {"podCidr": "10.0.0.0/16"})
     )
     assert main(["--stack", "dev", "--out", str(out)]) == 2
-    assert not out.exists()
+    assert {p.name: p.read_text() for p in out.iterdir()} == before
 
 
 def test_an_interrupted_run_leaves_neither_plan_nor_partial_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -79,17 +81,20 @@ def test_an_interrupted_run_leaves_neither_plan_nor_partial_files(tmp_path: Path
         raise KeyboardInterrupt
 
     monkeypatch.setattr(offline.plan.Plan, "write", interrupted)
+    before = {p.name: p.read_text() for p in out.iterdir()}
     with pytest.raises(KeyboardInterrupt):
         main(["--stack", "dev", "--out", str(out)])
-    assert sorted(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["plan"]
+    assert {p.name: p.read_text() for p in out.iterdir()} == before
 
 
 def test_leftovers_of_a_killed_run_are_cleared(tmp_path: Path) -> None:
     leftover = tmp_path / ".plan.partial-abc"
     leftover.mkdir()
     (leftover / "resources.json").write_text("[]")
-    claim(tmp_path / "plan")
-    assert not leftover.exists()
+    with PlanLock(tmp_path / "plan"):
+        assert not leftover.exists()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_staged_plan_appears_only_on_commit(tmp_path: Path) -> None:

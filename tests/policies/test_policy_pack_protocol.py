@@ -21,6 +21,8 @@ EXPECTED_POLICIES = {
     "cilium-byocni-values", "hubble-tls-not-helm", "fqdn-needs-dns-rule", "no-empty-rule-lists", "no-open-egress",
     "namespaces-default-deny", "policies-after-cilium", "pod-cidr-matches-cilium", "l7-needs-acns",
     "stateful-resources-protected", "hubble-tls-on", "cilium-policy-enforced", "cilium-values-safe", "byocni-has-cilium",
+    "cilium-chart-source", "cilium-values-vocabulary", "cilium-component-values", "cilium-values-inline",
+    "cilium-config-from-release", "judged-kinds-readable", "egress-coverage-per-endpoint", "stack-tier",
 }  # fmt: skip
 
 
@@ -40,10 +42,12 @@ def test_analyzer_info_lists_every_policy(pack: PolicyPackProcess) -> None:
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_stacks_violate_no_mandatory_policy_of_their_environment(run_stack: RunStack, pack: PolicyPackProcess, stack: str) -> None:
+def test_stacks_violate_no_mandatory_policy_of_their_environment(run_stack: RunStack, stack: str) -> None:
+    """The pack started as the engine starts it for the stack: with the stack's config, its tier included."""
     run = run_stack(stack)
-    pack.configure(PACK_DIR / "config" / f"{stack}.json")
-    diagnostics = pack.analyze_all(run.registrations)
+    with PolicyPackProcess(stack_config={"aks-cilium:tier": stack}) as pack:
+        pack.configure(PACK_DIR / "config" / f"{stack}.json")
+        diagnostics = pack.analyze_all(run.registrations)
     assert [d for d in diagnostics if d.level == "mandatory"] == []
     if stack == "dev":
         assert {d.policy for d in diagnostics} == {"api-server-restricted"}
@@ -71,7 +75,7 @@ def test_violations_come_back_with_name_level_and_message(run_stack: RunStack, p
 
 def test_stack_policy_finds_a_policy_applied_before_cilium(run_stack: RunStack, pack: PolicyPackProcess) -> None:
     run = run_stack("dev")
-    pack.configure(PACK_DIR / "config" / "dev.json")
+    pack.configure(PACK_DIR / "config" / "prod.json")
     policy = run.one("kubernetes:cilium.io/v2:CiliumNetworkPolicy", "policies-client-allow-fqdns")
     detached = type(policy)(**{**policy.__dict__, "dependencies": ()})
     registrations = [detached if r is policy else r for r in run.registrations]
@@ -104,8 +108,10 @@ def test_policy_config_is_reconciled_as_the_cli_reconciles_it(pack: PolicyPackPr
     with its config schema's defaults; `all` sets only the level; a policy's own entry merges its properties over the
     defaults. So the pack receives `resourceTypes` even when the file names only a level."""
     config_file = tmp_path / "dev.json"
-    config_file.write_text(json.dumps({"all": "advisory", "no-open-egress": {"exemptNamespaces": ["team-a"]}}))
-    configs = policy_config(config_file, pack.info().policies)
+    config_file.write_text(
+        json.dumps({"all": "advisory", "no-open-egress": {"exemptNamespaces": ["team-a"]}, "stack-tier": {"tier": "dev"}})
+    )
+    configs = policy_config(config_file, pack.info().policies, "dev")
     assert {config.enforcementLevel for config in configs.values()} == {analyzer_pb2.ADVISORY}
     assert json_format.MessageToDict(configs["no-open-egress"].properties) == {"exemptNamespaces": ["team-a"]}
     assert json_format.MessageToDict(configs["stateful-resources-protected"].properties) == {

@@ -150,6 +150,7 @@ def test_preview_with_unknown_values_is_advisory_and_the_update_run_enforces(pac
         "policyEnforcementMode": "never",
         "extraConfig": {"x": "y"},
         "routingMode": "native",
+        "enableNonDefaultDenyPolicies": False,
     }
     update = analyze(pack, Res(RELEASE, "cilium", {**RELEASE_PROPS, "values": dangerous}))
     assert {d.policy for d in update if d.level == "mandatory"} >= set(RELEASE_DEFERS)

@@ -37,6 +37,7 @@ from typing import Any
 import pytest
 
 from policies.rules import addresses, aks, cilium_release, cnp, stack
+from tests.support import tokens
 from tests.support.pack_resources import CLUSTER_PROPS as CLUSTER
 from tests.support.pack_resources import DNS_RULE
 from tests.support.pack_resources import RELEASE_PROPS as RELEASE
@@ -139,16 +140,16 @@ def resource(type_: str, urn: str, props: dict[str, Any], deps: tuple[str, ...] 
 
 
 DENY = {"metadata": {"namespace": "app", "name": "default-deny"}, "spec": {"endpointSelector": {}, "ingress": [{}], "egress": [{}]}}
-NS = resource(stack.NAMESPACE, "ns", {"metadata": {"name": "app"}})
+NS = resource(tokens.NAMESPACE, "ns", {"metadata": {"name": "app"}})
 
 
 def test_namespaces_default_deny() -> None:
     """A rule that selects an endpoint and has an egress section puts it in default deny for egress; `egress: []` has no
     rule, so it does not (cilium/cilium Documentation/security/policy/language.rst, "Ingress/Egress Default Deny";
     pkg/policy/repository.go: a direction is enforced only when `len(r.Egress) > 0 || len(r.EgressDeny) > 0`)."""
-    assert stack.namespaces_default_deny([NS, resource(stack.CNP, "p", DENY)]) == []
+    assert stack.namespaces_default_deny([NS, resource(tokens.CNP, "p", DENY)]) == []
     half = changed(DENY, "spec.egress", [])
-    assert stack.namespaces_default_deny([NS, resource(stack.CNP, "p", half)]) == [
+    assert stack.namespaces_default_deny([NS, resource(tokens.CNP, "p", half)]) == [
         "namespace app has no default deny egress; add a policy with endpointSelector {} and egress: [{}]"
     ]
 
@@ -157,9 +158,9 @@ def test_policies_after_cilium() -> None:
     """The chart ships no CRDs (../shared/cilium/1.20.0/cilium-1.20.0.tgz lists no CRD file); Cilium creates them when
     it starts (cilium/cilium pkg/k8s/apis/cilium.io/client/cell.go, `RegisterCRDsCell`), so a policy must depend on
     the release."""
-    release = resource(stack.RELEASE, "rel", RELEASE)
-    assert stack.policies_after_cilium([release, resource(stack.CNP, "p", DENY, ("rel",))]) == []
-    assert len(stack.policies_after_cilium([release, resource(stack.CNP, "p", DENY)])) == 1
+    release = resource(tokens.RELEASE, "rel", RELEASE)
+    assert stack.policies_after_cilium([release, resource(tokens.CNP, "p", DENY, ("rel",))]) == []
+    assert len(stack.policies_after_cilium([release, resource(tokens.CNP, "p", DENY)])) == 1
 
 
 def test_pod_cidr_matches_cilium() -> None:
@@ -167,9 +168,9 @@ def test_pod_cidr_matches_cilium() -> None:
     (MicrosoftDocs/azure-aks-docs articles/aks/use-byo-cni.md: "You must specify a Pod CIDR ... The AKS control plane
     uses this range for internal traffic routing to pods"), so Cilium's cluster-pool must hand out that same range."""
     good = changed(RELEASE, "values.ipam", {"operator": {"clusterPoolIPv4PodCIDRList": ["10.244.0.0/16"]}})
-    cluster = resource(stack.CLUSTER, "c", CLUSTER)
-    assert stack.pod_cidr_matches_cilium([cluster, resource(stack.RELEASE, "r", good)]) == []
-    assert len(stack.pod_cidr_matches_cilium([cluster, resource(stack.RELEASE, "r", RELEASE)])) == 1
+    cluster = resource(tokens.MANAGED_CLUSTER, "c", CLUSTER)
+    assert stack.pod_cidr_matches_cilium([cluster, resource(tokens.RELEASE, "r", good)]) == []
+    assert len(stack.pod_cidr_matches_cilium([cluster, resource(tokens.RELEASE, "r", RELEASE)])) == 1
 
 
 def test_l7_needs_acns() -> None:
@@ -182,24 +183,25 @@ def test_l7_needs_acns() -> None:
     FQDN filtering is (container-network-security-l7-policy-concepts.md, "Limitations and considerations";
     container-network-security-fqdn-filtering-concepts.md).
     """
-    azure = resource(stack.CLUSTER, "c", changed(CLUSTER, "networkProfile", AZURE))
+    azure = resource(tokens.MANAGED_CLUSTER, "c", changed(CLUSTER, "networkProfile", AZURE))
 
     def acns(security: dict[str, Any]) -> stack.StackResource:
-        return resource(stack.CLUSTER, "c", changed(CLUSTER, "networkProfile", {**AZURE, "advancedNetworking": {"security": security}}))
+        profile = {**AZURE, "advancedNetworking": {"security": security}}
+        return resource(tokens.MANAGED_CLUSTER, "c", changed(CLUSTER, "networkProfile", profile))
 
-    policy = resource(stack.CNP, "p", FQDN_POLICY)
+    policy = resource(tokens.CNP, "p", FQDN_POLICY)
     assert stack.l7_needs_acns([acns({"enabled": True}), policy]) == []
     assert stack.l7_needs_acns([acns({"enabled": True, "advancedNetworkPolicies": "FQDN"}), policy]) == []
     assert len(stack.l7_needs_acns([azure, policy])) == 1
     http_rule = {"toEndpoints": [{}], "toPorts": [{"ports": [{"port": "80", "protocol": "TCP"}], "rules": {"http": [{"method": "GET"}]}}]}
-    http = resource(stack.CNP, "h", changed(FQDN_POLICY, "spec.egress", [DNS_RULE, http_rule]))
+    http = resource(tokens.CNP, "h", changed(FQDN_POLICY, "spec.egress", [DNS_RULE, http_rule]))
     assert stack.l7_needs_acns([acns({"enabled": True, "advancedNetworkPolicies": "L7"}), http]) == []
     (problem,) = stack.l7_needs_acns([acns({"enabled": True, "advancedNetworkPolicies": "FQDN"}), http])
     assert "advancedNetworkPolicies to L7" in problem
-    clusterwide = resource(stack.CCNP, "w", {**http.props, "metadata": {"name": "w"}})
+    clusterwide = resource(tokens.CCNP, "w", {**http.props, "metadata": {"name": "w"}})
     (problem,) = stack.l7_needs_acns([acns({"enabled": True, "advancedNetworkPolicies": "L7"}), clusterwide])
     assert "clusterwide" in problem
-    assert stack.l7_needs_acns([acns({"enabled": True, "advancedNetworkPolicies": "L7"}), resource(stack.CCNP, "f", FQDN_POLICY)]) == []
+    assert stack.l7_needs_acns([acns({"enabled": True, "advancedNetworkPolicies": "L7"}), resource(tokens.CCNP, "f", FQDN_POLICY)]) == []
 
 
 @pytest.mark.parametrize(

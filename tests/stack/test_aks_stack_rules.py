@@ -180,15 +180,6 @@ def test_dev_system_pool_meets_the_documented_minimum(run_stack: RunStack) -> No
     assert system["vmSize"] == "Standard_D4ds_v5"  # 4 vCPUs
 
 
-def test_readme_version_table_is_the_policy_table(project_dir: Path) -> None:
-    readme = (project_dir / "README.md").read_text()
-    section = readme.split("### Version policy", 1)[1].split("\n### ", 1)[0]
-    rows = [line.split("|")[1:4] for line in section.splitlines() if line.startswith("| 1.")]
-    assert [[cell.strip() for cell in row] for row in rows] == [
-        [row.minor, row.community_end.isoformat(), row.lts_end.isoformat()] for row in CALENDAR
-    ]
-
-
 def test_prod_deploys_with_workloadidentity_and_the_configured_ids(run_stack: RunStack) -> None:
     """Issue #23 "Done when": in CI the deploy kubeconfig logs in with `--login workloadidentity` and the client and
     tenant ID as flags, which kubelogin's GitHub Actions credential requires (Azure/kubelogin

@@ -18,6 +18,7 @@ Sources (read at `pulumi/pulumi` 3.260, and `go-yaml/yaml` v3.0.1, the version `
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -221,6 +222,25 @@ def test_an_encrypted_value_needs_the_environment(project: Path) -> None:
     config = load_stack_config("t", project, environ={"PULUMI_CONFIG_AKS_CILIUM_KUBELOGIN_CLIENT_ID": "abc"})
     assert config.values["aks-cilium:kubeloginClientId"] == "abc"
     assert "aks-cilium:kubeloginClientId" in config.secret_keys
+
+
+def test_a_secret_list_in_the_clis_path_form_is_accepted(project: Path) -> None:
+    """`pulumi config set --secret --path 'adminGroupObjectIds[0]' <id>` writes a list of secure items; the CLI
+    validates the decrypted value against `array<string>` (pulumi/pulumi pkg/workspace/config.go,
+    validateStackConfigValue: `stackValue.Value(dec)`, then JSON for an object), so it is an array of strings."""
+    body = "config:\n  aks-cilium:adminGroupObjectIds:\n    - secure: AAABAcipher1\n    - secure: AAABAcipher2\n"
+    (project / "Pulumi.t.yaml").write_text(body)
+    env = "PULUMI_CONFIG_AKS_CILIUM_ADMIN_GROUP_OBJECT_IDS"
+    with pytest.raises(StackConfigError, match=f"holds encrypted items.*{env}"):
+        load_stack_config("t", project, environ={})
+    with pytest.raises(StackConfigError, match="as JSON"):
+        load_stack_config("t", project, environ={env: "not json"})
+    ids = '["5e1ec7ed-e8a4-4c1e-9a3b-c0ffee000001", "5e1ec7ed-e8a4-4c1e-9a3b-c0ffee000002"]'
+    config = load_stack_config("t", project, environ={env: ids})
+    assert json.loads(config.values["aks-cilium:adminGroupObjectIds"]) == json.loads(ids)
+    assert "aks-cilium:adminGroupObjectIds" in config.secret_keys
+    with pytest.raises(StackConfigError, match="must be of type 'array<string>'"):
+        load_stack_config("t", project, environ={env: "[1, 2]"})
 
 
 def test_the_stacks_in_the_repository_load() -> None:

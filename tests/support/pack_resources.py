@@ -17,6 +17,7 @@ CLUSTER_PROPS: dict[str, Any] = {
 
 RELEASE_PROPS: dict[str, Any] = {
     "chart": "cilium",
+    "repositoryOpts": {"repo": "https://helm.cilium.io"},
     "version": "1.20.0",
     "values": {
         "aksbyocni": {"enabled": True},

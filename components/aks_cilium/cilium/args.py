@@ -13,7 +13,7 @@ from aks_cilium.cilium.rules import (
     upgrade_problem,
     version_problem,
 )
-from aks_cilium.core.validation import ArgsCheck
+from aks_cilium.core.validation import ArgsCheck, contains_output
 
 
 class CiliumArgs(TypedDict):
@@ -51,22 +51,10 @@ class CiliumArgs(TypedDict):
     """A stable identity of the cluster, such as its resource ID: the own provider is replaced only when it changes."""
 
 
-def is_known(value: Any) -> bool:
-    """True when `value` holds no Output anywhere, so a rule can look at it now rather than once it resolves."""
-    if isinstance(value, pulumi.Output):
-        return False
-    if isinstance(value, Mapping):
-        return all(is_known(item) for item in value.values())
-    if isinstance(value, list | tuple):
-        return all(is_known(item) for item in value)
-    return True
-
-
 def check_cilium_args(check: ArgsCheck, args: Mapping[str, Any]) -> None:
     """Record every broken rule in `check`. Args that are still Outputs are skipped: call again once they resolve."""
 
-    def known(*keys: str) -> bool:
-        return all(key in args and is_known(args[key]) for key in keys)
+    known = check.known
 
     def rule(key: str, problem: str | None) -> None:
         if problem:
@@ -75,13 +63,13 @@ def check_cilium_args(check: ArgsCheck, args: Mapping[str, Any]) -> None:
     if known("version"):
         rule("version", version_problem(args["version"]))
         previous = args.get("previous_version")
-        if previous and is_known(previous):
+        if previous and not contains_output(previous):
             rule("previous_version", version_problem(previous) or upgrade_problem(previous, args["version"]))
     if known("cluster_name"):
         rule("cluster_name", cluster_name_problem(args["cluster_name"]))
     if known("cluster_id"):
         rule("cluster_id", cluster_id_problem(args["cluster_id"]))
-    if known("node_count") and (not isinstance(args["node_count"], int) or args["node_count"] < 1):
+    if known("node_count") and args["node_count"] < 1:
         check.fail("node_count", f"{args['node_count']!r} is not a node count (a whole number, at least 1)")
     if known("hubble_metrics"):
         rule("hubble_metrics", hubble_metrics_problem(list(args["hubble_metrics"])))
@@ -89,5 +77,5 @@ def check_cilium_args(check: ArgsCheck, args: Mapping[str, Any]) -> None:
         rule("extra_values", extra_values_problem(args["extra_values"]))
     if known("kube_proxy_replacement") and args["kube_proxy_replacement"]:
         host = args.get("api_server_host")
-        if host is None or (is_known(host) and not host):
+        if host is None or (not contains_output(host) and not host):
             check.fail("api_server_host", "is required with kube_proxy_replacement (Cilium then reaches the API server itself)")

@@ -77,6 +77,8 @@ COMPONENT_VALUE_PATHS: tuple[str, ...] = (
 # Hubble metric handlers that refuse to run together (cilium/cilium pkg/hubble/metrics/http/plugin.go,
 # ConflictingPlugins): the agent fails to start its metrics server with both.
 CONFLICTING_HUBBLE_METRICS: tuple[frozenset[str], ...] = (frozenset({"http", "httpV2"}),)
+# The Hubble metric handlers this library accepts by name.
+HUBBLE_METRICS = ("dns", "drop", "tcp", "flow", "port-distribution", "icmp", "httpV2", "http", "kafka", "flows-to-world", "policy")
 
 # Cilium's cluster name (values.yaml, cluster.name): at most 32 characters, lower-case alphanumerics and dashes,
 # alphanumeric at both ends; "default" only with cluster ID 0, and this library always sets an ID.
@@ -84,7 +86,11 @@ CLUSTER_NAME_MAX_LENGTH = 32
 _CLUSTER_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 # values.yaml, cluster.id: unique across connected clusters, 1 to 255 (with the default maxConnectedClusters).
 CLUSTER_ID_RANGE = range(1, 256)
-_EXACT_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+# The one exact-version pattern (x.y.z, no range, no pre-release), ASCII digits only: Python's `\d` would accept any
+# Unicode digit (Arabic-Indic ones, say), which Helm's version parser refuses (Masterminds/semver `version.go`,
+# `SemVerRegex`: `[0-9]+`). Stack config and the policy pack use this pattern too.
+EXACT_VERSION_PATTERN = r"([0-9]+)\.([0-9]+)\.([0-9]+)"
+_EXACT_VERSION = re.compile(EXACT_VERSION_PATTERN)
 
 
 def _leaf_paths(values: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
@@ -122,8 +128,18 @@ def extra_values_problem(extra: Mapping[str, Any]) -> str | None:
     return f"may not set {', '.join(refused)}; extra values may only set {', '.join(EXTRA_VALUES_ALLOWED)}"
 
 
+def hubble_metric_problem(metric: str) -> str | None:
+    """One entry, `name` or `name:options`."""
+    name = metric.split(":", 1)[0]
+    return None if name in HUBBLE_METRICS else f"is not a Hubble metric ({', '.join(HUBBLE_METRICS)})"
+
+
 def hubble_metrics_problem(metrics: list[str] | tuple[str, ...]) -> str | None:
     """Metric entries are `name` or `name:options`; only the names matter here."""
+    for metric in metrics:
+        problem = hubble_metric_problem(metric)
+        if problem:
+            return f"{metric!r} {problem}"
     names = {metric.split(":", 1)[0] for metric in metrics}
     for pair in CONFLICTING_HUBBLE_METRICS:
         if pair <= names:
@@ -155,12 +171,12 @@ def derived_cluster_id(cluster_name: str) -> int:
 
 
 def version_problem(version: str) -> str | None:
-    return None if _EXACT_VERSION.match(version) else f"{version!r} is not an exact chart version x.y.z"
+    return None if _EXACT_VERSION.fullmatch(version) else f"{version!r} is not an exact chart version x.y.z"
 
 
 def upgrade_problem(previous: str, target: str) -> str | None:
     """Cilium moves one minor at a time, up or down (Documentation/operations/upgrade-warning.rst)."""
-    before, after = _EXACT_VERSION.match(previous), _EXACT_VERSION.match(target)
+    before, after = _EXACT_VERSION.fullmatch(previous), _EXACT_VERSION.fullmatch(target)
     if before is None or after is None:
         return None  # version_problem reports the malformed one
     major_before, minor_before = int(before[1]), int(before[2])
@@ -168,6 +184,6 @@ def upgrade_problem(previous: str, target: str) -> str | None:
     if major_before != major_after or abs(minor_after - minor_before) > 1:
         return (
             f"moves Cilium from {previous} to {target}; upgrades and rollbacks go one minor at a time, "
-            "each through its own `pulumi up` after the pre-flight check (README, Cilium upgrades)"
+            "each through its own `pulumi up` after the pre-flight check (docs/cilium.md, Cilium upgrades)"
         )
     return None

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, Literal, get_args
 
 import yaml
 
 # The AKS AAD server application every Entra ID cluster accepts tokens for.
 AKS_AAD_SERVER_ID = "6dae42f8-4368-4678-94ff-3960e28e3630"
-LOGIN_MODES = ("azurecli", "spn", "workloadidentity", "msi")
+LoginMode = Literal["azurecli", "spn", "workloadidentity", "msi"]
+LOGIN_MODES: tuple[LoginMode, ...] = get_args(LoginMode)
 
 
 class KubeconfigError(ValueError):

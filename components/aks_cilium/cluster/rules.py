@@ -6,12 +6,26 @@ Shared by the AksCluster component (for plain argument values) and the stack con
 from __future__ import annotations
 
 import ipaddress
+import re
+from typing import Literal, get_args
 
 from aks_cilium.cluster.versions import is_minor_only, minor_number
+from aks_cilium.network.rules import parse_cidr
 
-BYOCNI = "byocni"
-AZURE_CILIUM = "azure-cilium"
-NETWORK_MODES = (BYOCNI, AZURE_CILIUM)
+NetworkMode = Literal["byocni", "azure-cilium"]
+NETWORK_MODES: tuple[NetworkMode, ...] = get_args(NetworkMode)
+BYOCNI, AZURE_CILIUM = NETWORK_MODES
+SKU_TIERS = ("Standard", "Free", "Premium")
+OS_DISK_TYPES = ("Ephemeral", "Managed")
+ADVANCED_NETWORK_POLICIES = ("FQDN", "L7")
+OUTBOUND_TYPES = ("loadBalancer", "managedNATGateway", "userAssignedNATGateway", "userDefinedRouting")
+ZONES = ("1", "2", "3")
+# Pods per node: 250 is what overlay allows (../shared/design/PRODUCT.md); 50 is this project's security baseline for
+# every pool (PRODUCT.md, "Security baseline of the prod stack").
+MAX_PODS_RANGE = range(50, 251)
+# This program's bounds, not Azure's: an OS disk of 30 GB to 2 TB, pools of 1 to 1,000 nodes.
+OS_DISK_GB_RANGE = range(30, 2049)
+POOL_COUNT_RANGE = range(1, 1001)
 UPGRADE_CHANNELS = ("patch", "stable", "rapid", "node-image")
 # Channels that move the cluster to a newer minor by themselves (auto-upgrade-cluster.md). Resending the version the
 # cluster was created with would then be a downgrade, which AKS refuses; the component stops sending it after creation.
@@ -23,6 +37,50 @@ NODE_OS_CHANNELS = ("NodeImage", "SecurityPatch")
 TEMP_DISK_GIB = {"Standard_D2ds_v5": 75, "Standard_D4ds_v5": 150, "Standard_D8ds_v5": 300}
 # The service CIDR must be smaller than /12 (concepts-network-azure-cni-overlay.md).
 LARGEST_SERVICE_PREFIX = 12
+
+
+_REGION = re.compile(r"^[a-z][a-z0-9]*$")
+_VM_SIZE = re.compile(r"^Standard_[A-Z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$", re.ASCII)
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# The cluster name doubles as its DNS prefix: 1-54 letters, digits and hyphens, alphanumeric at both ends.
+_AKS_DNS_PREFIX = re.compile(r"^[a-zA-Z0-9]([-a-zA-Z0-9]{0,52}[a-zA-Z0-9])?$")
+
+
+def choice_problem(value: object, choices: tuple[str, ...]) -> str | None:
+    return None if value in choices else f"{value!r} is not one of {', '.join(choices)}"
+
+
+def range_problem(value: int, allowed: range) -> str | None:
+    return None if value in allowed else f"{value} is outside {allowed.start}..{allowed.stop - 1}"
+
+
+def region_problem(value: str) -> str | None:
+    return None if _REGION.match(value) else f"{value!r} is not an Azure region name (lower case, no spaces)"
+
+
+def vm_size_problem(value: str) -> str | None:
+    return None if _VM_SIZE.match(value) else f"{value!r} is not an Azure VM size (Standard_<family>...)"
+
+
+def guid_problem(value: str) -> str | None:
+    return None if _GUID.match(value) else f"{value!r} is not a GUID"
+
+
+def dns_prefix_problem(value: str) -> str | None:
+    if _AKS_DNS_PREFIX.match(value):
+        return None
+    return f"{value!r} is not a valid AKS DNS prefix (1-54 letters, digits, hyphens, alphanumeric at both ends)"
+
+
+def authorized_range_problem(value: str) -> str | None:
+    network = parse_cidr(value)
+    if network is None:
+        return f"{value!r} is not an IPv4 CIDR with its host bits zero"
+    return f"{value} opens the API server to everyone; leave the list empty instead" if network.prefixlen == 0 else None
+
+
+def pool_counts_problem(min_count: int, max_count: int) -> str | None:
+    return None if min_count <= max_count else f"min_count {min_count} is above max_count {max_count}"
 
 
 def outbound_type_problem(outbound_type: str) -> str | None:

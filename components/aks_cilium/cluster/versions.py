@@ -1,7 +1,8 @@
 """Which Kubernetes minors AKS lets you create a cluster on, and until when: the version policy's table and its rule.
 
-The table is AKS's release calendar as published; update it when Microsoft publishes a new minor (README, Version
-policy). Dates given as a month mean the last day of that month, as the calendar's own note says.
+The table is AKS's release calendar as published; update it when Microsoft publishes a new minor (docs/upgrades.md,
+Version policy), then run `make docs`. Dates given as a month mean the last day of that month, as the calendar's own
+note says.
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ SUPPORT_PLANS = (OFFICIAL_PLAN, LTS_PLAN)
 # Default of the kubernetesVersion key: GA since June 2026, community support until the end of June 2027.
 DEFAULT_MINOR = "1.36"
 
-_VERSION = re.compile(r"^1\.(\d{1,2})(\.\d{1,3})?$")
+# The one Kubernetes-version pattern: 1.<minor> or 1.<minor>.<patch>, ASCII digits only (Python's `\d` would take any
+# Unicode digit). The stack config and the policy pack use this pattern too.
+KUBERNETES_VERSION_PATTERN = r"1\.([0-9]{1,2})(\.[0-9]{1,3})?"
+_VERSION = re.compile(KUBERNETES_VERSION_PATTERN)
 
 
 def _month_end(year: int, month: int) -> date:
@@ -58,7 +62,7 @@ BY_MINOR = {row.minor: row for row in CALENDAR}
 
 def minor_of(version: str) -> str | None:
     """`1.36` or `1.36.2` -> `1.36`; None for anything else."""
-    match = _VERSION.match(version)
+    match = _VERSION.fullmatch(version)
     return f"1.{match.group(1)}" if match else None
 
 
@@ -69,7 +73,7 @@ def minor_number(version: str) -> int | None:
 
 
 def is_minor_only(version: str) -> bool:
-    match = _VERSION.match(version)
+    match = _VERSION.fullmatch(version)
     return bool(match) and match.group(2) is None  # type: ignore[union-attr]
 
 

@@ -1,14 +1,15 @@
 """Resource group, VNet and subnets for an AKS cluster."""
 
-import ipaddress
-from typing import NotRequired, TypedDict
+from collections.abc import Mapping
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 from pulumi_azure_native import network, resources
 
 from aks_cilium.core.options import child_options, extended
 from aks_cilium.core.tokens import component_type, with_legacy_type
-from aks_cilium.core.validation import ArgsCheck
+from aks_cilium.core.validation import ArgsCheck, Fail
+from aks_cilium.network.rules import cidr_problem, inside_problem, parse_cidr, reserved_problem
 
 
 class NetworkArgs(TypedDict):
@@ -26,27 +27,38 @@ class NetworkArgs(TypedDict):
     """Optional dedicated pod subnet, inside the VNet."""
 
 
-def _cidr(check: ArgsCheck, key: str, value: pulumi.Input[str]) -> ipaddress.IPv4Network | None:
-    """A plain CIDR argument parsed (None for Outputs, which are Azure's to judge)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return ipaddress.IPv4Network(value, strict=True)
-    except ValueError:
-        check.fail(key, f"{value!r} is not an IPv4 CIDR with its host bits zero")
-        return None
-
-
 def check_args(name: str, args: NetworkArgs) -> None:
+    """Each CIDR valid and clear of AKS's reserved ranges, the subnets inside the VNet and apart: now, or once resolved."""
     check = ArgsCheck("Network", name, args, NetworkArgs)
-    if check.problems:
+    if check.incomplete:
         check.done()
-    vnet = _cidr(check, "vnet_cidr", args["vnet_cidr"])
-    for key in ("node_subnet_cidr", "pod_subnet_cidr"):
-        subnet = _cidr(check, key, args[key]) if key in args else None  # type: ignore[literal-required]
-        if vnet is not None and subnet is not None and not subnet.subnet_of(vnet):
-            check.fail(key, f"{subnet} is not inside vnet_cidr {vnet}")
+    check.rule(("vnet_cidr", "node_subnet_cidr", "pod_subnet_cidr"), _ranges)
     check.done()
+
+
+def _ranges(values: Mapping[str, Any], fail: Fail) -> None:
+    parsed = {}
+    for key in ("vnet_cidr", "node_subnet_cidr", "pod_subnet_cidr"):
+        if key not in values:
+            continue
+        problem = cidr_problem(values[key])
+        if problem:
+            fail(key, problem)
+        else:
+            parsed[key] = parse_cidr(values[key])
+    vnet = parsed.get("vnet_cidr")
+    if vnet is not None:
+        problem = reserved_problem(vnet)
+        if problem:
+            fail("vnet_cidr", problem)
+    for key in ("node_subnet_cidr", "pod_subnet_cidr"):
+        subnet = parsed.get(key)
+        problem = inside_problem(subnet, vnet, "vnet_cidr") if subnet is not None and vnet is not None else None
+        if problem:
+            fail(key, problem)
+    node, pod = parsed.get("node_subnet_cidr"), parsed.get("pod_subnet_cidr")
+    if node is not None and pod is not None and pod.overlaps(node):
+        fail("pod_subnet_cidr", f"{pod} overlaps node_subnet_cidr {node}")
 
 
 class Network(pulumi.ComponentResource):

@@ -73,7 +73,7 @@ def _check_entry(check: ArgsCheck, path: str, entry: Mapping[str, Any], byocni: 
 def check_policy_set_args(name: str, args: Mapping[str, Any], args_type: type) -> None:
     """Raise one ComponentArgsError listing every problem of NetworkPolicySet's args (`args_type` its TypedDict)."""
     check = ArgsCheck("NetworkPolicySet", name, args, args_type)
-    if check.problems:
+    if check.incomplete:
         check.done()
     mode = args["network_mode"]
     if mode not in NETWORK_MODES:

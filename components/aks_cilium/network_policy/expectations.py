@@ -122,17 +122,12 @@ def _port_protocol(text: str) -> tuple[int, str]:
     return int(port_text), protocol
 
 
-def parse_expectation(text: str) -> Expectation:
-    """The expectation one line declares; ExpectationError says what is wrong with it."""
-    if not isinstance(text, str):
-        raise ExpectationError(f"must be a string like {EXAMPLE!r}, not {type(text).__name__}")
-    source_text, arrow, rest = text.partition(ARROW)
-    words = rest.split()
-    if not arrow or len(words) != 2:
-        raise ExpectationError(f"is not of the form '<namespace> -> <target>:<port> allow|deny', e.g. {EXAMPLE!r}")
-    destination, verdict = words
-    if verdict.lower() not in VERDICTS:
-        raise ExpectationError(f"ends in {verdict[:10]!r}; the verdict is allow or deny")
+def parse_flow(text: str) -> tuple[str, Target, int, str]:
+    """The flow a `<namespace> -> <target>:<port>[/<protocol>]` line names: source, target, port, protocol."""
+    source_text, arrow, destination = text.partition(ARROW)
+    destination = destination.strip()
+    if not arrow or not destination or " " in destination:
+        raise ExpectationError(f"is not of the form '<namespace> -> <target>:<port>', e.g. {EXAMPLE.rsplit(' ', 1)[0]!r}")
     source = source_text.strip()
     try:
         check_namespace(source)
@@ -142,7 +137,20 @@ def parse_expectation(text: str) -> Expectation:
     if not colon or not target_text:
         raise ExpectationError(f"{destination[:60]!r} names no port; write <target>:<port>, e.g. demo:8080")
     port, protocol = _port_protocol(port_text)
-    return Expectation(source, _target(target_text), port, protocol, VERDICTS[verdict.lower()])
+    return source, _target(target_text), port, protocol
+
+
+def parse_expectation(text: str) -> Expectation:
+    """The expectation one line declares; ExpectationError says what is wrong with it."""
+    if not isinstance(text, str):
+        raise ExpectationError(f"must be a string like {EXAMPLE!r}, not {type(text).__name__}")
+    flow, _, verdict = text.strip().rpartition(" ")
+    if ARROW not in flow or ARROW in verdict:
+        raise ExpectationError(f"is not of the form '<namespace> -> <target>:<port> allow|deny', e.g. {EXAMPLE!r}")
+    if verdict.lower() not in VERDICTS:
+        raise ExpectationError(f"ends in {verdict[:10]!r}; the verdict is allow or deny")
+    source, target, port, protocol = parse_flow(flow)
+    return Expectation(source, target, port, protocol, VERDICTS[verdict.lower()])
 
 
 def expectation_problem(text: str) -> str | None:

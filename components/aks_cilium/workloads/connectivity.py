@@ -103,12 +103,8 @@ class ConnectivityCheck(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ConnectivityCheckArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(component_type("ConnectivityCheck"), name, None, with_legacy_type(opts, "demo", "ConnectivityCheck"))
+        # ArgsCheck refuses probes without their required keys (ConnectivityProbe), each at its own path.
         check = ArgsCheck("ConnectivityCheck", name, args, ConnectivityCheckArgs)
-        for key, probes in (("probes", args.get("probes", [])), ("outsider_probes", args.get("outsider_probes", []))):
-            for index, probe in enumerate(probes):
-                missing = {"name", "url", "allowed"} - set(probe)
-                if missing:
-                    check.fail(f"{key}[{index}]", f"needs {', '.join(sorted(missing))}")
         if "probes" in args and not args["probes"]:
             check.fail("probes", "needs at least one probe")
         if args.get("outsider_probes") and not args.get("outsider_egress_to"):

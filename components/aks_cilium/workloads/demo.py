@@ -11,7 +11,7 @@ from aks_cilium.core.options import child_options, extended
 from aks_cilium.core.tokens import component_type, with_legacy_type
 from aks_cilium.core.validation import ArgsCheck
 
-# Pinned by digest (tags move). The digests are the ones public projects pin for these tags; see the README.
+# Pinned by digest (tags move). The digests are the ones public projects pin for these tags; see docs/network-policy.md.
 APP_IMAGE = "nginxinc/nginx-unprivileged:1.27-alpine@sha256:65e3e85dbaed8ba248841d9d58a899b6197106c23cb0ff1a132b7bfe0547e4c0"
 CLIENT_IMAGE = "curlimages/curl:8.11.1@sha256:c1fe1679c34d9784c1b0d1e5f62ac0a79fca01fb6377cdd33e90473c6f9f9a69"
 # The images' users, as numbers: the kubelet cannot check runAsNonRoot against a user name (curl's is curl_user).

@@ -1,4 +1,4 @@
-"""AksCluster arguments for tests that build the component directly: small, valid, every required field plain."""
+"""Valid args for components built directly in tests: each test changes only what it is about."""
 
 from __future__ import annotations
 

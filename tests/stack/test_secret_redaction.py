@@ -1,0 +1,95 @@
+"""No rendering of a secret config value reaches a message, for arbitrary secret text.
+
+The Pulumi CLI masks only the exact plaintext of a secret in a program's output (it replaces the secret values it
+knows, pulumi/pulumi `sdk/go/common/util/cmdutil`... as the log filter does), so an escaped or trimmed form printed by
+the program would reach CI logs as it is. Every message goes through stack_settings/redaction.py.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from offline.engine import run_program
+from offline.stack_config import load_stack_config
+from stack_settings import ConfigError
+from stack_settings.load import load_settings, project_config
+from stack_settings.redaction import MARK, MIN_LENGTH, Redactor
+from tests.support.stacks import with_overrides
+
+# Arbitrary text, with the characters that escape differently in each rendering weighted in.
+secret_text = st.text(
+    alphabet=st.characters(codec="utf-8") | st.sampled_from(["\t", "\n", "\r", "\\", "'", '"', "\u200b", "\u2028", "<", "&", "\x00"]),
+    min_size=MIN_LENGTH,
+    max_size=24,
+).filter(lambda s: len(s.strip()) >= MIN_LENGTH)
+
+
+@cache
+def base_config(stack: str) -> dict[str, str]:
+    return project_config(load_stack_config(stack).values)
+
+
+def renderings(secret: str) -> set[str]:
+    """The ways a program may print a value, computed here independently of the redaction's own list."""
+    forms = set()
+    for base in (secret, secret.strip()):
+        forms |= {base, repr(base), ascii(base), json.dumps(base), json.dumps(base, ensure_ascii=False), repr(repr(base))}
+        forms |= {yaml.safe_dump(base, default_style='"', width=10**9, allow_unicode=True).strip()}
+        forms |= {base.encode("unicode_escape").decode()}
+    return {form for form in forms if len(form.strip()) >= MIN_LENGTH}
+
+
+def leaked(secret: str, text: str) -> list[str]:
+    """Renderings of the secret (quotes dropped) found in what is left of `text` between the redaction marks."""
+    cores = {form.strip("'\"") for form in renderings(secret)} - {""}
+    return sorted(core for core in cores if len(core.strip()) >= MIN_LENGTH for fragment in text.split(MARK) if core in fragment)
+
+
+@settings(max_examples=150, deadline=None)
+@given(secret=secret_text)
+def test_every_rendering_of_arbitrary_secret_text_is_redacted(secret: str) -> None:
+    redact = Redactor([secret])
+    message = " | ".join(sorted(renderings(secret))) + f" | item {secret.strip()!r} | {json.dumps([secret])}"
+    assert leaked(secret, redact(message)) == []
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(secret=secret_text)
+def test_a_secret_the_settings_refuse_is_never_printed(secret: str) -> None:
+    """kubeloginClientId must be a GUID; the refusal names the key, never the value in any rendering."""
+    raw = {**base_config("dev"), "kubeloginClientId": secret}
+    with pytest.raises(ConfigError) as refused:
+        load_settings(raw, "dev", frozenset({"kubeloginClientId"}))
+    assert "kubeloginClientId" in str(refused.value)
+    assert leaked(secret, str(refused.value)) == []
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(items=st.lists(secret_text, min_size=1, max_size=3))
+def test_items_of_a_secret_list_are_never_printed(items: list[str]) -> None:
+    raw = {**base_config("prod"), "adminGroupObjectIds": json.dumps(items)}
+    with pytest.raises(ConfigError) as refused:  # at most 24 characters, never a GUID
+        load_settings(raw, "prod", frozenset({"adminGroupObjectIds"}))
+    assert all(leaked(item, str(refused.value)) == [] for item in items)
+
+
+def test_a_secret_shorter_than_the_redaction_can_hide_is_refused() -> None:
+    raw = {**base_config("dev"), "kubeloginClientId": "ab"}
+    with pytest.raises(ConfigError, match="shorter than 3 characters"):
+        load_settings(raw, "dev", frozenset({"kubeloginClientId"}))
+
+
+@pytest.mark.parametrize("secret", ["a\tb\\c-not-a-guid", "line1\nline2\u200b", "  <&>quoted'\"  "])
+def test_the_program_as_the_engine_runs_it_prints_no_form_of_the_secret(secret: str) -> None:
+    """The real __main__.py under the mock engine with preview=False: its RunError is what `pulumi up` prints."""
+    config = with_overrides(load_stack_config("dev"), {"kubeloginClientId": secret}, secrets=("kubeloginClientId",))
+    with pytest.raises(ConfigError) as refused:
+        run_program(config)
+    assert "kubeloginClientId" in str(refused.value)
+    assert leaked(secret, str(refused.value)) == []
