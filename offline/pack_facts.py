@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from aks_cilium.cilium import component, rules, values
+from aks_cilium.network import rules as network_rules
 
 from .stack_config import PROJECT_DIR
 
@@ -59,6 +60,8 @@ def facts() -> dict[str, tuple[str, Any]]:
         "COMPONENT_VALUE_PATHS": ("aks_cilium/cilium/rules.py COMPONENT_VALUE_PATHS", rules.COMPONENT_VALUE_PATHS),
         "FIXED_VALUES": ("aks_cilium/cilium/values.py cilium_values, at offline/pack_facts.py FIXED_VALUE_PATHS",
                          {path: _at(fixed, path) for path in FIXED_VALUE_PATHS}),
+        "EXACT_VERSION_PATTERN": ("aks_cilium/cilium/rules.py EXACT_VERSION_PATTERN", rules.EXACT_VERSION_PATTERN),
+        "AKS_RESERVED": ("aks_cilium/network/rules.py AKS_RESERVED", tuple(str(cidr) for cidr in network_rules.AKS_RESERVED)),
         "API_SERVER_PORT": ("aks_cilium/cilium/values.py API_SERVER_PORT", values.API_SERVER_PORT),
         "CHART_NAME": ("aks_cilium/cilium/component.py CHART", component.CHART),
         "CHART_REPOSITORY": ("aks_cilium/cilium/component.py REPOSITORY", component.REPOSITORY),
@@ -77,8 +80,9 @@ def _literal(value: Any, indent: str = "") -> str:
         return "{\n" + items + f"{indent}}}"
     if isinstance(value, bool | int):
         return repr(value)
-    if isinstance(value, str) and value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
-        return f'"{value}"'
+    if isinstance(value, str) and value.isascii() and value.isprintable() and '"' not in value and not value.endswith("\\"):
+        # A pattern keeps its backslashes in a raw string, which reads back as the same text.
+        return f'r"{value}"' if "\\" in value else f'"{value}"'
     raise TypeError(f"no literal for {value!r}")
 
 

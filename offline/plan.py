@@ -25,17 +25,21 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from jsonschema import Draft7Validator
+
 from aks_cilium.network_policy.expectations import Expectation, ExpectationError
 from aks_cilium.testing import SECRET, AzureMocks, ProgramRun, Registration
 from policies.config_check import PolicyConfigError, load_policy_config
-from stack_settings import ConfigError
+from stack_settings import ConfigError, ConfigProblem
+from stack_settings.errors import PROJECT
 from stack_settings.load import load_settings, project_config
+from stack_settings.locations import ConfigLocations
 from stack_settings.redaction import Redactor
 from stack_settings.runtime_source import plan_date_from_environment
 
 from .analyzer import PACK_DIR, Diagnostic, PolicyPackConfigError, PolicyPackProcess
 from .artifacts import SUMS_DIR, ArtifactError, cilium_artifacts
-from .chart import chart_defaults, render_chart, unknown_value_paths
+from .chart import chart_defaults, render_chart, unknown_value_paths, values_schema
 from .engine import run_program
 from .plan_files import PlanDirError, PlanLock, StagedPlan, canonical_json, claim, inputs_digest
 from .reachability import Analysis, analyse
@@ -265,6 +269,29 @@ def _key_settings(registration: Registration) -> str:
     return ""
 
 
+def _values_the_chart_accepts(run: ProgramRun) -> None:
+    """The release's values against Cilium's `values.schema.json`, before rendering: Helm validates values against the
+    chart's schema and refuses the install (helm/helm `pkg/chartutil/jsonschema.go`, ValidateAgainstSchema), so a
+    value the schema refuses is an input error naming the config key, not a crash of the renderer."""
+    for release in (r for r in run.registrations if r.type == RELEASE):
+        values, version = release.inputs.get("values"), str(release.inputs.get("version"))
+        if not isinstance(values, dict):
+            continue  # secret values are neither written nor rendered
+        try:
+            schema = values_schema(version)
+        except ArtifactError:
+            continue  # the plan is incomplete without the chart anyway, and says so
+        problems = [
+            f"values.{'.'.join(str(p) for p in error.absolute_path) or '(top level)'}: {error.message}"
+            for error in sorted(Draft7Validator(schema).iter_errors(values), key=lambda e: [str(p) for p in e.absolute_path])
+        ]
+        if problems:
+            raise PlanInputError(
+                f"{PROJECT}:ciliumExtraValues: Cilium {version}'s values.schema.json refuses the release's values, as "
+                "Helm would:\n" + "\n".join(f"  - {problem}" for problem in problems)
+            )
+
+
 def _unknown_fail_on(run: ProgramRun, fail_on: list[str]) -> None:
     names = sorted({r.name for r in run.registrations})
     unknown = sorted(set(fail_on) - set(names))
@@ -275,10 +302,18 @@ def _unknown_fail_on(run: ProgramRun, fail_on: list[str]) -> None:
         )
 
 
-def _where_set(config: StackConfig, keys: frozenset[str]) -> str:
-    """Where the stack file sets each key a config error names (a key left to Pulumi.yaml's default has no line)."""
-    names = (f"{config.project}:{key}" for key in sorted(keys))
-    return "".join(f"\n  ({name} is set at {config.locations[name]})" for name in names if name in config.locations)
+def all_config_problems(config: StackConfig) -> ConfigError:
+    """The CLI's type errors and the program's own problems together: the CLI would stop at the first kind, and a
+    user would need a round per kind. A key with a type error is not judged again by the program."""
+    try:
+        others = {key: value for key, value in config.values.items() if not key.startswith(f"{config.project}:")}
+        examples = frozenset(key.split(":", 1)[1] for key in config.example_keys)
+        load_settings(project_config(config.values), config.stack, frozenset(), None, others, examples)
+        program: tuple[ConfigProblem, ...] = ()
+    except ConfigError as error:
+        program = error.problems
+    typed = {problem.key for problem in config.type_problems}
+    return ConfigError([*config.type_problems, *(problem for problem in program if problem.key not in typed)])
 
 
 def _failure_block(error: BaseException) -> str:
@@ -357,15 +392,18 @@ class _PlanRun:
                 load_policy_config(policy_file, config.tier)  # a missing or weakening policy config is an input error
             except PolicyConfigError as problem:
                 policy_problem = problem  # reported with the config's own problems, after the program has checked them
+            if config.type_problems:
+                raise all_config_problems(config)
             _progress(f"running __main__.py for stack {args.stack} under the mock engine")
             run = run_program(config, AzureMocks(fail_on=frozenset(args.fail_on)))
             _unknown_fail_on(run, args.fail_on)
+            _values_the_chart_accepts(run)
             if policy_problem is not None:
                 raise policy_problem
         except ConfigError as problem:
             assert config is not None
             also = f"\nerror: {policy_problem}" if policy_problem is not None else ""
-            error(f"error: {problem}{_where_set(config, problem.keys)}{also}")
+            error(f"error: {problem.located(ConfigLocations(config.project_dir, config.stack).where)}{also}")
             return EXIT_INVALID
         except (StackConfigError, PolicyConfigError, PlanInputError, DiffInputError) as problem:
             error(f"error: {problem}")
@@ -415,7 +453,7 @@ def stack_expectations(config: StackConfig) -> tuple[Expectation, ...]:
     secret = frozenset(key.split(":", 1)[1] for key in config.secret_keys if ":" in key)
     examples = frozenset(key.split(":", 1)[1] for key in config.example_keys)
     raw = project_config(config.values)
-    return load_settings(raw, config.stack, secret, plan_date_from_environment(), examples).policies.expectations
+    return load_settings(raw, config.stack, secret, plan_date_from_environment(), example_keys=examples).policies.expectations
 
 
 if __name__ == "__main__":

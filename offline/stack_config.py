@@ -15,9 +15,11 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from stack_settings.errors import ConfigProblem
 
 from .stack_yaml import Located, StackFileError, StackYaml, go_json
 
@@ -35,8 +37,10 @@ class StackConfig:
     values: dict[str, str]
     """Full keys (namespace:key) to the strings the program receives."""
     secret_keys: tuple[str, ...]
-    locations: Mapping[str, str] = field(default_factory=dict)
-    """Full key -> `Pulumi.<stack>.yaml:<line>` where the stack file sets it, for messages about its value."""
+    type_problems: tuple[ConfigProblem, ...] = ()
+    """Values the CLI would refuse for their declared type. The CLI stops at them; the offline plan reports them
+    together with the program's own problems, so that one run shows every mistake."""
+    project_dir: Path = PROJECT_DIR
     example_keys: tuple[str, ...] = ()
     """Full keys whose values come from an examples file (offline/examples/), for the offline plan only."""
 
@@ -198,6 +202,7 @@ def load_stack_config(
     _check_required(stack, project, declared, stack_values)
     values = {key: _default_string(_default(decl)) for key, decl in declared.items() if _default(decl) is not None}
     secret_keys = [key for key, decl in declared.items() if decl.get("secret")]
+    type_problems: list[ConfigProblem] = []
     for key, located in sorted(stack_values.items()):
         declaration = declared.get(key, {})
         value = located.value
@@ -232,15 +237,15 @@ def load_stack_config(
         # validateStackConfigValue: the string the program gets, parsed back from JSON when it is an object.
         as_received = json.loads(located.text) if located.is_object else located.text
         if "type" in declaration and not cli_accepts(declaration["type"], declaration.get("items"), as_received):
-            shown = "its value" if key in secret_keys else located.text
-            raise StackConfigError(
-                f"{stack_file.name}:{located.line}: {key} must be of type '{_type_name(declaration)}' "
-                f"as Pulumi.yaml declares it, and {shown} is not (the Pulumi CLI refuses it the same way; "
-                f"a boolean is true or false, an integer a whole number)"
+            shown = "its value" if key in secret_keys else repr(located.text)
+            problem = (
+                f"must be of type '{_type_name(declaration)}' as Pulumi.yaml declares it, and {shown} is not "
+                "(the Pulumi CLI refuses it the same way; a boolean is true or false, an integer a whole number)"
             )
+            example = _default_string(_default(declaration)) if _default(declaration) is not None else "<value>"
+            short = key.removeprefix(f"{project}:")
+            fix = f"pulumi config rm {key}  # back to the default, {example}"
+            type_problems.append(ConfigProblem(short, problem, fix, where=f"{stack_file.name}:{located.line}"))
         values[key] = located.text
-    locations = {
-        key: f"{examples.name if key in example_values and examples else stack_file.name}:{located.line}"
-        for key, located in stack_values.items()
-    }
-    return StackConfig(project, stack, values, tuple(sorted(set(secret_keys))), locations, tuple(sorted(example_values)))
+    examples_found = tuple(sorted(example_values))
+    return StackConfig(project, stack, values, tuple(sorted(set(secret_keys))), tuple(type_problems), project_dir, examples_found)

@@ -15,6 +15,11 @@ The CLI decodes `Pulumi.yaml` and `Pulumi.<stack>.yaml` with Go's `gopkg.in/yaml
   yaml.v3 would keep a scalar's text only when decoding into a Go string, which
   the CLI has not done since `pulumi/pulumi#13814` (2023) replaced `value.go` `unmarshalValue` with that object model.
 
+- Aliases are bounded as yaml.v3 bounds them (`decode.go`, `decoder.unmarshal` and `decoder.alias`): every node
+  decoded counts, nodes decoded through an alias count as aliased, and once more than 100 aliased and 1,000 nodes
+  are decoded, an aliased share above `allowedAliasRatio` (99% up to 400,000 nodes, falling to 10% at 4,000,000) is
+  "document contains excessive aliasing"; an alias inside its own anchor is "anchor ... value contains itself".
+
 This module parses with PyYAML's composer (syntax only; its YAML 1.1 tag resolution is not used) and resolves every
 plain scalar itself. Anything the CLI would reject, or would read differently from what a reader expects (a
 leading-zero integer is octal, a date becomes Go's time text), is a `StackFileError` naming the file and line.
@@ -32,6 +37,18 @@ from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+# yaml.v3 decode.go: alias_ratio_range_low, alias_ratio_range_high.
+_ALIAS_RATIO_LOW, _ALIAS_RATIO_HIGH = 400_000, 4_000_000
+
+
+def allowed_alias_ratio(decode_count: int) -> float:
+    """yaml.v3 `allowedAliasRatio`."""
+    if decode_count <= _ALIAS_RATIO_LOW:
+        return 0.99
+    if decode_count >= _ALIAS_RATIO_HIGH:
+        return 0.10
+    return 0.99 - 0.89 * ((decode_count - _ALIAS_RATIO_LOW) / (_ALIAS_RATIO_HIGH - _ALIAS_RATIO_LOW))
 
 
 class StackFileError(Exception):
@@ -141,8 +158,17 @@ class StackYaml:
         except UnicodeDecodeError as error:
             line = raw[: error.start].count(b"\n") + 1
             raise StackFileError(f"{self.name}:{line}: not valid UTF-8 (byte {error.start}); save the file as UTF-8") from None
+        # yaml.v3's decoder state for the one document: nodes decoded, those decoded through an alias, the alias
+        # depth, the nodes being decoded now (a node met again is an alias: PyYAML's composer shares the anchor's node).
+        self._decoded = 0
+        self._aliased = 0
+        self._alias_depth = 0
+        self._open: set[int] = set()
+        self._seen: set[int] = set()
         try:
             self.root: Node | None = yaml.compose(text, Loader=yaml.SafeLoader)
+        except RecursionError:
+            raise StackFileError(f"{self.name}: not valid YAML: nesting too deep; flatten the value") from None
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             where = f"{self.name}:{mark.line + 1}" if mark else self.name
@@ -174,7 +200,37 @@ class StackYaml:
         return entries
 
     def decode(self, node: Node) -> Any:
-        """A value as yaml.v3 decodes it into an interface{} (the CLI's object path)."""
+        """A value as yaml.v3 decodes it into an interface{} (the CLI's object path), aliases bounded as it bounds them."""
+        if id(node) in self._seen:  # an alias: yaml.v3 counts the alias node, then decodes its anchor's node under it
+            self._count()
+            if id(node) in self._open:
+                raise self.fail(node, "not valid YAML: an anchor's value contains an alias of itself; remove the alias")
+            self._alias_depth += 1
+            try:
+                return self._decode(node)
+            finally:
+                self._alias_depth -= 1
+        self._seen.add(id(node))
+        return self._decode(node)
+
+    def _count(self) -> None:
+        self._decoded += 1
+        if self._alias_depth > 0:
+            self._aliased += 1
+        if self._aliased > 100 and self._decoded > 1000 and self._aliased / self._decoded > allowed_alias_ratio(self._decoded):
+            raise StackFileError(
+                f"{self.name}: not valid YAML: document contains excessive aliasing (the Pulumi CLI's YAML parser refuses it)"
+            )
+
+    def _decode(self, node: Node) -> Any:
+        self._count()
+        self._open.add(id(node))
+        try:
+            return self._decode_node(node)
+        finally:
+            self._open.discard(id(node))
+
+    def _decode_node(self, node: Node) -> Any:
         if isinstance(node, ScalarNode):
             return node.value if node.style else resolve_plain(node.value)
         if isinstance(node, SequenceNode):

@@ -8,6 +8,7 @@ from aks_cilium.cilium.rules import (
     hubble_metric_problem,
     hubble_metrics_problem,
     upgrade_problem,
+    version_problem,
 )
 
 from . import formats
@@ -28,13 +29,13 @@ HELM_ONLY_KEYS = {**dict.fromkeys(HELM_SWITCHES, "false"), "clusterMeshId": "0",
 
 
 def _optional_version(value: str) -> str | None:
-    return None if value == "" else formats.exact_version(value)
+    return None if value == "" else formats.bare(version_problem)(value)
 
 
 def read_cilium(reader: ConfigReader) -> CiliumSettings:
     switches = {arg: reader.boolean(key) for key, arg in HELM_SWITCHES.items()}
     return CiliumSettings(
-        version=reader.string("ciliumVersion", "1.20.0", formats.exact_version),
+        version=reader.string("ciliumVersion", "1.20.0", formats.bare(version_problem)),
         previous_version=reader.string("ciliumPreviousVersion", "1.20.0", _optional_version),
         hubble_metrics=reader.string_list("hubbleMetrics", "dns", hubble_metric_problem),
         cluster_id=reader.integer("clusterMeshId", 0, 255, "7"),
@@ -62,7 +63,9 @@ def check_cilium(reader: ConfigReader, settings: Settings) -> None:
         reader.fail("namePrefix", f"with stack {settings.stack!r} makes Cilium's cluster name the cluster's: {name_problem}", "cilium")
     metrics_problem = hubble_metrics_problem(cilium.hubble_metrics)
     if metrics_problem:
-        reader.fail("hubbleMetrics", metrics_problem, "--path 'hubbleMetrics[0]' httpV2")
+        conflicting = [index for index, metric in enumerate(cilium.hubble_metrics) if metric.split(":", 1)[0] == "http"]
+        index = conflicting[0] if conflicting else len(cilium.hubble_metrics) - 1
+        reader.fail("hubbleMetrics", metrics_problem, f"pulumi config rm --path 'hubbleMetrics[{index}]'", path=f"[{index}]")
     extra_problem = extra_values_problem(cilium.extra_values)
     if extra_problem:
         reader.fail("ciliumExtraValues", extra_problem, "'{}'")

@@ -1,24 +1,50 @@
-"""Configuration errors that name the key, the problem and a valid example."""
+"""Configuration errors that name the file and line, the key, the problem and a command that fixes it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import pulumi
 
 PROJECT = "aks-cilium"
+Locate = Callable[[str, str], str]
+"""(full key, path inside its value) -> `Pulumi.<stack>.yaml:<line>`, or "" when no file sets it."""
+
+
+def full_key(key: str) -> str:
+    """`skuTier` -> `aks-cilium:skuTier`; a key of another namespace is kept as written."""
+    return key if ":" in key else f"{PROJECT}:{key}"
 
 
 @dataclass(frozen=True)
 class ConfigProblem:
-    """One thing wrong with one config key."""
+    """One thing wrong with one config key, or with one item inside its value."""
 
     key: str
+    """Without the project prefix for this project's keys; with its namespace for another's."""
     problem: str
     example: str
+    """A value that fixes it, as a shell word or words (`'[]'`, `"1.36"`); or a whole command starting `pulumi `."""
+    path: str = ""
+    """Where inside a list or object value: `[2]`, `.payments.egress[0]`; empty for the whole value."""
+    where: str = ""
+    """`Pulumi.dev.yaml:14` where the offending value is written, `Pulumi.yaml:40` for a default; empty if unknown."""
+
+    def fix(self) -> str:
+        """A command the Pulumi CLI accepts: `pulumi config set <key> [value]`, with `--path` for an item inside a list
+        or map (pulumi.com docs, `pulumi config set`: "pulumi config set --path 'names[0]' a"; a key without a
+        namespace is put in the project's, `pkg/cmd/pulumi/config` `parseConfigKey`)."""
+        if self.example.startswith("pulumi "):
+            return self.example
+        if self.path:
+            return f"pulumi config set --path {shlex.quote(self.key + self.path)} {self.example}"
+        return f"pulumi config set {full_key(self.key)} {self.example}"
 
     def render(self) -> str:
-        return f"{PROJECT}:{self.key}: {self.problem}. Fix: pulumi config set {PROJECT}:{self.key} {self.example}"
+        where = f"{self.where}: " if self.where else ""
+        return f"{where}{full_key(self.key)}{self.path}: {self.problem}. Fix: {self.fix()}"
 
 
 class ConfigError(pulumi.RunError):
@@ -35,3 +61,7 @@ class ConfigError(pulumi.RunError):
     @property
     def keys(self) -> frozenset[str]:
         return frozenset(p.key for p in self.problems)
+
+    def located(self, locate: Locate) -> ConfigError:
+        """The same problems, each with the file and line where `locate` finds its value (else as they were)."""
+        return ConfigError([replace(p, where=locate(full_key(p.key), p.path) or p.where) for p in self.problems])

@@ -1,67 +1,40 @@
-"""Shape checks for single values; each returns a problem description or None."""
+"""Shape checks for single config values, each returning a problem (without the value, which the reader prepends).
+
+The rules themselves are the library's, beside the component that needs them; `bare` adapts one whose message starts
+with the value. Only the name prefix is the program's own: it shapes every Azure name of the stack.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from aks_cilium.network_policy.args import managed_namespace_problem, namespace_problem
-from aks_cilium.network_policy.names import fqdn_selector_problem
+from aks_cilium.cluster.rules import guid_problem
+from aks_cilium.cluster.versions import minor_of
 
-_REGION = re.compile(r"^[a-z]+[a-z0-9]*$")
-_VM_SIZE = re.compile(r"^Standard_[A-Z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$")
-_K8S_VERSION = re.compile(r"^1\.(\d{2})(\.\d{1,2})?$")
-_SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _AZURE_NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,17}[a-z0-9]$|^[a-z]$")
-_AKS_DNS_PREFIX = re.compile(r"^[a-zA-Z0-9]([-a-zA-Z0-9]{0,52}[a-zA-Z0-9])?$")
 
 
-def azure_region(value: str) -> str | None:
-    return None if _REGION.match(value) else "is not an Azure region name (lower case, no spaces)"
+def bare(problem: Callable[[str], str | None]) -> Callable[[str], str | None]:
+    """A library rule whose message starts with the value, for the reader, which names the value itself."""
 
+    def check(value: str) -> str | None:
+        found = problem(value)
+        return found.removeprefix(f"{value!r} ") if found else None
 
-def vm_size(value: str) -> str | None:
-    return None if _VM_SIZE.match(value) else "is not an Azure VM size (Standard_<family>...)"
+    return check
 
 
 def kubernetes_version(value: str) -> str | None:
-    """The shape only; whether AKS still creates clusters on it is the version policy's (cluster_rules)."""
-    return None if _K8S_VERSION.match(value) else "is not a Kubernetes version (1.<minor> or 1.<minor>.<patch>)"
-
-
-def exact_version(value: str) -> str | None:
-    return None if _SEMVER.match(value) else "is not an exact version x.y.z (ranges are refused)"
-
-
-def guid(value: str) -> str | None:
-    return None if _GUID.match(value) else "is not a GUID"
+    """The shape only (the library's one pattern); whether AKS still creates clusters on it is the version policy's."""
+    return None if minor_of(value) else "is not a Kubernetes version (1.<minor> or 1.<minor>.<patch>)"
 
 
 def optional_guid(value: str) -> str | None:
-    return None if value == "" else guid(value)
+    return None if value == "" else bare(guid_problem)(value)
 
 
 def name_prefix(value: str) -> str | None:
     if _AZURE_NAME_PREFIX.match(value):
         return None
     return "must be 1-19 lower-case letters, digits or hyphens, starting with a letter"
-
-
-def aks_dns_prefix(value: str) -> str | None:
-    """The cluster name doubles as its DNS prefix: 1-54 letters, digits and hyphens, alphanumeric at both ends."""
-    return None if _AKS_DNS_PREFIX.match(value) else "is not a valid AKS DNS prefix (1-54 letters, digits, hyphens)"
-
-
-def source_namespace_name(value: str) -> str | None:
-    """A namespace traffic may come from: system namespaces (kube-system) included."""
-    return namespace_problem(value)
-
-
-def namespace_name(value: str) -> str | None:
-    """A namespace this program creates and manages: not a system one (the component's own rule)."""
-    return managed_namespace_problem(value)
-
-
-def fqdn_selector(value: str) -> str | None:
-    """A toFQDNs name: exact (matchName) or with `*` wildcards (matchPattern); the component's own rule."""
-    return fqdn_selector_problem(value)

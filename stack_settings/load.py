@@ -2,26 +2,50 @@
 
 from __future__ import annotations
 
+import difflib
+import shlex
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 
 from aks_cilium.cluster.checks import PRINCIPAL_TYPES
-from aks_cilium.cluster.rules import NODE_OS_CHANNELS, UPGRADE_CHANNELS
+from aks_cilium.cluster.kubeconfig import LOGIN_MODES
+from aks_cilium.cluster.rules import (
+    ADVANCED_NETWORK_POLICIES,
+    MAX_PODS_RANGE,
+    NETWORK_MODES,
+    NODE_OS_CHANNELS,
+    OS_DISK_GB_RANGE,
+    OS_DISK_TYPES,
+    OUTBOUND_TYPES,
+    POOL_COUNT_RANGE,
+    SKU_TIERS,
+    UPGRADE_CHANNELS,
+    ZONES,
+    authorized_range_problem,
+    dns_prefix_problem,
+    guid_problem,
+    pool_counts_problem,
+    region_problem,
+    vm_size_problem,
+)
 from aks_cilium.cluster.versions import DEFAULT_MINOR, SUPPORT_PLANS
+from aks_cilium.core.validation import closest, did_you_mean
+from aks_cilium.network_policy.args import managed_namespace_problem, namespace_problem
+from aks_cilium.network_policy.builders import managed_fqdn_problem
 from aks_cilium.network_policy.expectations import EXAMPLE, Expectation, contradictions, expectation_problem, parse_expectation
+from aks_cilium.network_policy.names import fqdn_selector_problem
 
 from . import formats
 from .cilium import check_cilium, read_cilium
 from .cluster_rules import check_cluster, version_warnings, window_text
-from .errors import PROJECT
+from .deploy_rules import NIL_GUID
+from .errors import PROJECT, full_key
 from .model import (
     DEMO_NAMESPACES,
     AdvancedNetworkingSettings,
     ClusterSettings,
     DeployerSettings,
-    KubeloginMode,
-    NetworkMode,
     NetworkSettings,
     NodePoolSettings,
     PolicySettings,
@@ -31,9 +55,6 @@ from .network_rules import check_network
 from .reader import ConfigReader
 from .redaction import MIN_LENGTH
 
-NETWORK_MODES: tuple[NetworkMode, ...] = ("byocni", "azure-cilium")
-KUBELOGIN_MODES: tuple[KubeloginMode, ...] = ("azurecli", "spn", "workloadidentity", "msi")
-ZONES = ("1", "2", "3")
 # The policy pack's tiers (policies/rules/tier.py); the first is the default of a stack that declares none.
 TIERS = ("prod", "dev")
 
@@ -49,14 +70,18 @@ def load_settings(
     stack: str,
     secret_keys: frozenset[str] = frozenset(),
     plan_date: date | None = None,
+    other_keys: Mapping[str, str] | None = None,
     example_keys: frozenset[str] = frozenset(),
 ) -> Settings:
     """Turn this project's raw config (keys without prefix, values as Pulumi passes them) into Settings.
 
     `secret_keys` (without prefix) were set with --secret: they stay secret in resources and out of error messages.
     `plan_date` is the day the version policy judges the Kubernetes version against (default: today, UTC).
+    `other_keys` are the config of other namespaces (full key -> value): a key whose namespace looks like ours is
+    refused with "did you mean".
     `example_keys` (without prefix) hold example values on purpose: only the offline plan passes them (deploy_rules.py).
-    Raises ConfigError listing every problem, each naming its key.
+    Raises ConfigError listing every problem, each naming its key: values that cannot be read and rules across keys
+    together, in one pass (a rule that reads an unreadable key is left until that key is fixed).
     """
     reader = ConfigReader(raw, secret_keys)
     tier = reader.choice("tier", TIERS)
@@ -64,19 +89,30 @@ def load_settings(
     network = _network(reader)
     cilium = read_cilium(reader)
     policies = _policies(reader)
+    ours = sorted(reader.read_keys)
     for key in reader.unknown_keys():
-        reader.fail(key, "is not a setting of this program (a typo?); see Pulumi.yaml for the keys", "<value> after fixing the key name")
+        problem = f"is not a setting of this program{did_you_mean(key, ours) or ' (a typo?)'}"
+        reader.fail(key, problem, _rename(key, closest(key, ours), None if key in secret_keys else raw[key]))
+    others = other_keys or {}
+    for key in sorted(others):
+        namespace, _, name = key.partition(":")
+        if namespace != PROJECT and close_to_project(namespace):
+            meant = closest(name, ours)
+            hint = f" (did you mean {PROJECT}:{meant}?)" if meant else ""
+            problem = f"is in namespace {namespace!r}, not {PROJECT!r}, so this program never reads it{hint}"
+            reader.fail(key, problem, _rename(key, meant, others[key]))
     for key in sorted(secret_keys - SECRET_CAPABLE_KEYS):
         reader.fail(
             key,
             "is set as a secret but shapes names or structure, so it cannot stay secret; set it in plain text",
-            "<value> (without --secret)",
+            f"pulumi config set --plaintext {full_key(key)}",
         )
     for key in sorted(secret_keys & SECRET_CAPABLE_KEYS):
         if key in raw and 0 < len(raw[key].strip()) < MIN_LENGTH:
-            reader.fail(key, f"is a secret shorter than {MIN_LENGTH} characters, too short to keep out of messages", "--secret <value>")
-    reader.raise_if_failed()
-    assert network is not None  # every None path above recorded a problem
+            # Without a value the CLI prompts for one (pulumi.com docs, `pulumi config set`), so none is printed here.
+            problem = f"is a secret shorter than {MIN_LENGTH} characters, too short to keep out of messages"
+            reader.fail(key, problem, f"pulumi config set --secret {full_key(key)}")
+    reader.reading = False  # from here on, rules across keys
     settings = Settings(stack=stack, cluster=cluster, network=network, cilium=cilium, policies=policies, secret_keys=secret_keys, tier=tier)
     _check_cross_fields(reader, settings)
     check_cluster(reader, settings, plan_date, example_keys)
@@ -84,11 +120,27 @@ def load_settings(
     return replace(settings, warnings=version_warnings(settings, plan_date), example_keys=example_keys)
 
 
+def close_to_project(namespace: str) -> bool:
+    """`aks-cillium`, `AKS-Cilium`: a namespace one slip away from this project's (a provider's, like azure-native, is not)."""
+    return namespace.lower() == PROJECT or bool(difflib.get_close_matches(namespace.lower(), [PROJECT], cutoff=0.8))
+
+
+def _rename(key: str, meant: str | None, value: str | None) -> str:
+    """Remove the key the program never reads and set its value under the key it was meant to be (renaming the key in
+    the stack file does both). A list or map cannot be set in one command (the CLI sets a top-level value as a string)."""
+    remove = f"pulumi config rm {full_key(key)}"
+    if not meant:
+        return remove
+    if value is None or value[:1] in ("[", "{"):
+        return f"{remove}, and write its value under {full_key(meant)} (rename the key in the stack file)"
+    return f"{remove} && pulumi config set {full_key(meant)} {shlex.quote(value)}"
+
+
 def _pool(reader: ConfigReader, prefix: str, name: str) -> NodePoolSettings:
-    vm_size = reader.string(f"{prefix}PoolVmSize", "Standard_D4ds_v5", formats.vm_size)
-    lowest = reader.integer(f"{prefix}PoolMinCount", 1, 1000, "2")
-    highest = reader.integer(f"{prefix}PoolMaxCount", 1, 1000, "5")
-    if lowest > highest:
+    vm_size = reader.string(f"{prefix}PoolVmSize", "Standard_D4ds_v5", formats.bare(vm_size_problem))
+    lowest = reader.integer(f"{prefix}PoolMinCount", POOL_COUNT_RANGE.start, POOL_COUNT_RANGE.stop - 1, "2")
+    highest = reader.integer(f"{prefix}PoolMaxCount", POOL_COUNT_RANGE.start, POOL_COUNT_RANGE.stop - 1, "5")
+    if pool_counts_problem(lowest, highest):
         reader.fail(f"{prefix}PoolMinCount", f"{lowest} is above {prefix}PoolMaxCount {highest}", str(highest))
     # Only the user pool is its own resource: the system pool goes with the control plane in the cluster's request.
     version = reader.string("userPoolKubernetesVersion", "", _optional_version) if prefix == "user" else ""
@@ -100,38 +152,37 @@ def _optional_version(value: str) -> str | None:
 
 
 def _deployers(reader: ConfigReader) -> tuple[DeployerSettings, ...]:
-    example = "ServicePrincipal:<object ID>"
-
     def check(item: str) -> str | None:
         kind, sep, object_id = item.partition(":")
         if not sep or kind not in PRINCIPAL_TYPES:
             return f"is not of the form <{'|'.join(PRINCIPAL_TYPES)}>:<object ID>"
-        return formats.guid(object_id)
+        return formats.bare(guid_problem)(object_id)
 
-    entries = reader.string_list("deployerPrincipals", example, check)
-    return tuple(DeployerSettings(*item.partition(":")[::2]) for item in entries if check(item) is None)
+    entries = reader.string_list("deployerPrincipals", "ServicePrincipal:<object ID>", check)
+    pairs = (item.partition(":") for item in entries if check(item) is None)
+    return tuple(DeployerSettings(principal_type=kind, object_id=object_id) for kind, _, object_id in pairs)
 
 
 def _cluster(reader: ConfigReader, stack: str) -> ClusterSettings:
     prefix = reader.string("namePrefix", "cilium", formats.name_prefix)
     mode = reader.choice("networkMode", NETWORK_MODES)
-    kubelogin = reader.choice("kubeloginMode", KUBELOGIN_MODES)
+    kubelogin = reader.choice("kubeloginMode", LOGIN_MODES)
     return ClusterSettings(
-        location=reader.string("location", "westeurope", formats.azure_region),
+        location=reader.string("location", "westeurope", formats.bare(region_problem)),
         resource_group_name=f"rg-{prefix}-{stack}",
         vnet_name=f"vnet-{prefix}-{stack}",
         cluster_name=f"aks-{prefix}-{stack}",
         network_mode=mode,  # type: ignore[arg-type]
         kubernetes_version=reader.string("kubernetesVersion", DEFAULT_MINOR, formats.kubernetes_version),
-        sku_tier=reader.choice("skuTier", ("Standard", "Free", "Premium")),
+        sku_tier=reader.choice("skuTier", SKU_TIERS),
         upgrade_channel=reader.choice("upgradeChannel", UPGRADE_CHANNELS),
         node_os_upgrade_channel=reader.choice("nodeOsUpgradeChannel", NODE_OS_CHANNELS),
-        admin_group_object_ids=reader.string_list("adminGroupObjectIds", "00000000-0000-0000-0000-000000000000", formats.guid),
-        authorized_ip_ranges=reader.string_list("apiServerAuthorizedIpRanges", "203.0.113.0/24", _public_range),
+        admin_group_object_ids=reader.string_list("adminGroupObjectIds", NIL_GUID, formats.bare(guid_problem)),
+        authorized_ip_ranges=reader.string_list("apiServerAuthorizedIpRanges", "203.0.113.0/24", formats.bare(authorized_range_problem)),
         private_cluster=reader.boolean("privateCluster"),
         kubelogin_mode=kubelogin,  # type: ignore[arg-type]
-        kubelogin_client_id=reader.string("kubeloginClientId", "00000000-0000-0000-0000-000000000000", formats.optional_guid),
-        kubelogin_tenant_id=reader.string("kubeloginTenantId", "00000000-0000-0000-0000-000000000000", formats.optional_guid),
+        kubelogin_client_id=reader.string("kubeloginClientId", NIL_GUID, formats.optional_guid),
+        kubelogin_tenant_id=reader.string("kubeloginTenantId", NIL_GUID, formats.optional_guid),
         protect=reader.boolean("protect"),
         container_insights=reader.boolean("containerInsights"),
         key_vault_secrets_provider=reader.boolean("keyVaultSecretsProvider"),
@@ -139,17 +190,17 @@ def _cluster(reader: ConfigReader, stack: str) -> ClusterSettings:
         availability_zones=reader.string_list("availabilityZones", "1", lambda z: None if z in ZONES else "is not a zone (1, 2 or 3)"),
         system_pool=_pool(reader, "system", "system"),
         user_pool=_pool(reader, "user", "user"),
-        max_pods_per_node=reader.integer("maxPodsPerNode", 50, 250, "110"),
-        os_disk_type=reader.choice("osDiskType", ("Ephemeral", "Managed")),
-        os_disk_size_gb=reader.integer("osDiskSizeGb", 30, 2048, "128"),
+        max_pods_per_node=reader.integer("maxPodsPerNode", MAX_PODS_RANGE.start, MAX_PODS_RANGE.stop - 1, "110"),
+        os_disk_type=reader.choice("osDiskType", OS_DISK_TYPES),
+        os_disk_size_gb=reader.integer("osDiskSizeGb", OS_DISK_GB_RANGE.start, OS_DISK_GB_RANGE.stop - 1, "128"),
         encryption_at_host=reader.boolean("encryptionAtHost"),
         advanced_networking=AdvancedNetworkingSettings(
             observability=reader.boolean("advancedNetworkingObservability"),
             security=reader.boolean("advancedNetworkingSecurity"),
-            policies=reader.choice("advancedNetworkPolicies", ("FQDN", "L7")),
+            policies=reader.choice("advancedNetworkPolicies", ADVANCED_NETWORK_POLICIES),
         ),
         support_plan=reader.choice("kubernetesSupportPlan", SUPPORT_PLANS),
-        deploy_login_mode=reader.choice("deployLoginMode", KUBELOGIN_MODES),  # type: ignore[arg-type]
+        deploy_login_mode=reader.choice("deployLoginMode", LOGIN_MODES),  # type: ignore[arg-type]
         auto_upgrade_window=reader.string("autoUpgradeWindow", "Sunday 01:00 6h", window_text),
         node_os_upgrade_window=reader.string("nodeOsUpgradeWindow", "Wednesday 01:00 4h", window_text),
         deployer_principal_type=reader.string("deployerPrincipalType", "ServicePrincipal", _principal_type),
@@ -165,26 +216,14 @@ def _principal_type(value: str) -> str | None:
     return None if value == "" or value in PRINCIPAL_TYPES else f"is not one of {', '.join(PRINCIPAL_TYPES)} (or empty)"
 
 
-def _public_range(value: str) -> str | None:
-    import ipaddress
-
-    try:
-        network = ipaddress.IPv4Network(value, strict=True)
-    except ValueError:
-        return "is not an IPv4 CIDR with its host bits zero"
-    return "opens the API server to everyone; leave the list empty instead" if network.prefixlen == 0 else None
-
-
-def _network(reader: ConfigReader) -> NetworkSettings | None:
+def _network(reader: ConfigReader) -> NetworkSettings:
     vnet = reader.network("vnetCidr", "10.224.0.0/12")
     node_subnet = reader.network("nodeSubnetCidr", "10.224.0.0/16")
-    pod_subnet = reader.network("podSubnetCidr", "10.225.0.0/16", optional=True)
+    pod_subnet = reader.optional_network("podSubnetCidr", "10.225.0.0/16")
     pod = reader.network("podCidr", "10.244.0.0/16")
     service = reader.network("serviceCidr", "10.0.0.0/16")
     dns = reader.address("dnsServiceIp", "10.0.0.10")
-    outbound = reader.choice("outboundType", ("loadBalancer", "managedNATGateway", "userAssignedNATGateway", "userDefinedRouting"))
-    if vnet is None or node_subnet is None or pod is None or service is None or dns is None:
-        return None
+    outbound = reader.choice("outboundType", OUTBOUND_TYPES)
     return NetworkSettings(vnet, node_subnet, pod_subnet, pod, service, dns, outbound)
 
 
@@ -193,7 +232,7 @@ def _pairs(reader: ConfigReader, key: str, example: str, check_right: object) ->
         left, sep, right = item.partition(":")
         if not sep:
             return f"is not of the form namespace:value (e.g. {example})"
-        return formats.namespace_name(left) or check_right(right)  # type: ignore[operator]
+        return managed_namespace_problem(left) or check_right(right)  # type: ignore[operator]
 
     pairs = []
     for item in reader.string_list(key, example, check):
@@ -204,9 +243,9 @@ def _pairs(reader: ConfigReader, key: str, example: str, check_right: object) ->
 
 def _policies(reader: ConfigReader) -> PolicySettings:
     return PolicySettings(
-        namespaces=reader.string_list("namespaces", "payments", formats.namespace_name),
-        allow_from=_pairs(reader, "namespaceAllowFrom", "payments:frontend", formats.source_namespace_name),
-        fqdn_allowlist=_pairs(reader, "fqdnAllowlist", "payments:api.stripe.com", formats.fqdn_selector),
+        namespaces=reader.string_list("namespaces", "payments", managed_namespace_problem),
+        allow_from=_pairs(reader, "namespaceAllowFrom", "payments:frontend", namespace_problem),
+        fqdn_allowlist=_pairs(reader, "fqdnAllowlist", "payments:api.stripe.com", fqdn_selector_problem),
         demo=reader.boolean("demo"),
         connectivity_check=reader.boolean("connectivityCheck"),
         native_default_deny=reader.boolean("nativeNetworkPolicyDefaultDeny"),
@@ -214,19 +253,24 @@ def _policies(reader: ConfigReader) -> PolicySettings:
         webhook_ports=tuple(
             (ns, int(port)) for ns, port in _pairs(reader, "webhookPorts", "payments:9443", _port_number) if _port_number(port) is None
         ),
-        metadata_endpoint_namespaces=reader.string_list("metadataEndpointNamespaces", "payments", formats.namespace_name),
+        metadata_endpoint_namespaces=reader.string_list("metadataEndpointNamespaces", "payments", managed_namespace_problem),
         protect_namespaces=reader.boolean("protectNamespaces"),
         expectations=_expectations(reader),
     )
 
 
 def _expectations(reader: ConfigReader) -> tuple[Expectation, ...]:
-    items = reader.string_list("expectations", f"'{EXAMPLE}'", expectation_problem)
+    items = reader.string_list("expectations", EXAMPLE, expectation_problem)
     # Items that failed their check are recorded as problems; only the well-formed ones are parsed.
-    expectations = tuple(parse_expectation(item) for item in items if expectation_problem(item) is None)
-    for flow in contradictions(expectations):
-        reader.fail("expectations", f"declares {flow} both allowed and denied", f"--path 'expectations[0]' '{EXAMPLE}'")
-    return expectations
+    parsed = [(index, parse_expectation(item)) for index, item in enumerate(items) if expectation_problem(item) is None]
+    first: dict[object, Expectation] = {}
+    for index, expectation in parsed:
+        earlier = first.setdefault(expectation.flow_key, expectation)
+        for flow in contradictions([earlier, expectation]):
+            # The later of the two is reported, with the command that drops it.
+            drop = f"pulumi config rm --path 'expectations[{index}]'"
+            reader.fail("expectations", f"declares {flow} both allowed and denied; keep one", drop, path=f"[{index}]")
+    return tuple(expectation for _, expectation in parsed)
 
 
 def _port_number(value: str) -> str | None:
@@ -250,7 +294,7 @@ SECRET_CAPABLE_KEYS = frozenset(
 
 def _check_cross_fields(reader: ConfigReader, settings: Settings) -> None:
     cluster, policies = settings.cluster, settings.policies
-    name_problem = formats.aks_dns_prefix(cluster.cluster_name)
+    name_problem = formats.bare(dns_prefix_problem)(cluster.cluster_name)
     if name_problem:
         reader.fail(
             "namePrefix", f"gives the cluster name {cluster.cluster_name!r} with stack {settings.stack!r}, which {name_problem}", "cilium"
@@ -275,51 +319,73 @@ def _check_cross_fields(reader: ConfigReader, settings: Settings) -> None:
             )
         if policies.fqdn_allowlist and not acns.security:
             reader.fail(
-                "fqdnAllowlist", "needs advancedNetworkingSecurity true in azure-cilium mode (FQDN filtering is part of ACNS)", "'[]'"
+                "fqdnAllowlist",
+                "needs advancedNetworkingSecurity true in azure-cilium mode (FQDN filtering is part of ACNS)",
+                f"pulumi config set {PROJECT}:advancedNetworkingSecurity true",
             )
+        for namespace, name in policies.fqdn_allowlist:
+            problem = managed_fqdn_problem(name, namespace)
+            if problem:
+                reader.fail("fqdnAllowlist", f"item {namespace}:{name[:60]!r} {problem} (azure-cilium mode)", "payments:api.stripe.com")
 
     check_cilium(reader, settings)
     if cluster.private_cluster and cluster.authorized_ip_ranges:
         reader.fail(
-            "apiServerAuthorizedIpRanges", "cannot be combined with privateCluster (a private API server has no public ranges)", "'[]'"
+            "apiServerAuthorizedIpRanges",
+            "cannot be combined with privateCluster (a private API server has no public ranges)",
+            f"pulumi config rm {PROJECT}:apiServerAuthorizedIpRanges",
         )
     if cluster.kubelogin_mode == "spn":
         for key, value in (("kubeloginClientId", cluster.kubelogin_client_id), ("kubeloginTenantId", cluster.kubelogin_tenant_id)):
             if not value:
-                reader.fail(key, "is required with kubeloginMode spn", "00000000-0000-0000-0000-000000000000")
+                reader.fail(key, "is required with kubeloginMode spn", NIL_GUID)
     if cluster.defender and not cluster.container_insights:
         reader.fail("defender", "needs containerInsights true (Defender reports to its Log Analytics workspace)", "false")
 
     managed = set(policies.namespaces)
-    for target, source in policies.allow_from:
+    # A fix must name a namespace the stack has: the item's own when it is managed, else the first managed one.
+    first = policies.namespaces[0] if policies.namespaces else "payments"
+    for index, (target, source) in enumerate(policies.allow_from):
         if target not in managed:
             reader.fail(
                 "namespaceAllowFrom",
                 f"target {target!r} is not in namespaces",
-                f"--path 'namespaceAllowFrom[0]' {sorted(managed)[0] if managed else 'payments'}:{source}",
+                shlex.quote(f"{first}:{source}"),
+                path=f"[{index}]",
+                involves=("namespaces",),
             )
         if target == source:
             reader.fail(
                 "namespaceAllowFrom",
                 f"{target}:{source} allows a namespace from itself, which the baseline already does",
-                "payments:frontend",
+                f"pulumi config rm --path 'namespaceAllowFrom[{index}]'",
+                path=f"[{index}]",
             )
-    for namespace, _ in policies.fqdn_allowlist:
-        if namespace not in managed:
-            reader.fail("fqdnAllowlist", f"namespace {namespace!r} is not in namespaces", "payments:api.stripe.com")
-    for namespace, _ in policies.webhook_ports:
-        if namespace not in managed:
-            reader.fail("webhookPorts", f"namespace {namespace!r} is not in namespaces", "payments:9443")
-    for namespace in policies.metadata_endpoint_namespaces:
-        if namespace not in managed:
-            reader.fail("metadataEndpointNamespaces", f"namespace {namespace!r} is not in namespaces", "payments")
+    for key, items in (
+        ("fqdnAllowlist", [(ns, f"{first}:{value}") for ns, value in policies.fqdn_allowlist]),
+        ("webhookPorts", [(ns, f"{first}:{port}") for ns, port in policies.webhook_ports]),
+        ("metadataEndpointNamespaces", [(ns, first) for ns in policies.metadata_endpoint_namespaces]),
+    ):
+        for index, (namespace, fixed) in enumerate(items):
+            if namespace not in managed:
+                reader.fail(
+                    key, f"namespace {namespace!r} is not in namespaces", shlex.quote(fixed), path=f"[{index}]", involves=("namespaces",)
+                )
     if policies.metadata_endpoint_namespaces and not settings.byocni:
-        reader.fail("metadataEndpointNamespaces", "only applies to byocni; Azure's managed Cilium blocks WireServer itself", "'[]'")
-    if policies.demo and not set(DEMO_NAMESPACES) <= managed:
+        reader.fail(
+            "metadataEndpointNamespaces",
+            "only applies to byocni; Azure's managed Cilium blocks WireServer itself",
+            f"pulumi config rm {PROJECT}:metadataEndpointNamespaces",
+            involves=("networkMode",),
+        )
+    missing = [namespace for namespace in DEMO_NAMESPACES if namespace not in managed]
+    if policies.demo and missing:
         reader.fail(
             "namespaces",
             f"must list {' and '.join(DEMO_NAMESPACES)} when demo is true (the scenario runs there)",
-            f"--path 'namespaces[0]' {DEMO_NAMESPACES[0]}",
+            missing[0],
+            path=f"[{len(policies.namespaces)}]",
+            involves=("demo",),
         )
     if policies.connectivity_check and not policies.demo:
         reader.fail("connectivityCheck", "checks the demo scenario's flows and needs demo true", "false")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
+from aks_cilium.cluster.kubeconfig import LoginMode as KubeloginMode
+from aks_cilium.cluster.rules import NetworkMode
 from aks_cilium.network_policy.expectations import Expectation
 
-NetworkMode = Literal["byocni", "azure-cilium"]
-KubeloginMode = Literal["azurecli", "spn", "workloadidentity", "msi"]
 # The demo scenario: an app namespace reached from a client namespace.
 DEMO_NAMESPACES = ("demo", "client")
 

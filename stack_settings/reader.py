@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import shlex
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
+
+from aks_cilium.network.rules import address_problem, cidr_problem
 
 from .errors import ConfigError, ConfigProblem
 from .redaction import Redactor
@@ -25,10 +28,20 @@ class ConfigReader:
         self._redact = Redactor(raw[key] for key in sorted(secret_keys) if key in raw)
         self.problems: list[ConfigProblem] = []
         self.read_keys: set[str] = set()
+        self.unreadable: set[str] = set()
+        """Keys whose value could not be read: rules across keys that read them are not judged (their value is a stand-in)."""
+        self.reading = True
 
-    def fail(self, key: str, problem: str, example: str) -> None:
-        """Messages are printed: every rendering of every secret value is redacted (stack_settings/redaction.py)."""
-        self.problems.append(ConfigProblem(key, self._redact(problem), self._redact(example)))
+    def fail(self, key: str, problem: str, example: str, path: str = "", involves: tuple[str, ...] = ()) -> None:
+        """Record a problem with `key` (at `path` inside its value); `involves` names the other keys the rule read.
+
+        Messages are printed: every rendering of every secret value is redacted (stack_settings/redaction.py).
+        """
+        if self.reading:
+            self.unreadable.add(key)
+        elif {key, *involves} & self.unreadable:
+            return  # judged on a stand-in value: the key's own problem already says what to fix
+        self.problems.append(ConfigProblem(key, self._redact(problem), self._redact(example), path))
 
     def raise_if_failed(self) -> None:
         if self.problems:
@@ -85,24 +98,30 @@ class ConfigReader:
         return value
 
     def string_list(self, key: str, example: str, check: Callable[[str], str | None] | None = None) -> tuple[str, ...]:
+        """A list of strings; a bad item is reported at its index, with `example` as the value that fixes it."""
         text = self._text(key, example)
         if text is None:
             return ()
         try:
             parsed: Any = json.loads(text)
         except json.JSONDecodeError:
-            self.fail(key, f"{text!r} is not a list", f"--path '{key}[0]' {example}")
+            parsed = None
+        if not isinstance(parsed, list):
+            self.fail(key, f"{text!r} is not a list", shlex.quote(example), path="[0]")
             return ()
-        if not isinstance(parsed, list) or not all(isinstance(item, str) for item in parsed):
-            self.fail(key, "must be a list of strings", f"--path '{key}[0]' {example}")
-            return ()
-        items = tuple(item.strip() for item in parsed)
-        for item in items:
+        for index, item in enumerate(parsed):
+            if not isinstance(item, str):
+                self.fail(key, f"item {item!r} is not a string", shlex.quote(example), path=f"[{index}]")
+        items = tuple(item.strip() for item in parsed if isinstance(item, str))
+        for index, item in enumerate(items):
             problem = check(item) if check else None
             if problem:
-                self.fail(key, f"item {item!r} {problem}", f"--path '{key}[0]' {example}")
-        if len(set(items)) != len(items):
-            self.fail(key, "has duplicate items", f"--path '{key}[0]' {example}")
+                self.fail(key, f"{item!r} {problem}", shlex.quote(example), path=f"[{index}]")
+        seen: set[str] = set()
+        for index, item in enumerate(items):
+            if item in seen:
+                self.fail(key, f"{item!r} is listed twice", f"pulumi config rm --path '{key}[{index}]'", path=f"[{index}]")
+            seen.add(item)
         return items
 
     def json_object(self, key: str, example: str) -> dict[str, Any]:
@@ -119,20 +138,27 @@ class ConfigReader:
             return {}
         return parsed
 
-    def network(self, key: str, example: str, optional: bool = False) -> ipaddress.IPv4Network | None:
+    def network(self, key: str, example: str) -> ipaddress.IPv4Network:
+        """A CIDR; when it is not one, the problem is recorded and `example` stands in, so other rules still run."""
         text = self.string(key, example)
-        if optional and text == "":
-            return None
-        try:
-            return ipaddress.IPv4Network(text, strict=True)
-        except ValueError as error:
-            self.fail(key, f"{text!r} is not an IPv4 CIDR with its host bits zero ({error})", example)
-            return None
+        problem = cidr_problem(text)
+        if problem:
+            self.fail(key, problem, example)
+            return ipaddress.IPv4Network(example)
+        return ipaddress.IPv4Network(text)
 
-    def address(self, key: str, example: str) -> ipaddress.IPv4Address | None:
+    def optional_network(self, key: str, example: str) -> ipaddress.IPv4Network | None:
+        """A CIDR, or None for an empty string."""
         text = self.string(key, example)
-        try:
-            return ipaddress.IPv4Address(text)
-        except ValueError:
-            self.fail(key, f"{text!r} is not an IPv4 address", example)
-            return None
+        problem = cidr_problem(text) if text else None
+        if problem:
+            self.fail(key, problem, example)
+        return ipaddress.IPv4Network(text) if text and not problem else None
+
+    def address(self, key: str, example: str) -> ipaddress.IPv4Address:
+        text = self.string(key, example)
+        problem = address_problem(text)
+        if problem:
+            self.fail(key, problem, example)
+            return ipaddress.IPv4Address(example)
+        return ipaddress.IPv4Address(text)

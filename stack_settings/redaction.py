@@ -4,7 +4,7 @@ The Pulumi CLI masks only a secret's exact plaintext in what a program prints, s
 replaced before it is printed: stripped of the whitespace it carried, lower- or upper-cased by a normalising check,
 quoted by `repr()` or `ascii()` (`'a\\nb'`), escaped by JSON (with or without `\\uXXXX`, with Go's `\\u003c` for `<`,
 `>`, `&`), by YAML's double-quoted style, by Python's `unicode_escape`, and any of those quoted once more. A JSON list
-or object is redacted as a whole and in each of its strings, numbers and keys. Forms are replaced longest first,
+or object is redacted as a whole and in each of its strings and numbers. Forms are replaced longest first,
 case-insensitively, so that no form survives as part of another's replacement.
 """
 
@@ -24,7 +24,8 @@ _GO_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"))
 
 
 def _pieces(value: str) -> set[str]:
-    """The value and, for a JSON list or object, each string, number and key in it."""
+    """The value and, for a JSON list or object, each string and number in it. Keys are not redacted: they are the
+    paths of Cilium's values that an error must name to be fixed (`ciliumExtraValues`), never the secret part."""
     pieces = {value}
     try:
         parsed = json.loads(value)
@@ -37,7 +38,6 @@ def _pieces(value: str) -> set[str]:
             stack.extend(item)
         elif isinstance(item, dict):
             stack.extend(item.values())
-            pieces.update(str(key) for key in item)
         elif isinstance(item, str | int | float) and not isinstance(item, bool):
             pieces.add(str(item))
     return pieces

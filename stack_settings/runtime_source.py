@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from datetime import date
+from pathlib import Path
 
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from .errors import PROJECT
+from .errors import PROJECT, ConfigError
 from .load import load_settings, project_config
+from .locations import ConfigLocations
 from .model import Settings
 
 # The day the version policy judges against, ISO (2027-01-15); unset means today. Lets a test or a reviewer see what
@@ -48,10 +50,18 @@ def example_keys_from_environment() -> frozenset[str]:
 
 
 def settings_from_pulumi() -> Settings:
-    # The full map, not pulumi.Config lookups: keys nobody reads (typos) must be reported too.
-    raw = project_config(runtime_config.CONFIG.get())
+    # The full map, not pulumi.Config lookups: keys nobody reads (typos, in this namespace or one like it) are reported.
+    everything = runtime_config.CONFIG.get()
+    raw = project_config(everything)
     secret_keys = frozenset(key for key in raw if runtime_config.is_config_secret(f"{PROJECT}:{key}"))
-    settings = load_settings(raw, pulumi.get_stack(), secret_keys, plan_date_from_environment(), example_keys_from_environment())
+    other_keys = {key: value for key, value in everything.items() if not key.startswith(f"{PROJECT}:")}
+    stack = pulumi.get_stack()
+    try:
+        settings = load_settings(raw, stack, secret_keys, plan_date_from_environment(), other_keys, example_keys_from_environment())
+    except ConfigError as error:
+        # Lines from the stack file in the directory the program runs in (the project's, where `pulumi up` ran); where
+        # no such file is found the problems come without lines.
+        raise error.located(ConfigLocations(Path.cwd(), stack).where) from None
     for warning in settings.warnings:
         pulumi.log.warn(warning)
     return settings

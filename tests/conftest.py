@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import os
 from pathlib import Path
 
 import pytest
@@ -11,17 +13,31 @@ from offline.engine import run_program
 from offline.stack_config import PROJECT_DIR
 from tests.support.stacks import RunStack, stack_config, with_overrides
 
+# A stack as its files stand is run once per test process and environment: the suite asks for dev and prod as they
+# are about fifty times, at about half a second each. Every caller gets its own deep copy, so no test sees what
+# another changed.
+_AS_COMMITTED: dict[tuple[str, frozenset[tuple[str, str]]], ProgramRun] = {}
+
 
 @pytest.fixture
-def run_stack() -> RunStack:
+def run_stack(request: pytest.FixtureRequest) -> RunStack:
     """Run the real __main__.py for a stack, with optional config overrides (keys without prefix).
 
-    A fixture, not module state: every call resets the runtime and installs fresh mocks.
+    A run with overrides or secrets, or in a test that monkeypatches anything, resets the runtime and installs fresh
+    mocks; a run of the stack as committed is otherwise shared (a copy of one run). A test about the run itself (the
+    collector, the runtime) calls `run_program`.
     """
+    patched = "monkeypatch" in request.fixturenames
 
     def run(stack: str = "dev", secrets: tuple[str, ...] = (), **overrides: str) -> ProgramRun:
         # A stack's shipped examples (prod's) fill what its file leaves to the deployer, as the CI plan runs it.
-        return run_program(with_overrides(stack_config(stack), overrides, secrets))
+        if overrides or secrets or patched:
+            return run_program(with_overrides(stack_config(stack), overrides, secrets))
+        # pytest names the running test in PYTEST_CURRENT_TEST; nothing the program reads.
+        key = (stack, frozenset(item for item in os.environ.items() if item[0] != "PYTEST_CURRENT_TEST"))
+        if key not in _AS_COMMITTED:
+            _AS_COMMITTED[key] = run_program(stack_config(stack))
+        return copy.deepcopy(_AS_COMMITTED[key])
 
     return run
 
@@ -29,3 +45,15 @@ def run_stack() -> RunStack:
 @pytest.fixture(scope="session")
 def project_dir() -> Path:
     return PROJECT_DIR
+
+
+# Layers whose tests start processes or run whole programs; with any test that runs a stack, they are left out of
+# `make test-fast`. A test elsewhere that starts a process says so itself with @pytest.mark.slow.
+_SLOW_LAYERS = {"plan", "package"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        layer = item.path.relative_to(PROJECT_DIR / "tests").parts[0]
+        if layer in _SLOW_LAYERS or "run_stack" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

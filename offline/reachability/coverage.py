@@ -8,6 +8,7 @@ mention, plus 443 and the expectations' ports.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -97,7 +98,19 @@ class Coverage:
         return {"fqdn": fqdn_peer, "cidr": cidr_peer, "entity": entity_peer}[kind](value)
 
     def flows(self, engine: Engine) -> Iterator[Flow]:
-        for source in self.sources:
-            for target in self.targets:
-                for port, protocol in self.ports:
-                    yield Flow(source, target, port, protocol, engine.flow(source, target, port, protocol))
+        """Every covered flow, judged.
+
+        Judging a flow allocates a few short-lived objects, and each full collection walks every object alive (the
+        program's registrations too), so at the collector's default thresholds time grew faster than the flows
+        (benchmarks/reachability.py: 100 -> 300 namespaces, 78 -> 87 µs a flow). What exists before is frozen out of
+        the collector for the loop (Python docs, `gc.freeze`); it is still freed by reference counting.
+        """
+        targets = self.targets
+        gc.freeze()
+        try:
+            for source in self.sources:
+                for target in targets:
+                    for port, protocol in self.ports:
+                        yield Flow(source, target, port, protocol, engine.flow(source, target, port, protocol))
+        finally:
+            gc.unfreeze()

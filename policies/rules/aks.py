@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import addresses
-from .values import AKS_RESERVED, MalformedError, as_network, dig, list_at, mapping_at, mappings_in, str_at
+from .library_facts import AKS_RESERVED
+from .values import MalformedError, as_network, dig, list_at, mapping_at, mappings_in, str_at
 
 Props = Mapping[str, Any]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .library_facts import (
     API_SERVER_PORT,
@@ -13,14 +13,15 @@ from .library_facts import (
     CHART_NAME,
     CHART_REPOSITORY,
     COMPONENT_VALUE_PATHS,
+    EXACT_VERSION_PATTERN,
     EXTRA_VALUES_ALLOWED,
     FIXED_VALUES,
 )
 from .values import MalformedError, dig, is_list, mapping_at, str_at
 
 Props = Mapping[str, Any]
-# ASCII digits only: `\d` would also accept other scripts' digits, which Helm's semver parser refuses.
-_EXACT = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+", re.ASCII)
+# The library's one exact-version pattern (ASCII digits only), from the generated facts.
+_EXACT = re.compile(EXACT_VERSION_PATTERN)
 _ARCHIVE = re.compile(r"(?:-v?[0-9][^/]*)?\.(?:tgz|tar\.gz)$", re.IGNORECASE)
 # Keys that change what Cilium enforces or runs when they appear anywhere in the values (agent, operator, relay...).
 _ANYWHERE = {
@@ -44,7 +45,7 @@ def chart_name(chart: str) -> str:
     """The chart's own name in any form Helm takes (helm/helm `cmd/helm/install.go`, the install help): `cilium`,
     `cilium/cilium`, a path or URL to a packaged `.tgz` (with or without a query or fragment), an OCI reference with a
     tag or digest, an unpacked chart's directory."""
-    text = chart.strip()
+    text = unquote(chart.strip())
     if "://" in text:
         parts = urlsplit(text)
         text = parts.netloc + parts.path
@@ -152,6 +153,8 @@ def component_values(props: Props) -> list[str]:
     host, port = dig(values, "k8sServiceHost") or None, dig(values, "k8sServicePort") or None
     if replacement is True and not isinstance(host, str):
         problems.append("kubeProxyReplacement is on without k8sServiceHost; point it at the cluster's API server")
+    elif isinstance(host, str) and not host.lower().rstrip(".").endswith(_AKS_API_DOMAIN):
+        problems.append(f"k8sServiceHost {host!r} is not an AKS API server (<name>.hcp.<region>{_AKS_API_DOMAIN}); use the cluster's fqdn")
     if replacement is not True and (host is not None or port is not None):
         problems.append("k8sServiceHost or k8sServicePort is set without kubeProxyReplacement; remove them")
     if port is not None and port != API_SERVER_PORT:
@@ -180,6 +183,9 @@ def byocni_values(props: Props) -> list[str]:
     return [f"{p}; fix the Cilium values" for p in problems]
 
 
+# AKS API servers are named under azmk8s.io: `*.hcp.<location>.azmk8s.io`, private ones under `privatelink.<location>.`
+# (MicrosoftDocs/azure-aks-docs articles/aks/outbound-rules-control-egress.md). Only the domain is checked here.
+_AKS_API_DOMAIN = ".azmk8s.io"
 # The fixed values judged by component_values; the others have their own rules (cilium-byocni-values, hubble-relay-on,
 # hubble-tls-not-helm).
 _JUDGED_HERE = ("enableNonDefaultDenyPolicies", "hubble.tls.auto.enabled")

@@ -74,6 +74,17 @@ FIXED_VALUES = {
     "routingMode": "tunnel",
 }
 
+# From aks_cilium/cilium/rules.py EXACT_VERSION_PATTERN.
+EXACT_VERSION_PATTERN = r"([0-9]+)\.([0-9]+)\.([0-9]+)"
+
+# From aks_cilium/network/rules.py AKS_RESERVED.
+AKS_RESERVED = (
+    "169.254.0.0/16",
+    "172.30.0.0/16",
+    "172.31.0.0/16",
+    "192.0.2.0/24",
+)
+
 # From aks_cilium/cilium/values.py API_SERVER_PORT.
 API_SERVER_PORT = 443
 

@@ -10,8 +10,6 @@ import ipaddress
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-AKS_RESERVED = ("169.254.0.0/16", "172.30.0.0/16", "172.31.0.0/16", "192.0.2.0/24")
-
 
 class MalformedError(Exception):
     """A property the rule needs has a type the rule cannot judge; the rule reports "cannot verify" instead."""

@@ -115,6 +115,7 @@ def _struct(values: Mapping[str, object]) -> struct_pb2.Struct:
 OLD_OUTPUTS = {"__provider": OLD_STATE_PROVIDER, "assignments": ["/subscriptions/s/assignment-1"]}
 
 
+@pytest.mark.slow  # starts the dynamic provider's interpreter
 def test_an_old_stack_deletes_the_old_wait_through_the_dynamic_provider(dynamic_provider: provider_pb2_grpc.ResourceProviderStub) -> None:
     """The engine deletes a resource the program no longer registers by calling Delete with the state's outputs, and
     the dynamic provider unpickles `__provider` from them (`DynamicResourceProviderServicer.Delete`, `get_provider`)."""
@@ -122,6 +123,7 @@ def test_an_old_stack_deletes_the_old_wait_through_the_dynamic_provider(dynamic_
     dynamic_provider.Delete(request, timeout=30)
 
 
+@pytest.mark.slow  # starts the dynamic provider's interpreter
 def test_an_old_stack_refreshes_and_updates_the_old_wait(dynamic_provider: provider_pb2_grpc.ResourceProviderStub) -> None:
     """Refresh reads with the state's outputs; an update diffs and updates with the old provider in `news` (`Read`,
     `Diff`, `Update` of the same servicer). None of them waits for anything."""

@@ -23,8 +23,8 @@ from aks_cilium.network_policy.model import (
     PortRule,
     Selector,
 )
-from offline.crd import cnp_errors
 from tests.support.artifacts import CRD_PATH, requires_artifacts
+from tests.support.crd import cnp_errors
 
 BOUNDED = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 label = st.from_regex(r"\A[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?\Z")
@@ -81,6 +81,7 @@ def as_object(spec: PolicySpec) -> dict:
     return {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": {"name": "p", "namespace": "n"}, "spec": spec.render()}
 
 
+@pytest.mark.slow  # validates every generated policy against Cilium's CRD schema
 @requires_artifacts
 @BOUNDED
 @given(specs)

@@ -12,10 +12,10 @@ import pytest
 
 from aks_cilium.network_policy.component import NetworkPolicySet, NetworkPolicySetArgs
 from aks_cilium.testing import ProgramRun, run_callable
-from offline.crd import cnp_errors
 from offline.stack_config import load_stack_config
 from stack_settings import ConfigError
 from tests.support.artifacts import CRD_PATH, requires_artifacts
+from tests.support.crd import cnp_errors
 from tests.support.stacks import RunStack
 from tests.support.tokens import CCNP, CNP, RELEASE
 

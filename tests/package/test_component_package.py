@@ -7,17 +7,24 @@ import re
 import sys
 import tomllib
 from functools import cache
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pulumi.provider.experimental.component import ComponentProvider
+from pulumi.provider.experimental.host import components_from_module
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from aks_cilium.package import COMPONENTS, PACKAGE_NAME, PACKAGE_VERSION
+import aks_cilium
+from aks_cilium.core.tokens import PACKAGE_NAME
 from offline.plugin_process import PluginProcess
 from tests.support.stacks import RunStack
 
+# What `pulumi.run.plugin` hosts: every ComponentResource the package module exports, found as the host finds them
+# (pulumi/pulumi sdk/python/lib/pulumi/provider/experimental/host.py `components_from_module`), at the installed version.
+COMPONENTS = components_from_module(aks_cilium)
+PACKAGE_VERSION = version("aks-cilium")
 TOKEN = f"{PACKAGE_NAME}:index:"
 REFERENCE = re.compile(r"^\$\{(\w+)\.(\w+)\}$")
 

@@ -9,11 +9,18 @@ import subprocess
 import sys
 import tomllib
 import zipfile
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
-from aks_cilium.package import PACKAGE_NAME, PACKAGE_VERSION
+from aks_cilium.core.tokens import PACKAGE_NAME
+
+LIBRARY = tomllib.loads((Path(__file__).resolve().parents[2] / "components" / "pyproject.toml").read_text())["project"]
+PACKAGE_VERSION = LIBRARY["version"]
 
 # Runs in a fresh interpreter outside the repository: the library comes from the folder the wheel was installed into.
 _CONSUMER_DRIVER = """
@@ -57,7 +64,7 @@ def test_wheel_holds_the_library_and_nothing_of_the_program(wheel: Path) -> None
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     text = zipfile.ZipFile(wheel).read(metadata).decode()
     assert f"Name: {PACKAGE_NAME}" in text
-    assert "Requires-Dist: pulumi==" in text, "the library pins the SDK versions it is tested with"
+    assert f"Requires-Dist: pulumi~={version('pulumi')}" in text, "the library asks for the tested SDK minor, a patch ahead allowed"
 
 
 def test_installed_wheel_runs_a_consumer_program_outside_the_repo(wheel: Path, project_dir: Path, tmp_path: Path) -> None:
@@ -103,5 +110,27 @@ def test_the_program_consumes_the_library_as_a_team_would(project_dir: Path) -> 
     """The root program installs the library from components/ (editable), as the README tells teams to install it."""
     requirements = (project_dir / "requirements.txt").read_text().splitlines()
     assert "-e ./components" in requirements
-    project = tomllib.loads((project_dir / "components" / "pyproject.toml").read_text())["project"]
-    assert (project["name"], project["version"]) == (PACKAGE_NAME, PACKAGE_VERSION)
+    assert LIBRARY["name"] == PACKAGE_NAME
+    assert version(PACKAGE_NAME) == PACKAGE_VERSION, "the installed library is the one in components/"
+
+
+def test_the_pinned_versions_lie_in_the_librarys_ranges(project_dir: Path) -> None:
+    """Each dependency of the library is a compatible range (`~=`, PEP 440: the same minor, this patch or later) that
+    the exact pin of the root requirements.txt satisfies; a team may be a patch ahead, never a minor."""
+    pins = {}
+    for line in (project_dir / "requirements.txt").read_text().splitlines():
+        text = line.split("#", 1)[0].strip()
+        if "==" in text:
+            name, _, exact = text.partition("==")
+            pins[canonicalize_name(name)] = Version(exact)
+    for dependency in LIBRARY["dependencies"]:
+        requirement = Requirement(dependency)
+        (specifier,) = requirement.specifier
+        assert specifier.operator == "~=", f"{dependency}: a compatible range, not {specifier.operator}"
+        assert len(Version(specifier.version).release) == 3, f"{dependency}: ~= with a patch keeps the minor"
+        pinned = pins[canonicalize_name(requirement.name)]
+        assert pinned in requirement.specifier, f"requirements.txt pins {requirement.name}=={pinned}, outside {dependency}"
+        ahead = Version(f"{pinned.major}.{pinned.minor}.{pinned.micro + 1}")
+        next_minor = Version(f"{pinned.major}.{pinned.minor + 1}.0")
+        assert ahead in requirement.specifier
+        assert next_minor not in requirement.specifier

@@ -2,7 +2,8 @@
 
 Where each is used and why: offline/plugin_process.py (`pulumi.runtime.proto.engine_pb2_grpc`) and
 components/aks_cilium/testing/engine.py (`pulumi.runtime.sync_await._sync_await`, `pulumi.runtime.stack.wait_for_rpcs`,
-`pulumi.runtime.settings.SETTINGS`, `pulumi.runtime.mocks.MockMonitor`).
+`pulumi.runtime.settings.SETTINGS`, `pulumi.runtime.mocks.MockMonitor`), components/aks_cilium/testing/wire.py
+(the wire-format sentinels of `pulumi.runtime.rpc`).
 """
 
 from __future__ import annotations
@@ -37,3 +38,7 @@ def test_the_internals_exist() -> None:
     assert "wait_for_rpcs" not in pulumi.runtime.__all__, "now public: use it from pulumi.runtime"
     assert callable(mocks.MockMonitor.RegisterResource)
     assert callable(mocks.MockMonitor.RegisterResourceOutputs)
+    from pulumi.runtime import rpc
+
+    sentinels = (rpc._special_sig_key, rpc._special_secret_sig, rpc._special_resource_sig, rpc._special_asset_sig, rpc.UNKNOWN)
+    assert all(isinstance(sentinel, str) and len(sentinel) >= 32 for sentinel in sentinels)

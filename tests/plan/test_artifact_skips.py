@@ -13,8 +13,13 @@ from pathlib import Path
 
 import pytest
 
-# The plan tests build on one dev plan, whose outcome depends on the chart; the CNP model test reads Cilium's CRD.
-SELECTION = ("tests/plan/test_offline_plan.py", "tests/components/test_cnp_model.py")
+# The plan tests that check a dev plan's exit code depend on the chart (seven of them failed here before they were
+# marked); a components test that reads Cilium's CRD stands for the other layers.
+SELECTION = (
+    "tests/plan/test_offline_plan.py",
+    "tests/plan/test_reachability_stacks.py",
+    "tests/components/test_network_policies.py::test_closed_schema_catches_a_field_the_api_server_would_prune",
+)
 REASON = "cannot get Cilium 1.20.0's chart and CRDs"
 
 
@@ -53,23 +58,21 @@ def _counts(output: str) -> dict[str, int]:
     return {word: int(number) for number, word in re.findall(r"(\d+) (passed|failed|skipped|error)", output.splitlines()[-1])}
 
 
-@pytest.mark.slow
 def test_without_artifacts_they_skip_with_the_reason(bare_clone: Path, tmp_path: Path) -> None:
     done = _pytest(bare_clone, tmp_path / "cache", ci=False)
     counts = _counts(done.stdout)
     assert done.returncode == 0, done.stdout[-3000:]
-    assert counts.get("skipped", 0) >= 4, counts
+    assert counts.get("skipped", 0) >= 7, counts
     assert not counts.get("failed"), counts
     skipped = [line for line in done.stdout.splitlines() if line.startswith("SKIPPED")]
     assert skipped
     assert all(REASON in line for line in skipped), skipped
 
 
-@pytest.mark.slow
 def test_under_ci_the_same_tests_fail(bare_clone: Path, tmp_path: Path) -> None:
     done = _pytest(bare_clone, tmp_path / "cache", ci=True)
     counts = _counts(done.stdout)
     assert done.returncode == 1, done.stdout[-3000:]
-    assert counts.get("failed", 0) >= 4, counts
+    assert counts.get("failed", 0) >= 7, counts
     assert not counts.get("skipped"), counts
     assert "CI=true and Cilium's artifacts cannot be had" in done.stdout

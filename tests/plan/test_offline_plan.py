@@ -161,9 +161,9 @@ def test_bad_config_value_exits_2_naming_the_key(
     assert not (tmp_path / "x").exists()
 
 
-def test_the_programs_collector_settings_last_only_as_long_as_its_run(run_stack: RunStack) -> None:
+def test_the_programs_collector_settings_last_only_as_long_as_its_run() -> None:
     host = gc.get_threshold()
-    run = run_stack("dev")
+    run = run_program(load_stack_config("dev"))
     # The program collects less often than the defaults; the harness process gets its own settings back.
     assert run.gc_thresholds[0] > host[0]
     assert gc.get_threshold() == host

@@ -48,11 +48,11 @@ def rendered(page: Path) -> str:
 
 def test_the_picture_shows_every_namespace_and_the_allowed_flows(rendered: str) -> None:
     nodes = set(re.findall(r'<g class="node[^"]*" data-node="([^"]+)"', rendered))
-    assert {"client", "demo", "connectivity-outsider", "default", "kube-system", "fqdn:google.com"} <= nodes
+    assert {"client", "demo", "default", "kube-system", "fqdn:google.com"} <= nodes
     edges = set(re.findall(r'data-from="([^"]+)" data-to="([^"]+)"', rendered))
     assert ("client", "demo") in edges
     assert ("client", "fqdn:google.com") in edges
-    assert ("connectivity-outsider", "demo") not in edges, "a denied flow draws no arrow"
+    assert ("default", "demo") not in edges, "a denied flow draws no arrow"
     assert ("client", "cidr:169.254.169.254/32") not in edges
 
 
@@ -63,7 +63,7 @@ def test_the_matrix_and_the_expectations_are_on_the_page(rendered: str) -> None:
     sources = header[1:]
     demo = dict(zip(sources, cells["demo"], strict=True))
     assert demo["client"] != "-"
-    assert demo["connectivity-outsider"] == "-"
+    assert demo["default"] == "-"
     assert "flows allowed (byocni)" in rendered
     assert 'class="ok">ok   client -&gt; github.com:443 deny' in rendered
 

@@ -266,3 +266,16 @@ def test_kubernetes_network_policy_types_and_namespace_selectors() -> None:
     assert not allowed([*NAMESPACES, red], "a -> b:8080/UDP")
     assert not allowed([*NAMESPACES, red], "c -> b:8080")
     assert allowed([*NAMESPACES, red], "b -> 1.1.1.1:443"), "no Egress type: egress untouched"
+
+
+def test_constructs_the_analyser_does_not_evaluate_are_named_not_ignored() -> None:
+    """The CRD's `toServices` and `toRequires` (ciliumnetworkpolicies.yaml) change what a rule selects; the analyser
+    does not evaluate them, so the plan names each rule that carries one (docs/reachability.md)."""
+    from offline.reachability import analyse_manifests
+
+    services = {"toServices": [{"k8sService": {"serviceName": "db", "namespace": "b"}}], "toRequires": [{}]}
+    analysis = analyse_manifests([*NAMESPACES, cnp("a", "svc", egress=[services])], materialise=False)
+    assert analysis.notes == [
+        "CiliumNetworkPolicy a/svc egress[0]: toRequires is not modelled",
+        "CiliumNetworkPolicy a/svc egress[0]: toServices is not modelled",
+    ]

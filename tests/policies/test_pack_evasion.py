@@ -11,6 +11,7 @@ import pytest
 from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
+from aks_cilium.testing.wire import ASSET_SIG, SIG_KEY
 from offline.analyzer import LEVELS, PolicyPackProcess
 from tests.support.pack_requests import Res, analyze, analyze_stack, of_policy, prod_pack_fixture
 from tests.support.pack_resources import CLUSTER_WITH_POOLS as CLUSTER_PROPS
@@ -167,9 +168,10 @@ def test_cilium_through_the_helm_v4_chart_is_judged_as_the_release(pack: PolicyP
         ("cilium", "https://charts.example.net"),
         ("cilium", "oci://ghcr.io/someone/charts"),
         ("my-cni", "https://charts.example.net"),
+        ("https://charts.example.net/cilium-1.20.0.tgz%3Fsig%3Dabc", ""),
     ],
     ids=["foreign-url-query", "own-url-query", "fragment", "foreign-oci", "oci-digest", "oci-other-tag", "repo-alias", "local-path",
-         "foreign-repo", "foreign-oci-repo", "renamed-chart"],
+         "foreign-repo", "foreign-oci-repo", "renamed-chart", "encoded-query"],
 )  # fmt: skip
 def test_a_cilium_chart_from_anywhere_but_ciliums_repository_is_refused(pack: PolicyPackProcess, chart: str, repo: str) -> None:
     """Cilium publishes its chart at https://helm.cilium.io and in OCI registries (cilium/cilium
@@ -201,7 +203,7 @@ def test_a_version_without_a_pinned_digest_is_refused(pack: PolicyPackProcess) -
     "files",
     [
         ["values-extra.yaml"],
-        [{"4dabf18193072939515e22adb298388d": "c44067f5952c0a294b673a41bacd8c17", "text": "policyEnforcementMode: never"}],
+        [{SIG_KEY: ASSET_SIG, "text": "policyEnforcementMode: never"}],
     ],
 )
 def test_value_yaml_files_cannot_be_verified(pack: PolicyPackProcess, files: list[Any]) -> None:
@@ -231,6 +233,8 @@ def test_values_outside_the_librarys_vocabulary_are_refused(pack: PolicyPackProc
 
 
 def test_the_allowed_extra_values_and_the_components_own_pass(pack: PolicyPackProcess) -> None:
+    replacement = {"kubeProxyReplacement": True, "k8sServiceHost": "aks-x-1a2b3c4d.hcp.westeurope.azmk8s.io", "k8sServicePort": 443}
+    assert analyze(pack, Res(RELEASE, "cilium", release(**replacement))) == []
     values = {
         "debug": {"enabled": True},
         "resources": {"requests": {"cpu": "100m"}},
@@ -250,9 +254,10 @@ def test_the_allowed_extra_values_and_the_components_own_pass(pack: PolicyPackPr
         ({"kubeProxyReplacement": True}, ["without k8sServiceHost"]),
         ({"kubeProxyReplacement": True, "k8sServiceHost": "aks.hcp.westeurope.azmk8s.io", "k8sServicePort": 6443}, ["443"]),
         ({"kubeProxyReplacement": "partial"}, ["true or false"]),
+        ({"kubeProxyReplacement": True, "k8sServiceHost": "api.attacker.example", "k8sServicePort": 443}, ["not an AKS API server"]),
         ({"hubble": {"relay": {"enabled": True}, "tls": {"auto": {"enabled": False, "method": "cronJob"}}}}, ["hubble.tls.auto.enabled"]),
     ],
-    ids=["non-default-deny-off", "host-without-kpr", "kpr-without-host", "wrong-port", "kpr-partial", "tls-auto-off"],
+    ids=["non-default-deny-off", "host-without-kpr", "kpr-without-host", "wrong-port", "kpr-partial", "foreign-host", "tls-auto-off"],
 )
 def test_values_the_component_sets_itself_are_checked(pack: PolicyPackProcess, values: dict[str, Any], words: list[str]) -> None:
     """aks_cilium/cilium/values.py sets enableNonDefaultDenyPolicies true, hubble.tls.auto on, and the API server's host

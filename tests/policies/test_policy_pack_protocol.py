@@ -11,9 +11,13 @@ from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2
 
 from aks_cilium.testing import ProgramRun
+from aks_cilium.testing.wire import UNKNOWN_VALUE
 from offline.analyzer import PACK_DIR, PolicyPackConfigError, PolicyPackProcess, analyze_request, analyze_stack_request, policy_config
 from policies.config_check import PACK_DEFAULT_LEVEL
 from tests.support.stacks import RunStack
+
+# Starts the policy pack as the engine does: out of `make test-fast`.
+pytestmark = pytest.mark.slow
 
 EXPECTED_POLICIES = {
     "cilium-network-mode", "pod-cidr-safe", "acns-needs-cilium-dataplane", "entra-id-rbac", "api-server-restricted",
@@ -95,7 +99,7 @@ def test_unknown_values_are_reported_not_passed(pack: PolicyPackProcess, run_sta
     run = run_stack("dev")
     pack.configure(PACK_DIR / "config" / "prod.json")
     cluster = run.one("azure-native:containerservice:ManagedCluster")
-    unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    unknown = UNKNOWN_VALUE
     previewing = type(cluster)(**{**cluster.__dict__, "wire_inputs": {**cluster.wire_inputs, "disableLocalAccounts": unknown}})
     diagnostics = pack.analyze(previewing)
     (finding,) = [d for d in diagnostics if d.policy == "entra-id-rbac"]

@@ -18,6 +18,9 @@ from tests.support.pack_resources import DNS_RULE, RELEASE_PROPS
 from tests.support.tokens import AGENT_POOL, CCNP, CNP, NAMESPACE, RELEASE
 from tests.support.tokens import MANAGED_CLUSTER as CLUSTER
 
+# Starts the policy pack as the engine does: out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 pack = prod_pack_fixture
 POLICY = {"metadata": {"name": "p", "namespace": "app"}, "spec": {"endpointSelector": {}, "ingress": [{}], "egress": [DNS_RULE]}}
 BASELINES: dict[str, dict[str, Any]] = {

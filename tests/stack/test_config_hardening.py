@@ -13,13 +13,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aks_cilium.testing import SECRET, AzureMocks, InjectedFailureError
-from offline.crd import cnp_errors
 from offline.engine import run_program
 from offline.plan import main as plan_main
 from offline.stack_config import StackConfig, load_stack_config
 from stack_settings import ConfigError
 from tests.support.artifacts import CRD_PATH, requires_artifacts
+from tests.support.crd import cnp_errors
 from tests.support.stacks import SHARED_STACK_VALUES, RunStack, with_overrides
+
+# Generated configs run the whole program and the plan: out of `make test-fast`.
+pytestmark = pytest.mark.slow
 
 PROGRAM_RUNS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 POD_CIDRS = ("10.244.0.0/16", "10.128.0.0/14", "192.168.0.0/16", "100.64.0.0/16")

@@ -162,8 +162,10 @@ def test_a_secret_key_must_be_encrypted(project: Path) -> None:
 
 
 def test_protect_yes_is_refused_naming_the_key_and_line(project: Path) -> None:
-    message = refused(project, "config:\n  aks-cilium:location: westeurope\n  aks-cilium:protect: yes\n")
-    assert message.startswith("Pulumi.t.yaml:3: aks-cilium:protect must be of type 'boolean'")
+    """Collected, not raised: the offline plan reports it with the program's own problems in the same run."""
+    (project / "Pulumi.t.yaml").write_text("config:\n  aks-cilium:location: westeurope\n  aks-cilium:protect: yes\n")
+    problems = load_stack_config("t", project).type_problems
+    assert problems[0].render().startswith("Pulumi.t.yaml:3: aks-cilium:protect: must be of type 'boolean'")
 
 
 def test_a_duplicated_key_is_refused_naming_it_and_both_lines(project: Path) -> None:
@@ -239,8 +241,8 @@ def test_a_secret_list_in_the_clis_path_form_is_accepted(project: Path) -> None:
     config = load_stack_config("t", project, environ={env: ids})
     assert json.loads(config.values["aks-cilium:adminGroupObjectIds"]) == json.loads(ids)
     assert "aks-cilium:adminGroupObjectIds" in config.secret_keys
-    with pytest.raises(StackConfigError, match="must be of type 'array<string>'"):
-        load_stack_config("t", project, environ={env: "[1, 2]"})
+    (typed,) = load_stack_config("t", project, environ={env: "[1, 2]"}).type_problems
+    assert "must be of type 'array<string>'" in typed.problem
 
 
 def test_the_stacks_in_the_repository_load() -> None:
@@ -251,8 +253,8 @@ def test_the_stacks_in_the_repository_load() -> None:
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        # Refused by the loader, as the CLI refuses it.
-        ("config:\n  aks-cilium:protect: yes\n", ["Pulumi.dev.yaml:2: aks-cilium:protect must be of type 'boolean'"]),
+        # Refused as the CLI refuses it.
+        ("config:\n  aks-cilium:protect: yes\n", ["Pulumi.dev.yaml:2: aks-cilium:protect: must be of type 'boolean'"]),
         # A top-level date would reach the program as Go's time text ("2024-01-01 00:00:00 +0000 UTC"): refused.
         (
             "config:\n  aks-cilium:networkMode: byocni\n  aks-cilium:location: 2024-01-01\n",
@@ -261,7 +263,7 @@ def test_the_stacks_in_the_repository_load() -> None:
         # The program's own check refuses a bad value, and the message says where the stack file sets the key.
         (
             "config:\n  aks-cilium:networkMode: byocni\n  aks-cilium:location: 'West Europe'\n",
-            ["'West Europe' is not an Azure region name", "(aks-cilium:location is set at Pulumi.dev.yaml:3)"],
+            ["Pulumi.dev.yaml:3: aks-cilium:location: 'West Europe' is not an Azure region name"],
         ),
     ],
 )

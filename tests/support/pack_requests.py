@@ -10,10 +10,11 @@ import pytest
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
+from aks_cilium.testing.wire import UNKNOWN_VALUE
 from offline.analyzer import PACK_DIR, Diagnostic, PolicyPackProcess
 
 # What the engine sends for a value that is unknown during preview (pulumi_policy/proxy.py, UNKNOWN_STRING_VALUE).
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+UNKNOWN = UNKNOWN_VALUE
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ def with_overrides(config: StackConfig, overrides: Mapping[str, str], secrets: t
     secret_keys = (*config.secret_keys, *(f"{config.project}:{key}" for key in secrets))
     # A key set here is no example any more: the program judges it as a real value.
     examples = tuple(key for key in config.example_keys if key.split(":", 1)[1] not in overrides)
-    return StackConfig(config.project, config.stack, values, secret_keys, config.locations, examples)
+    return StackConfig(config.project, config.stack, values, secret_keys, config.type_problems, config.project_dir, examples)
 
 
 # prod runs Azure's Cilium; with these overrides its pools and names install the Helm release instead, so the chart

@@ -15,8 +15,9 @@ from typing import Any
 # Hubble's TLS, the images nor where the pods run. A path is allowed when it equals one of these or lies below one.
 # An allowlist rather than a denylist: Cilium's values.yaml has thousands of paths (`extraConfig`, `extraArgs`,
 # `*.image`, `policyEnforcementMode`, `routingMode`, `ipam`, `encryption`, `hubble.tls`, ...), and a new chart
-# version adds more; anything not listed here is refused. Consumers that mirror this rule (the policy pack) copy
-# this tuple. Every entry is a path of Cilium 1.20's values.yaml (tests/components/test_cilium_rules.py keeps it so).
+# version adds more; anything not listed here is refused. The policy pack, which runs without this library, applies the
+# same tuple through its generated policies/rules/library_facts.py (offline/pack_facts.py). Every entry is a path of
+# Cilium 1.20's values.yaml (tests/components/test_cilium_rules.py keeps it so).
 EXTRA_VALUES_ALLOWED: tuple[str, ...] = (
     "debug",
     "resources",
@@ -37,8 +38,8 @@ EXTRA_VALUES_ALLOWED: tuple[str, ...] = (
     "k8sClientRateLimit",
 )
 # Every value path the component itself sets, with every feature on. With EXTRA_VALUES_ALLOWED this is the whole
-# vocabulary of a release's values, so a checker that sees only the final values (the policy pack) refuses any other
-# path: `unexpected_value_paths`. tests/components/test_cilium_rules.py keeps it equal to what cilium_values produces.
+# vocabulary of a release's values, so a checker that sees only the final values (the policy pack's values_vocabulary)
+# refuses any other path. tests/components/test_cilium_rules.py keeps it equal to what cilium_values produces.
 COMPONENT_VALUE_PATHS: tuple[str, ...] = (
     "aksbyocni.enabled",
     "bandwidthManager.enabled",
@@ -114,11 +115,6 @@ def _paths_outside(values: Mapping[str, Any], allowed: tuple[str, ...]) -> list[
 def refused_extra_value_paths(extra: Mapping[str, Any]) -> list[str]:
     """Paths of extra values outside EXTRA_VALUES_ALLOWED; empty when every path is allowed."""
     return _paths_outside(extra, EXTRA_VALUES_ALLOWED)
-
-
-def unexpected_value_paths(values: Mapping[str, Any]) -> list[str]:
-    """Paths of a release's final values that neither the component nor allowed extra values could have set."""
-    return _paths_outside(values, COMPONENT_VALUE_PATHS + EXTRA_VALUES_ALLOWED)
 
 
 def extra_values_problem(extra: Mapping[str, Any]) -> str | None:

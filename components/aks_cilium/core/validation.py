@@ -38,14 +38,20 @@ class ComponentArgsError(pulumi.RunError, pulumi.InputPropertiesError):
         self.errors = problems
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """` (did you mean x?)` for the closest choice, by case first, then by spelling; empty when nothing is close."""
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice `word` was most likely meant to be: same but for case, a choice with a word added, or spelt close."""
     choices = list(choices)
     same_case = [choice for choice in choices if choice.lower() == word.lower()]
     # protect_cluster, wireguard_enabled: a known key with a word added.
     extended = [choice for choice in choices if word.startswith(f"{choice}_") or word.endswith(f"_{choice}")]
     close = same_case or extended or difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]}?)" if close else ""
+    return close[0] if close else None
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """` (did you mean x?)` for the closest choice; empty when nothing is close."""
+    meant = closest(word, choices)
+    return f" (did you mean {meant}?)" if meant else ""
 
 
 def contains_output(value: Any) -> bool:

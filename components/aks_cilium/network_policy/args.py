@@ -10,8 +10,9 @@ import pulumi
 
 from aks_cilium.cluster.rules import BYOCNI, NETWORK_MODES
 from aks_cilium.core.validation import ArgsCheck
+from aks_cilium.network_policy.builders import managed_fqdn_problem
 from aks_cilium.network_policy.model import PolicyModelError, check_namespace
-from aks_cilium.network_policy.names import MULTI_LABEL_PREFIX, fqdn_selector_problem
+from aks_cilium.network_policy.names import fqdn_selector_problem
 
 PLAIN_BOOLS = ("acns_security", "native_default_deny", "protect")
 
@@ -57,8 +58,8 @@ def _check_entry(check: ArgsCheck, path: str, entry: Mapping[str, Any], byocni: 
         check.fail(f"{path}.fqdns", "FQDN rules need Cilium's DNS proxy: network_mode byocni, or acns_security with azure-cilium")
     for index, fqdn in enumerate(fqdns):
         fqdn_problem = fqdn_selector_problem(fqdn)
-        if fqdn_problem is None and not byocni and MULTI_LABEL_PREFIX in fqdn:
-            fqdn_problem = "uses `**.`, which ACNS does not support; list the levels with `*.`"
+        if fqdn_problem is None and not byocni:
+            fqdn_problem = managed_fqdn_problem(fqdn, str(entry["name"]))
         if fqdn_problem:
             check.fail(f"{path}.fqdns[{index}]", f"{str(fqdn)[:60]!r} {fqdn_problem}")
     for index, port in enumerate(entry.get("webhook_ports", [])):

@@ -18,6 +18,7 @@ from aks_cilium.network_policy.model import (
     PortRule,
     Selector,
 )
+from aks_cilium.network_policy.names import MULTI_LABEL_PREFIX, with_suffix_problem
 
 KUBE_DNS = Selector({"k8s:io.kubernetes.pod.namespace": "kube-system", "k8s:k8s-app": "kube-dns"})
 DNS_PORTS = (Port(53, "ANY"),)
@@ -69,6 +70,15 @@ def search_domains(namespace: str) -> tuple[str, ...]:
     return (f"{namespace}.svc.{CLUSTER_DOMAIN}", f"svc.{CLUSTER_DOMAIN}", CLUSTER_DOMAIN)
 
 
+def managed_fqdn_problem(value: str, namespace: str) -> str | None:
+    """What is wrong with a name or pattern for Azure's managed Cilium in `namespace`, beyond fqdn_selector_problem:
+    ACNS has no `**.`, and every search-list expansion of the name must stay a valid DNS name."""
+    if MULTI_LABEL_PREFIX in value:
+        return "uses `**.`, which ACNS does not support; list the levels with `*.`"
+    suffixes = (*search_domains(namespace), ".".join("*" * VNET_SUFFIX_LABELS), CUSTOM_DNS_SUFFIX)
+    return with_suffix_problem(value, max(suffixes, key=len))
+
+
 def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
@@ -82,7 +92,8 @@ def search_list_patterns(namespace: str, names: tuple[str, ...]) -> tuple[str, .
     there and a wildcard as long as the VNet suffix would admit any name of that many labels.
     """
     vnet_suffix = ".*" * VNET_SUFFIX_LABELS
-    full = [*names, SERVICE_FQDN]
+    # A name written fully qualified (`api.example.com.`) is the same name; the suffixes go after its last label.
+    full = [*(name.removesuffix(".") for name in names), SERVICE_FQDN]
     patterns = [f"{base}.{domain}" for base in SHORT_SERVICE_FORMS for domain in search_domains(namespace)]
     for base in full:
         patterns += [

@@ -50,3 +50,16 @@ def fqdn_selector_problem(value: object) -> str | None:
     if len(labels) < 2 or not all(label_shape.fullmatch(label) for label in labels[:-1]) or not _TOP_LEVEL.fullmatch(labels[-1]):
         return "is not a DNS name pattern like *.example.com" if wildcard else "is not a DNS name like api.example.com"
     return None
+
+
+def with_suffix_problem(value: str, suffix: str) -> str | None:
+    """What Cilium's CRD would refuse once a search domain `suffix` is appended to `value` (Azure's managed Cilium
+    needs explicit patterns for each expansion the resolver tries), or None. A trailing dot (a name written fully
+    qualified) is dropped first, as the builders drop it."""
+    longest = len(value.removesuffix(".")) + 1 + len(suffix)
+    if longest <= MAX_LENGTH:
+        return None
+    return (
+        f"is too long for Azure's managed Cilium: with the search domain {suffix} that its DNS patterns add, it would be "
+        f"{longest} characters, over Cilium's {MAX_LENGTH}; use at most {MAX_LENGTH - len(suffix) - 1} characters"
+    )

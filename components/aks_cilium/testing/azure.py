@@ -11,6 +11,8 @@ from typing import Any
 import pulumi
 import yaml
 
+from .wire import SECRET_SIG, SIG_KEY
+
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 TENANT = "11111111-1111-1111-1111-111111111111"
 
@@ -72,12 +74,9 @@ def azure_id(type_: str, inputs: dict[str, Any]) -> tuple[str, str]:
     return name, group if not path else f"{group}/providers/{path.format(**inputs)}"
 
 
-_SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")
-
-
 def _plain(value: Any) -> str:
     """A mock input as text: secret inputs reach mocks still wrapped in the wire format's secret envelope."""
-    if isinstance(value, dict) and value.get(_SECRET_SIG[0]) == _SECRET_SIG[1]:
+    if isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG:
         return str(value["value"])
     return str(value)
 

@@ -31,27 +31,24 @@ from pulumi.runtime.sync_await import _sync_await
 
 from .aliases import generate_urn
 from .azure import AzureMocks
+from .wire import RESOURCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE
 
 SECRET = "[secret]"
 UNKNOWN = "[unknown]"
-_SIG_KEY = "4dabf18193072939515e22adb298388d"
-_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-_UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
 def redact(value: Any) -> Any:
     """Wire-format property values to plain JSON, secrets replaced by a marker."""
     if isinstance(value, dict):
-        sig = value.get(_SIG_KEY)
-        if sig == _SECRET_SIG:
+        sig = value.get(SIG_KEY)
+        if sig == SECRET_SIG:
             return SECRET
-        if sig == _RESOURCE_SIG:
+        if sig == RESOURCE_SIG:
             return value.get("urn", "")
         return {key: redact(item) for key, item in value.items()}
     if isinstance(value, list):
         return [redact(item) for item in value]
-    if value == _UNKNOWN_VALUE:
+    if value == UNKNOWN_VALUE:
         return UNKNOWN
     return value
 

@@ -1,0 +1,251 @@
+"""Faults of the offline plan: each exits non-zero without a traceback, and the previous plan stays as it was."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from offline import plan
+from offline.plan_files import PLAN_FILE, PlanLock, foreign_files, owned_files, sha256_text
+from offline.stack_config import PROJECT_DIR, StackConfig, StackConfigError, load_stack_config
+from offline.stack_yaml import StackYaml, allowed_alias_ratio
+from tests.support.stacks import with_overrides
+
+EXIT_INVALID = 2
+
+
+@pytest.fixture(scope="module")
+def dev_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One real plan of dev, copied by each test that replans over it."""
+    out = tmp_path_factory.mktemp("plans") / "dev"
+    assert plan.main(["--stack", "dev", "--out", str(out)]) in (0, 1)
+    return out
+
+
+def copy_plan(source: Path, target: Path) -> Path:
+    subprocess.run(["cp", "-a", str(source), str(target)], check=True)
+    return target
+
+
+def snapshot(directory: Path) -> dict[str, str]:
+    return {str(p.relative_to(directory)): p.read_text() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def run_plan(*args: str, cwd: Path = PROJECT_DIR) -> subprocess.CompletedProcess[str]:
+    """The plan as `make plan` runs it: its own process, so an uncaught exception would show as a traceback."""
+    return subprocess.run([sys.executable, "-m", "offline.plan", *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
+
+
+# --- the folder ------------------------------------------------------------------------------------------------------
+
+
+def test_files_a_reviewer_added_survive_a_replan(dev_plan: Path, tmp_path: Path) -> None:
+    out = copy_plan(dev_plan, tmp_path / "plan")
+    (out / "REVIEW.md").write_text("looks fine\n")
+    (out / "notes").mkdir()
+    (out / "notes" / "flows.txt").write_text("checked\n")
+    assert plan.main(["--stack", "dev", "--out", str(out)]) in (0, 1)
+    assert (out / "REVIEW.md").read_text() == "looks fine\n"
+    assert (out / "notes" / "flows.txt").read_text() == "checked\n"
+    assert json.loads((out / PLAN_FILE).read_text())["stack"] == "dev"
+    assert sorted(foreign_files(out)) == ["REVIEW.md", "notes/flows.txt"]
+
+
+def test_a_plan_file_edited_since_is_not_overwritten(dev_plan: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = copy_plan(dev_plan, tmp_path / "plan")
+    (out / "resources.json").write_text("[] # reviewed\n")
+    before = snapshot(out)
+    assert plan.main(["--stack", "dev", "--out", str(out)]) == EXIT_INVALID
+    assert "resources.json" in capsys.readouterr().err
+    assert snapshot(out) == before
+
+
+@pytest.mark.parametrize(
+    "files",
+    [{"keep.txt": "0" * 64}, {"../outside.txt": "0" * 64}, {"/etc/passwd": "0" * 64}, "everything"],
+    ids=["wrong-digest", "traversal", "absolute", "not-a-map"],
+)
+def test_a_forged_marker_proves_nothing_it_does_not_hash(tmp_path: Path, files: Any) -> None:
+    out = tmp_path / "plan"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine\n")
+    (out / PLAN_FILE).write_text(json.dumps({"generator": "aks-cilium offline plan", "files": files}))
+    code = plan.main(["--stack", "dev", "--out", str(out)])
+    assert (out / "keep.txt").read_text() == "mine\n"
+    if code == EXIT_INVALID:  # a marker that cannot be ours: the folder is refused as a whole
+        assert not isinstance(files, dict) or any(".." in k or k.startswith("/") for k in files)
+    else:
+        assert "keep.txt" not in owned_files(out)
+
+
+def test_a_second_plan_into_the_same_folder_is_refused_while_the_first_runs(tmp_path: Path) -> None:
+    out = tmp_path / "plan"
+    with PlanLock(out):
+        done = run_plan("--stack", "dev", "--out", str(out))
+    assert done.returncode == EXIT_INVALID
+    assert "another offline plan is writing" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not out.exists()
+
+
+def test_an_out_under_a_file_exits_2_without_a_traceback(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    done = run_plan("--stack", "dev", "--out", str(blocker / "plan"))
+    assert done.returncode == EXIT_INVALID, done.stderr
+    assert "choose a writable directory" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_failing_disk_keeps_the_previous_plan(dev_plan: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Writing fails after the program ran (a full or read-only disk): exit 2, and the previous plan is intact."""
+    out = copy_plan(dev_plan, tmp_path / "plan")
+    before = snapshot(out)
+
+    def full_disk(*args: Any, **kwargs: Any) -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", full_disk)
+    assert plan.main(["--stack", "dev", "--out", str(out)]) == EXIT_INVALID
+    assert snapshot(out) == before
+
+
+def test_a_swap_that_fails_puts_the_previous_plan_back(dev_plan: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = copy_plan(dev_plan, tmp_path / "plan")
+    before = snapshot(out)
+    original = Path.rename
+
+    def failing(self: Path, target: Any) -> Any:
+        if self.name.startswith(".plan.partial-"):
+            raise OSError(5, "Input/output error")
+        return original(self, target)
+
+    monkeypatch.setattr(Path, "rename", failing)
+    assert plan.main(["--stack", "dev", "--out", str(out)]) == EXIT_INVALID
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan"]
+
+
+# --- the input ------------------------------------------------------------------------------------------------------
+
+
+def bomb(levels: int) -> str:
+    lines = ["config:", "  aks-cilium:location: &a0 westeurope"]
+    lines += [f"  aks-cilium:x{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def test_an_alias_bomb_is_refused_as_the_clis_parser_refuses_it(tmp_path: Path) -> None:
+    """yaml.v3 `decode.go` (gopkg.in/yaml.v3, go-yaml/yaml branch v3): `decoder.unmarshal` counts every decoded node
+    and those decoded under an alias, and refuses "document contains excessive aliasing" once more than 100 aliased
+    and 1,000 nodes are decoded with an aliased share above `allowedAliasRatio`."""
+    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
+    (tmp_path / "Pulumi.bomb.yaml").write_text(bomb(12))
+    with pytest.raises(StackConfigError, match="excessive aliasing"):
+        load_stack_config("bomb", tmp_path)
+
+
+def test_an_anchor_that_contains_itself_is_refused(tmp_path: Path) -> None:
+    """yaml.v3 `decoder.alias`: "anchor '%s' value contains itself"."""
+    path = tmp_path / "Pulumi.t.yaml"
+    path.write_text("config:\n  aks-cilium:namespaces: &n [a, *n]\n")
+    document = StackYaml(path)
+    with pytest.raises(Exception, match="contains an alias of itself"):
+        document.decode(document.root)  # type: ignore[arg-type]
+
+
+def test_modest_aliases_are_read_as_the_cli_reads_them(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
+    (tmp_path / "Pulumi.t.yaml").write_text("config:\n  aks-cilium:namespaces: &ns [a, b]\n  aks-cilium:metadataEndpointNamespaces: *ns\n")
+    values = load_stack_config("t", tmp_path, environ={}).values
+    assert values["aks-cilium:metadataEndpointNamespaces"] == values["aks-cilium:namespaces"] == '["a","b"]'
+
+
+def test_the_alias_ratio_follows_yaml_v3() -> None:
+    assert (allowed_alias_ratio(1000), allowed_alias_ratio(4_000_000)) == (0.99, 0.10)
+    assert allowed_alias_ratio(2_200_000) == pytest.approx(0.99 - 0.89 * 0.5)
+
+
+def test_the_alias_bomb_exits_2_through_the_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
+    (tmp_path / "Pulumi.bomb.yaml").write_text(bomb(12))
+    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack, **_: load_stack_config("bomb", tmp_path))
+    assert plan.main(["--stack", "dev", "--out", str(tmp_path / "plan")]) == EXIT_INVALID
+    assert "excessive aliasing" in capsys.readouterr().err
+
+
+def with_extra(values: dict[str, Any]) -> Any:
+    return lambda stack, **_: with_overrides(load_stack_config(stack), {"ciliumExtraValues": json.dumps(values)})
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"hubble": {"relay": {"replicas": "two"}}}, {"debug": {"enabled": "yes"}}, {"operator": {"resources": "a lot"}}],
+    ids=["replicas-string", "debug-string", "resources-string"],
+)
+def test_extra_values_the_charts_schema_refuses_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], extra: dict[str, Any]
+) -> None:
+    """Helm validates values against the chart's values.schema.json before it renders (helm/helm
+    pkg/chartutil/jsonschema.go); ../shared/cilium/1.20.0/values.schema.json types these paths."""
+    monkeypatch.setattr("offline.plan.load_stack_config", with_extra(extra))
+    assert plan.main(["--stack", "dev", "--out", str(tmp_path / "plan")]) == EXIT_INVALID
+    err = capsys.readouterr().err
+    assert "aks-cilium:ciliumExtraValues" in err
+    assert "values.schema.json" in err
+    assert not (tmp_path / "plan").exists()
+
+
+def with_fqdn(stack: str, item: str) -> Any:
+    def patched(name: str) -> StackConfig:
+        config = load_stack_config(name)
+        items = [*json.loads(config.values["aks-cilium:fqdnAllowlist"]), item]
+        return with_overrides(config, {"fqdnAllowlist": json.dumps(items)})
+
+    return patched
+
+
+LABEL = "a" * 62
+NEAR_LIMIT = f"{LABEL}.{LABEL}.{LABEL}.{'b' * 62}.com"  # 255 characters
+
+
+@pytest.mark.parametrize(
+    ("stack", "item", "code"),
+    [
+        ("prod", "payments:api.example.com.", 0),
+        ("prod", "payments:*.example.com.", 0),
+        ("prod", f"payments:{NEAR_LIMIT}", EXIT_INVALID),
+        ("prod", "payments:**.example.com", EXIT_INVALID),
+        ("prod", "payments:*", EXIT_INVALID),
+        ("dev", "client:api.example.com.", 0),
+        ("dev", f"client:{NEAR_LIMIT}", 0),
+        ("dev", f"client:a{NEAR_LIMIT}", EXIT_INVALID),
+        ("dev", "client:**.example.com", 0),
+    ],
+    ids=["managed-trailing-dot", "managed-pattern-dot", "managed-near-255", "managed-multi-label", "managed-star",
+         "byocni-trailing-dot", "byocni-255", "byocni-256", "byocni-multi-label"],
+)  # fmt: skip
+def test_fqdn_forms_are_decided_up_front_in_both_modes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], stack: str, item: str, code: int
+) -> None:
+    """Cilium's CRD limits names and patterns to 255 characters (../shared/cilium/1.20.0/ciliumnetworkpolicies.yaml,
+    matchName/matchPattern maxLength); on Azure's managed Cilium the DNS rule also lists every search-list expansion
+    of a name (aks_cilium/network_policy/builders.py), so the name plus its longest suffix must fit."""
+    monkeypatch.setattr("offline.plan.load_stack_config", with_fqdn(stack, item))
+    assert plan.main(["--stack", stack, "--out", str(tmp_path / "plan")]) == code  # an exception would fail the test
+    if code == EXIT_INVALID:
+        assert "aks-cilium:fqdnAllowlist" in capsys.readouterr().err
+
+
+def test_the_written_marker_hashes_what_it_lists(dev_plan: Path) -> None:
+    marker = json.loads((dev_plan / PLAN_FILE).read_text())
+    assert all(sha256_text((dev_plan / name).read_text()) == digest for name, digest in marker["files"].items())
+    assert owned_files(dev_plan) == {PLAN_FILE, *marker["files"]}
