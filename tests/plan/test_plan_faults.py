@@ -15,7 +15,7 @@ from offline import plan
 from offline.plan_files import PLAN_FILE, PlanLock, foreign_files, owned_files, sha256_text
 from offline.stack_config import PROJECT_DIR, StackConfig, StackConfigError, load_stack_config
 from offline.stack_yaml import StackYaml, allowed_alias_ratio
-from tests.support.stacks import with_overrides
+from tests.support.stacks import stack_config, with_overrides
 
 EXIT_INVALID = 2
 
@@ -205,8 +205,8 @@ def test_extra_values_the_charts_schema_refuses_exit_2(
 
 
 def with_fqdn(stack: str, item: str) -> Any:
-    def patched(name: str) -> StackConfig:
-        config = load_stack_config(name)
+    def patched(name: str, **_: object) -> StackConfig:
+        config = stack_config(name)
         items = [*json.loads(config.values["aks-cilium:fqdnAllowlist"]), item]
         return with_overrides(config, {"fqdnAllowlist": json.dumps(items)})
 

@@ -138,7 +138,7 @@ def test_the_plan_text_shows_the_matrix_and_the_expectations(tmp_path: Path, cap
     assert "Reachability (azure-cilium (ACNS security FQDN))" in text
     assert "to \\ from" in text
     assert "fqdn:api.stripe.com" in text
-    declared = len(stack_expectations(load_stack_config("prod")))
+    declared = len(stack_expectations(stack_config("prod")))
     assert f"Expectations: {declared} of {declared} hold" in text
 
 
