@@ -10,6 +10,7 @@ from aks_cilium.network_policy.component import NetworkPolicySet
 from aks_cilium.workloads.connectivity import ConnectivityCheck
 from aks_cilium.workloads.demo import DemoApp, DemoAppArgs
 from program.component_args import cilium_args, cluster_args, connectivity_args, network_args, policy_set_args
+from program.component_checks import component_problems
 from program.outputs import hubble_commands
 from stack_settings.model import DEMO_NAMESPACES
 from stack_settings.runtime_source import settings_from_pulumi
@@ -18,7 +19,7 @@ from stack_settings.runtime_source import settings_from_pulumi
 # that a stack with 1,000 namespaces evaluates a quarter slower (README, Benchmarks). Cyclic garbage is still collected.
 gc.set_threshold(100_000, 50, 100)
 
-settings = settings_from_pulumi()
+settings = settings_from_pulumi(component_problems)
 
 network = Network("network", network_args(settings))
 cluster = AksCluster("aks", cluster_args(settings, network.resource_group_name, network.node_subnet_id))

@@ -30,6 +30,7 @@ from jsonschema import Draft7Validator
 from aks_cilium.network_policy.expectations import Expectation, ExpectationError
 from aks_cilium.testing import SECRET, AzureMocks, ProgramRun, Registration
 from policies.config_check import PolicyConfigError, load_policy_config
+from program.component_checks import component_problems
 from stack_settings import ConfigError, ConfigProblem
 from stack_settings.errors import PROJECT
 from stack_settings.load import load_settings, project_config
@@ -308,7 +309,15 @@ def all_config_problems(config: StackConfig) -> ConfigError:
     try:
         others = {key: value for key, value in config.values.items() if not key.startswith(f"{config.project}:")}
         examples = frozenset(key.split(":", 1)[1] for key in config.example_keys)
-        load_settings(project_config(config.values), config.stack, frozenset(), None, others, examples)
+        load_settings(
+            project_config(config.values),
+            config.stack,
+            frozenset(),
+            plan_date_from_environment(),
+            others,
+            component_problems,
+            example_keys=examples,
+        )
         program: tuple[ConfigProblem, ...] = ()
     except ConfigError as error:
         program = error.problems

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date
 
@@ -40,7 +40,7 @@ from . import formats
 from .cilium import check_cilium, read_cilium
 from .cluster_rules import check_cluster, version_warnings, window_text
 from .deploy_rules import NIL_GUID
-from .errors import PROJECT, full_key
+from .errors import PROJECT, ConfigProblem, full_key
 from .model import (
     DEMO_NAMESPACES,
     AdvancedNetworkingSettings,
@@ -57,6 +57,7 @@ from .redaction import MIN_LENGTH
 
 # The policy pack's tiers (policies/rules/tier.py); the first is the default of a stack that declares none.
 TIERS = ("prod", "dev")
+ComponentChecks = Callable[[Settings, date | None], list[tuple[frozenset[str], list[ConfigProblem]]]]
 
 
 def project_config(raw: Mapping[str, str]) -> dict[str, str]:
@@ -71,6 +72,7 @@ def load_settings(
     secret_keys: frozenset[str] = frozenset(),
     plan_date: date | None = None,
     other_keys: Mapping[str, str] | None = None,
+    component_checks: ComponentChecks | None = None,
     example_keys: frozenset[str] = frozenset(),
 ) -> Settings:
     """Turn this project's raw config (keys without prefix, values as Pulumi passes them) into Settings.
@@ -79,6 +81,9 @@ def load_settings(
     `plan_date` is the day the version policy judges the Kubernetes version against (default: today, UTC).
     `other_keys` are the config of other namespaces (full key -> value): a key whose namespace looks like ours is
     refused with "did you mean".
+    `component_checks` runs the components' own checks over the args the settings make (program/component_checks.py):
+    per component, the keys it reads and its problems. A component whose keys already have a problem here is not
+    reported again: its problems would be the same ones, named by the component's args.
     `example_keys` (without prefix) hold example values on purpose: only the offline plan passes them (deploy_rules.py).
     Raises ConfigError listing every problem, each naming its key: values that cannot be read and rules across keys
     together, in one pass (a rule that reads an unreadable key is left until that key is fixed).
@@ -116,6 +121,11 @@ def load_settings(
     settings = Settings(stack=stack, cluster=cluster, network=network, cilium=cilium, policies=policies, secret_keys=secret_keys, tier=tier)
     _check_cross_fields(reader, settings)
     check_cluster(reader, settings, plan_date, example_keys)
+    if component_checks is not None:
+        named = {problem.key for problem in reader.problems} | reader.unreadable
+        for keys, found in component_checks(settings, plan_date):
+            for issue in found if not keys & named else []:
+                reader.fail(issue.key, issue.problem, issue.example, issue.path)
     reader.raise_if_failed()
     return replace(settings, warnings=version_warnings(settings, plan_date), example_keys=example_keys)
 

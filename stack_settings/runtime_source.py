@@ -10,7 +10,7 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 from .errors import PROJECT, ConfigError
-from .load import load_settings, project_config
+from .load import ComponentChecks, load_settings, project_config
 from .locations import ConfigLocations
 from .model import Settings
 
@@ -49,7 +49,8 @@ def example_keys_from_environment() -> frozenset[str]:
     return frozenset(key.strip() for key in text.split(",") if key.strip())
 
 
-def settings_from_pulumi() -> Settings:
+def settings_from_pulumi(component_checks: ComponentChecks | None = None) -> Settings:
+    """The settings of the running stack; `component_checks` as for `load_settings`."""
     # The full map, not pulumi.Config lookups: keys nobody reads (typos, in this namespace or one like it) are reported.
     everything = runtime_config.CONFIG.get()
     raw = project_config(everything)
@@ -57,7 +58,9 @@ def settings_from_pulumi() -> Settings:
     other_keys = {key: value for key, value in everything.items() if not key.startswith(f"{PROJECT}:")}
     stack = pulumi.get_stack()
     try:
-        settings = load_settings(raw, stack, secret_keys, plan_date_from_environment(), other_keys, example_keys_from_environment())
+        settings = load_settings(
+            raw, stack, secret_keys, plan_date_from_environment(), other_keys, component_checks, example_keys_from_environment()
+        )
     except ConfigError as error:
         # Lines from the stack file in the directory the program runs in (the project's, where `pulumi up` ran); where
         # no such file is found the problems come without lines.

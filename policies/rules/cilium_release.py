@@ -38,7 +38,7 @@ _OWNED_IPAM_OPERATOR = ("clusterPoolIPv4PodCIDRList", "clusterPoolIPv4MaskSize")
 # "OCI Registry"); the pack accepts Quay's, the registry the docs install from.
 CHART_OCI = "oci://quay.io/cilium/charts/cilium"
 # Values that mark a release as Cilium's whatever its chart is called: keys no other chart this stack installs has.
-_CILIUM_VALUE_KEYS = ("aksbyocni", "hubble", "cni", "bpf", "kubeProxyReplacement", "enableNonDefaultDenyPolicies")
+_CILIUM_VALUE_KEYS = ("aksbyocni", "hubble", "enableNonDefaultDenyPolicies", "policyEnforcementMode")
 
 
 def chart_name(chart: str) -> str:
@@ -137,8 +137,8 @@ def values_vocabulary(props: Props) -> list[str]:
 
 
 def component_values(props: Props) -> list[str]:
-    """The values the component sets itself keep their values: non-default-deny policies on, and the API server
-    address only with kube-proxy replacement, on the API server's port."""
+    """The values the component sets itself keep their values: non-default-deny policies on, an operator running, and
+    the API server address only with kube-proxy replacement, on the API server's port."""
     values = mapping_at(props, "values")
     problems = [
         f"{path} is {dig(values, *path.split('.'))!r}; the component sets {expected!r}, keep it"
@@ -157,6 +157,10 @@ def component_values(props: Props) -> list[str]:
         problems.append(f"k8sServiceHost {host!r} is not an AKS API server (<name>.hcp.<region>{_AKS_API_DOMAIN}); use the cluster's fqdn")
     if replacement is not True and (host is not None or port is not None):
         problems.append("k8sServiceHost or k8sServicePort is set without kubeProxyReplacement; remove them")
+    # The operator creates Cilium's CRDs and allocates pod CIDRs: the component sizes it to the nodes, never to 0.
+    operators = dig(values, "operator", "replicas")
+    if operators is not None and (isinstance(operators, bool) or not isinstance(operators, int | float) or operators < 1):
+        problems.append(f"operator.replicas is {operators!r}; without an operator no CRD or pod CIDR is managed, use 1 or more")
     if port is not None and port != API_SERVER_PORT:
         problems.append(f"k8sServicePort is {port!r}; the AKS API server listens on {API_SERVER_PORT}")
     return problems

@@ -249,5 +249,5 @@ def test_under_ci_a_missing_artifact_fails_instead_of_skipping() -> None:
     with pytest.raises(pytest.fail.Exception, match=r"CI=true and Cilium's artifacts cannot be had.*no chart here"):
         failing()
     skipped = requires_artifacts(check, unavailable="no chart here", ci=False)
-    assert [mark.kwargs["reason"] for mark in getattr(skipped, "pytestmark", [])] == ["no chart here"]
+    assert [mark.kwargs["reason"] for mark in getattr(skipped, "pytestmark", []) if mark.name == "skip"] == ["no chart here"]
     assert requires_artifacts(check, unavailable="", ci=True) is check

@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from offline import plan
 from offline.plan_files import PLAN_FILE, PlanLock, foreign_files, owned_files, sha256_text
 from offline.stack_config import PROJECT_DIR, StackConfig, StackConfigError, load_stack_config
 from offline.stack_yaml import StackYaml, allowed_alias_ratio
+from tests.support.secrets import leaked, secret_text
 from tests.support.stacks import stack_config, with_overrides
 
 EXIT_INVALID = 2
@@ -249,3 +251,23 @@ def test_the_written_marker_hashes_what_it_lists(dev_plan: Path) -> None:
     marker = json.loads((dev_plan / PLAN_FILE).read_text())
     assert all(sha256_text((dev_plan / name).read_text()) == digest for name, digest in marker["files"].items())
     assert owned_files(dev_plan) == {PLAN_FILE, *marker["files"]}
+
+
+# --- secrets ----------------------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(secret=secret_text)
+def test_the_offline_plan_prints_no_rendering_of_an_arbitrary_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], secret: str
+) -> None:
+    """A secret the settings refuse (kubeloginClientId must be a GUID): exit 2, and neither stdout nor stderr carries
+    any rendering of it (stack_settings/redaction.py, one redaction for every message)."""
+    monkeypatch.setattr(
+        "offline.plan.load_stack_config",
+        lambda stack: with_overrides(load_stack_config(stack), {"kubeloginClientId": secret}, secrets=("kubeloginClientId",)),
+    )
+    capsys.readouterr()
+    assert plan.main(["--stack", "dev", "--out", str(tmp_path / "secret-plan")]) == EXIT_INVALID
+    printed = capsys.readouterr()
+    assert leaked(secret, printed.out + printed.err) == []

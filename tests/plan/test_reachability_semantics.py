@@ -279,3 +279,11 @@ def test_constructs_the_analyser_does_not_evaluate_are_named_not_ignored() -> No
         "CiliumNetworkPolicy a/svc egress[0]: toRequires is not modelled",
         "CiliumNetworkPolicy a/svc egress[0]: toServices is not modelled",
     ]
+
+
+def test_policy_enforcement_modes_always_and_never() -> None:
+    """intro.rst, "Policy Enforcement Modes": `always` enforces on every endpoint even when no rule selects it,
+    `never` disables enforcement even when rules do."""
+    closed = [*NAMESPACES, cnp("b", "closed", ingress=[{}])]
+    assert not allowed(NAMESPACES, "a -> b:8080", Mode(policy_enforcement="always"))
+    assert allowed(closed, "a -> b:8080", Mode(policy_enforcement="never"))

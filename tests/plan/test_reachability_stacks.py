@@ -65,7 +65,7 @@ DEV: list[Row] = [
 ]
 
 PROD: list[Row] = [
-    ("frontend", "namespace", "payments", 8443, "TCP", "allowed"),
+    ("frontend", "namespace", "payments", 8080, "TCP", "allowed"),
     ("payments", "namespace", "frontend", 8080, "TCP", "denied"),
     ("default", "namespace", "payments", 8080, "TCP", "denied"),
     ("payments", "fqdn", "api.stripe.com", 443, "TCP", "allowed"),  # explicit DNS patterns, as ACNS needs

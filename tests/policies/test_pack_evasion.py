@@ -254,10 +254,20 @@ def test_the_allowed_extra_values_and_the_components_own_pass(pack: PolicyPackPr
         ({"kubeProxyReplacement": True}, ["without k8sServiceHost"]),
         ({"kubeProxyReplacement": True, "k8sServiceHost": "aks.hcp.westeurope.azmk8s.io", "k8sServicePort": 6443}, ["443"]),
         ({"kubeProxyReplacement": "partial"}, ["true or false"]),
+        ({"operator": {"replicas": 0}}, ["operator.replicas"]),
         ({"kubeProxyReplacement": True, "k8sServiceHost": "api.attacker.example", "k8sServicePort": 443}, ["not an AKS API server"]),
         ({"hubble": {"relay": {"enabled": True}, "tls": {"auto": {"enabled": False, "method": "cronJob"}}}}, ["hubble.tls.auto.enabled"]),
     ],
-    ids=["non-default-deny-off", "host-without-kpr", "kpr-without-host", "wrong-port", "kpr-partial", "foreign-host", "tls-auto-off"],
+    ids=[
+        "non-default-deny-off",
+        "host-without-kpr",
+        "kpr-without-host",
+        "wrong-port",
+        "kpr-partial",
+        "no-operator",
+        "foreign-host",
+        "tls-auto-off",
+    ],
 )
 def test_values_the_component_sets_itself_are_checked(pack: PolicyPackProcess, values: dict[str, Any], words: list[str]) -> None:
     """aks_cilium/cilium/values.py sets enableNonDefaultDenyPolicies true, hubble.tls.auto on, and the API server's host

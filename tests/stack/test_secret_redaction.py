@@ -11,7 +11,6 @@ import json
 from functools import cache
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,36 +18,14 @@ from offline.engine import run_program
 from offline.stack_config import load_stack_config
 from stack_settings import ConfigError
 from stack_settings.load import load_settings, project_config
-from stack_settings.redaction import MARK, MIN_LENGTH, Redactor
+from stack_settings.redaction import Redactor
+from tests.support.secrets import leaked, renderings, secret_text
 from tests.support.stacks import with_overrides
-
-# Arbitrary text, with the characters that escape differently in each rendering weighted in.
-secret_text = st.text(
-    alphabet=st.characters(codec="utf-8") | st.sampled_from(["\t", "\n", "\r", "\\", "'", '"', "\u200b", "\u2028", "<", "&", "\x00"]),
-    min_size=MIN_LENGTH,
-    max_size=24,
-).filter(lambda s: len(s.strip()) >= MIN_LENGTH)
 
 
 @cache
 def base_config(stack: str) -> dict[str, str]:
     return project_config(load_stack_config(stack).values)
-
-
-def renderings(secret: str) -> set[str]:
-    """The ways a program may print a value, computed here independently of the redaction's own list."""
-    forms = set()
-    for base in (secret, secret.strip()):
-        forms |= {base, repr(base), ascii(base), json.dumps(base), json.dumps(base, ensure_ascii=False), repr(repr(base))}
-        forms |= {yaml.safe_dump(base, default_style='"', width=10**9, allow_unicode=True).strip()}
-        forms |= {base.encode("unicode_escape").decode()}
-    return {form for form in forms if len(form.strip()) >= MIN_LENGTH}
-
-
-def leaked(secret: str, text: str) -> list[str]:
-    """Renderings of the secret (quotes dropped) found in what is left of `text` between the redaction marks."""
-    cores = {form.strip("'\"") for form in renderings(secret)} - {""}
-    return sorted(core for core in cores if len(core.strip()) >= MIN_LENGTH for fragment in text.split(MARK) if core in fragment)
 
 
 @settings(max_examples=150, deadline=None)

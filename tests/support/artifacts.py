@@ -6,7 +6,6 @@ user cache, or a verified download), so on CI a missing chart is a red build, ne
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -30,18 +29,23 @@ ARTIFACTS, UNAVAILABLE = _resolve()
 
 
 def requires_artifacts(test: F, *, unavailable: str | None = None, ci: bool | None = None) -> F:
-    """`test` as is when the artifacts resolved; else skipped, or failing when `CI=true`."""
+    """`test`, marked `artifacts`, as is when the artifacts resolved; else skipped, or failing when `CI=true`.
+
+    The failing stand-in takes no fixtures and no parameters: nothing of the test can run, so nothing is set up for it
+    (its parametrizations, applied below this decorator, fold into one failure).
+    """
     reason = UNAVAILABLE if unavailable is None else unavailable
     if not reason:
-        return test
+        return pytest.mark.artifacts(test)
     if ci if ci is not None else os.environ.get("CI") == "true":
 
-        @functools.wraps(test)
-        def failing(*args: Any, **kwargs: Any) -> None:
+        def failing() -> None:
             pytest.fail(f"CI=true and Cilium's artifacts cannot be had, so this check cannot run: {reason}")
 
-        return failing  # type: ignore[return-value]
-    return pytest.mark.skip(reason=reason)(test)
+        for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
+            setattr(failing, attribute, getattr(test, attribute))
+        return pytest.mark.artifacts(failing)  # type: ignore[return-value]
+    return pytest.mark.artifacts(pytest.mark.skip(reason=reason)(test))
 
 
 CRD_PATH = ARTIFACTS.file("ciliumnetworkpolicies.yaml") if ARTIFACTS else Path("ciliumnetworkpolicies.yaml-unavailable")
