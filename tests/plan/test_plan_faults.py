@@ -265,7 +265,7 @@ def test_the_offline_plan_prints_no_rendering_of_an_arbitrary_secret(
     any rendering of it (stack_settings/redaction.py, one redaction for every message)."""
     monkeypatch.setattr(
         "offline.plan.load_stack_config",
-        lambda stack: with_overrides(load_stack_config(stack), {"kubeloginClientId": secret}, secrets=("kubeloginClientId",)),
+        lambda stack, **_: with_overrides(load_stack_config(stack), {"kubeloginClientId": secret}, secrets=("kubeloginClientId",)),
     )
     capsys.readouterr()
     assert plan.main(["--stack", "dev", "--out", str(tmp_path / "secret-plan")]) == EXIT_INVALID
