@@ -62,9 +62,9 @@ test: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope
 
-## test-fast: the tests not marked slow (no stack runs, no processes), in one process: the edit-and-rerun loop
+## test-fast: the tests not marked slow (no stack runs, no processes), on every core: the edit-and-rerun loop
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow" -q
+	$(BIN)/python -m pytest -m "not slow" -q -n $(PYTEST_WORKERS) --dist loadscope
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -11,6 +11,7 @@ from aks_cilium.workloads.connectivity import ConnectivityCheck
 from aks_cilium.workloads.demo import DemoApp, DemoAppArgs
 from program.component_args import cilium_args, cluster_args, connectivity_args, network_args, policy_set_args
 from program.component_checks import component_problems
+from program.observability import compose_observability
 from program.outputs import hubble_commands
 from stack_settings.model import DEMO_NAMESPACES
 from stack_settings.runtime_source import settings_from_pulumi
@@ -45,6 +46,7 @@ policies = NetworkPolicySet(
     "policies", policy_set_args(settings), pulumi.ResourceOptions(providers=k8s_providers, depends_on=[cilium_ready, k8s_access])
 )
 pulumi.export("networkPolicies", policies.policy_names)
+compose_observability(settings, cluster, cilium_ready, k8s_providers, k8s_access)
 
 if settings.policies.demo:
     app_namespace, client_namespace = DEMO_NAMESPACES

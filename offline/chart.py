@@ -24,10 +24,14 @@ def values_schema(version: str = DEFAULT_VERSION) -> dict[str, Any]:
     return loaded
 
 
+VERBATIM_KUBERNETES_FIELDS = frozenset({"affinity"})
+
+
 def unknown_value_paths(values: Mapping[str, Any], defaults: Mapping[str, Any], prefix: str = "") -> Iterator[str]:
     """Paths in `values` that the chart's values.yaml does not have (the schema accepts them silently).
 
-    Below a default that is an empty map or null, any key is the chart's business (free-form maps).
+    Below a default that is an empty map or null, any key is the chart's business (free-form maps); so is anything
+    below an `affinity`, which the templates copy verbatim into the pod spec as a Kubernetes Affinity (`toYaml`).
     """
     for key, value in values.items():
         path = f"{prefix}{key}"
@@ -35,7 +39,7 @@ def unknown_value_paths(values: Mapping[str, Any], defaults: Mapping[str, Any], 
             yield path
             continue
         default = defaults[key]
-        if isinstance(value, Mapping) and isinstance(default, Mapping) and default:
+        if isinstance(value, Mapping) and isinstance(default, Mapping) and default and key not in VERBATIM_KUBERNETES_FIELDS:
             yield from unknown_value_paths(value, default, f"{path}.")
 
 

@@ -8,10 +8,16 @@ from typing import TypeVar, cast
 import pulumi
 
 from aks_cilium.cilium.args import CiliumArgs
+from aks_cilium.cluster.admin_access import default_deployer_type
 from aks_cilium.cluster.args import AksClusterArgs, DeployerArgs, NodePoolArgs
 from aks_cilium.cluster.maintenance import parse_window
 from aks_cilium.network.component import NetworkArgs
 from aks_cilium.network_policy.component import NamespacePolicyArgs, NetworkPolicySetArgs
+from aks_cilium.observability.dashboards.component import GrafanaDashboardsArgs
+from aks_cilium.observability.diagnostics import ControlPlaneLogsArgs
+from aks_cilium.observability.grafana import ManagedGrafanaArgs
+from aks_cilium.observability.prometheus import ManagedPrometheusArgs
+from aks_cilium.observability.relay_policy import HubbleRelayPolicyArgs
 from aks_cilium.workloads.connectivity import ConnectivityCheckArgs, ConnectivityProbe
 from aks_cilium.workloads.demo import SERVICE_NAME
 from stack_settings.model import DEMO_NAMESPACES, NodePoolSettings, Settings
@@ -82,6 +88,8 @@ def cluster_args(settings: Settings, resource_group_name: pulumi.Input[str], nod
         protect=cluster.protect,
         support_plan=cluster.support_plan,
         deploy_login_mode=cluster.deploy_login_mode,
+        managed_prometheus=settings.observability.managed_prometheus,
+        container_network_logs=settings.observability.flow_logs and not settings.byocni,
     )
     for key, text in (("auto_upgrade_window", cluster.auto_upgrade_window), ("node_os_upgrade_window", cluster.node_os_upgrade_window)):
         window = parse_window(text) if text else None
@@ -117,6 +125,7 @@ def cilium_args(settings: Settings, api_server_host: pulumi.Input[str]) -> Ciliu
         "node_count": cluster.system_pool.min_count + cluster.user_pool.min_count,
         "hubble_metrics": list(cilium.hubble_metrics),
         "extra_values": _secret_if(settings, "ciliumExtraValues", dict(cilium.extra_values)),
+        "flow_logs": settings.observability.flow_logs,
     }
     # HELM_SWITCHES maps each config key onto a bool arg of CiliumArgs (tests/stack/test_cilium_config.py checks the names).
     args.update(cast(CiliumArgs, cilium.switches))
@@ -200,3 +209,44 @@ def connectivity_args(settings: Settings, policy_fingerprint: pulumi.Input[str])
         outsider_egress_to=[app_namespace],
         policy_fingerprint=policy_fingerprint,
     )
+
+
+def prometheus_args(settings: Settings, cluster_id: pulumi.Input[str]) -> ManagedPrometheusArgs:
+    cluster = settings.cluster
+    return ManagedPrometheusArgs(
+        resource_group_name=cluster.resource_group_name,
+        location=cluster.location,
+        cluster_name=cluster.cluster_name,
+        cluster_id=cluster_id,
+        network_mode=cluster.network_mode,
+        action_group_ids=list(settings.observability.alert_action_group_ids),
+    )
+
+
+def grafana_args(settings: Settings, workspace_id: pulumi.Input[str]) -> ManagedGrafanaArgs:
+    cluster = settings.cluster
+    args = ManagedGrafanaArgs(
+        resource_group_name=cluster.resource_group_name,
+        location=cluster.location,
+        grafana_name=settings.observability.grafana_name,
+        azure_monitor_workspace_id=workspace_id,
+        # The cluster's admins administer its Grafana; one role assignment per group, items may stay secret.
+        admin_group_object_ids=[_secret_if(settings, "adminGroupObjectIds", group) for group in cluster.admin_group_object_ids],
+    )
+    # The same principal the cluster grants its admin role to: it deploys the dashboards too.
+    args["deployer_principal_type"] = cluster.deployer_principal_type or default_deployer_type(cluster.deploy_login_mode)
+    return args
+
+
+def dashboards_args(settings: Settings, grafana_endpoint: pulumi.Input[str]) -> GrafanaDashboardsArgs:
+    return GrafanaDashboardsArgs(grafana_endpoint=grafana_endpoint, network_mode=settings.cluster.network_mode)
+
+
+def control_plane_logs_args(settings: Settings, cluster_id: pulumi.Input[str], workspace_id: pulumi.Input[str]) -> ControlPlaneLogsArgs:
+    return ControlPlaneLogsArgs(
+        cluster_id=cluster_id, workspace_id=workspace_id, categories=list(settings.observability.control_plane_log_categories)
+    )
+
+
+def relay_policy_args(settings: Settings) -> HubbleRelayPolicyArgs:
+    return HubbleRelayPolicyArgs(client_namespaces=list(settings.observability.hubble_relay_namespaces))

@@ -52,6 +52,7 @@ from .model import (
     Settings,
 )
 from .network_rules import check_network
+from .observability import check_observability, read_observability
 from .reader import ConfigReader
 from .redaction import MIN_LENGTH
 
@@ -94,6 +95,7 @@ def load_settings(
     network = _network(reader)
     cilium = read_cilium(reader)
     policies = _policies(reader)
+    observability = read_observability(reader, cluster.cluster_name)
     ours = sorted(reader.read_keys)
     for key in reader.unknown_keys():
         problem = f"is not a setting of this program{did_you_mean(key, ours) or ' (a typo?)'}"
@@ -118,8 +120,18 @@ def load_settings(
             problem = f"is a secret shorter than {MIN_LENGTH} characters, too short to keep out of messages"
             reader.fail(key, problem, f"pulumi config set --secret {full_key(key)}")
     reader.reading = False  # from here on, rules across keys
-    settings = Settings(stack=stack, cluster=cluster, network=network, cilium=cilium, policies=policies, secret_keys=secret_keys, tier=tier)
+    settings = Settings(
+        stack=stack,
+        cluster=cluster,
+        network=network,
+        cilium=cilium,
+        policies=policies,
+        secret_keys=secret_keys,
+        tier=tier,
+        observability=observability,
+    )
     _check_cross_fields(reader, settings)
+    check_observability(reader, settings)
     check_cluster(reader, settings, plan_date, example_keys)
     if component_checks is not None:
         named = {problem.key for problem in reader.problems} | reader.unreadable

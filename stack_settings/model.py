@@ -134,6 +134,19 @@ class PolicySettings:
 
 
 @dataclass(frozen=True)
+class ObservabilitySettings:
+    """Managed Prometheus, Grafana, alerts and logs (docs/observability.md); all off unless the stack turns them on."""
+
+    managed_prometheus: bool = False
+    grafana: bool = False
+    grafana_name: str = ""
+    alert_action_group_ids: tuple[str, ...] = ()
+    flow_logs: bool = False
+    control_plane_log_categories: tuple[str, ...] = ()
+    hubble_relay_namespaces: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Settings:
     stack: str
     cluster: ClusterSettings
@@ -141,6 +154,7 @@ class Settings:
     cilium: CiliumSettings
     policies: PolicySettings
     secret_keys: frozenset[str] = frozenset()
+    observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
     """Config keys (without prefix) whose values must stay secret wherever they go."""
     tier: str = "prod"
     """How strictly the policy pack judges the stack (`tier`): dev or prod; the pack reads it from the stack's config."""

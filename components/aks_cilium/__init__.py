@@ -4,7 +4,9 @@ Compose them in a Python program (`from aks_cilium import AksCluster`), or from 
 component provider host: `pulumi.run.plugin` hosts every ComponentResource this module exports.
 
 One subpackage per concern: `cluster` (AKS), `cilium` (the Helm release of bring-your-own-CNI), `network` (VNet and
-subnet), `network_policy` (the CiliumNetworkPolicy model, builders and set), `workloads` (demo and connectivity check);
+subnet), `network_policy` (the CiliumNetworkPolicy model, builders and set), `observability` (managed Prometheus,
+Grafana and dashboards, alerts, control plane and flow logs, scrape monitors, Hubble Relay's policy), `workloads` (demo
+and connectivity check);
 `core` holds what every component shares, and `testing` the mock engine for consumers' tests.
 """
 
@@ -12,5 +14,28 @@ from aks_cilium.cilium import Cilium
 from aks_cilium.cluster import AksCluster
 from aks_cilium.network import Network
 from aks_cilium.network_policy import NetworkPolicySet
+from aks_cilium.observability import (
+    CiliumMonitors,
+    ContainerNetworkLogs,
+    ControlPlaneLogs,
+    FlowLogCollection,
+    GrafanaDashboards,
+    HubbleRelayPolicy,
+    ManagedGrafana,
+    ManagedPrometheus,
+)
 
-__all__ = ["AksCluster", "Cilium", "Network", "NetworkPolicySet"]
+__all__ = [
+    "AksCluster",
+    "Cilium",
+    "CiliumMonitors",
+    "ContainerNetworkLogs",
+    "ControlPlaneLogs",
+    "FlowLogCollection",
+    "GrafanaDashboards",
+    "HubbleRelayPolicy",
+    "ManagedGrafana",
+    "ManagedPrometheus",
+    "Network",
+    "NetworkPolicySet",
+]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from .mode import Mode
 from .peers import CLUSTER_NAME, KUBE_DNS_LABELS, KUBE_SYSTEM, Peer, pod_peer
-from .policies import CidrBlock, Direction, Policy, PortRule, Rule
+from .policies import CCNP, CidrBlock, Direction, Policy, PortRule, Rule
 from .selectors import CLUSTER_KEY, K8S
 
 DNS_PORT = 53
@@ -99,7 +99,7 @@ class Engine:
         self._selected: dict[tuple[str, str], tuple[Policy, ...]] = {}
         self._dns: dict[tuple[tuple[str, str], str], tuple[str, ...] | None] = {}
         self._default_deny: dict[tuple[tuple[str, str], str], tuple[str, ...]] = {}
-        self._by_direction: dict[tuple[tuple[str, str], str], tuple[Rule, ...]] = {}
+        self._by_direction: dict[tuple[tuple[str, str], str], tuple[tuple[Policy, Rule], ...]] = {}
 
     def selecting(self, peer: Peer) -> tuple[Policy, ...]:
         if not peer.pod:
@@ -110,7 +110,7 @@ class Engine:
             self._selected[peer.target] = found
         return found
 
-    def _blocked(self, rule: Rule, port_rules: tuple[PortRule, ...], peer: Peer) -> str:
+    def _blocked(self, policy: Policy, rule: Rule, port_rules: tuple[PortRule, ...], peer: Peer) -> str:
         """Why the managed dataplane would not honour this allow, or "" (fqdn-filtering-concepts.md, Limitations)."""
         if not self.mode.managed:
             return ""
@@ -120,6 +120,8 @@ class Engine:
             return "FQDN and L7 rules are blocked without ACNS security"
         if kinds & _HTTP_LIKE and not self.mode.acns_l7:
             return "L7 rules other than DNS need ACNS advancedNetworkPolicies L7"
+        if kinds & _HTTP_LIKE and policy.kind == CCNP:
+            return "ACNS refuses L7 rules in clusterwide policies"
         return ""
 
     def dns_admits(self, subject: Peer, name: str) -> tuple[str, ...] | None:
@@ -135,7 +137,7 @@ class Engine:
                 for port_rule in rule.ports:
                     if port_rule.l7 != "dns" or not port_rule.covers(DNS_PORT, "UDP"):
                         continue
-                    if self._blocked(rule, (port_rule,), self.dns_server):
+                    if self._blocked(policy, rule, (port_rule,), self.dns_server):
                         continue
                     usable = [m for m in port_rule.dns if not (self.mode.managed and m.matches_everything)]
                     matched = [m.text for m in usable if m.matches(name)]
@@ -154,7 +156,7 @@ class Engine:
         policies = self.selecting(subject)
         denies: list[str] = []
         allows: list[str] = []
-        for rule in self._rules(subject, direction, policies):
+        for policy, rule in self._rules(subject, direction, policies):
             if _l3_matches(rule, peer):
                 port_rules = _port_rules(rule, port, protocol)
                 if port_rules is None:
@@ -162,7 +164,7 @@ class Engine:
                 if rule.deny:
                     denies.append(rule.ref)
                     continue
-                reason = self._allow_reason(rule, port_rules, subject, peer)
+                reason = self._allow_reason(policy, rule, port_rules, subject, peer)
                 if reason:
                     allows.append(reason)
         if denies:
@@ -174,11 +176,11 @@ class Engine:
             return Verdict(False, enforcing or ("policyEnforcementMode always",))
         return Verdict(True, (f"no policy puts {subject.target[1]} in default deny for {direction}",))
 
-    def _rules(self, subject: Peer, direction: Direction, policies: tuple[Policy, ...]) -> tuple[Rule, ...]:
+    def _rules(self, subject: Peer, direction: Direction, policies: tuple[Policy, ...]) -> tuple[tuple[Policy, Rule], ...]:
         key = (subject.target, direction)
         found = self._by_direction.get(key)
         if found is None:
-            found = tuple(r for p in policies for r in p.rules if r.direction == direction)
+            found = tuple((p, r) for p in policies for r in p.rules if r.direction == direction)
             self._by_direction[key] = found
         return found
 
@@ -196,8 +198,8 @@ class Engine:
             self._default_deny[key] = found
         return found
 
-    def _allow_reason(self, rule: Rule, port_rules: tuple[PortRule, ...], subject: Peer, peer: Peer) -> str:
-        if self._blocked(rule, port_rules, peer):
+    def _allow_reason(self, policy: Policy, rule: Rule, port_rules: tuple[PortRule, ...], subject: Peer, peer: Peer) -> str:
+        if self._blocked(policy, rule, port_rules, peer):
             return ""
         if peer.fqdn and rule.fqdns and any(m.matches(peer.fqdn) for m in rule.fqdns):
             dns = self.dns_admits(subject, peer.fqdn)

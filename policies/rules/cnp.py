@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import addresses
+from . import addresses, domains
 from .values import MalformedError, dig, list_at, mapping_at, mappings_in, str_at
 
 Props = Mapping[str, Any]
@@ -81,30 +81,21 @@ def _cidrs(rule: Rule, path: str) -> list[str]:
     return cidrs
 
 
-def open_fqdn_pattern(pattern: str) -> bool:
-    """A toFQDNs pattern that matches names under every registrable domain: fewer than two literal labels at its end.
+def _open_fqdns(rule: Rule, path: str) -> list[str]:
+    """toFQDNs patterns that match names under more than one registrable domain (rules/domains.py).
 
     In Cilium's matchPattern `*` matches within one label and a `**.` prefix several labels
-    (cilium/cilium Documentation/security/policy/language.rst, DNS based; UPSTREAM.md): `*`, `**.`, `*.*` and `*.com`
-    each admit names of every owner. `*.example.com` ends in two literal labels, one owner's domain.
+    (cilium/cilium Documentation/security/policy/language.rst, DNS based; UPSTREAM.md): `*`, `**.`, `*.*`, `*.com`,
+    `*.co.uk` and `**.github.io` each admit names of many owners. `*.example.com` stays within one owner's domain.
     """
-    labels = pattern.strip().lower().removesuffix(".").split(".")
-    literal = 0
-    for label in reversed(labels):
-        if "*" in label or not label:
-            break
-        literal += 1
-    return literal < 2
-
-
-def _open_fqdns(rule: Rule, path: str) -> list[str]:
     problems = []
     for index, selector in enumerate(mappings_in(list_at(rule, "toFQDNs", where=path), f"{path}.toFQDNs")):
         pattern = str_at(selector, "matchPattern", where=f"{path}.toFQDNs[{index}]")
-        if pattern is not None and open_fqdn_pattern(pattern):
+        why = None if pattern is None else domains.broader_than_one_domain(pattern)
+        if why:
             problems.append(
-                f"{path}.toFQDNs[{index}] matchPattern {pattern!r} matches names of every owner, the internet in all but "
-                "name; list the domains (like *.example.com)"
+                f"{path}.toFQDNs[{index}] matchPattern {pattern!r} matches names of more than one registrable domain "
+                f"({why}); list the domains (like *.example.com)"
             )
     return problems
 

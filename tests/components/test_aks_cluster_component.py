@@ -246,6 +246,8 @@ def test_protect_covers_the_user_pool() -> None:
         ({"deploy_login_mode": "devicecode"}, "deploy_login_mode"),
         ({"os_disk_size_gb": 200}, "os_disk_size_gb"),
         ({"outbound_type": "managedNATGateway"}, "outbound_type"),
+        ({"container_network_logs": True, "container_insights": True}, "container_network_logs"),
+        ({"container_network_logs": True, "advanced_networking_observability": True}, "container_network_logs"),
         ({"auto_upgrade_window": {"day_of_week": "Sunday", "start_time": "01:00", "duration_hours": 2}}, "auto_upgrade_window"),
     ],
 )
@@ -441,3 +443,37 @@ def test_the_system_pool_has_no_version_of_its_own() -> None:
     pool = NodePoolArgs(vm_size="Standard_D4ds_v5", min_count=2, max_count=3, kubernetes_version="1.36")
     with pytest.raises(ComponentArgsError, match="system_pool"):
         build(system_pool=pool)
+
+
+def test_managed_prometheus_turns_on_the_metrics_profile() -> None:
+    """ManagedClusterAzureMonitorProfileMetrics (2025-09-01 managedClusters.json): `enabled`, and kube-state-metrics'
+    label and annotation allowlists, empty as Microsoft's template leaves them (Azure/prometheus-collector
+    AddonArmTemplate/FullAzureMonitorMetricsProfile.json, metricLabelsAllowlist and metricAnnotationsAllowList)."""
+    run, _ = build(managed_prometheus=True)
+    assert run.one(CLUSTER).inputs["azureMonitorProfile"] == {
+        "metrics": {"enabled": True, "kubeStateMetrics": {"metricLabelsAllowlist": "", "metricAnnotationsAllowList": ""}}
+    }
+    run, _ = build()
+    assert "azureMonitorProfile" not in run.one(CLUSTER).inputs
+
+
+def test_container_network_logs_flag_the_add_on_and_run_the_rule_at_high_scale() -> None:
+    """The add-on ships ACNS's flow logs with `enableContainerNetworkLogs` (how-to-configure-container-network-logs.md);
+    the rule then takes Microsoft-ContainerNetworkLogs and, in high log scale mode, ContainerLogV2 through its
+    HighScale stream and an ingestion endpoint (microsoft/Docker-Provider scripts/onboarding/aks/onboarding-msi-
+    terraform/main.tf: enable_high_log_scale_mode, ingestion_dce_name)."""
+    run, _ = build(
+        container_network_logs=True,
+        container_insights=True,
+        advanced_networking_observability=True,
+    )
+    config = run.one(CLUSTER).inputs["addonProfiles"]["omsagent"]["config"]
+    assert config["enableContainerNetworkLogs"] == "True"
+    rule = run.one("azure-native:monitor:DataCollectionRule")
+    streams = rule.inputs["dataSources"]["extensions"][0]["streams"]
+    assert streams == rule.inputs["dataFlows"][0]["streams"]
+    assert "Microsoft-ContainerNetworkLogs" in streams
+    assert "Microsoft-ContainerLogV2-HighScale" in streams
+    endpoint = run.one("azure-native:monitor:DataCollectionEndpoint")
+    assert endpoint.inputs["dataCollectionEndpointName"] == "MSCI-ingest-westeurope-aks-t"
+    assert rule.inputs["dataCollectionEndpointId"].endswith("/dataCollectionEndpoints/MSCI-ingest-westeurope-aks-t")

@@ -53,7 +53,8 @@ def test_dev_release(run_stack: RunStack) -> None:
         "operator": {"clusterPoolIPv4PodCIDRList": ["10.248.0.0/16"], "clusterPoolIPv4MaskSize": 24},
     }
     assert values["hubble"]["tls"] == {"auto": {"enabled": True, "method": "cronJob"}}
-    assert values["hubble"]["metrics"]["enabled"] == ["dns", "drop", "tcp", "flow", "port-distribution", "icmp", "httpV2"]
+    metrics = values["hubble"]["metrics"]["enabled"]
+    assert [entry.split(":", 1)[0] for entry in metrics] == ["dns", "drop", "tcp", "flow", "port-distribution", "icmp", "httpV2", "policy"]
     assert values["kubeProxyReplacement"] is False
     assert release.inputs["chart"] == "cilium"
     assert release.inputs["version"] == "1.20.0"

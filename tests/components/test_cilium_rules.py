@@ -34,6 +34,7 @@ EVERY_FEATURE: dict[str, Any] = {
     "kube_proxy_replacement": True,
     "api_server_host": "api.example.com",
     "bandwidth_manager": True,
+    "flow_logs": True,
 }
 # The guarantees issue #14 names, and more found in Cilium 1.20's values.yaml.
 DANGEROUS_PATHS = [

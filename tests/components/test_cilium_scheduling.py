@@ -1,7 +1,9 @@
 """Every pod of the Cilium release can be scheduled with the node pools at their minimum size, in both stacks.
 
-The choice: the operator, Hubble relay and UI, and the certgen Job and CronJob tolerate the system pool's
-CriticalAddonsOnly taint, rather than the release waiting for the user pool. The operator allocates every node's pod
+The choice: the operator and the certgen Job and CronJob tolerate the system pool's CriticalAddonsOnly taint, rather
+than the release waiting for the user pool; Hubble Relay and UI serve people, not the datapath, so they are no critical
+add-ons: they tolerate nothing and prefer user nodes (AKS labels each node `kubernetes.azure.com/mode` with its pool's
+mode, use-system-pools.md), leaving the system pool's room to what it is for. The operator allocates every node's pod
 CIDR (cluster-pool IPAM), so no node, system nodes included, becomes Ready without it: it is a critical add-on and
 belongs where critical add-ons run (the system pool hosts "critical system pods like CoreDNS", use-system-pools.md).
 Waiting for the user pool would tie Cilium's install to a pool that AKS allows to have zero nodes (same page), and
@@ -30,6 +32,7 @@ from tests.support.stacks import PROD_AS_BYOCNI, RunStack, release_values
 from tests.support.tokens import AGENT_POOL, MANAGED_CLUSTER, RELEASE
 
 SCHEDULING_EFFECTS = ("NoSchedule", "NoExecute")
+PEOPLE_FACING = ("Deployment/hubble-relay", "Deployment/hubble-ui")
 STACKS = {"dev": {}, "prod": PROD_AS_BYOCNI}
 
 
@@ -52,6 +55,8 @@ class Pool:
     name: str
     min_count: int
     taints: tuple[Taint, ...]
+    mode: str
+    """System or User; AKS labels the pool's nodes kubernetes.azure.com/mode=system|user."""
 
 
 def tolerates(tolerations: list[dict[str, Any]], taint: Taint) -> bool:
@@ -74,6 +79,7 @@ def pools(run: ProgramRun) -> list[Pool]:
             profile.get("name") or profile["agentPoolName"],
             int(profile["minCount"]),
             tuple(Taint.parse(text) for text in profile.get("nodeTaints", [])),
+            profile["mode"],
         )
         for profile in profiles
     ]
@@ -114,10 +120,27 @@ def test_every_release_pod_fits_the_pools_at_minimum_size(stack_run: ProgramRun)
     expected = {"Deployment/cilium-operator", "Deployment/hubble-relay", "Deployment/hubble-ui", "CronJob/hubble-generate-certs"}
     assert expected <= set(found)
     assert any(name.startswith("Job/hubble-generate-certs") for name in found), "the initial certgen Job"
+    user_nodes = sum(pool.min_count for pool in all_pools if pool.mode == "User")
     for name, workload in found.items():
         pod = pod_spec(workload)
-        # Every pool counts: nothing in the release waits for, or depends on, the user pool.
-        assert usable_nodes(pod, all_pools) == sum(pool.min_count for pool in all_pools), name
+        if name in PEOPLE_FACING:
+            # Relay and UI: user nodes only, and they say so to the scheduler as well.
+            assert usable_nodes(pod, all_pools) == user_nodes >= 1, name
+            preferred = pod["affinity"]["nodeAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
+            terms = [term["preference"]["matchExpressions"] for term in preferred]
+            assert [{"key": "kubernetes.azure.com/mode", "operator": "In", "values": ["user"]}] in terms, name
+        else:
+            # Every pool counts: nothing of Cilium itself waits for, or depends on, the user pool.
+            assert usable_nodes(pod, all_pools) == sum(pool.min_count for pool in all_pools), name
+
+
+@requires_artifacts
+def test_relay_keeps_the_charts_place_beside_an_agent(stack_run: ProgramRun) -> None:
+    """The node preference is added to the chart's default relay affinity (values.yaml, hubble.relay.affinity: required
+    pod affinity to k8s-app=cilium per hostname), not put in its place."""
+    relay = workloads(render_chart(stack_run.one(RELEASE).inputs["values"]))["Deployment/hubble-relay"]
+    affinity = pod_spec(relay)["affinity"]
+    assert affinity["podAffinity"] == chart_defaults()["hubble"]["relay"]["affinity"]["podAffinity"]
 
 
 @requires_artifacts

@@ -145,6 +145,11 @@ def test_a_bad_value_given_as_an_output_fails_the_run_once_it_resolves(component
     assert reason in problems[path]
 
 
+def test_a_namespace_allowed_from_itself_is_refused_as_the_stack_refuses_it() -> None:
+    problems = _problems("NetworkPolicySet", lambda args: args["namespaces"][0].update(allow_from=["frontend", "payments"]))
+    assert problems == {"namespaces[0].allow_from[1]": "is the namespace itself, which the baseline already allows"}
+
+
 def test_pool_counts_are_checked_inside_the_nested_pool() -> None:
     problems = _problems("AksCluster", _set("user_pool", {**POOL, "min_count": 5, "max_count": 3}))
     assert problems == {"user_pool.min_count": "min_count 5 is above max_count 3"}

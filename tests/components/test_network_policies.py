@@ -205,8 +205,9 @@ def test_every_policy_waits_for_cilium(run_stack: RunStack) -> None:
     run = run_stack("dev")
     release = run.one(RELEASE)
     policies = run.of_type(CNP) + run.of_type(CCNP)
-    # The policy set's (cluster-wide four, client's two, demo's one) and the connectivity check's outsider egress.
-    assert len(policies) == 8
+    # The policy set's (cluster-wide four, client's two, demo's one), the connectivity check's outsider egress and
+    # Hubble Relay's clients.
+    assert len(policies) == 9
     for policy in policies:
         assert release.urn in policy.dependencies, policy.name
 

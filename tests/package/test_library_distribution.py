@@ -130,7 +130,8 @@ def test_the_pinned_versions_lie_in_the_librarys_ranges(project_dir: Path) -> No
         assert len(Version(specifier.version).release) == 3, f"{dependency}: ~= with a patch keeps the minor"
         pinned = pins[canonicalize_name(requirement.name)]
         assert pinned in requirement.specifier, f"requirements.txt pins {requirement.name}=={pinned}, outside {dependency}"
-        ahead = Version(f"{pinned.major}.{pinned.minor}.{pinned.micro + 1}")
-        next_minor = Version(f"{pinned.major}.{pinned.minor + 1}.0")
+        # An epoch (grafana-foundation-sdk has one) orders before the release: the next versions keep it.
+        ahead = Version(f"{pinned.epoch}!{pinned.major}.{pinned.minor}.{pinned.micro + 1}")
+        next_minor = Version(f"{pinned.epoch}!{pinned.major}.{pinned.minor + 1}.0")
         assert ahead in requirement.specifier
         assert next_minor not in requirement.specifier

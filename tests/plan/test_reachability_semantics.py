@@ -252,6 +252,26 @@ def test_managed_cilium_blocks_fqdn_and_l7_rules_without_acns_security() -> None
     assert allowed(http, "a -> b:8080", ACNS_L7)
 
 
+def test_acns_does_not_support_l7_rules_in_clusterwide_policies() -> None:
+    """MicrosoftDocs/azure-aks-docs container-network-security-l7-policy-concepts.md, "Limitations and considerations"
+    (the GA revision; the preview revision of 2024-03 lacks the line): "L7 policy isn't supported by
+    CiliumClusterwideNetworkPolicy (CCNP)". The pack's l7-needs-acns refuses such a policy; the analyser grants it
+    nothing on ACNS, while bring-your-own-CNI Cilium honours it."""
+    wide = ccnp(
+        "http",
+        endpointSelector={"matchLabels": {"k8s:io.kubernetes.pod.namespace": "b"}},
+        ingress=[
+            {
+                "fromEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "a"}}],
+                "toPorts": [ports("8080/TCP", http=[{"method": "GET"}])],
+            }
+        ],
+    )
+    policies = [*NAMESPACES, wide]
+    assert allowed(policies, "a -> b:8080")
+    assert not allowed(policies, "a -> b:8080", ACNS_L7)
+
+
 def test_kubernetes_network_policy_types_and_namespace_selectors() -> None:
     """kubernetes/api networking/v1/types.go (NetworkPolicySpec): policyTypes lists the directions the policy denies by
     default (Ingress unless given); a peer's namespaceSelector picks namespaces by label; ports default to TCP."""

@@ -288,19 +288,27 @@ def test_a_relay_with_no_replica_is_hubble_off(pack: PolicyPackProcess, replicas
 FQDN_DNS = copy.deepcopy(DNS_RULE)
 
 
-@pytest.mark.parametrize("pattern", ["*", "**.", "*.*", "*.com", "**.com", "*.*.com", "exa*.com", "**.*", "*.", "*.COM."])
+@pytest.mark.parametrize(
+    "pattern",
+    ["*", "**.", "*.*", "*.com", "**.com", "*.*.com", "exa*.com", "**.*", "*.", "*.COM.", "example.*",
+     "*.co.uk", "**.co.uk", "*.*.co.uk", "*.github.io", "**.github.io", "*.blob.core.windows.net"],
+)  # fmt: skip
 @pytest.mark.parametrize("kind", [CNP, CCNP])
 def test_wildcard_fqdn_patterns_are_open_egress(pack: PolicyPackProcess, pattern: str, kind: str) -> None:
     """In a toFQDNs matchPattern `*` matches within a label and `**.` several labels (cilium/cilium
-    Documentation/security/policy/language.rst, DNS based): with fewer than two literal labels at the end it admits
-    names of every owner."""
+    Documentation/security/policy/language.rst, DNS based). A pattern whose labels after the last wildcard are not one
+    registrable domain of the Public Suffix List (publicsuffixlist 1.1.2.20261023, the list it ships, private section
+    included: `github.io`, `blob.core.windows.net`) admits names that different owners register."""
     egress = [FQDN_DNS, {"toFQDNs": [{"matchPattern": pattern}], "toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}]}]
     assert_mandatory(analyze(pack, Res(kind, "fqdn", policy("app", egress))), "no-open-egress", "matchPattern")
 
 
 @pytest.mark.parametrize(
-    "selector", [{"matchPattern": "*.example.com"}, {"matchPattern": "**.example.com"}, {"matchName": "api.stripe.com"}]
-)
+    "selector",
+    [{"matchPattern": "*.example.com"}, {"matchPattern": "**.example.com"}, {"matchName": "api.stripe.com"},
+     {"matchPattern": "*.stripe.com"}, {"matchPattern": "*.example.co.uk"}, {"matchPattern": "**.someone.github.io"},
+     {"matchPattern": "api-*.example.com"}, {"matchPattern": "*.hcp.westeurope.azmk8s.io"}, {"matchName": "co.uk"}],
+)  # fmt: skip
 def test_named_domains_pass(pack: PolicyPackProcess, selector: dict[str, str]) -> None:
     egress = [FQDN_DNS, {"toFQDNs": [selector], "toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}]}]
     assert of_policy(analyze(pack, Res(CNP, "fqdn", policy("app", egress))), "no-open-egress") == []

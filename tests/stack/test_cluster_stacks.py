@@ -55,7 +55,7 @@ def test_prod_is_azure_cni_powered_by_cilium_with_acns(run_stack: RunStack) -> N
 def test_acns_off_is_omitted(run_stack: RunStack) -> None:
     """Microsoft's Azure CNI powered by Cilium samples send no advancedNetworking without ACNS (issue #13, item 9)."""
     profile = cluster_inputs(
-        run_stack("prod", advancedNetworkingObservability="false", advancedNetworkingSecurity="false", fqdnAllowlist="[]")
+        run_stack("prod", advancedNetworkingObservability="false", advancedNetworkingSecurity="false", fqdnAllowlist="[]", flowLogs="false")
     )["networkProfile"]
     assert "advancedNetworking" not in profile
     assert profile["networkDataplane"] == "cilium"
@@ -122,8 +122,10 @@ def test_dev_relaxes_only_what_it_says(run_stack: RunStack) -> None:
     run = run_stack("dev")
     inputs = cluster_inputs(run)
     assert "availabilityZones" not in inputs["agentPoolProfiles"][0]
-    assert "omsagent" not in inputs["addonProfiles"]
-    assert run.of_type("azure-native:operationalinsights:Workspace") == []
+    # dev keeps Container Insights for its flow logs only, by explicit setting; without them it can go.
+    assert run.one("azure-native:operationalinsights:Workspace").inputs["retentionInDays"] == 30
+    relaxed = cluster_inputs(run_stack("dev", containerInsights="false", flowLogs="false"))
+    assert "omsagent" not in relaxed["addonProfiles"]
 
 
 def test_protect_and_ignore_changes(run_stack: RunStack) -> None:

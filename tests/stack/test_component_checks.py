@@ -44,3 +44,12 @@ def test_every_cluster_arg_has_its_config_key() -> None:
 
     plumbing = {"resource_group_name", "node_subnet_id", "system_pool", "user_pool"}
     assert AksClusterArgs.__required_keys__ | AksClusterArgs.__optional_keys__ - plumbing <= set(CLUSTER_KEYS) | plumbing
+
+
+def test_a_policy_problem_is_named_by_the_key_that_made_the_entry() -> None:
+    """The set's entries are built from several keys; a problem inside an entry names the key its field came from."""
+    prod = _settings("prod")
+    acns = replace(prod.cluster.advanced_networking, security=False)
+    broken = replace(prod, cluster=replace(prod.cluster, advanced_networking=acns))
+    keys = {p.key for _, found in component_problems(broken) for p in found}
+    assert keys == {"fqdnAllowlist"}

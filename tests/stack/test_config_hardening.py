@@ -68,7 +68,9 @@ def valid_overrides(draw: st.DrawFn) -> dict[str, str]:
         "demo": "false",
         "connectivityCheck": "false",
         "advancedNetworkingSecurity": json.dumps(security),
-        "advancedNetworkingObservability": json.dumps(not byocni and draw(st.booleans())),
+        "advancedNetworkingObservability": json.dumps(observability := not byocni and draw(st.booleans())),
+        # Flow logs come from Hubble's exporter (byocni) or ACNS observability, nowhere else.
+        "flowLogs": json.dumps((byocni or observability) and draw(st.booleans())),
     }
     if byocni:
         overrides["wireguard"] = json.dumps(draw(st.booleans()))

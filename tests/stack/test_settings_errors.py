@@ -46,7 +46,7 @@ BAD_INPUTS: list[tuple[dict[str, str], str]] = [
     ({"kubeloginMode": "spn"}, "kubeloginClientId"),
     ({"availabilityZones": '["4"]'}, "availabilityZones"),
     ({"availabilityZones": '"1"'}, "availabilityZones"),
-    ({"defender": "true"}, "defender"),
+    ({"defender": "true", "containerInsights": "false", "flowLogs": "false"}, "defender"),
     ({"namePrefix": "Cilium_Dev"}, "namePrefix"),
     ({"skuTier": "Basic"}, "skuTier"),
     ({"outboundType": "nat"}, "outboundType"),

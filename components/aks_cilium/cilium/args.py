@@ -34,7 +34,11 @@ class CiliumArgs(TypedDict):
     hubble_metrics: NotRequired[pulumi.Input[list[str]]]
     """Hubble metrics to enable; empty turns metrics off. http and httpV2 are refused together."""
     service_monitors: NotRequired[pulumi.Input[bool]]
-    """Create Prometheus ServiceMonitors (needs the Prometheus operator's CRDs)."""
+    """Also create the chart's ServiceMonitors, group monitoring.coreos.com (needs the Prometheus operator's CRDs; Azure's
+    managed Prometheus ignores them and scrapes through the library's CiliumMonitors instead)."""
+    flow_logs: NotRequired[pulumi.Input[bool]]
+    """Export dropped and errored flows and DNS lookups through the Hubble exporter to the agent's log, where Container
+    Insights keeps them in Log Analytics (ContainerLogV2)."""
     wireguard: NotRequired[pulumi.Input[bool]]
     """Transparent WireGuard encryption between nodes."""
     kube_proxy_replacement: NotRequired[pulumi.Input[bool]]

@@ -13,6 +13,11 @@ from pulumi_azure_native import authorization
 from aks_cilium.cluster.role_assignments import AKS_RBAC_CLUSTER_ADMIN, assign_role
 
 
+def default_deployer_type(deploy_login_mode: str) -> str:
+    """Who runs pulumi up when not told: a person after az login (azurecli), a service principal in every other mode."""
+    return "User" if deploy_login_mode == "azurecli" else "ServicePrincipal"
+
+
 def grant_cluster_admin(
     name: str,
     *,

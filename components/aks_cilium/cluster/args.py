@@ -99,6 +99,12 @@ class AksClusterArgs(TypedDict):
     """ACNS security (azure-cilium only)."""
     advanced_network_policies: NotRequired[pulumi.Input[str]]
     """FQDN or L7, with ACNS security."""
+    managed_prometheus: NotRequired[bool]
+    """Turn on the Azure Monitor metrics add-on (azureMonitorProfile.metrics); ManagedPrometheus creates the workspace
+    and the collection rule it sends to."""
+    container_network_logs: NotRequired[bool]
+    """ACNS container network logs into Container Insights' workspace (azure-cilium with ACNS observability and
+    container_insights); ContainerNetworkLogs says which flows."""
     container_insights: NotRequired[bool]
     """Create a Log Analytics workspace, its data collection rule and association, and turn on Container Insights."""
     key_vault_secrets_provider: NotRequired[pulumi.Input[bool]]

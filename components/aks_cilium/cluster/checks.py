@@ -128,6 +128,7 @@ def _choices(check: ArgsCheck) -> None:
     check.rule(("upgrade_channel", "node_os_upgrade_channel"), _node_os_channel)
     check.rule(("network_mode", *ACNS_KEYS), _acns_mode)
     check.rule(("defender", "container_insights"), _defender)
+    check.rule(("container_network_logs", "network_mode", "advanced_networking_observability", "container_insights"), _network_logs)
     for key in ("auto_upgrade_window", "node_os_upgrade_window"):
         check.rule((key,), _one(key, maintenance.window_problem))
 
@@ -152,6 +153,17 @@ def _acns_mode(values: Mapping[str, Any], fail: Fail) -> None:
 def _defender(values: Mapping[str, Any], fail: Fail) -> None:
     if values.get("defender", False) and not values.get("container_insights", False):
         fail("defender", "needs container_insights (Defender reports to its Log Analytics workspace)")
+
+
+def _network_logs(values: Mapping[str, Any], fail: Fail) -> None:
+    """Stored container network logs need the Cilium dataplane with ACNS, and the monitoring add-on to ship them
+    (MicrosoftDocs/azure-aks-docs how-to-configure-container-network-logs.md, prerequisites and step 3)."""
+    if not values.get("container_network_logs", False):
+        return
+    if values["network_mode"] == BYOCNI or not values.get("advanced_networking_observability", False):
+        fail("container_network_logs", "needs network_mode azure-cilium with advanced_networking_observability")
+    if not values.get("container_insights", False):
+        fail("container_network_logs", "needs container_insights (the monitoring add-on ships the logs)")
 
 
 def _names(check: ArgsCheck) -> None:

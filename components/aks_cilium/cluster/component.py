@@ -9,7 +9,7 @@ from pulumi_azure_native import containerservice as aks
 
 from aks_cilium.cluster import guards, kubeconfig, maintenance, monitoring
 from aks_cilium.cluster.access_wait import kubernetes_access_wait
-from aks_cilium.cluster.admin_access import grant_cluster_admin
+from aks_cilium.cluster.admin_access import default_deployer_type, grant_cluster_admin
 from aks_cilium.cluster.args import AksClusterArgs, NodePoolArgs
 from aks_cilium.cluster.checks import check_cluster_args
 from aks_cilium.cluster.role_assignments import NETWORK_CONTRIBUTOR, assign_role
@@ -97,7 +97,7 @@ def _deployers(args: AksClusterArgs, client: pulumi.Output[authorization.GetClie
     """The configured deployers; without them the signed-in principal, whose type the login mode suggests."""
     if "deployers" in args:
         return [(deployer["object_id"], deployer["principal_type"]) for deployer in args["deployers"]]
-    implied = "User" if args.get("deploy_login_mode", "azurecli") == "azurecli" else "ServicePrincipal"
+    implied = default_deployer_type(args.get("deploy_login_mode", "azurecli"))
     return [(client.object_id, args.get("deployer_principal_type", implied))]
 
 
@@ -113,10 +113,27 @@ def _addons(args: AksClusterArgs, workspace: operationalinsights.Workspace | Non
         )
     }
     if workspace is not None:
-        addons["omsagent"] = aks.ManagedClusterAddonProfileArgs(
-            enabled=True, config={"logAnalyticsWorkspaceResourceID": workspace.id, "useAADAuth": "true"}
-        )
+        config: dict[str, pulumi.Input[str]] = {"logAnalyticsWorkspaceResourceID": workspace.id, "useAADAuth": "true"}
+        if args.get("container_network_logs", False):
+            # The add-on ships ACNS's flow log files only with this flag (az aks update --enable-container-network-logs;
+            # MicrosoftDocs/azure-aks-docs how-to-configure-container-network-logs.md, "Validate the setup").
+            config["enableContainerNetworkLogs"] = "True"
+        addons["omsagent"] = aks.ManagedClusterAddonProfileArgs(enabled=True, config=config)
     return addons
+
+
+def _azure_monitor_profile(args: AksClusterArgs) -> aks.ManagedClusterAzureMonitorProfileArgs | None:
+    """The metrics add-on (managed Prometheus), with kube-state-metrics' default label and annotation allowlists."""
+    if not args.get("managed_prometheus", False):
+        return None
+    return aks.ManagedClusterAzureMonitorProfileArgs(
+        metrics=aks.ManagedClusterAzureMonitorProfileMetricsArgs(
+            enabled=True,
+            kube_state_metrics=aks.ManagedClusterAzureMonitorProfileKubeStateMetricsArgs(
+                metric_labels_allowlist="", metric_annotations_allow_list=""
+            ),
+        )
+    )
 
 
 def _defender(
@@ -257,6 +274,7 @@ class AksCluster(pulumi.ComponentResource):
                 defender=_defender(args, workspace),
             ),
             addon_profiles=_addons(args, workspace),
+            azure_monitor_profile=_azure_monitor_profile(args),
             agent_pool_profiles=[system_pool],
             network_profile=network_profile(args),
             # The identity must hold its subnet role before AKS sets up load balancers and routes in that subnet.
@@ -298,9 +316,11 @@ class AksCluster(pulumi.ComponentResource):
         child: pulumi.ResourceOptions,
     ) -> None:
         """The data collection rule and its association, without which the add-on with useAADAuth sends nothing."""
-        rule = monitoring.data_collection_rule(
-            f"{name}-insights-rule", args["resource_group_name"], args["location"], args["cluster_name"], workspace.id, child
-        )
+        group, location, cluster_name = args["resource_group_name"], args["location"], args["cluster_name"]
+        endpoint = None
+        if args.get("container_network_logs", False):
+            endpoint = monitoring.ingestion_endpoint(f"{name}-insights-endpoint", group, location, cluster_name, child).id
+        rule = monitoring.data_collection_rule(f"{name}-insights-rule", group, location, cluster_name, workspace.id, child, endpoint)
         monitoring.data_collection_association(f"{name}-insights-association", cluster.id, rule.id, child)
 
     def _maintenance_windows(self, name: str, args: AksClusterArgs, cluster: aks.ManagedCluster, child: pulumi.ResourceOptions) -> None:

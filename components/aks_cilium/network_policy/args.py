@@ -51,6 +51,8 @@ def _check_entry(check: ArgsCheck, path: str, entry: Mapping[str, Any], byocni: 
     for key in ("allow_from", "allow_to"):
         for index, peer in enumerate(entry.get(key, [])):
             peer_problem = namespace_problem(peer)
+            if peer_problem is None and peer == entry["name"]:
+                peer_problem = "is the namespace itself, which the baseline already allows"
             if peer_problem:
                 check.fail(f"{path}.{key}[{index}]", peer_problem)
     fqdns = entry.get("fqdns", [])

@@ -35,6 +35,16 @@ AZURE_TYPES: dict[str, tuple[str, str]] = {
         "dataCollectionRuleName",
         "Microsoft.Insights/dataCollectionRules/{dataCollectionRuleName}",
     ),
+    "azure-native:monitor:DataCollectionEndpoint": (
+        "dataCollectionEndpointName",
+        "Microsoft.Insights/dataCollectionEndpoints/{dataCollectionEndpointName}",
+    ),
+    "azure-native:monitor:AzureMonitorWorkspace": ("azureMonitorWorkspaceName", "Microsoft.Monitor/accounts/{azureMonitorWorkspaceName}"),
+    "azure-native:alertsmanagement:PrometheusRuleGroup": (
+        "ruleGroupName",
+        "Microsoft.AlertsManagement/prometheusRuleGroups/{ruleGroupName}",
+    ),
+    "azure-native:dashboard:Grafana": ("workspaceName", "Microsoft.Dashboard/grafana/{workspaceName}"),
     "azure-native:containerservice:MaintenanceConfiguration": (
         "configName",
         "Microsoft.ContainerService/managedClusters/{resourceName}/maintenanceConfigurations/{configName}",
@@ -43,6 +53,8 @@ AZURE_TYPES: dict[str, tuple[str, str]] = {
 # Extension resources: their ID is the ID of the resource they attach to (`scope` / `resourceUri`) plus their own path.
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 DCR_ASSOCIATION = "azure-native:monitor:DataCollectionRuleAssociation"
+DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
+CLIENT_TOKEN_CALL = "azure-native:authorization:getClientToken"
 CREDENTIALS_CALL = "azure-native:containerservice:listManagedClusterUserCredentials"
 CLIENT_CONFIG_CALL = "azure-native:authorization:getClientConfig"
 PRICING_CALL = "azure-native:security:getPricing"
@@ -96,8 +108,22 @@ def extension_resource(type_: str, inputs: dict[str, Any]) -> tuple[str, dict[st
         name = inputs.get("roleAssignmentName") or _guid(inputs["scope"], inputs["principalId"], inputs["roleDefinitionId"])
         state = {**inputs, "name": name, "principalType": inputs.get("principalType", "User")}
         return f"{inputs['scope']}/providers/Microsoft.Authorization/roleAssignments/{name}", state
+    if type_ == DIAGNOSTIC_SETTING:
+        return f"{inputs['resourceUri']}/providers/Microsoft.Insights/diagnosticSettings/{inputs['name']}", dict(inputs)
     name = inputs["associationName"]
     return f"{inputs['resourceUri']}/providers/Microsoft.Insights/dataCollectionRuleAssociations/{name}", {**inputs, "name": name}
+
+
+def _monitoring_outputs(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """What Azure Monitor and Managed Grafana answer beyond the inputs: query endpoint, Grafana's URL and identity."""
+    location = inputs.get("location", "westeurope")
+    if type_ == "azure-native:monitor:AzureMonitorWorkspace":
+        return {"metrics": {"prometheusQueryEndpoint": f"https://{name}-{_short_hash(name)}.{location}.prometheus.monitor.azure.com"}}
+    if type_ == "azure-native:dashboard:Grafana":
+        properties = {**(inputs.get("properties") or {}), "endpoint": f"https://{name.lower()}-{_short_hash(name)}.weu.grafana.azure.com"}
+        identity = {**(inputs.get("identity") or {}), "principalId": _guid("grafana-principal", name), "tenantId": TENANT}
+        return {"properties": properties, "identity": identity}
+    return {}
 
 
 def _cluster_outputs(inputs: dict[str, Any]) -> dict[str, Any]:
@@ -195,8 +221,9 @@ class AzureMocks(pulumi.runtime.Mocks):
                 state.update(_cluster_outputs(inputs))
             if args.typ == "azure-native:managedidentity:UserAssignedIdentity":
                 state.update(_identity_outputs(name))
+            state.update(_monitoring_outputs(args.typ, name, inputs))
             return resource_id, state
-        if args.typ in (ROLE_ASSIGNMENT, DCR_ASSOCIATION):
+        if args.typ in (ROLE_ASSIGNMENT, DCR_ASSOCIATION, DIAGNOSTIC_SETTING):
             return extension_resource(args.typ, inputs)
         for prefix, shape in KUBERNETES_SHAPES:
             if args.typ.startswith(prefix):
@@ -217,6 +244,8 @@ class AzureMocks(pulumi.runtime.Mocks):
                 "name": name,
                 "pricingTier": self.defender_tier,
             }, []
+        if args.token == CLIENT_TOKEN_CALL:
+            return {"token": f"mock-token-for-{args.args.get('endpoint', 'arm')}"}, []
         raise InjectedFailureError(f"the mock engine has no answer for the call {args.token}")
 
 

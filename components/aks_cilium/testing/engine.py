@@ -219,6 +219,11 @@ def run_callable(body: Callable[[], object], config: StackLike = MockStack(), mo
     finally:
         program_thresholds = gc.get_threshold()
         gc.set_threshold(*host_thresholds)
+        # The run leaves cycles of futures and tasks whose finalizers run Python code (asyncio logs what was never
+        # retrieved). Collected now, they cannot run inside a later ast.parse, where CPython 3.11.7 turns any Python
+        # code run by the collector into "AST constructor recursion depth mismatch" (python/cpython#106905): pytest's
+        # assertion rewriting parses every module it imports.
+        gc.collect()
     root = pulumi_settings.get_root_resource()
     outputs: dict[str, Any] = {}
     secrets: set[str] = set()
