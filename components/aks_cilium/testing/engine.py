@@ -204,6 +204,20 @@ def _drop_pending_outputs() -> None:
         _sync_await(asyncio.gather(*pending, return_exceptions=True))
 
 
+def _collect(quiet: bool) -> None:
+    """Collect a run's garbage now. It holds cycles of futures and tasks whose finalizers run Python code; left for
+    later, they can run inside an ast.parse, where CPython 3.11.7 turns Python code run by the collector into "AST
+    constructor recursion depth mismatch" (python/cpython#106905), and pytest's assertion rewriting parses every module
+    it imports. `quiet` keeps asyncio's logger still meanwhile."""
+    logger = logging.getLogger("asyncio")
+    was_disabled = logger.disabled
+    logger.disabled = quiet or was_disabled
+    try:
+        gc.collect()
+    finally:
+        logger.disabled = was_disabled
+
+
 def run_callable(body: Callable[[], object], config: StackLike = MockStack(), mocks: AzureMocks | None = None) -> ProgramRun:
     """Run `body` as a Pulumi program of `config`'s stack under fresh mocks and wait for every RPC."""
     global _failed_run_garbage
@@ -226,15 +240,13 @@ def run_callable(body: Callable[[], object], config: StackLike = MockStack(), mo
     except BaseException:
         _drop_pending_outputs()
         _failed_run_garbage = True
+        # Its futures carry the error being raised; asyncio would log each as "never retrieved" over it.
+        _collect(quiet=True)
         raise
     finally:
         program_thresholds = gc.get_threshold()
         gc.set_threshold(*host_thresholds)
-        # The run leaves cycles of futures and tasks whose finalizers run Python code (asyncio logs what was never
-        # retrieved). Collected now, they cannot run inside a later ast.parse, where CPython 3.11.7 turns any Python
-        # code run by the collector into "AST constructor recursion depth mismatch" (python/cpython#106905): pytest's
-        # assertion rewriting parses every module it imports.
-        gc.collect()
+    _collect(quiet=False)
     root = pulumi_settings.get_root_resource()
     outputs: dict[str, Any] = {}
     secrets: set[str] = set()
