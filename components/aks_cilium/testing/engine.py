@@ -171,6 +171,8 @@ class ProgramRun:
     mocks: AzureMocks
     gc_thresholds: tuple[int, int, int]
     """The collector's thresholds as the program left them."""
+    warnings: tuple[str, ...] = ()
+    """What the program logged at warning level or above (`pulumi.log.warn`, `pulumi.log.error`), in order."""
 
     def of_type(self, type_: str) -> list[Registration]:
         return [r for r in self.registrations if r.type == type_]
@@ -224,8 +226,10 @@ def run_callable(body: Callable[[], object], config: StackLike = MockStack(), mo
         _failed_run_garbage = False
     mocks = mocks or AzureMocks()
     monitor = RecordingMonitor(mocks)
+    # The mocks' engine hands `pulumi.log` messages to this logger (pulumi.runtime.mocks.MockEngine.Log).
+    log = _RecordingLog()
     pulumi_settings.reset_options(project=config.project, stack=config.stack, preview=False)
-    pulumi.runtime.set_mocks(mocks, project=config.project, stack=config.stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=config.project, stack=config.stack, preview=False, monitor=monitor, logger=log.logger)
     set_all_config(dict(config.values), list(config.secret_keys))
     # The program tunes the garbage collector for the process the language host gives it; here it shares ours, so
     # its settings last only as long as its run.
@@ -251,4 +255,17 @@ def run_callable(body: Callable[[], object], config: StackLike = MockStack(), mo
         outputs[key] = _sync_await(output.future())
         if _sync_await(output.is_secret()):
             secrets.add(key)
-    return ProgramRun(config.stack, monitor.recorded(), outputs, frozenset(secrets), mocks, program_thresholds)
+    return ProgramRun(config.stack, monitor.recorded(), outputs, frozenset(secrets), mocks, program_thresholds, tuple(log.warnings))
+
+
+class _RecordingLog(logging.Handler):
+    """A logger of its own per run (not propagating to the root), keeping warnings and errors."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.warnings: list[str] = []
+        self.logger = logging.Logger("aks_cilium.testing.program", level=logging.DEBUG)
+        self.logger.addHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.warnings.append(record.getMessage())
