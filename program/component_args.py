@@ -176,8 +176,10 @@ def grafana_args(settings: Settings, workspace_id: pulumi.Input[str]) -> Managed
         # The cluster's admins administer its Grafana; one role assignment per group, items may stay secret.
         admin_group_object_ids=[_secret_if(settings, "adminGroupObjectIds", group) for group in cluster.admin_group_object_ids],
     )
-    # The same principal the cluster grants its admin role to: it deploys the dashboards too.
+    # The same principals the cluster grants its admin role to: they deploy the dashboards too.
     args["deployer_principal_type"] = cluster.deployer_principal_type or default_deployer_type(cluster.deploy_login_mode)
+    if cluster.deployers:
+        args["deployers"] = [DeployerArgs(object_id=d.object_id, principal_type=d.principal_type) for d in cluster.deployers]
     return args
 
 

@@ -173,16 +173,18 @@ def _names(check: ArgsCheck) -> None:
     for key in ("kubelogin_client_id", "kubelogin_tenant_id", "deploy_client_id", "deploy_tenant_id"):
         check.rule((key,), _one(key, lambda value: guid_problem(value) if value else None))
 
-    def deployers(values: Mapping[str, Any], fail: Fail) -> None:
-        for index, deployer in enumerate(values.get("deployers", [])):
-            problem = choice_problem(deployer.get("principal_type"), PRINCIPAL_TYPES)
-            if problem:
-                fail(f"deployers[{index}].principal_type", problem)
-            problem = guid_problem(deployer.get("object_id"))
-            if problem:
-                fail(f"deployers[{index}].object_id", problem)
+    check.rule(("deployers",), deployers_rule)
 
-    check.rule(("deployers",), deployers)
+
+def deployers_rule(values: Mapping[str, Any], fail: Fail) -> None:
+    """Each configured deployer's object ID and principal type; AksCluster and ManagedGrafana grant the same list."""
+    for index, deployer in enumerate(values.get("deployers", [])):
+        problem = choice_problem(deployer.get("principal_type"), PRINCIPAL_TYPES)
+        if problem:
+            fail(f"deployers[{index}].principal_type", problem)
+        problem = guid_problem(deployer.get("object_id"))
+        if problem:
+            fail(f"deployers[{index}].object_id", problem)
 
 
 def _versions(check: ArgsCheck, on: date) -> None:

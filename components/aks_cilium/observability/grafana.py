@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 import pulumi
 from pulumi_azure_native import authorization, dashboard
 
+from aks_cilium.cluster.args import DeployerArgs
+from aks_cilium.cluster.checks import deployers_rule
 from aks_cilium.cluster.role_assignments import assign_role
 from aks_cilium.core.options import child_options
 from aks_cilium.core.tokens import component_type
@@ -42,7 +44,10 @@ class ManagedGrafanaArgs(TypedDict):
     viewer_group_object_ids: NotRequired[list[pulumi.Input[str]]]
     """Entra ID groups that get Grafana Viewer."""
     deployer_principal_type: NotRequired[str]
-    """User (default) or ServicePrincipal: whoever runs pulumi up gets Grafana Admin, so it can deploy dashboards."""
+    """Without deployers: the signed-in principal's type, User (default) or ServicePrincipal."""
+    deployers: NotRequired[list[DeployerArgs]]
+    """Who runs pulumi up and gets Grafana Admin to deploy dashboards, as AksCluster's deployers; without them the
+    signed-in principal, so a plan then depends on who signed in."""
 
 
 def grafana_name_problem(name: str) -> str | None:
@@ -59,6 +64,7 @@ def check_grafana_args(name: str, args: Mapping[str, Any]) -> None:
         check.fail("grafana_name", f"{grafana_name!r} {problem}")
     if args.get("deployer_principal_type", "User") not in ("User", "ServicePrincipal"):
         check.fail("deployer_principal_type", "must be User or ServicePrincipal")
+    check.rule(("deployers",), deployers_rule)
     check.done()
 
 
@@ -112,16 +118,22 @@ class ManagedGrafana(pulumi.ComponentResource):
             principal_type="ServicePrincipal",
             opts=child,
         )
+        if "deployers" in args:
+            deployers = [(deployer["object_id"], deployer["principal_type"]) for deployer in args["deployers"]]
+        else:
+            deployers = [(client.object_id, args.get("deployer_principal_type", "User"))]
         self.deployer_access = [
             assign_role(
-                f"{name}-deployer-grafana-admin",
+                # The first keeps the name of the single signed-in deployer of earlier versions: no replacement.
+                f"{name}-deployer-grafana-admin" if index == 0 else f"{name}-deployer-{index}-grafana-admin",
                 scope=grafana.id,
                 role=GRAFANA_ADMIN,
                 subscription_id=client.subscription_id,
-                principal_id=client.object_id,
-                principal_type=args.get("deployer_principal_type", "User"),
+                principal_id=object_id,
+                principal_type=principal_type,
                 opts=child,
             )
+            for index, (object_id, principal_type) in enumerate(deployers)
         ]
         people = (
             ("admin", GRAFANA_ADMIN, args.get("admin_group_object_ids", [])),
