@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from aks_cilium.cilium import component, rules, values
+from aks_cilium.cluster import versions
 from aks_cilium.network import rules as network_rules
+from stack_settings.runtime_source import PLAN_DATE_VARIABLE
 
 from .stack_config import PROJECT_DIR
 
@@ -67,6 +69,10 @@ def facts() -> dict[str, tuple[str, Any]]:
         "CHART_REPOSITORY": ("aks_cilium/cilium/component.py REPOSITORY", component.REPOSITORY),
         "RELEASE_NAMESPACE": ("aks_cilium/cilium/component.py NAMESPACE", component.NAMESPACE),
         "CHART_ARCHIVE_SHA256": ("offline/cilium_sums/<version>.sha256, cilium-<version>.tgz", _archive_digests()),
+        "SUPPORT_ENDS_TAG": ("aks_cilium/cluster/versions.py SUPPORT_ENDS_TAG", versions.SUPPORT_ENDS_TAG),
+        "NEXT_MINOR_TAG": ("aks_cilium/cluster/versions.py NEXT_MINOR_TAG", versions.NEXT_MINOR_TAG),
+        "SUPPORT_WARNING_DAYS": ("aks_cilium/cluster/versions.py WARNING_DAYS", versions.WARNING_DAYS),
+        "PLAN_DATE_VARIABLE": ("stack_settings/runtime_source.py PLAN_DATE_VARIABLE", PLAN_DATE_VARIABLE),
     }  # fmt: skip
 
 

@@ -4,7 +4,8 @@ The CLI validates only the properties of the pack's own policies (pulumi/pulumi 
 a misspelt policy name, and with it the intended level, is silently dropped. Here the file is checked against
 `config/schema.json`, which lists every policy and level, and against the stack's tier: the tier the stack declares
 (`aks-cilium:tier` in its stack file, prod when it declares none), never its name. A prod-tier config keeps every
-policy mandatory and exempts nothing, and every config names the tier it was written for (`stack-tier`).
+policy mandatory (but the advisories, advisory in every tier) and exempts nothing, and every config names the tier it
+was written for (`stack-tier`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ PACK_DEFAULT_LEVEL = "mandatory"
 RELAXED_TIERS = ("dev",)
 TIER_KEYS = ("aks-cilium:tier", "tier")
 EXEMPTING_POLICIES = ("no-open-egress", "egress-coverage-per-endpoint")
+# Advisory by design in every tier (rules/catalog.py): a file's `all` would raise them to mandatory, so each file names
+# their level, and mandatory is refused (it would block hotfixes in a minor's last weeks).
+ADVISORY_POLICIES = ("kubernetes-support-ending",)
 
 
 class PolicyConfigError(ValueError):
@@ -41,8 +45,8 @@ def policy_names(schema: dict[str, Any] | None = None) -> list[str]:
 
 
 def effective_level(config: dict[str, Any], name: str) -> str:
-    """The level the CLI gives a policy: its own entry, else `all`, else the pack's default."""
-    default = config.get("all", PACK_DEFAULT_LEVEL)
+    """The level the CLI gives a policy: its own entry, else `all`, else its own level (the pack's, or advisory)."""
+    default = config.get("all", "advisory" if name in ADVISORY_POLICIES else PACK_DEFAULT_LEVEL)
     entry = config.get(name)
     if isinstance(entry, str):
         return entry
@@ -90,11 +94,22 @@ def policy_config_problems(config: Any, tier: str) -> list[str]:
             f"stack-tier declares tier {declared_tier(config)}, and the stack's tier is {tier} (aks-cilium:tier); "
             f"use a policy config written for {tier}"
         )
+    problems += [
+        f"{name} is mandatory; it is advisory by design (it would block every update in a minor's last 60 days), so "
+        f'set "{name}": "advisory"'
+        for name in ADVISORY_POLICIES
+        if effective_level(config, name) == "mandatory"
+    ]
     if tier not in RELAXED_TIERS:
         problems += [
             f"{name} is {level} in {tier} (the stack's tier); every policy is mandatory there, so remove the override"
             for name in names
-            if (level := effective_level(config, name)) != "mandatory"
+            if name not in ADVISORY_POLICIES and (level := effective_level(config, name)) != "mandatory"
+        ]
+        problems += [
+            f"{name} is disabled in {tier} (the stack's tier); it is advisory there, never off"
+            for name in ADVISORY_POLICIES
+            if effective_level(config, name) == "disabled"
         ]
         problems += [
             f"{name} exempts {', '.join(entry['exemptNamespaces'])} in a {tier}-tier stack, which allows no exemptions"

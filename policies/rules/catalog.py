@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import (
+    EnforcementLevel,
     PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
@@ -20,7 +21,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from . import aks, cilium_release, cnp, mesh, native_policy, stack
+from . import aks, cilium_release, cnp, mesh, native_policy, stack, support
 from .kinds import (
     AGENT_POOL,
     CCNP,
@@ -303,6 +304,21 @@ def _stateful_resources_protected() -> ResourceValidationPolicy:
     )
 
 
+def _kubernetes_support_ending() -> ResourceValidationPolicy:
+    """Advisory by design: a mandatory one would block every update, hotfixes too, in a minor's last 60 days, which the
+    version policy never does (docs/upgrades.md). The config files name its level, since their `all` overrides a
+    policy's own (pulumi/pulumi pkg/resource/analyzer/config.go, ReconcilePolicyPackConfig)."""
+    name = _applies_to("kubernetes-support-ending", (CLUSTER,))
+
+    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        if is_kind(args.resource_type, CLUSTER, patches=True):
+            for message in total(support.kubernetes_support_ending, args.props, support.judged_on()):
+                report(message, None)
+
+    description = " ".join((support.kubernetes_support_ending.__doc__ or name).split())
+    return ResourceValidationPolicy(name=name, description=description, validate=validate, enforcement_level=EnforcementLevel.ADVISORY)
+
+
 def _stack_resources(args: StackValidationArgs) -> list[stack.StackResource]:
     return [
         stack.StackResource(r.resource_type, r.urn, r.props, tuple(d.urn for d in r.dependencies), r.provider.urn if r.provider else "")
@@ -329,6 +345,7 @@ POLICIES = [
     _resource_policy("workload-identity", (CLUSTER,), aks.workload_identity),
     _resource_policy("upgrade-channels", (CLUSTER,), aks.upgrade_channels),
     _resource_policy("linux-only-pools", (CLUSTER, AGENT_POOL), aks.pools_of),
+    _kubernetes_support_ending(),
     _stateful_resources_protected(),
     _cilium_policy("cilium-version-pinned", cilium_release.version_pinned),
     _cilium_policy("hubble-relay-on", cilium_release.hubble_relay_on),

@@ -118,3 +118,15 @@ CHART_ARCHIVE_SHA256 = {
     "1.20.0": "c5f013912360d1a334f44ef25f36da59ba3414cdb48f466ee12d0c4fdff27883",
     "1.20.2": "b2afd87b7f75f875f92a14559f14f59b7babbb479d968e3fd625a20bf30ec20e",
 }
+
+# From aks_cilium/cluster/versions.py SUPPORT_ENDS_TAG.
+SUPPORT_ENDS_TAG = "aks-cilium-support-ends"
+
+# From aks_cilium/cluster/versions.py NEXT_MINOR_TAG.
+NEXT_MINOR_TAG = "aks-cilium-next-minor"
+
+# From aks_cilium/cluster/versions.py WARNING_DAYS.
+SUPPORT_WARNING_DAYS = 60
+
+# From stack_settings/runtime_source.py PLAN_DATE_VARIABLE.
+PLAN_DATE_VARIABLE = "AKS_CILIUM_PLAN_DATE"

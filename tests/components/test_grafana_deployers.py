@@ -27,7 +27,8 @@ GRAFANA: Any = {
 
 
 def build(mocks: AzureMocks | None = None, **change: Any) -> ProgramRun:
-    return run_callable(lambda: ManagedGrafana("graf", {**GRAFANA, **change}), mocks=mocks)
+    args: Any = {**GRAFANA, **change}
+    return run_callable(lambda: ManagedGrafana("graf", args), mocks=mocks)
 
 
 @pytest.mark.parametrize("wrap", [lambda v: v, pulumi.Output.from_input])
@@ -43,8 +44,10 @@ def test_configured_deployers_get_grafana_admin_whoever_is_signed_in(wrap: Any) 
         assert (first["principalId"], first["principalType"]) == (CI_PRINCIPAL, "ServicePrincipal")
         assert (second["principalId"], second["principalType"]) == (OPERATOR, "User")
         assert first["roleDefinitionId"].endswith(GRAFANA_ADMIN)
-        assert all(r.inputs["principalId"] not in (CLIENT_CONFIG["objectId"], SOMEONE_ELSE["objectId"]) for r in run.of_type(ROLE_ASSIGNMENT))
-    assert [{r.urn: r.inputs for r in run.registrations} for run in runs][0] == {r.urn: r.inputs for r in runs[1].registrations}
+        signed_in = (CLIENT_CONFIG["objectId"], SOMEONE_ELSE["objectId"])
+        assert all(r.inputs["principalId"] not in signed_in for r in run.of_type(ROLE_ASSIGNMENT))
+    first, second = ({r.urn: r.inputs for r in run.registrations} for run in runs)
+    assert first == second
 
 
 def test_without_deployers_the_signed_in_principal_gets_grafana_admin() -> None:

@@ -13,7 +13,7 @@ from pulumi.runtime.proto import analyzer_pb2
 from aks_cilium.testing import ProgramRun
 from aks_cilium.testing.wire import UNKNOWN_VALUE
 from offline.analyzer import PACK_DIR, PolicyPackConfigError, PolicyPackProcess, analyze_request, analyze_stack_request, policy_config
-from policies.config_check import PACK_DEFAULT_LEVEL
+from policies.config_check import ADVISORY_POLICIES, PACK_DEFAULT_LEVEL
 from tests.support.stacks import RunStack
 
 # Starts the policy pack as the engine does: out of `make test-fast`.
@@ -27,7 +27,7 @@ EXPECTED_POLICIES = {
     "stateful-resources-protected", "hubble-tls-on", "cilium-policy-enforced", "cilium-values-safe", "byocni-has-cilium",
     "cilium-chart-source", "cilium-values-vocabulary", "cilium-component-values", "cilium-values-inline",
     "cilium-config-from-release", "judged-kinds-readable", "egress-coverage-per-endpoint", "stack-tier", "no-open-ingress",
-    "cluster-mesh-members",
+    "cluster-mesh-members", "kubernetes-support-ending",
 }  # fmt: skip
 
 
@@ -129,7 +129,8 @@ def test_properties_the_policy_schema_refuses_stop_the_run(tmp_path: Path) -> No
     """`validatePolicyPackConfig`: the reconciled properties are validated against each policy's own config schema,
     and the CLI stops with the list of errors."""
     config_file = tmp_path / "dev.json"
-    config_file.write_text(json.dumps({"all": "mandatory"}))
+    # The advisory named: `all` would raise it to mandatory, which the config check refuses.
+    config_file.write_text(json.dumps({"all": "mandatory", "kubernetes-support-ending": "advisory"}))
     schema = analyzer_pb2.PolicyConfigSchema(required=["limit"])
     schema.properties.update({"limit": {"type": "integer"}})
     policy = analyzer_pb2.PolicyInfo(name="needs-limit", enforcementLevel=analyzer_pb2.ADVISORY, configSchema=schema)
@@ -155,6 +156,8 @@ def test_requests_cover_what_the_engine_sends(run_stack: RunStack) -> None:
 def test_every_policy_starts_at_the_level_the_config_check_assumes(pack: PolicyPackProcess) -> None:
     """`createConfigWithDefaults` (`pulumi/pulumi` `pkg/resource/analyzer/config.go`) starts each policy at the level its
     `GetAnalyzerInfo` entry reports, before `all` or its own entry: policies/config_check.py's `effective_level` takes
-    that to be the pack's level for every policy, which holds only while no policy sets a level of its own."""
-    assert {analyzer_pb2.EnforcementLevel.Name(p.enforcementLevel).lower() for p in pack.info().policies} == {PACK_DEFAULT_LEVEL}
+    that to be the pack's level for every policy but ADVISORY_POLICIES, which start advisory."""
+    levels = {p.name: analyzer_pb2.EnforcementLevel.Name(p.enforcementLevel).lower() for p in pack.info().policies}
+    assert {name for name, level in levels.items() if level != PACK_DEFAULT_LEVEL} == set(ADVISORY_POLICIES)
+    assert {levels[name] for name in ADVISORY_POLICIES} == {"advisory"}
     assert not pack.info().initialConfig, "an initial config would apply before the file's (ReconcilePolicyPackConfig)"
