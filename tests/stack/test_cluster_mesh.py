@@ -31,7 +31,7 @@ from stack_settings import ConfigError
 from tests.support.artifacts import requires_artifacts
 from tests.support.mesh import MeshPair, exports, mesh_pair, run_with_peer, secret_data
 from tests.support.stacks import with_overrides
-from tests.support.tokens import CLUSTER_MESH, NSG, PEERING, RELEASE, SECRET_KIND, SUBNET
+from tests.support.tokens import CLUSTER_MESH, MANAGED_CLUSTER, NSG, PEERING, RELEASE, SECRET_KIND, SUBNET
 
 VNET = "azure-native:network:VirtualNetwork"
 STACKS = ("mesh-east", "mesh-west")
@@ -76,6 +76,21 @@ def test_the_vnets_do_not_overlap_and_are_peered_with_each_other(pair: MeshPair)
         assert (
             run.one(SUBNET, "network-nodes").inputs["networkSecurityGroup"]["id"].endswith(run.one(NSG).inputs["networkSecurityGroupName"])
         )
+
+
+def test_each_member_has_its_own_service_cidr_apart_from_every_range_of_the_mesh(pair: MeshPair) -> None:
+    """Cilium's AKS cluster mesh guide gives each BYOCNI cluster "unique Node, Pod, and Service CIDRs to make sure we
+    don't overlap with other clusters" (cilium/cilium Documentation/network/clustermesh/aks-clustermesh-prep.rst): the
+    two example members must not both keep AKS's default service CIDR."""
+    ranges = {}
+    for stack, run in runs(pair).items():
+        profile = run.one(MANAGED_CLUSTER).inputs["networkProfile"]
+        mesh = run.outputs["clusterMesh"]
+        ranges[stack] = [ipaddress.ip_network(c) for c in (profile["serviceCidr"], mesh["podCidr"], mesh["vnetCidr"])]
+        assert ipaddress.ip_address(profile["dnsServiceIP"]) in ranges[stack][0]
+    east, west = ranges["mesh-east"], ranges["mesh-west"]
+    assert not any(east[0].overlaps(other) for other in west), east[0]
+    assert not any(west[0].overlaps(other) for other in east), west[0]
 
 
 def test_one_ca_created_once_in_the_owner_and_reused_by_the_peer(pair: MeshPair) -> None:
