@@ -44,18 +44,24 @@ def _plain_bool(check: ArgsCheck, path: str, value: object) -> None:
         check.fail(path, f"must be a bool, not {type(value).__name__}")
 
 
+def _items(entry: Mapping[str, Any], key: str) -> list[Any]:
+    """A list field's items; none when it is no list, which the args' type check has reported already."""
+    value = entry.get(key, [])
+    return list(value) if isinstance(value, list | tuple) else []
+
+
 def _check_entry(check: ArgsCheck, path: str, entry: Mapping[str, Any], byocni: bool, l7: bool) -> None:
     problem = managed_namespace_problem(entry["name"])
     if problem:
         check.fail(f"{path}.name", problem)
     for key in ("allow_from", "allow_to"):
-        for index, peer in enumerate(entry.get(key, [])):
+        for index, peer in enumerate(_items(entry, key)):
             peer_problem = namespace_problem(peer)
             if peer_problem is None and peer == entry["name"]:
                 peer_problem = "is the namespace itself, which the baseline already allows"
             if peer_problem:
                 check.fail(f"{path}.{key}[{index}]", peer_problem)
-    fqdns = entry.get("fqdns", [])
+    fqdns = _items(entry, "fqdns")
     if fqdns and not l7:
         check.fail(f"{path}.fqdns", "FQDN rules need Cilium's DNS proxy: network_mode byocni, or acns_security with azure-cilium")
     for index, fqdn in enumerate(fqdns):
@@ -64,7 +70,7 @@ def _check_entry(check: ArgsCheck, path: str, entry: Mapping[str, Any], byocni: 
             fqdn_problem = managed_fqdn_problem(fqdn, str(entry["name"]))
         if fqdn_problem:
             check.fail(f"{path}.fqdns[{index}]", f"{str(fqdn)[:60]!r} {fqdn_problem}")
-    for index, port in enumerate(entry.get("webhook_ports", [])):
+    for index, port in enumerate(_items(entry, "webhook_ports")):
         if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
             check.fail(f"{path}.webhook_ports[{index}]", f"{port!r} is not a port number 1-65535")
     if "metadata_endpoints" in entry:
@@ -95,7 +101,8 @@ def check_policy_set_args(name: str, args: Mapping[str, Any], args_type: type) -
             check.fail(f"namespaces[{index}]", "must be a mapping with at least a name")
             continue
         _check_entry(check, f"namespaces[{index}]", entry, byocni, l7)
-    counts = Counter(entry.get("name") for entry in namespaces if isinstance(entry, Mapping))
+    # Names of the wrong type have their own problem; only strings can be listed twice.
+    counts = Counter(entry["name"] for entry in namespaces if isinstance(entry, Mapping) and isinstance(entry.get("name"), str))
     for duplicate in sorted(str(n) for n, count in counts.items() if count > 1):
         check.fail("namespaces", f"{duplicate!r} is listed more than once")
     check.done()
