@@ -124,6 +124,9 @@ REFUSED = [
     ("Cilium", "version", "\u0661.\u0662\u0660.\u0660", "is not an exact chart version"),
     ("Cilium", "hubble_metrics", ["dns", "latency"], "'latency' is not a Hubble metric"),
     ("Cilium", "node_count", "three", "is not a whole number"),
+    # AKS keeps kube-proxy on bring-your-own-CNI unless the preview kubeProxyConfig API turns it off
+    # (MicrosoftDocs/azure-aks-docs articles/aks/configure-kube-proxy.md; UPSTREAM.md, AKS "kube-proxy on BYOCNI").
+    ("Cilium", "kube_proxy_replacement", True, "AKS keeps running kube-proxy on bring-your-own-CNI"),
 ]
 
 
@@ -148,6 +151,12 @@ def test_a_bad_value_given_as_an_output_fails_the_run_once_it_resolves(component
 def test_a_namespace_allowed_from_itself_is_refused_as_the_stack_refuses_it() -> None:
     problems = _problems("NetworkPolicySet", lambda args: args["namespaces"][0].update(allow_from=["frontend", "payments"]))
     assert problems == {"namespaces[0].allow_from[1]": "is the namespace itself, which the baseline already allows"}
+
+
+@pytest.mark.parametrize(("field", "bad"), [("allow_from", 5), ("allow_to", 5), ("fqdns", 3), ("webhook_ports", 443), ("name", ["a"])])
+def test_a_namespace_entry_field_of_the_wrong_type_is_a_problem_not_a_traceback(field: str, bad: Any) -> None:
+    problems = _problems("NetworkPolicySet", lambda args: args["namespaces"][0].update({field: bad}))
+    assert f"namespaces[0].{field}" in problems, problems
 
 
 def test_pool_counts_are_checked_inside_the_nested_pool() -> None:
