@@ -5,13 +5,38 @@ Shared by the unit tests and the offline plan, so both see the same program.
 
 from __future__ import annotations
 
+import json
 import runpy
 import sys
 from pathlib import Path
+from typing import Any
 
 from aks_cilium.testing import AzureMocks, ProgramRun, run_callable
 
 from .stack_config import PROJECT_DIR, StackConfig
+
+# Other stacks' outputs as `pulumi stack output --json --show-secrets` would print them, one file per stack, for the
+# program's stack references (a Cluster Mesh member reads its peer's): `{"outputs": {...}, "secretOutputs": [...]}`.
+# The mesh CA in them is the mock engine's placeholder PEM, never a real key. tests/stack/test_cluster_mesh.py keeps
+# each file equal to what that stack's own program exports.
+RECORDED_OUTPUTS_DIR = PROJECT_DIR / "offline" / "stack_outputs"
+
+
+def recorded_stack_outputs(directory: Path = RECORDED_OUTPUTS_DIR) -> tuple[dict[str, dict[str, Any]], frozenset[str]]:
+    """Outputs by stack name, and the names of the outputs those stacks export as secrets."""
+    outputs: dict[str, dict[str, Any]] = {}
+    secrets: set[str] = set()
+    for path in sorted(directory.glob("*.json")):
+        recorded = json.loads(path.read_text())
+        outputs[path.stem] = recorded["outputs"]
+        secrets.update(recorded.get("secretOutputs", []))
+    return outputs, frozenset(secrets)
+
+
+def plan_mocks(fail_on: frozenset[str] = frozenset()) -> AzureMocks:
+    """The mock engine of the offline plan: Azure's shapes, and the recorded outputs of the stacks it references."""
+    outputs, secrets = recorded_stack_outputs()
+    return AzureMocks(fail_on=fail_on, stack_outputs=outputs, secret_outputs=secrets)
 
 
 def run_program(
@@ -25,4 +50,4 @@ def run_program(
     """
     if str(program.parent) not in sys.path:
         sys.path.insert(0, str(program.parent))
-    return run_callable(lambda: runpy.run_path(str(program), run_name="__main__"), config, mocks)
+    return run_callable(lambda: runpy.run_path(str(program), run_name="__main__"), config, mocks or plan_mocks())

@@ -77,7 +77,7 @@ def parse_config_key(key: str, project: str) -> str:
     raise StackFileError(f"could not parse {key} as a configuration key (configuration keys should be of the form `<namespace>:<name>`)")
 
 
-_GO_ATOI = re.compile(r"^[+-]?[0-9]+$")
+_GO_ATOI = re.compile(r"^[+-]?[0-9]+\Z")
 
 
 def cli_accepts(type_name: str, items: Mapping[str, Any] | None, value: Any) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import shlex
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import date
 
 from aks_cilium.cluster.checks import PRINCIPAL_TYPES
@@ -30,15 +31,14 @@ from aks_cilium.cluster.rules import (
 )
 from aks_cilium.cluster.versions import DEFAULT_MINOR, SUPPORT_PLANS
 from aks_cilium.core.validation import closest, did_you_mean
-from aks_cilium.network_policy.args import managed_namespace_problem, namespace_problem
-from aks_cilium.network_policy.builders import managed_fqdn_problem
+from aks_cilium.network_policy.args import PeerContext, namespace_problem
 from aks_cilium.network_policy.expectations import EXAMPLE, Expectation, contradictions, expectation_problem, parse_expectation
-from aks_cilium.network_policy.names import fqdn_selector_problem
 
 from . import formats
 from .cilium import check_cilium, read_cilium
 from .cluster_rules import NIL_GUID, check_cluster, window_text
 from .errors import PROJECT, ConfigProblem, full_key
+from .mesh import check_mesh, read_mesh
 from .model import (
     DEMO_NAMESPACES,
     AdvancedNetworkingSettings,
@@ -52,6 +52,7 @@ from .network_rules import check_network
 from .observability import check_observability, read_observability
 from .reader import ConfigReader
 from .redaction import MIN_LENGTH
+from .tenants import check_namespaces, read_namespaces, refuse_flat_keys
 
 # The policy pack's tiers (policies/rules/tier.py); the first is the default of a stack that declares none.
 TIERS = ("prod", "dev")
@@ -90,6 +91,7 @@ def load_settings(
     network = _network(reader)
     cilium = read_cilium(reader)
     policies = _policies(reader)
+    mesh = read_mesh(reader)
     observability = read_observability(reader, cluster.cluster_name)
     ours = sorted(reader.read_keys)
     for key in reader.unknown_keys():
@@ -126,6 +128,7 @@ def load_settings(
         observability=observability,
     )
     _check_cross_fields(reader, settings)
+    settings = replace(settings, mesh=check_mesh(reader, settings, mesh))
     check_observability(reader, settings)
     check_cluster(reader, settings, plan_date)
     if component_checks is not None:
@@ -222,33 +225,14 @@ def _network(reader: ConfigReader) -> NetworkSettings:
     return NetworkSettings(vnet, node_subnet, pod_subnet, pod, service, dns, outbound)
 
 
-def _pairs(reader: ConfigReader, key: str, example: str, check_right: object) -> tuple[tuple[str, str], ...]:
-    def check(item: str) -> str | None:
-        left, sep, right = item.partition(":")
-        if not sep:
-            return f"is not of the form namespace:value (e.g. {example})"
-        return managed_namespace_problem(left) or check_right(right)  # type: ignore[operator]
-
-    pairs = []
-    for item in reader.string_list(key, example, check):
-        left, _, right = item.partition(":")
-        pairs.append((left, right))
-    return tuple(pairs)
-
-
 def _policies(reader: ConfigReader) -> PolicySettings:
+    refuse_flat_keys(reader)
     return PolicySettings(
-        namespaces=reader.string_list("namespaces", "payments", managed_namespace_problem),
-        allow_from=_pairs(reader, "namespaceAllowFrom", "payments:frontend", namespace_problem),
-        fqdn_allowlist=_pairs(reader, "fqdnAllowlist", "payments:api.stripe.com", fqdn_selector_problem),
+        tenants=read_namespaces(reader),
+        external_namespaces=reader.string_list("externalNamespaces", "app-routing-system", namespace_problem),
         demo=reader.boolean("demo"),
         connectivity_check=reader.boolean("connectivityCheck"),
         native_default_deny=reader.boolean("nativeNetworkPolicyDefaultDeny"),
-        # Items that failed their check are recorded as problems; only well-formed ports become numbers.
-        webhook_ports=tuple(
-            (ns, int(port)) for ns, port in _pairs(reader, "webhookPorts", "payments:9443", _port_number) if _port_number(port) is None
-        ),
-        metadata_endpoint_namespaces=reader.string_list("metadataEndpointNamespaces", "payments", managed_namespace_problem),
         protect_namespaces=reader.boolean("protectNamespaces"),
         expectations=_expectations(reader),
     )
@@ -266,10 +250,6 @@ def _expectations(reader: ConfigReader) -> tuple[Expectation, ...]:
             drop = f"pulumi config rm --path 'expectations[{index}]'"
             reader.fail("expectations", f"declares {flow} both allowed and denied; keep one", drop, path=f"[{index}]")
     return tuple(expectation for _, expectation in parsed)
-
-
-def _port_number(value: str) -> str | None:
-    return None if value.isdigit() and 1 <= int(value) <= 65535 else "is not a port number 1-65535"
 
 
 # Keys whose values may be sensitive. Every other key shapes names or which resources exist, so a secret there
@@ -304,16 +284,6 @@ def _check_cross_fields(reader: ConfigReader, settings: Settings) -> None:
                 "is a Helm-installed Cilium option; in azure-cilium mode Azure runs Cilium and its config is not ours",
                 "false",
             )
-        if policies.fqdn_allowlist and not acns.security:
-            reader.fail(
-                "fqdnAllowlist",
-                "needs advancedNetworkingSecurity true in azure-cilium mode (FQDN filtering is part of ACNS)",
-                f"pulumi config set {PROJECT}:advancedNetworkingSecurity true",
-            )
-        for namespace, name in policies.fqdn_allowlist:
-            problem = managed_fqdn_problem(name, namespace)
-            if problem:
-                reader.fail("fqdnAllowlist", f"item {namespace}:{name[:60]!r} {problem} (azure-cilium mode)", "payments:api.stripe.com")
 
     check_cilium(reader, settings)
     if cluster.private_cluster and cluster.authorized_ip_ranges:
@@ -329,50 +299,35 @@ def _check_cross_fields(reader: ConfigReader, settings: Settings) -> None:
     if cluster.defender and not cluster.container_insights:
         reader.fail("defender", "needs containerInsights true (Defender reports to its Log Analytics workspace)", "false")
 
-    managed = set(policies.namespaces)
-    # A fix must name a namespace the stack has: the item's own when it is managed, else the first managed one.
-    first = policies.namespaces[0] if policies.namespaces else "payments"
-    for index, (target, source) in enumerate(policies.allow_from):
-        if target not in managed:
-            reader.fail(
-                "namespaceAllowFrom",
-                f"target {target!r} is not in namespaces",
-                shlex.quote(f"{first}:{source}"),
-                path=f"[{index}]",
-                involves=("namespaces",),
-            )
-        if target == source:
-            reader.fail(
-                "namespaceAllowFrom",
-                f"{target}:{source} allows a namespace from itself, which the baseline already does",
-                f"pulumi config rm --path 'namespaceAllowFrom[{index}]'",
-                path=f"[{index}]",
-            )
-    for key, items in (
-        ("fqdnAllowlist", [(ns, f"{first}:{value}") for ns, value in policies.fqdn_allowlist]),
-        ("webhookPorts", [(ns, f"{first}:{port}") for ns, port in policies.webhook_ports]),
-        ("metadataEndpointNamespaces", [(ns, first) for ns in policies.metadata_endpoint_namespaces]),
-    ):
-        for index, (namespace, fixed) in enumerate(items):
-            if namespace not in managed:
-                reader.fail(
-                    key, f"namespace {namespace!r} is not in namespaces", shlex.quote(fixed), path=f"[{index}]", involves=("namespaces",)
-                )
-    if policies.metadata_endpoint_namespaces and not settings.byocni:
-        reader.fail(
-            "metadataEndpointNamespaces",
-            "only applies to byocni; Azure's managed Cilium blocks WireServer itself",
-            f"pulumi config rm {PROJECT}:metadataEndpointNamespaces",
-            involves=("networkMode",),
-        )
-    missing = [namespace for namespace in DEMO_NAMESPACES if namespace not in managed]
+    _check_tenants(reader, settings)
+    missing = [namespace for namespace in DEMO_NAMESPACES if namespace not in policies.namespaces]
     if policies.demo and missing:
         reader.fail(
             "namespaces",
             f"must list {' and '.join(DEMO_NAMESPACES)} when demo is true (the scenario runs there)",
-            missing[0],
-            path=f"[{len(policies.namespaces)}]",
+            "true",
+            path=f".{missing[0]}.intraNamespace",
             involves=("demo",),
         )
-    if policies.connectivity_check and not policies.demo:
-        reader.fail("connectivityCheck", "checks the demo scenario's flows and needs demo true", "false")
+
+
+def _check_tenants(reader: ConfigReader, settings: Settings) -> None:
+    policies, network = settings.policies, settings.network
+    managed = frozenset(policies.namespaces)
+    for index, name in enumerate(policies.external_namespaces):
+        if name in managed:
+            reader.fail(
+                "externalNamespaces",
+                f"{name!r} is in namespaces, so this stack creates it: it is not external",
+                f"pulumi config rm --path 'externalNamespaces[{index}]'",
+                path=f"[{index}]",
+                involves=("namespaces",),
+            )
+    context = PeerContext(
+        managed=managed,
+        external=frozenset(policies.external_namespaces),
+        byocni=settings.byocni,
+        l7=settings.byocni or settings.cluster.advanced_networking.security,
+        cluster_cidrs=(network.pod_cidr, network.service_cidr),
+    )
+    check_namespaces(reader, policies.tenants, context)

@@ -52,7 +52,8 @@ _SLOW_LAYERS = {"plan", "package"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tests = PROJECT_DIR / "tests"
     for item in items:
-        layer = item.path.relative_to(PROJECT_DIR / "tests").parts[0]
+        layer = item.path.relative_to(tests).parts[0] if item.path.is_relative_to(tests) else ""
         if layer in _SLOW_LAYERS or "run_stack" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)

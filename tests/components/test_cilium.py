@@ -57,7 +57,7 @@ def test_dev_release(run_stack: RunStack) -> None:
     assert [entry.split(":", 1)[0] for entry in metrics] == ["dns", "drop", "tcp", "flow", "port-distribution", "icmp", "httpV2", "policy"]
     assert values["kubeProxyReplacement"] is False
     assert release.inputs["chart"] == "cilium"
-    assert release.inputs["version"] == "1.20.0"
+    assert release.inputs["version"] == "1.20.2"
     assert release.inputs["repositoryOpts"] == {"repo": "https://helm.cilium.io"}
     assert release.inputs["namespace"] == "kube-system"
     assert release.inputs["atomic"] is True
@@ -66,7 +66,7 @@ def test_dev_release(run_stack: RunStack) -> None:
     assert release.inputs["timeout"] >= 900
     provider = run.one("pulumi:providers:kubernetes")
     assert release.provider.startswith(provider.urn)
-    assert run.outputs["ciliumVersion"] == "1.20.0"
+    assert run.outputs["ciliumVersion"] == "1.20.2"
     assert "hubble-ui" in run.outputs["hubble"]["ui"]
 
 

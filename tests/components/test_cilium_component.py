@@ -13,7 +13,7 @@ from aks_cilium.core.validation import ComponentArgsError
 from aks_cilium.testing import ProgramRun, Registration, run_callable
 from tests.support.tokens import RELEASE
 
-MINIMAL: dict[str, Any] = {"version": "1.20.0", "cluster_name": "team-a", "pod_cidr": "10.248.0.0/16", "node_count": 2}
+MINIMAL: dict[str, Any] = {"version": "1.20.2", "cluster_name": "team-a", "pod_cidr": "10.248.0.0/16", "node_count": 2}
 # Every arg set to something other than its default, so an Output that were read wrongly would show.
 EVERY_ARG: dict[str, Any] = {
     **MINIMAL,

@@ -209,8 +209,10 @@ def test_extra_values_the_charts_schema_refuses_exit_2(
 def with_fqdn(stack: str, item: str) -> Any:
     def patched(name: str) -> StackConfig:
         config = load_stack_config(name)
-        items = [*json.loads(config.values["aks-cilium:fqdnAllowlist"]), item]
-        return with_overrides(config, {"fqdnAllowlist": json.dumps(items)})
+        namespace, _, fqdn = item.partition(":")
+        namespaces = json.loads(config.values["aks-cilium:namespaces"])
+        namespaces[namespace].setdefault("egress", []).append({"fqdn": fqdn, "ports": [443]})
+        return with_overrides(config, {"namespaces": json.dumps(namespaces)})
 
     return patched
 
@@ -228,7 +230,7 @@ NEAR_LIMIT = f"{LABEL}.{LABEL}.{LABEL}.{'b' * 62}.com"  # 255 characters
         ("prod", "payments:**.example.com", EXIT_INVALID),
         ("prod", "payments:*", EXIT_INVALID),
         ("dev", "client:api.example.com.", 0),
-        ("dev", f"client:{NEAR_LIMIT}", 0),
+        ("dev", f"client:{NEAR_LIMIT}", EXIT_INVALID),  # both modes list the search-list expansions
         ("dev", f"client:a{NEAR_LIMIT}", EXIT_INVALID),
         ("dev", "client:**.example.com", 0),
     ],
@@ -240,11 +242,12 @@ def test_fqdn_forms_are_decided_up_front_in_both_modes(
 ) -> None:
     """Cilium's CRD limits names and patterns to 255 characters (../shared/cilium/1.20.0/ciliumnetworkpolicies.yaml,
     matchName/matchPattern maxLength); on Azure's managed Cilium the DNS rule also lists every search-list expansion
-    of a name (aks_cilium/network_policy/builders.py), so the name plus its longest suffix must fit."""
+    of a name (aks_cilium/network_policy/builders.py), as Cilium's own does now (no bare `*`, which let any name out),
+    so the name plus its longest suffix must fit in both."""
     monkeypatch.setattr("offline.plan.load_stack_config", with_fqdn(stack, item))
     assert plan.main(["--stack", stack, "--out", str(tmp_path / "plan")]) == code  # an exception would fail the test
     if code == EXIT_INVALID:
-        assert "aks-cilium:fqdnAllowlist" in capsys.readouterr().err
+        assert "aks-cilium:namespaces" in capsys.readouterr().err
 
 
 def test_the_written_marker_hashes_what_it_lists(dev_plan: Path) -> None:

@@ -136,7 +136,7 @@ def test_without_the_chart_the_plan_is_marked_incomplete_and_exits_3(
     assert main(["--stack", "dev", "--out", str(out)]) == EXIT_INCOMPLETE
     err = capsys.readouterr().err
     assert "the plan is INCOMPLETE" in err
-    assert "cannot get Cilium 1.20.0's chart and CRDs" in err
+    assert "cannot get Cilium 1.20.2's chart and CRDs" in err
     record = json.loads((out / "plan.json").read_text())
     assert (record["status"], record["complete"], record["exitCode"]) == ("incomplete", False, 3)
     assert "cannot get Cilium" in record["summary"]["incomplete"]
@@ -172,7 +172,7 @@ def test_make_plan_on_a_clone_without_artifacts_says_it_cannot_get_the_chart(tmp
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=240, check=False)
     assert done.returncode == EXIT_INCOMPLETE, done.stderr
-    assert "cannot get Cilium 1.20.0's chart and CRDs" in done.stderr
+    assert "cannot get Cilium 1.20.2's chart and CRDs" in done.stderr
     assert "status: incomplete" in done.stdout
     assert "Traceback" not in done.stderr
 

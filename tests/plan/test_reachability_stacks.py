@@ -54,18 +54,23 @@ BLOG: list[Row] = [
 # One row per kind of flow, verdicts worked out by hand from the stack files and the baseline's policies.
 DEV: list[Row] = [
     *BLOG,
-    ("demo", "namespace", "client", 443, "TCP", "denied"),  # client may reach demo, not the reverse
-    ("client", "namespace", "kube-system", 53, "ANY", "allowed"),  # DNS through the proxy, for the FQDN rules
-    ("demo", "namespace", "kube-system", 53, "ANY", "allowed"),  # DNS from the shared baseline
+    ("demo", "namespace", "client", 443, "TCP", "denied"),  # the pair opens client -> demo only
+    ("client", "namespace", "kube-system", 53, "ANY", "allowed"),  # DNS through the proxy (tenant-allow)
+    ("demo", "namespace", "kube-system", 53, "ANY", "allowed"),  # DNS without the proxy (allow-kube-dns)
+    ("client", "fqdn", "google.com", 80, "TCP", "denied"),  # the name is allowed on 443 only
+    ("demo", "namespace", "demo", 8080, "TCP", "allowed"),  # within the namespace
+    ("client", "namespace", "client", 443, "TCP", "allowed"),  # within the namespace, every port
     ("demo", "fqdn", "google.com", 443, "TCP", "denied"),  # another namespace's allowlist
-    ("demo", "entity", "kube-apiserver", 443, "TCP", "denied"),  # nothing opens the API server to demo
+    ("client", "entity", "kube-apiserver", 443, "TCP", "allowed"),  # apiServer: true
+    ("demo", "entity", "kube-apiserver", 443, "TCP", "denied"),  # only client opens the API server
     ("client", "cidr", "168.63.129.16/32", 80, "TCP", "denied"),  # WireServer blocked
-    ("demo", "cidr", "1.1.1.1/32", 443, "TCP", "denied"),  # the internet at large
+    ("client", "cidr", "1.1.1.1/32", 443, "TCP", "allowed"),  # inside the cidr rule's range
+    ("client", "cidr", "1.0.0.1/32", 443, "TCP", "denied"),  # the internet at large
     ("default", "cidr", "1.1.1.1/32", 443, "TCP", "allowed"),  # no policy selects an unmanaged namespace
 ]
 
 PROD: list[Row] = [
-    ("frontend", "namespace", "payments", 8080, "TCP", "allowed"),
+    ("frontend", "namespace", "payments", 8443, "TCP", "allowed"),
     ("payments", "namespace", "frontend", 8080, "TCP", "denied"),
     ("default", "namespace", "payments", 8080, "TCP", "denied"),
     ("payments", "fqdn", "api.stripe.com", 443, "TCP", "allowed"),  # explicit DNS patterns, as ACNS needs
@@ -73,7 +78,9 @@ PROD: list[Row] = [
     ("payments", "fqdn", "github.com", 443, "TCP", "denied"),
     ("payments", "namespace", "kube-system", 53, "ANY", "allowed"),
     ("frontend", "namespace", "kube-system", 53, "ANY", "allowed"),
+    ("payments", "entity", "kube-apiserver", 443, "TCP", "allowed"),
     ("frontend", "entity", "kube-apiserver", 443, "TCP", "denied"),
+    ("billing-agent", "cidr", "169.254.169.254/32", 80, "TCP", "allowed"),  # metadataEndpoints: true
     ("payments", "cidr", "169.254.169.254/32", 80, "TCP", "denied"),  # default deny; Azure also blocks WireServer
     ("default", "cidr", "1.1.1.1/32", 443, "TCP", "allowed"),
 ]

@@ -51,4 +51,4 @@ def test_a_policy_problem_is_named_by_the_key_that_made_the_entry() -> None:
     acns = replace(prod.cluster.advanced_networking, security=False)
     broken = replace(prod, cluster=replace(prod.cluster, advanced_networking=acns))
     keys = {p.key for _, found in component_problems(broken) for p in found}
-    assert keys == {"fqdnAllowlist"}
+    assert keys == {"namespaces"}, "every field of an entry comes from that namespace's object in aks-cilium:namespaces"

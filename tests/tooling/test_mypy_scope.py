@@ -8,7 +8,7 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
-SDKS = ("pulumi_azure_native", "pulumi_kubernetes")
+SDKS = ("pulumi_azure_native", "pulumi_kubernetes", "pulumiverse_grafana")
 
 
 def _mypy(project_dir: Path) -> dict[str, object]:

@@ -39,11 +39,11 @@ TEMP_DISK_GIB = {"Standard_D2ds_v5": 75, "Standard_D4ds_v5": 150, "Standard_D8ds
 LARGEST_SERVICE_PREFIX = 12
 
 
-_REGION = re.compile(r"^[a-z][a-z0-9]*$")
-_VM_SIZE = re.compile(r"^Standard_[A-Z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$", re.ASCII)
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_REGION = re.compile(r"^[a-z][a-z0-9]*\Z")
+_VM_SIZE = re.compile(r"^Standard_[A-Z][A-Za-z0-9]*(_[A-Za-z0-9]+)*\Z", re.ASCII)
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 # The cluster name doubles as its DNS prefix: 1-54 letters, digits and hyphens, alphanumeric at both ends.
-_AKS_DNS_PREFIX = re.compile(r"^[a-zA-Z0-9]([-a-zA-Z0-9]{0,52}[a-zA-Z0-9])?$")
+_AKS_DNS_PREFIX = re.compile(r"^[a-zA-Z0-9]([-a-zA-Z0-9]{0,52}[a-zA-Z0-9])?\Z")
 
 
 def choice_problem(value: object, choices: tuple[str, ...]) -> str | None:

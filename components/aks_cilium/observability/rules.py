@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 MAX_RULES_PER_GROUP = 20
 SEVERITIES = range(0, 5)
-_DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?$")
-_METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
-_ALERT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+_DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?\Z")
+_METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
+_ALERT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*\Z")
 
 
 def minutes(duration: str) -> int:
