@@ -93,4 +93,6 @@ pulumi.export("clusterName", cluster.cluster_name)
 pulumi.export("networkMode", settings.cluster.network_mode)
 pulumi.export("oidcIssuerUrl", cluster.oidc_issuer_url)
 pulumi.export("kubeconfig", cluster.kubeconfig)
+# Who holds cluster admin for pulumi up: deployerPrincipals, or in dev the signed-in principal (docs/deploying.md).
+pulumi.export("deployers", cluster.deployer_principals)
 pulumi.export("hubble", hubble_commands(settings))

@@ -105,8 +105,11 @@ class Plan:
         fail_on: list[str],
         reachability: Analysis | None = None,
         baseline: list[dict[str, Any]] | None = None,
+        examples: Path | None = None,
     ) -> None:
         self.config = config
+        self.examples = examples
+        """The --examples file whose values fill keys the stack file leaves to the deployer."""
         self.reachability = reachability
         self.baseline = baseline
         """The resources of the plan given to --diff."""
@@ -200,6 +203,8 @@ class Plan:
                 paths.append(recorded)
         inputs = {str(path.relative_to(PROJECT_DIR)): path for path in paths}
         inputs[f"policies/config/{self.config.stack}.json"] = policy_file
+        if self.examples is not None:
+            inputs[f"examples:{self.examples}"] = self.examples
         # Secret values are not hashed (a digest of a short secret can be guessed); only which keys are secret.
         extra = {"failOn": ",".join(sorted(self.fail_on)), "secretKeys": ",".join(self.config.secret_keys)}
         by_level = Counter(d.level for d in self.diagnostics)
@@ -209,6 +214,8 @@ class Plan:
             "exitCode": self.exit_code,
             "stack": self.config.stack,
             "project": self.config.project,
+            # Keys that hold example values: this plan is not what a deployment of the stack file would do.
+            "exampleValues": list(self.config.example_keys),
             "inputs": inputs_digest(inputs, extra),
             "summary": {
                 "resources": len(self.registrations),
@@ -234,8 +241,22 @@ class Plan:
 
         return walk("", 0)
 
+    def _deploy_lines(self) -> Iterator[str]:
+        """Which values are examples, and who gets cluster admin for pulumi up (and why that one)."""
+        if self.config.example_keys:
+            keys = ", ".join(self.config.example_keys)
+            yield f"EXAMPLE VALUES (offline plan only, refused by pulumi up) for {keys} from {self.examples}"
+        deployers = self.run.outputs.get("deployers")
+        if isinstance(deployers, list):
+            pinned = self.config.values.get(f"{self.config.project}:deployerPrincipals", "[]") not in ("", "[]")
+            source = "deployerPrincipals" if pinned else "the signed-in principal (getClientConfig); set deployerPrincipals to pin it"
+            yield f"Cluster admin for pulumi up: {', '.join(map(str, deployers))} ({source})"
+
     def summary(self, out: Path) -> str:
-        lines = [f"Plan of stack {self.config.stack}: {len(self.registrations)} resources", *self.tree(), "", "Policies:"]
+        lines = [f"Plan of stack {self.config.stack}: {len(self.registrations)} resources", *self._deploy_lines(), *self.tree()]
+        if self.run.warnings:
+            lines += ["", "Warnings:", *(f"  warning: {warning}" for warning in self.run.warnings)]
+        lines += ["", "Policies:"]
         for level in ("mandatory", "advisory"):
             found = [d for d in self.diagnostics if d.level == level]
             lines.append(f"  {level}: {len(found)}")
@@ -307,7 +328,16 @@ def all_config_problems(config: StackConfig) -> ConfigError:
     user would need a round per kind. A key with a type error is not judged again by the program."""
     try:
         others = {key: value for key, value in config.values.items() if not key.startswith(f"{config.project}:")}
-        load_settings(project_config(config.values), config.stack, frozenset(), plan_date_from_environment(), others, component_problems)
+        examples = frozenset(key.split(":", 1)[1] for key in config.example_keys)
+        load_settings(
+            project_config(config.values),
+            config.stack,
+            frozenset(),
+            plan_date_from_environment(),
+            others,
+            component_problems,
+            example_keys=examples,
+        )
         program: tuple[ConfigProblem, ...] = ()
     except ConfigError as error:
         program = error.problems
@@ -330,6 +360,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--out", type=Path, default=None,
         help="plan directory (default build/plan/<stack>); must be new, empty, or a previous plan's",
+    )  # fmt: skip
+    parser.add_argument(
+        "--examples", type=Path, default=None, metavar="FILE",
+        help="example values (shaped like a stack file) for keys the stack file leaves unset; the plan is marked so",
     )  # fmt: skip
     parser.add_argument(
         "--fail-on", action="append", default=[], metavar="RESOURCE",
@@ -380,7 +414,7 @@ class _PlanRun:
             baseline = load_plan(args.diff) if args.diff else None
             if args.explain is None:
                 claim(out)
-            config = load_stack_config(args.stack)
+            config = load_stack_config(args.stack, examples=args.examples)
             self.redact = Redactor(config.values[key] for key in config.secret_keys if key in config.values)
             policy_file = PACK_DIR / "config" / f"{args.stack}.json"
             try:
@@ -431,7 +465,7 @@ class _PlanRun:
                 return EXIT_INVALID
             diagnostics = pack.analyze_all(run.registrations)
         _progress("writing the plan")
-        plan = Plan(config, run, diagnostics, args.fail_on, reachability, baseline)
+        plan = Plan(config, run, diagnostics, args.fail_on, reachability, baseline, args.examples)
         try:
             with StagedPlan(out, scrub=self.redact) as staged:
                 plan.write(staged)
@@ -449,8 +483,9 @@ class _PlanRun:
 def stack_expectations(config: StackConfig) -> tuple[Expectation, ...]:
     """The stack's declared flows, parsed as the program parsed them (the run has already refused bad ones)."""
     secret = frozenset(key.split(":", 1)[1] for key in config.secret_keys if ":" in key)
+    examples = frozenset(key.split(":", 1)[1] for key in config.example_keys)
     raw = project_config(config.values)
-    return load_settings(raw, config.stack, secret, plan_date_from_environment()).policies.expectations
+    return load_settings(raw, config.stack, secret, plan_date_from_environment(), example_keys=examples).policies.expectations
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import pulumi
 
 from aks_cilium.cilium.args import CiliumArgs, CiliumMeshArgs
 from aks_cilium.cluster.admin_access import default_deployer_type
-from aks_cilium.cluster.component import AksClusterArgs, NodePoolArgs
+from aks_cilium.cluster.args import AksClusterArgs, DeployerArgs, NodePoolArgs
 from aks_cilium.cluster.maintenance import parse_window
 from aks_cilium.network.component import NetworkArgs
 from aks_cilium.network_policy.component import NetworkPolicySetArgs
@@ -44,7 +44,10 @@ def network_args(settings: Settings, node_security_rules: list[dict[str, Any]] |
 
 
 def _pool(pool: NodePoolSettings) -> NodePoolArgs:
-    return NodePoolArgs(vm_size=pool.vm_size, min_count=pool.min_count, max_count=pool.max_count)
+    args = NodePoolArgs(vm_size=pool.vm_size, min_count=pool.min_count, max_count=pool.max_count)
+    if pool.kubernetes_version:
+        args["kubernetes_version"] = pool.kubernetes_version
+    return args
 
 
 def cluster_args(settings: Settings, resource_group_name: pulumi.Input[str], node_subnet_id: pulumi.Input[str]) -> AksClusterArgs:
@@ -92,6 +95,15 @@ def cluster_args(settings: Settings, resource_group_name: pulumi.Input[str], nod
             args[key] = window  # type: ignore[literal-required]
     if cluster.deployer_principal_type:
         args["deployer_principal_type"] = cluster.deployer_principal_type
+    # Without configured deployers (a personal dev stack), the component assigns the signed-in principal.
+    if cluster.deployers:
+        args["deployers"] = [DeployerArgs(object_id=d.object_id, principal_type=d.principal_type) for d in cluster.deployers]
+    if cluster.deploy_client_id:
+        args["deploy_client_id"] = _secret_if(settings, "deployClientId", cluster.deploy_client_id)
+    if cluster.deploy_tenant_id:
+        args["deploy_tenant_id"] = _secret_if(settings, "deployTenantId", cluster.deploy_tenant_id)
+    if cluster.delete_lock:
+        args["delete_lock"] = True
     if cluster.availability_zones:
         args["availability_zones"] = list(cluster.availability_zones)
     if not settings.byocni:

@@ -36,13 +36,15 @@ from aks_cilium.network_policy.expectations import EXAMPLE, Expectation, contrad
 
 from . import formats
 from .cilium import check_cilium, read_cilium
-from .cluster_rules import NIL_GUID, check_cluster, window_text
+from .cluster_rules import check_cluster, version_warnings, window_text
+from .deploy_rules import NIL_GUID
 from .errors import PROJECT, ConfigProblem, full_key
 from .mesh import check_mesh, read_mesh
 from .model import (
     DEMO_NAMESPACES,
     AdvancedNetworkingSettings,
     ClusterSettings,
+    DeployerSettings,
     NetworkSettings,
     NodePoolSettings,
     PolicySettings,
@@ -72,6 +74,7 @@ def load_settings(
     plan_date: date | None = None,
     other_keys: Mapping[str, str] | None = None,
     component_checks: ComponentChecks | None = None,
+    example_keys: frozenset[str] = frozenset(),
 ) -> Settings:
     """Turn this project's raw config (keys without prefix, values as Pulumi passes them) into Settings.
 
@@ -82,6 +85,7 @@ def load_settings(
     `component_checks` runs the components' own checks over the args the settings make (program/component_checks.py):
     per component, the keys it reads and its problems. A component whose keys already have a problem here is not
     reported again: its problems would be the same ones, named by the component's args.
+    `example_keys` (without prefix) hold example values on purpose: only the offline plan passes them (deploy_rules.py).
     Raises ConfigError listing every problem, each naming its key: values that cannot be read and rules across keys
     together, in one pass (a rule that reads an unreadable key is left until that key is fixed).
     """
@@ -130,14 +134,14 @@ def load_settings(
     _check_cross_fields(reader, settings)
     settings = replace(settings, mesh=check_mesh(reader, settings, mesh))
     check_observability(reader, settings)
-    check_cluster(reader, settings, plan_date)
+    check_cluster(reader, settings, plan_date, example_keys)
     if component_checks is not None:
         named = {problem.key for problem in reader.problems} | reader.unreadable
         for keys, found in component_checks(settings, plan_date):
             for issue in found if not keys & named else []:
                 reader.fail(issue.key, issue.problem, issue.example, issue.path)
     reader.raise_if_failed()
-    return settings
+    return replace(settings, warnings=version_warnings(settings, plan_date), example_keys=example_keys)
 
 
 def close_to_project(namespace: str) -> bool:
@@ -162,7 +166,25 @@ def _pool(reader: ConfigReader, prefix: str, name: str) -> NodePoolSettings:
     highest = reader.integer(f"{prefix}PoolMaxCount", POOL_COUNT_RANGE.start, POOL_COUNT_RANGE.stop - 1, "5")
     if pool_counts_problem(lowest, highest):
         reader.fail(f"{prefix}PoolMinCount", f"{lowest} is above {prefix}PoolMaxCount {highest}", str(highest))
-    return NodePoolSettings(name=name, vm_size=vm_size, min_count=lowest, max_count=highest)
+    # Only the user pool is its own resource: the system pool goes with the control plane in the cluster's request.
+    version = reader.string("userPoolKubernetesVersion", "", _optional_version) if prefix == "user" else ""
+    return NodePoolSettings(name=name, vm_size=vm_size, min_count=lowest, max_count=highest, kubernetes_version=version)
+
+
+def _optional_version(value: str) -> str | None:
+    return None if value == "" else formats.kubernetes_version(value)
+
+
+def _deployers(reader: ConfigReader) -> tuple[DeployerSettings, ...]:
+    def check(item: str) -> str | None:
+        kind, sep, object_id = item.partition(":")
+        if not sep or kind not in PRINCIPAL_TYPES:
+            return f"is not of the form <{'|'.join(PRINCIPAL_TYPES)}>:<object ID>"
+        return formats.bare(guid_problem)(object_id)
+
+    entries = reader.string_list("deployerPrincipals", "ServicePrincipal:<object ID>", check)
+    pairs = (item.partition(":") for item in entries if check(item) is None)
+    return tuple(DeployerSettings(principal_type=kind, object_id=object_id) for kind, _, object_id in pairs)
 
 
 def _cluster(reader: ConfigReader, stack: str) -> ClusterSettings:
@@ -206,6 +228,10 @@ def _cluster(reader: ConfigReader, stack: str) -> ClusterSettings:
         auto_upgrade_window=reader.string("autoUpgradeWindow", "Sunday 01:00 6h", window_text),
         node_os_upgrade_window=reader.string("nodeOsUpgradeWindow", "Wednesday 01:00 4h", window_text),
         deployer_principal_type=reader.string("deployerPrincipalType", "ServicePrincipal", _principal_type),
+        deployers=_deployers(reader),
+        deploy_client_id=reader.string("deployClientId", "<application (client) ID>", formats.optional_guid),
+        deploy_tenant_id=reader.string("deployTenantId", "<tenant ID>", formats.optional_guid),
+        delete_lock=reader.boolean("deleteLock"),
     )
 
 
@@ -255,7 +281,15 @@ def _expectations(reader: ConfigReader) -> tuple[Expectation, ...]:
 # Keys whose values may be sensitive. Every other key shapes names or which resources exist, so a secret there
 # could not stay secret (URNs and structure are plain); such keys are refused with --secret.
 SECRET_CAPABLE_KEYS = frozenset(
-    {"adminGroupObjectIds", "apiServerAuthorizedIpRanges", "kubeloginClientId", "kubeloginTenantId", "ciliumExtraValues"}
+    {
+        "adminGroupObjectIds",
+        "apiServerAuthorizedIpRanges",
+        "kubeloginClientId",
+        "kubeloginTenantId",
+        "ciliumExtraValues",
+        "deployClientId",
+        "deployTenantId",
+    }
 )
 
 

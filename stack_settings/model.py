@@ -32,6 +32,16 @@ class NodePoolSettings:
     vm_size: str
     min_count: int
     max_count: int
+    kubernetes_version: str = ""
+    """The pool's own version while it catches up with the control plane; empty follows kubernetesVersion."""
+
+
+@dataclass(frozen=True)
+class DeployerSettings:
+    """A principal that runs `pulumi up` and gets cluster admin: fixed in config, not whoever is signed in."""
+
+    principal_type: str
+    object_id: str
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,14 @@ class ClusterSettings:
     """Weekly window of the cluster auto-upgrade schedule, `<Day> <HH:MM> <hours>h` in UTC; empty for none."""
     node_os_upgrade_window: str = ""
     """Weekly window of the node OS upgrade schedule, same shape; empty for none."""
+    deployers: tuple[DeployerSettings, ...] = ()
+    """Principals given cluster admin for `pulumi up`; empty (dev only) means the signed-in principal."""
+    deploy_client_id: str = ""
+    """Client ID the deploy kubeconfig logs in with (workloadidentity, spn); empty takes the Azure provider's."""
+    deploy_tenant_id: str = ""
+    """Tenant ID of the same; empty takes the Azure provider's."""
+    delete_lock: bool = False
+    """A CanNotDelete management lock on the cluster."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +180,10 @@ class Settings:
     """How strictly the policy pack judges the stack (`tier`): dev or prod; the pack reads it from the stack's config."""
     mesh: MeshSettings | None = None
     """Set when the stack joins a Cluster Mesh (clusterMeshPeerStack)."""
+    example_keys: frozenset[str] = frozenset()
+    """Config keys (without prefix) that hold example values, given on purpose for an offline plan only."""
+    warnings: tuple[str, ...] = ()
+    """What is allowed but needs attention soon (a minor close to its end of support), each naming its key."""
 
     @property
     def byocni(self) -> bool:

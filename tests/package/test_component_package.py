@@ -74,12 +74,13 @@ def test_aks_cluster_inputs_and_outputs() -> None:
         "clusterId",
         "clusterName",
         "deployKubeconfig",
+        "deployerPrincipals",
         "kubeconfig",
         "kubernetesProvider",
         "oidcIssuerUrl",
     }
     pool = schema()["types"][f"{TOKEN}NodePoolArgs"]
-    assert set(pool["properties"]) == {"vmSize", "minCount", "maxCount"}
+    assert set(pool["properties"]) == {"vmSize", "minCount", "maxCount", "kubernetesVersion"}
     assert set(pool["required"]) == {"vmSize", "minCount", "maxCount"}
 
 

@@ -49,7 +49,7 @@ def broken_project(tmp_path: Path) -> Path:
 def test_five_mistakes_of_different_kinds_are_all_reported_in_one_run(
     broken_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack: load_stack_config(stack, broken_project))
+    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack, **_: load_stack_config(stack, broken_project))
     assert main(["--stack", "dev", "--out", str(tmp_path / "plan")]) == 2
     err = capsys.readouterr().err
     reported = [line for line in err.splitlines() if line.startswith("  - ")]

@@ -17,7 +17,7 @@ from offline.plan_files import PLAN_FILE, PlanLock, foreign_files, owned_files, 
 from offline.stack_config import PROJECT_DIR, StackConfig, StackConfigError, load_stack_config
 from offline.stack_yaml import StackYaml, allowed_alias_ratio
 from tests.support.secrets import leaked, secret_text
-from tests.support.stacks import with_overrides
+from tests.support.stacks import stack_config, with_overrides
 
 EXIT_INVALID = 2
 
@@ -179,13 +179,13 @@ def test_the_alias_bomb_exits_2_through_the_plan(
 ) -> None:
     (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
     (tmp_path / "Pulumi.bomb.yaml").write_text(bomb(12))
-    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack: load_stack_config("bomb", tmp_path))
+    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack, **_: load_stack_config("bomb", tmp_path))
     assert plan.main(["--stack", "dev", "--out", str(tmp_path / "plan")]) == EXIT_INVALID
     assert "excessive aliasing" in capsys.readouterr().err
 
 
 def with_extra(values: dict[str, Any]) -> Any:
-    return lambda stack: with_overrides(load_stack_config(stack), {"ciliumExtraValues": json.dumps(values)})
+    return lambda stack, **_: with_overrides(load_stack_config(stack), {"ciliumExtraValues": json.dumps(values)})
 
 
 @pytest.mark.parametrize(
@@ -207,8 +207,8 @@ def test_extra_values_the_charts_schema_refuses_exit_2(
 
 
 def with_fqdn(stack: str, item: str) -> Any:
-    def patched(name: str) -> StackConfig:
-        config = load_stack_config(name)
+    def patched(name: str, **_kwargs: object) -> StackConfig:
+        config = stack_config(name)
         namespace, _, fqdn = item.partition(":")
         namespaces = json.loads(config.values["aks-cilium:namespaces"])
         namespaces[namespace].setdefault("egress", []).append({"fqdn": fqdn, "ports": [443]})
@@ -268,7 +268,7 @@ def test_the_offline_plan_prints_no_rendering_of_an_arbitrary_secret(
     any rendering of it (stack_settings/redaction.py, one redaction for every message)."""
     monkeypatch.setattr(
         "offline.plan.load_stack_config",
-        lambda stack: with_overrides(load_stack_config(stack), {"kubeloginClientId": secret}, secrets=("kubeloginClientId",)),
+        lambda stack, **_: with_overrides(load_stack_config(stack), {"kubeloginClientId": secret}, secrets=("kubeloginClientId",)),
     )
     capsys.readouterr()
     assert plan.main(["--stack", "dev", "--out", str(tmp_path / "secret-plan")]) == EXIT_INVALID

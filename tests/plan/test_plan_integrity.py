@@ -16,8 +16,8 @@ from aks_cilium.testing import Registration
 from offline.artifacts import ArtifactError, CiliumArtifacts, resolve, upstream_urls
 from offline.plan import EXIT_INCOMPLETE, main, manifest_path
 from offline.plan_files import GENERATOR, PlanDirError, PlanLock, StagedPlan, claim, inputs_digest, written_by_plan
-from offline.stack_config import PROJECT_DIR, load_stack_config
-from tests.support.stacks import with_overrides
+from offline.stack_config import PROJECT_DIR, shipped_examples
+from tests.support.stacks import stack_config, with_overrides
 
 
 def previous_plan(out: Path) -> Path:
@@ -67,7 +67,7 @@ def test_invalid_configuration_leaves_the_previous_plan_intact(tmp_path: Path, m
     out = previous_plan(tmp_path / "plan")
     before = {p.name: p.read_text() for p in out.iterdir()}
     monkeypatch.setattr(
-        "offline.plan.load_stack_config", lambda stack: with_overrides(load_stack_config(stack), {"podCidr": "10.0.0.0/16"})
+        "offline.plan.load_stack_config", lambda stack, **_: with_overrides(stack_config(stack), {"podCidr": "10.0.0.0/16"})
     )
     assert main(["--stack", "dev", "--out", str(out)]) == 2
     assert {p.name: p.read_text() for p in out.iterdir()} == before
@@ -147,7 +147,7 @@ def test_prod_needs_no_chart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     """azure-cilium mode: Azure runs Cilium, the program installs no chart, so nothing is missing."""
     monkeypatch.setattr("offline.plan.cilium_artifacts", unreachable(tmp_path))
     out = tmp_path / "plan"
-    assert main(["--stack", "prod", "--out", str(out)]) in (0, 1)
+    assert main(["--stack", "prod", "--examples", str(shipped_examples("prod")), "--out", str(out)]) in (0, 1)
     assert json.loads((out / "plan.json").read_text())["complete"] is True
 
 

@@ -15,9 +15,9 @@ from offline import plan as offline_plan
 from offline.engine import run_program
 from offline.plan import EXIT_EXPECTATIONS, main, ordered, stack_expectations
 from offline.reachability import Analysis, analyse
-from offline.stack_config import StackConfig, load_stack_config
+from offline.stack_config import StackConfig, load_stack_config, shipped_examples
 from tests.support.artifacts import requires_artifacts
-from tests.support.stacks import with_overrides
+from tests.support.stacks import stack_config, with_overrides
 
 Row = tuple[str, str, str, int, str, str]
 
@@ -37,7 +37,7 @@ def dev_flows(dev_plan: tuple[int, Path]) -> dict[tuple[str, str, str, int, str]
 
 @pytest.fixture(scope="module")
 def prod() -> Analysis:
-    config = load_stack_config("prod")
+    config = stack_config("prod")
     return analyse(ordered(run_program(config)), stack_expectations(config))
 
 
@@ -140,12 +140,12 @@ def test_coverage_spans_what_the_issue_lists(
 
 
 def test_the_plan_text_shows_the_matrix_and_the_expectations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--stack", "prod", "--out", str(tmp_path / "prod")]) == 0
+    assert main(["--stack", "prod", "--examples", str(shipped_examples("prod")), "--out", str(tmp_path / "prod")]) == 0
     text = capsys.readouterr().out
     assert "Reachability (azure-cilium (ACNS security FQDN))" in text
     assert "to \\ from" in text
     assert "fqdn:api.stripe.com" in text
-    declared = len(stack_expectations(load_stack_config("prod")))
+    declared = len(stack_expectations(stack_config("prod")))
     assert f"Expectations: {declared} of {declared} hold" in text
 
 
@@ -155,7 +155,7 @@ def test_a_contradicted_expectation_fails_the_plan_naming_it(
 ) -> None:
     lines = ["client -> demo:8080 allow", "client -> github.com:443 allow", "demo -> client:8080 allow"]
     config = with_overrides(load_stack_config("dev"), {"expectations": json.dumps(lines)})
-    monkeypatch.setattr(offline_plan, "load_stack_config", lambda stack: config)
+    monkeypatch.setattr(offline_plan, "load_stack_config", lambda stack, **_: config)
     assert main(["--stack", "dev", "--out", str(tmp_path / "dev")]) == EXIT_EXPECTATIONS
     errors = capsys.readouterr().err
     assert "expectation contradicted: FAIL client -> github.com:443 allow: denied" in errors
@@ -180,7 +180,7 @@ def test_diff_after_adding_one_name_opens_exactly_its_flows(
 ) -> None:
     _, base = dev_plan
     config, ports = _with_one_more_name(load_stack_config("dev"), "client", "example.org")
-    monkeypatch.setattr(offline_plan, "load_stack_config", lambda stack: config)
+    monkeypatch.setattr(offline_plan, "load_stack_config", lambda stack, **_: config)
     out = tmp_path / "changed"
     assert main(["--stack", "dev", "--out", str(out), "--diff", str(base)]) == 0
     diff = json.loads((out / "diff.json").read_text())

@@ -19,7 +19,7 @@ from offline.stack_config import StackConfig, load_stack_config
 from stack_settings import ConfigError
 from tests.support.artifacts import CRD_PATH, requires_artifacts
 from tests.support.crd import cnp_errors
-from tests.support.stacks import RunStack, with_overrides
+from tests.support.stacks import SHARED_STACK_VALUES, RunStack, with_overrides
 
 # Generated configs run the whole program and the plan: out of `make test-fast`.
 pytestmark = pytest.mark.slow
@@ -169,7 +169,7 @@ def test_secrets_never_reach_plan_files(tmp_path: Path, monkeypatch: pytest.Monk
         {"adminGroupObjectIds": json.dumps([SECRET_GROUP]), "ciliumExtraValues": SECRET_VALUES},
         ("adminGroupObjectIds", "ciliumExtraValues"),
     )
-    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack: config)
+    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack, **_: config)
     out = tmp_path / "plan"
     assert plan_main(["--stack", "dev", "--out", str(out)]) == 0
     printed = capsys.readouterr()
@@ -202,7 +202,7 @@ def test_derived_cluster_name_is_checked() -> None:
     config = load_stack_config("dev")
     long_stack = StackConfig(config.project, "feature-" + "x" * 40, config.values, config.secret_keys)
     with pytest.raises(ConfigError) as caught:
-        run_program(with_overrides(long_stack, {"namePrefix": "platform-networking"}))
+        run_program(with_overrides(long_stack, {"namePrefix": "platform-networking", **SHARED_STACK_VALUES}))
     assert caught.value.keys == {"namePrefix"}
 
 

@@ -9,6 +9,8 @@ CNP = "kubernetes:cilium.io/v2:CiliumNetworkPolicy"
 CCNP = "kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy"
 NAMESPACE = "kubernetes:core/v1:Namespace"
 K8S_PROVIDER = "pulumi:providers:kubernetes"
+# The access wait (aks_cilium/cluster/access_wait.py).
+LOCAL_COMMAND = "command:local:Command"
 COMPONENT_PREFIX = "aks-cilium:"
 PEERING = "azure-native:network:VirtualNetworkPeering"
 NSG = "azure-native:network:NetworkSecurityGroup"

@@ -65,6 +65,7 @@ DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
 CLIENT_TOKEN_CALL = "azure-native:authorization:getClientToken"
 CREDENTIALS_CALL = "azure-native:containerservice:listManagedClusterUserCredentials"
 CLIENT_CONFIG_CALL = "azure-native:authorization:getClientConfig"
+PRICING_CALL = "azure-native:security:getPricing"
 # The principal the mock Azure provider runs as: the deployer whose object ID gets the cluster admin role.
 CLIENT_CONFIG = {
     "clientId": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
@@ -231,11 +232,17 @@ class AzureMocks(pulumi.runtime.Mocks):
         location: str = "westeurope",
         stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
         secret_outputs: frozenset[str] = frozenset(),
+        client_config: dict[str, str] | None = None,
+        defender_tier: str = "Standard",
     ) -> None:
         self.fail_on = fail_on
         self.location = location
         self.stack_outputs = dict(stack_outputs or {})
         self.secret_outputs = secret_outputs
+        self.client_config = client_config or CLIENT_CONFIG
+        """Who the mock Azure provider is signed in as."""
+        self.defender_tier = defender_tier
+        """The subscription's Defender for Containers plan (Microsoft.Security/pricings `Containers`)."""
         self.calls: list[pulumi.runtime.MockCallArgs] = []
         self.referenced_stacks: list[str] = []
         """Stack names the program read through stack references (read, not registered, so not among registrations)."""
@@ -277,7 +284,14 @@ class AzureMocks(pulumi.runtime.Mocks):
             value = user_kubeconfig(args.args["resourceName"], self.location)
             return {"kubeconfigs": [{"name": "clusterUser", "value": value}]}, []
         if args.token == CLIENT_CONFIG_CALL:
-            return dict(CLIENT_CONFIG), []
+            return dict(self.client_config), []
+        if args.token == PRICING_CALL:
+            name = args.args["pricingName"]
+            return {
+                "id": f"/{args.args['scopeId']}/providers/Microsoft.Security/pricings/{name}",
+                "name": name,
+                "pricingTier": self.defender_tier,
+            }, []
         if args.token == CLIENT_TOKEN_CALL:
             return {"token": f"mock-token-for-{args.args.get('endpoint', 'arm')}"}, []
         raise InjectedFailureError(f"the mock engine has no answer for the call {args.token}")
