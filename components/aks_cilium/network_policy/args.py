@@ -14,7 +14,7 @@ from typing import Any
 
 import pulumi
 
-from aks_cilium.cluster.rules import BYOCNI, NETWORK_MODES
+from aks_cilium.cluster.rules import BYOCNI, NETWORK_MODES, choice_problem
 from aks_cilium.core.validation import ArgsCheck
 from aks_cilium.network_policy.builders import OUTSIDE_ENTITIES, fqdn_problem
 from aks_cilium.network_policy.model import PROTOCOLS, PolicyModelError, check_namespace
@@ -200,8 +200,8 @@ def check_policy_set_args(name: str, args: Mapping[str, Any], args_type: type) -
     if check.incomplete:
         check.done()
     mode = args["network_mode"]
-    if mode not in NETWORK_MODES:
-        check.fail("network_mode", f"{mode!r} is not one of {', '.join(NETWORK_MODES)}")
+    if problem := choice_problem(mode, NETWORK_MODES):
+        check.fail("network_mode", problem)
     for key in PLAIN_BOOLS:
         if key in args:
             _plain_bool(check, key, args[key])
