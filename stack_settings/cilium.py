@@ -7,6 +7,7 @@ from aks_cilium.cilium.rules import (
     extra_values_problem,
     hubble_metric_problem,
     hubble_metrics_problem,
+    kube_proxy_replacement_problem,
     missing_fix_problem,
     upgrade_problem,
     version_problem,
@@ -67,6 +68,9 @@ def check_cilium(reader: ConfigReader, settings: Settings) -> None:
         conflicting = [index for index, metric in enumerate(cilium.hubble_metrics) if metric.split(":", 1)[0] == "http"]
         index = conflicting[0] if conflicting else len(cilium.hubble_metrics) - 1
         reader.fail("hubbleMetrics", metrics_problem, f"pulumi config rm --path 'hubbleMetrics[{index}]'", path=f"[{index}]")
+    replacement_problem = kube_proxy_replacement_problem(cilium.switches["kube_proxy_replacement"])
+    if replacement_problem:
+        reader.fail("kubeProxyReplacement", replacement_problem, "false")
     extra_problem = extra_values_problem(cilium.extra_values)
     if extra_problem:
         reader.fail("ciliumExtraValues", extra_problem, "'{}'")

@@ -104,12 +104,4 @@ def check_cluster(
     outbound_problem = outbound_type_problem(network.outbound_type)
     if outbound_problem:
         reader.fail("outboundType", outbound_problem, "loadBalancer")
-    if settings.byocni and settings.cilium.switches.get("kube_proxy_replacement", False):
-        reader.fail(
-            "kubeProxyReplacement",
-            "AKS keeps running kube-proxy on bring-your-own-CNI; turning it off needs the preview kubeProxyConfig API "
-            "(feature KubeProxyConfigurationPreview) that the stable SDK lacks, and Cilium advises strongly against "
-            "running its replacement next to kube-proxy",
-            "false",
-        )
     check_deploy_values(reader, settings, example_keys)

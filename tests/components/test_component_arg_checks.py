@@ -124,6 +124,9 @@ REFUSED = [
     ("Cilium", "version", "\u0661.\u0662\u0660.\u0660", "is not an exact chart version"),
     ("Cilium", "hubble_metrics", ["dns", "latency"], "'latency' is not a Hubble metric"),
     ("Cilium", "node_count", "three", "is not a whole number"),
+    # AKS keeps kube-proxy on bring-your-own-CNI unless the preview kubeProxyConfig API turns it off
+    # (MicrosoftDocs/azure-aks-docs articles/aks/configure-kube-proxy.md; UPSTREAM.md, AKS "kube-proxy on BYOCNI").
+    ("Cilium", "kube_proxy_replacement", True, "AKS keeps running kube-proxy on bring-your-own-CNI"),
 ]
 
 
@@ -151,6 +154,12 @@ def test_egress_to_a_managed_namespace_is_refused_as_the_stack_refuses_it() -> N
         "namespaces[1].egress[0].namespace": "'payments' is managed by the set: declare the flow on payments's ingress, "
         "which opens this side's egress too"
     }
+
+
+@pytest.mark.parametrize(("field", "bad"), [("allow_from", 5), ("allow_to", 5), ("fqdns", 3), ("webhook_ports", 443), ("name", ["a"])])
+def test_a_namespace_entry_field_of_the_wrong_type_is_a_problem_not_a_traceback(field: str, bad: Any) -> None:
+    problems = _problems("NetworkPolicySet", lambda args: args["namespaces"][0].update({field: bad}))
+    assert f"namespaces[0].{field}" in problems, problems
 
 
 def test_pool_counts_are_checked_inside_the_nested_pool() -> None:

@@ -25,12 +25,11 @@ from aks_cilium.testing import ProgramRun
 from offline.artifacts import ArtifactError, cilium_artifacts, nearest_verified
 from offline.chart import render_chart
 from offline.engine import recorded_stack_outputs
-from offline.stack_config import load_stack_config
 from program.mesh import CA_OUTPUT
 from stack_settings import ConfigError
 from tests.support.artifacts import requires_artifacts
 from tests.support.mesh import MeshPair, exports, mesh_pair, run_with_peer, secret_data
-from tests.support.stacks import with_overrides
+from tests.support.stacks import stack_config, with_overrides
 from tests.support.tokens import CLUSTER_MESH, MANAGED_CLUSTER, NSG, PEERING, RELEASE, SECRET_KIND, SUBNET
 
 VNET = "azure-native:network:VirtualNetwork"
@@ -215,8 +214,8 @@ def test_distinct_names_ids_pod_cidrs_and_wireguard_strict_in_the_agent_config(c
 def plan_exit(monkeypatch: pytest.MonkeyPatch, tmp_path: Any, stack: str, **overrides: str) -> int:
     from offline import plan
 
-    config = with_overrides(load_stack_config(stack), overrides)
-    monkeypatch.setattr(plan, "load_stack_config", lambda _stack: config)
+    config = with_overrides(stack_config(stack), overrides)
+    monkeypatch.setattr(plan, "load_stack_config", lambda _stack, **_: config)
     return plan.main(["--stack", stack, "--out", str(tmp_path / stack)])
 
 
@@ -273,7 +272,7 @@ def test_what_one_stack_can_know_is_refused_before_any_resource(overrides: dict[
     from offline.engine import plan_mocks, run_program
 
     with pytest.raises(ConfigError) as caught:
-        run_program(with_overrides(load_stack_config("mesh-east"), overrides), plan_mocks())
+        run_program(with_overrides(stack_config("mesh-east"), overrides), plan_mocks())
     assert caught.value.keys == keys
 
 
@@ -281,13 +280,13 @@ def test_a_peer_that_does_not_encrypt_with_wireguard_is_refused(pair: MeshPair) 
     peer = exports(pair.east)
     peer["clusterMesh"] = {**peer["clusterMesh"], "encryption": "none"}
     with pytest.raises(ConfigError, match="mixed mode is not supported"):
-        run_with_peer(load_stack_config("mesh-west"), "mesh-east", peer)
+        run_with_peer(stack_config("mesh-west"), "mesh-east", peer)
 
 
 def test_the_ca_owner_s_first_deploy_prepares_its_side_before_the_peer_exists() -> None:
     """Each member peers from its own stack, so the first one deployed finds no peer outputs yet: it creates the CA,
     its clustermesh-apiserver and its outputs, registers no peering, NSG or peer, and warns to run again."""
-    first = run_with_peer(load_stack_config("mesh-east"), "mesh-west", {})
+    first = run_with_peer(stack_config("mesh-east"), "mesh-west", {})
     assert first.of_type(PEERING) == []
     assert first.of_type(NSG) == []
     assert first.of_type(CLUSTER_MESH) == []
@@ -300,5 +299,5 @@ def test_the_ca_owner_s_first_deploy_prepares_its_side_before_the_peer_exists() 
 
 def test_the_peer_cannot_go_first_without_the_ca() -> None:
     with pytest.raises(ConfigError, match="deploy the CA owner first") as caught:
-        run_with_peer(load_stack_config("mesh-west"), "mesh-east", {})
+        run_with_peer(stack_config("mesh-west"), "mesh-east", {})
     assert caught.value.keys == {"clusterMeshPeerStack"}

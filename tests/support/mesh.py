@@ -7,8 +7,9 @@ from typing import Any
 
 from aks_cilium.testing import AzureMocks, ProgramRun, Registration
 from offline.engine import plan_mocks, run_program
-from offline.stack_config import StackConfig, load_stack_config
+from offline.stack_config import StackConfig
 from program.mesh import CA_OUTPUT, PEER_OUTPUT
+from tests.support.stacks import stack_config
 
 EXPORTS = (PEER_OUTPUT, CA_OUTPUT)
 
@@ -33,8 +34,8 @@ class MeshPair:
 
 
 def mesh_pair() -> MeshPair:
-    east = run_program(load_stack_config("mesh-east"), plan_mocks())
-    return MeshPair(east, run_with_peer(load_stack_config("mesh-west"), "mesh-east", exports(east)))
+    east = run_program(stack_config("mesh-east"), plan_mocks())
+    return MeshPair(east, run_with_peer(stack_config("mesh-west"), "mesh-east", exports(east)))
 
 
 def secret_data(secret: Registration) -> dict[str, str]:

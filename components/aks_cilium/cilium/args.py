@@ -11,6 +11,7 @@ from aks_cilium.cilium.rules import (
     cluster_name_problem,
     extra_values_problem,
     hubble_metrics_problem,
+    kube_proxy_replacement_problem,
     missing_fix_problem,
     upgrade_problem,
     version_problem,
@@ -56,11 +57,12 @@ class CiliumArgs(TypedDict):
     wireguard: NotRequired[pulumi.Input[bool]]
     """Transparent WireGuard encryption between nodes."""
     kube_proxy_replacement: NotRequired[pulumi.Input[bool]]
-    """Replace kube-proxy; needs api_server_host."""
+    """Refused when true: AKS keeps running kube-proxy on bring-your-own-CNI (cilium.rules.kube_proxy_replacement_problem).
+    Declared so that the refusal names this arg; false is the only value a release takes."""
     bandwidth_manager: NotRequired[pulumi.Input[bool]]
     """eBPF bandwidth manager."""
     api_server_host: NotRequired[pulumi.Input[str]]
-    """API server FQDN, for kube-proxy replacement."""
+    """API server FQDN, read only with kube_proxy_replacement, which AKS bring-your-own-CNI refuses."""
     extra_values: NotRequired[pulumi.Input[dict[str, Any]]]
     """Extra Helm values, deep-merged; only the paths in cilium_rules.EXTRA_VALUES_ALLOWED are accepted."""
     kubeconfig: NotRequired[pulumi.Input[str]]
@@ -92,7 +94,7 @@ def check_cilium_args(check: ArgsCheck, args: Mapping[str, Any]) -> None:
     if known("version"):
         rule("version", version_problem(args["version"]) or missing_fix_problem(args["version"]))
         previous = args.get("previous_version")
-        if previous and not contains_output(previous):
+        if previous and known("previous_version"):
             rule("previous_version", version_problem(previous) or upgrade_problem(previous, args["version"]))
     if known("cluster_name"):
         rule("cluster_name", cluster_name_problem(args["cluster_name"]))
@@ -114,7 +116,5 @@ def check_cilium_args(check: ArgsCheck, args: Mapping[str, Any]) -> None:
             check.fail("cluster_id", "is required with cluster_mesh: a derived ID may collide with a peer's")
         if "wireguard" not in args or (not contains_output(args["wireguard"]) and not args["wireguard"]):
             check.fail("wireguard", "must be true with cluster_mesh: every member of a mesh runs WireGuard (mixed mode is not supported)")
-    if known("kube_proxy_replacement") and args["kube_proxy_replacement"]:
-        host = args.get("api_server_host")
-        if host is None or (not contains_output(host) and not host):
-            check.fail("api_server_host", "is required with kube_proxy_replacement (Cilium then reaches the API server itself)")
+    if known("kube_proxy_replacement"):
+        rule("kube_proxy_replacement", kube_proxy_replacement_problem(args["kube_proxy_replacement"]))

@@ -183,6 +183,20 @@ def derived_cluster_id(cluster_name: str) -> int:
     return zlib.crc32(cluster_name.encode()) % len(CLUSTER_ID_RANGE) + CLUSTER_ID_RANGE.start
 
 
+def kube_proxy_replacement_problem(enabled: bool) -> str | None:
+    """This release is for AKS bring-your-own-CNI clusters, where AKS keeps running its own kube-proxy: turning it off
+    needs the preview kubeProxyConfig API (MicrosoftDocs/azure-aks-docs articles/aks/configure-kube-proxy.md, feature
+    KubeProxyConfigurationPreview), which the stable SDK that AksCluster uses lacks, and Cilium advises strongly
+    against running its replacement next to kube-proxy (UPSTREAM.md, AKS "kube-proxy on BYOCNI")."""
+    if not enabled:
+        return None
+    return (
+        "is refused: AKS keeps running kube-proxy on bring-your-own-CNI; turning it off needs the preview kubeProxyConfig "
+        "API (feature KubeProxyConfigurationPreview) that the stable SDK lacks, and Cilium advises strongly against "
+        "running its replacement next to kube-proxy"
+    )
+
+
 def version_problem(version: str) -> str | None:
     return None if _EXACT_VERSION.fullmatch(version) else f"{version!r} is not an exact chart version x.y.z"
 

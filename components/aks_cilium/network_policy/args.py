@@ -14,7 +14,7 @@ from typing import Any
 
 import pulumi
 
-from aks_cilium.cluster.rules import BYOCNI, NETWORK_MODES
+from aks_cilium.cluster.rules import BYOCNI, NETWORK_MODES, choice_problem
 from aks_cilium.core.validation import ArgsCheck
 from aks_cilium.network_policy.builders import OUTSIDE_ENTITIES, fqdn_problem
 from aks_cilium.network_policy.model import PROTOCOLS, PolicyModelError, check_namespace
@@ -183,7 +183,9 @@ def namespace_entry_problems(entry: Mapping[str, Any], context: PeerContext) -> 
                 yield f"{key}[{index}]", "must be a mapping"
             else:
                 yield from judge(f"{key}[{index}]", allow, context, str(entry.get("name")))
-    for index, port in enumerate(entry.get("webhook_ports", [])):
+    webhook_ports = entry.get("webhook_ports", [])
+    # Not a list: the args' type check has reported it.
+    for index, port in enumerate(webhook_ports if isinstance(webhook_ports, list) else []):
         port_text = port_problem(port)
         if port_text:
             yield f"webhook_ports[{index}]", port_text
@@ -198,8 +200,8 @@ def check_policy_set_args(name: str, args: Mapping[str, Any], args_type: type) -
     if check.incomplete:
         check.done()
     mode = args["network_mode"]
-    if mode not in NETWORK_MODES:
-        check.fail("network_mode", f"{mode!r} is not one of {', '.join(NETWORK_MODES)}")
+    if problem := choice_problem(mode, NETWORK_MODES):
+        check.fail("network_mode", problem)
     for key in PLAIN_BOOLS:
         if key in args:
             _plain_bool(check, key, args[key])
@@ -236,7 +238,8 @@ def check_policy_set_args(name: str, args: Mapping[str, Any], args_type: type) -
             continue
         for path, problem in namespace_entry_problems(entry, context):
             check.fail(f"namespaces[{index}].{path}", problem)
-    counts = Counter(entry.get("name") for entry in namespaces if isinstance(entry, Mapping))
+    # A name that is no string has its own problem; only strings can be listed twice.
+    counts = Counter(entry["name"] for entry in namespaces if isinstance(entry, Mapping) and isinstance(entry.get("name"), str))
     for duplicate in sorted(str(n) for n, count in counts.items() if count > 1):
         check.fail("namespaces", f"{duplicate!r} is listed more than once")
     check.done()
