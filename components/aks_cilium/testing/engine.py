@@ -205,6 +205,12 @@ def run_callable(body: Callable[[], object], config: StackLike = MockStack(), mo
     # The program tunes the garbage collector for the process the language host gives it; here it shares ours, so
     # its settings last only as long as its run.
     host_thresholds = gc.get_threshold()
+    # Everything that exists before the run is frozen for its duration, so the collection after it walks only what
+    # the run made (a full pass over the host's heap, the SDKs' modules included, cost more than the run itself). A
+    # host that froze objects itself keeps them frozen: then nothing is frozen or thawed here.
+    thaw = gc.get_freeze_count() == 0
+    if thaw:
+        gc.freeze()
     try:
         body()
         _sync_await(wait_for_rpcs())
@@ -219,6 +225,8 @@ def run_callable(body: Callable[[], object], config: StackLike = MockStack(), mo
         # code run by the collector into "AST constructor recursion depth mismatch" (python/cpython#106905): pytest's
         # assertion rewriting parses every module it imports.
         gc.collect()
+        if thaw:
+            gc.unfreeze()
     root = pulumi_settings.get_root_resource()
     outputs: dict[str, Any] = {}
     secrets: set[str] = set()
