@@ -11,10 +11,14 @@ import yaml
 
 from .artifacts import DEFAULT_VERSION, cilium_artifacts
 
+# libyaml's loader builds the same objects as PyYAML's pure-Python one, about eight times faster; the chart's values
+# and its rendered manifests are the largest YAML read here.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @cache
 def chart_defaults(version: str = DEFAULT_VERSION) -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(cilium_artifacts(version).file("values.yaml").read_text())
+    loaded: dict[str, Any] = yaml.load(cilium_artifacts(version).file("values.yaml").read_text(), Loader=_LOADER)
     return loaded
 
 
@@ -53,5 +57,5 @@ def render_chart(values: Mapping[str, Any], version: str = DEFAULT_VERSION) -> l
     for template, text in sorted(rendered.items()):
         if not template.endswith((".yaml", ".yml")):
             continue
-        objects.extend(doc for doc in yaml.safe_load_all(text) if doc)
+        objects.extend(doc for doc in yaml.load_all(text, Loader=_LOADER) if doc)
     return objects
