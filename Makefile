@@ -19,9 +19,10 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt compon
 	touch $(STAMP)
 
 ## plan: the offline plan of $(STACK) (dev by default) into build/plan/$(STACK)/ (exit codes: README, "The offline plan");
-##   DIFF=<earlier plan dir> also shows the flows and resources changed since it (docs/reachability.md)
+##   DIFF=<earlier plan dir> also shows the flows and resources changed since it (docs/reachability.md);
+##   EXAMPLES=<file> fills the values a stack file leaves to its deployer with marked examples (offline/examples/)
 plan: $(STAMP)
-	$(BIN)/python -m offline.plan --stack $(STACK) $(if $(DIFF),--diff $(DIFF))
+	$(BIN)/python -m offline.plan --stack $(STACK) $(if $(DIFF),--diff $(DIFF)) $(if $(EXAMPLES),--examples $(EXAMPLES))
 
 ## artifacts: find or download Cilium's chart and CRDs, verified against offline/cilium_sums/ (README, "Cilium's artifacts")
 artifacts: $(STAMP)

@@ -9,10 +9,11 @@ from aks_cilium.network.component import Network
 from aks_cilium.network_policy.component import NetworkPolicySet
 from aks_cilium.workloads.connectivity import ConnectivityCheck
 from aks_cilium.workloads.demo import DemoApp, DemoAppArgs
-from program.component_args import cilium_args, cluster_args, connectivity_args, network_args, policy_set_args
+from program.component_args import cilium_args, cluster_args, network_args, policy_set_args
 from program.component_checks import component_problems
 from program.observability import compose_observability
 from program.outputs import hubble_commands
+from program.probes import check_fingerprint, connectivity_args
 from stack_settings.model import DEMO_NAMESPACES
 from stack_settings.runtime_source import settings_from_pulumi
 
@@ -22,7 +23,14 @@ gc.set_threshold(100_000, 50, 100)
 
 settings = settings_from_pulumi(component_problems)
 
-network = Network("network", network_args(settings))
+# A Cluster Mesh member reads its peer's outputs first: the node subnet's NSG admits the peer's VNet (docs/cluster-mesh.md).
+mesh_peer = None
+if settings.mesh:
+    from program.mesh import MeshPeer
+
+    mesh_peer = MeshPeer(settings, settings.mesh)
+
+network = Network("network", network_args(settings, mesh_peer.node_security_rules() if mesh_peer else None))
 cluster = AksCluster("aks", cluster_args(settings, network.resource_group_name, network.node_subnet_id))
 k8s_providers: list[pulumi.ProviderResource] = [cluster.kubernetes_provider]
 # Every Kubernetes resource waits until the deployer's AKS RBAC role works (README, Deploy access).
@@ -34,8 +42,15 @@ if settings.byocni:
     # Imported here: the Helm SDK module it loads costs cold start on every stack where Azure runs Cilium.
     from aks_cilium.cilium.component import Cilium
 
+    cluster_mesh = None
+    if mesh_peer is not None:
+        from program.mesh_stack import join_mesh
+
+        cluster_mesh = join_mesh(settings, mesh_peer, network)
     cilium = Cilium(
-        "cilium", cilium_args(settings, cluster.api_server_fqdn), pulumi.ResourceOptions(providers=k8s_providers, depends_on=[k8s_access])
+        "cilium",
+        cilium_args(settings, cluster.api_server_fqdn, cluster_mesh),
+        pulumi.ResourceOptions(providers=k8s_providers, depends_on=[k8s_access]),
     )
     cilium_ready = cilium.release
     pulumi.export("ciliumVersion", cilium.version)
@@ -46,8 +61,11 @@ policies = NetworkPolicySet(
     "policies", policy_set_args(settings), pulumi.ResourceOptions(providers=k8s_providers, depends_on=[cilium_ready, k8s_access])
 )
 pulumi.export("networkPolicies", policies.policy_names)
+# Namespaces the policies name but this stack does not create: whoever creates one gets what it is allowed.
+pulumi.export("externalNamespaces", policies.external_namespaces)
 compose_observability(settings, cluster, cilium_ready, k8s_providers, k8s_access)
 
+check_waits_for: list[pulumi.Resource] = [policies, cilium_ready, k8s_access]
 if settings.policies.demo:
     app_namespace, client_namespace = DEMO_NAMESPACES
     demo = DemoApp(
@@ -56,17 +74,25 @@ if settings.policies.demo:
         pulumi.ResourceOptions(providers=k8s_providers, depends_on=[policies, k8s_access]),
     )
     pulumi.export("demoServiceUrl", demo.service_url)
-    if settings.policies.connectivity_check:
-        check = ConnectivityCheck(
-            "connectivity",
-            connectivity_args(settings, policies.policy_fingerprint),
-            pulumi.ResourceOptions(providers=k8s_providers, depends_on=[policies, demo, cilium_ready, k8s_access]),
-        )
-        pulumi.export("connectivityCheckJob", check.job_name)
+    check_waits_for.append(demo)
+
+check_args = connectivity_args(settings, check_fingerprint(settings)) if settings.policies.connectivity_check else None
+if check_args is not None:
+    # The policies' own digest joins what else decides the verdicts: any change to either runs the probes again.
+    check_args["policy_fingerprint"] = pulumi.Output.concat(policies.policy_fingerprint, check_args.get("policy_fingerprint", ""))
+    check = ConnectivityCheck("connectivity", check_args, pulumi.ResourceOptions(providers=k8s_providers, depends_on=check_waits_for))
+    pulumi.export("connectivityCheckJobs", check.job_names)
+
+if mesh_peer is not None:
+    from program.mesh_stack import mesh_example
+
+    mesh_example(settings, mesh_peer, pulumi.ResourceOptions(providers=k8s_providers, depends_on=[policies, cilium_ready, k8s_access]))
 
 pulumi.export("resourceGroupName", network.resource_group_name)
 pulumi.export("clusterName", cluster.cluster_name)
 pulumi.export("networkMode", settings.cluster.network_mode)
 pulumi.export("oidcIssuerUrl", cluster.oidc_issuer_url)
 pulumi.export("kubeconfig", cluster.kubeconfig)
+# Who holds cluster admin for pulumi up: deployerPrincipals, or in dev the signed-in principal (docs/deploying.md).
+pulumi.export("deployers", cluster.deployer_principals)
 pulumi.export("hubble", hubble_commands(settings))

@@ -27,8 +27,8 @@ start = set(sys.modules)
 import aks_cilium
 library = [name for name in sys.modules if name not in start]
 from offline.engine import run_program
-from offline.stack_config import load_stack_config
-config = load_stack_config(sys.argv[1])
+from offline.stack_config import load_stack_config, shipped_examples
+config = load_stack_config(sys.argv[1], examples=shipped_examples(sys.argv[1]))
 before = set(sys.modules)
 run_program(config)
 print(json.dumps(library + [name for name in sys.modules if name not in before]))

@@ -12,13 +12,21 @@ def tenant_names(count: int) -> list[str]:
 
 
 def tenants_config(count: int) -> StackConfig:
-    """The dev stack with `count` tenants: the shared baseline (default deny both ways, DNS), one FQDN, one allow-from."""
+    """The dev stack with `count` tenants: the shared baseline (default deny both ways, DNS), traffic within each, an
+    ingress controller's namespace on one port and one FQDN on 443 (docs/network-policy.md)."""
     base = load_stack_config("dev")
     names = tenant_names(count)
     overrides = {
-        "namespaces": json.dumps(names),
-        "namespaceAllowFrom": json.dumps([f"{name}:ingress-nginx" for name in names]),
-        "fqdnAllowlist": json.dumps([f"{name}:api.{name}.example.com" for name in names]),
+        "namespaces": json.dumps(
+            {
+                name: {
+                    "ingress": [{"namespace": "ingress-nginx", "ports": [8080]}],
+                    "egress": [{"fqdn": f"api.{name}.example.com", "ports": [443]}],
+                }
+                for name in names
+            }
+        ),
+        "externalNamespaces": '["ingress-nginx"]',
         "demo": "false",
         "connectivityCheck": "false",
     }

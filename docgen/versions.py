@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aks_cilium.cluster.versions import CALENDAR, DEFAULT_MINOR, MIN_REMAINING_DAYS, READ_ON, SOURCE
+from aks_cilium.cluster.versions import CALENDAR, DEFAULT_MINOR, READ_ON, SOURCE, WARNING_DAYS
 
 from .markdown import HEADER, table
 
@@ -23,8 +23,9 @@ def render() -> str:
         "# Kubernetes versions",
         "",
         f"The minors `kubernetesVersion` may name, from {SOURCE}, read {READ_ON.isoformat()}. A month in the calendar",
-        f"means its last day. A minor is refused once fewer than {MIN_REMAINING_DAYS} days of its support are left on the",
-        "plan's date (the LTS end with `kubernetesSupportPlan: AKSLongTermSupport`). The policy and the upgrade flow:",
+        "means its last day. A minor is refused before its GA on AKS and after its end of support on the plan's date (the",
+        f"LTS end with `kubernetesSupportPlan: AKSLongTermSupport`); from {WARNING_DAYS} days before the end the plan and the",
+        "policy pack warn, naming the next minor. The policy and the upgrade flow:",
         "[Kubernetes versions and upgrades](../upgrades.md).",
         "",
         *table(("minor", "GA on AKS", "end of AKS community support", "end of LTS (Premium)"), rows),

@@ -6,7 +6,8 @@ Tried in order, the first complete and verified copy wins:
 3. the user cache, `$XDG_CACHE_HOME/aks-cilium/cilium/<version>/` (default `~/.cache/...`);
 4. a download into that cache: the chart from Cilium's chart repository, the other files from the release's tag.
 
-Every file is checked against the SHA-256 sums pinned in `offline/cilium_sums/<version>.sha256`. A copy that is
+Every file is checked against the SHA-256 sums pinned in `offline/cilium_sums/<version>.sha256`. A version may pin
+its chart alone (the chart carries its own values.yaml and schema; the CRDs are the reference version's). A copy that is
 present but does not match is refused outright (never silently replaced by another source), except in the user
 cache, which is ours to fetch again. Nothing is ever copied into the repository.
 """
@@ -18,7 +19,7 @@ import os
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -205,6 +206,35 @@ def resolve(
 def cilium_artifacts(version: str = DEFAULT_VERSION) -> CiliumArtifacts:
     """`resolve(version)` once per process: the plan and the tests verify the files once, not per use."""
     return resolve(version)
+
+
+def _patch_key(version: str) -> tuple[int, int, int] | None:
+    parts = version.split(".")
+    return (int(parts[0]), int(parts[1]), int(parts[2])) if len(parts) == 3 and all(p.isdigit() for p in parts) else None
+
+
+def nearest_verified(
+    version: str, resolver: Callable[[str], CiliumArtifacts] = cilium_artifacts, sums_dir: Path = SUMS_DIR
+) -> CiliumArtifacts:
+    """`version`'s verified chart, or else the verified chart of the same minor nearest to it that can be had.
+
+    For where the exact chart cannot be had offline: a patch release keeps the chart's structure, so the nearest
+    patch of the minor renders the same objects from the same values, and the caller says which one it rendered.
+    Raises the exact version's ArtifactError when no patch of the minor can be had either.
+    """
+    try:
+        return resolver(version)
+    except ArtifactError as exact_error:
+        wanted = _patch_key(version)
+        if wanted is None:
+            raise
+        others = [key for path in sums_dir.glob("*.sha256") if (key := _patch_key(path.stem)) and key[:2] == wanted[:2] and key != wanted]
+        for key in sorted(others, key=lambda k: (abs(k[2] - wanted[2]), -k[2])):
+            try:
+                return resolver(".".join(map(str, key)))
+            except ArtifactError:
+                continue
+        raise exact_error
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tarfile
 from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
@@ -16,15 +17,24 @@ from .artifacts import DEFAULT_VERSION, cilium_artifacts
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def _chart_file(version: str, name: str) -> str:
+    """A file of the verified chart archive itself (`cilium/<name>`): a version may pin its chart alone."""
+    with tarfile.open(cilium_artifacts(version).chart) as archive:
+        member = archive.extractfile(f"cilium/{name}")
+        if member is None:
+            raise FileNotFoundError(f"cilium/{name} in {cilium_artifacts(version).chart}")
+        return member.read().decode()
+
+
 @cache
 def chart_defaults(version: str = DEFAULT_VERSION) -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.load(cilium_artifacts(version).file("values.yaml").read_text(), Loader=_LOADER)
+    loaded: dict[str, Any] = yaml.load(_chart_file(version, "values.yaml"), Loader=_LOADER)
     return loaded
 
 
 @cache
 def values_schema(version: str = DEFAULT_VERSION) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(cilium_artifacts(version).file("values.schema.json").read_text())
+    loaded: dict[str, Any] = json.loads(_chart_file(version, "values.schema.json"))
     return loaded
 
 

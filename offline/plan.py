@@ -28,7 +28,7 @@ from typing import Any
 from jsonschema import Draft7Validator
 
 from aks_cilium.network_policy.expectations import Expectation, ExpectationError
-from aks_cilium.testing import SECRET, AzureMocks, ProgramRun, Registration
+from aks_cilium.testing import SECRET, ProgramRun, Registration
 from policies.config_check import PolicyConfigError, load_policy_config
 from program.component_checks import component_problems
 from stack_settings import ConfigError, ConfigProblem
@@ -39,9 +39,9 @@ from stack_settings.redaction import Redactor
 from stack_settings.runtime_source import plan_date_from_environment
 
 from .analyzer import PACK_DIR, Diagnostic, PolicyPackConfigError, PolicyPackProcess
-from .artifacts import SUMS_DIR, ArtifactError, cilium_artifacts
+from .artifacts import SUMS_DIR, ArtifactError, cilium_artifacts, nearest_verified
 from .chart import chart_defaults, render_chart, unknown_value_paths, values_schema
-from .engine import run_program
+from .engine import RECORDED_OUTPUTS_DIR, plan_mocks, run_program
 from .plan_files import PlanDirError, PlanLock, StagedPlan, canonical_json, claim, inputs_digest
 from .reachability import Analysis, analyse
 from .reachability.diff import DiffInputError, PlanDiff, diff_markdown, load_plan, plan_diff
@@ -105,8 +105,11 @@ class Plan:
         fail_on: list[str],
         reachability: Analysis | None = None,
         baseline: list[dict[str, Any]] | None = None,
+        examples: Path | None = None,
     ) -> None:
         self.config = config
+        self.examples = examples
+        """The --examples file whose values fill keys the stack file leaves to the deployer."""
         self.reachability = reachability
         self.baseline = baseline
         """The resources of the plan given to --diff."""
@@ -118,6 +121,7 @@ class Plan:
         self.chart_notes: list[str] = []
         self.incomplete = ""
         self.chart_version = ""
+        self.rendered_version = ""
 
     def write(self, staged: StagedPlan) -> None:
         # Dependencies are a set to the engine; the SDK sends them in the order its tasks finished.
@@ -148,16 +152,26 @@ class Plan:
         staged.yaml("helm/cilium.values.yaml", values)
         self.chart_version = str(release.inputs["version"])
         try:
-            artifacts = cilium_artifacts(self.chart_version)
+            artifacts = nearest_verified(self.chart_version, cilium_artifacts)
         except ArtifactError as error:
             self.incomplete = str(error)
             self.chart_notes.append(f"NOT RENDERED, the plan is incomplete: {error}")
             return
-        rendered = render_chart(values, self.chart_version)
+        self.rendered_version = artifacts.version
+        rendered = render_chart(values, artifacts.version)
         staged.yaml_all("helm/cilium.rendered.yaml", rendered)
-        self.chart_notes.append(f"chart cilium {self.chart_version} rendered: {len(rendered)} objects (verified, from {artifacts.origin})")
+        if artifacts.version == self.chart_version:
+            self.chart_notes.append(
+                f"chart cilium {self.chart_version} rendered: {len(rendered)} objects (verified, from {artifacts.origin})"
+            )
+        else:
+            self.chart_notes.append(
+                f"chart cilium {artifacts.version} rendered in place of {self.chart_version}, the version the stack deploys: "
+                f"{len(rendered)} objects (verified, from {artifacts.origin}; the nearest verified chart of the same minor "
+                f"available offline; `make artifacts` fetches {self.chart_version} where downloads are allowed)"
+            )
         self.chart_notes.extend(
-            f"UNKNOWN chart value (ignored by the chart): {p}" for p in unknown_value_paths(values, chart_defaults(self.chart_version))
+            f"UNKNOWN chart value (ignored by the chart): {p}" for p in unknown_value_paths(values, chart_defaults(artifacts.version))
         )
 
     @property
@@ -179,10 +193,18 @@ class Plan:
 
     def record(self, policy_file: Path) -> dict[str, Any]:
         paths = [PROJECT_DIR / "Pulumi.yaml", PROJECT_DIR / f"Pulumi.{self.config.stack}.yaml", *_program_sources()]
-        if self.chart_version and (SUMS_DIR / f"{self.chart_version}.sha256").is_file():
-            paths.append(SUMS_DIR / f"{self.chart_version}.sha256")
+        for version in sorted({self.chart_version, self.rendered_version} - {""}):
+            if (SUMS_DIR / f"{version}.sha256").is_file():
+                paths.append(SUMS_DIR / f"{version}.sha256")
+        # The recorded outputs of every stack the program references (a mesh member's peer) shape the plan too.
+        for stack in sorted(set(self.run.mocks.referenced_stacks)):
+            recorded = RECORDED_OUTPUTS_DIR / f"{stack}.json"
+            if recorded.is_file():
+                paths.append(recorded)
         inputs = {str(path.relative_to(PROJECT_DIR)): path for path in paths}
         inputs[f"policies/config/{self.config.stack}.json"] = policy_file
+        if self.examples is not None:
+            inputs[f"examples:{self.examples}"] = self.examples
         # Secret values are not hashed (a digest of a short secret can be guessed); only which keys are secret.
         extra = {"failOn": ",".join(sorted(self.fail_on)), "secretKeys": ",".join(self.config.secret_keys)}
         by_level = Counter(d.level for d in self.diagnostics)
@@ -192,6 +214,8 @@ class Plan:
             "exitCode": self.exit_code,
             "stack": self.config.stack,
             "project": self.config.project,
+            # Keys that hold example values: this plan is not what a deployment of the stack file would do.
+            "exampleValues": list(self.config.example_keys),
             "inputs": inputs_digest(inputs, extra),
             "summary": {
                 "resources": len(self.registrations),
@@ -217,8 +241,22 @@ class Plan:
 
         return walk("", 0)
 
+    def _deploy_lines(self) -> Iterator[str]:
+        """Which values are examples, and who gets cluster admin for pulumi up (and why that one)."""
+        if self.config.example_keys:
+            keys = ", ".join(self.config.example_keys)
+            yield f"EXAMPLE VALUES (offline plan only, refused by pulumi up) for {keys} from {self.examples}"
+        deployers = self.run.outputs.get("deployers")
+        if isinstance(deployers, list):
+            pinned = self.config.values.get(f"{self.config.project}:deployerPrincipals", "[]") not in ("", "[]")
+            source = "deployerPrincipals" if pinned else "the signed-in principal (getClientConfig); set deployerPrincipals to pin it"
+            yield f"Cluster admin for pulumi up: {', '.join(map(str, deployers))} ({source})"
+
     def summary(self, out: Path) -> str:
-        lines = [f"Plan of stack {self.config.stack}: {len(self.registrations)} resources", *self.tree(), "", "Policies:"]
+        lines = [f"Plan of stack {self.config.stack}: {len(self.registrations)} resources", *self._deploy_lines(), *self.tree()]
+        if self.run.warnings:
+            lines += ["", "Warnings:", *(f"  warning: {warning}" for warning in self.run.warnings)]
+        lines += ["", "Policies:"]
         for level in ("mandatory", "advisory"):
             found = [d for d in self.diagnostics if d.level == level]
             lines.append(f"  {level}: {len(found)}")
@@ -252,13 +290,16 @@ def _key_settings(registration: Registration) -> str:
 def _values_the_chart_accepts(run: ProgramRun) -> None:
     """The release's values against Cilium's `values.schema.json`, before rendering: Helm validates values against the
     chart's schema and refuses the install (helm/helm `pkg/chartutil/jsonschema.go`, ValidateAgainstSchema), so a
-    value the schema refuses is an input error naming the config key, not a crash of the renderer."""
+    value the schema refuses is an input error naming the config key, not a crash of the renderer. Helm validates the
+    values coalesced with the chart's defaults (`pkg/chartutil/values.go`, ToRenderValuesWithSchemaValidation:
+    CoalesceValues, then ValidateAgainstSchema); Cilium's schema requires no property, so the release's own values
+    meet the same checks, except a null, which coalescing drops and this check judges as written."""
     for release in (r for r in run.registrations if r.type == RELEASE):
         values, version = release.inputs.get("values"), str(release.inputs.get("version"))
         if not isinstance(values, dict):
             continue  # secret values are neither written nor rendered
         try:
-            schema = values_schema(version)
+            schema = values_schema(nearest_verified(version, cilium_artifacts).version)  # the chart that is rendered
         except ArtifactError:
             continue  # the plan is incomplete without the chart anyway, and says so
         problems = [
@@ -287,7 +328,16 @@ def all_config_problems(config: StackConfig) -> ConfigError:
     user would need a round per kind. A key with a type error is not judged again by the program."""
     try:
         others = {key: value for key, value in config.values.items() if not key.startswith(f"{config.project}:")}
-        load_settings(project_config(config.values), config.stack, frozenset(), plan_date_from_environment(), others, component_problems)
+        examples = frozenset(key.split(":", 1)[1] for key in config.example_keys)
+        load_settings(
+            project_config(config.values),
+            config.stack,
+            frozenset(),
+            plan_date_from_environment(),
+            others,
+            component_problems,
+            example_keys=examples,
+        )
         program: tuple[ConfigProblem, ...] = ()
     except ConfigError as error:
         program = error.problems
@@ -310,6 +360,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--out", type=Path, default=None,
         help="plan directory (default build/plan/<stack>); must be new, empty, or a previous plan's",
+    )  # fmt: skip
+    parser.add_argument(
+        "--examples", type=Path, default=None, metavar="FILE",
+        help="example values (shaped like a stack file) for keys the stack file leaves unset; the plan is marked so",
     )  # fmt: skip
     parser.add_argument(
         "--fail-on", action="append", default=[], metavar="RESOURCE",
@@ -360,7 +414,7 @@ class _PlanRun:
             baseline = load_plan(args.diff) if args.diff else None
             if args.explain is None:
                 claim(out)
-            config = load_stack_config(args.stack)
+            config = load_stack_config(args.stack, examples=args.examples)
             self.redact = Redactor(config.values[key] for key in config.secret_keys if key in config.values)
             policy_file = PACK_DIR / "config" / f"{args.stack}.json"
             try:
@@ -370,13 +424,16 @@ class _PlanRun:
             if config.type_problems:
                 raise all_config_problems(config)
             _progress(f"running __main__.py for stack {args.stack} under the mock engine")
-            run = run_program(config, AzureMocks(fail_on=frozenset(args.fail_on)))
+            run = run_program(config, plan_mocks(frozenset(args.fail_on)))
             _unknown_fail_on(run, args.fail_on)
             _values_the_chart_accepts(run)
             if policy_problem is not None:
                 raise policy_problem
         except ConfigError as problem:
             assert config is not None
+            # A problem found once a peer stack's outputs resolved fails inside the program's outputs; the futures it
+            # leaves would each be logged again, with a traceback, when collected.
+            logging.getLogger("asyncio").setLevel(logging.CRITICAL)
             also = f"\nerror: {policy_problem}" if policy_problem is not None else ""
             error(f"error: {problem.located(ConfigLocations(config.project_dir, config.stack).where)}{also}")
             return EXIT_INVALID
@@ -408,7 +465,7 @@ class _PlanRun:
                 return EXIT_INVALID
             diagnostics = pack.analyze_all(run.registrations)
         _progress("writing the plan")
-        plan = Plan(config, run, diagnostics, args.fail_on, reachability, baseline)
+        plan = Plan(config, run, diagnostics, args.fail_on, reachability, baseline, args.examples)
         try:
             with StagedPlan(out, scrub=self.redact) as staged:
                 plan.write(staged)
@@ -426,8 +483,9 @@ class _PlanRun:
 def stack_expectations(config: StackConfig) -> tuple[Expectation, ...]:
     """The stack's declared flows, parsed as the program parsed them (the run has already refused bad ones)."""
     secret = frozenset(key.split(":", 1)[1] for key in config.secret_keys if ":" in key)
+    examples = frozenset(key.split(":", 1)[1] for key in config.example_keys)
     raw = project_config(config.values)
-    return load_settings(raw, config.stack, secret, plan_date_from_environment()).policies.expectations
+    return load_settings(raw, config.stack, secret, plan_date_from_environment(), example_keys=examples).policies.expectations
 
 
 if __name__ == "__main__":

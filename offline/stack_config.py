@@ -41,6 +41,8 @@ class StackConfig:
     """Values the CLI would refuse for their declared type. The CLI stops at them; the offline plan reports them
     together with the program's own problems, so that one run shows every mistake."""
     project_dir: Path = PROJECT_DIR
+    example_keys: tuple[str, ...] = ()
+    """Full keys whose values come from an examples file (offline/examples/), for the offline plan only."""
 
     @property
     def tier(self) -> str:
@@ -77,7 +79,7 @@ def parse_config_key(key: str, project: str) -> str:
     raise StackFileError(f"could not parse {key} as a configuration key (configuration keys should be of the form `<namespace>:<name>`)")
 
 
-_GO_ATOI = re.compile(r"^[+-]?[0-9]+$")
+_GO_ATOI = re.compile(r"^[+-]?[0-9]+\Z")
 
 
 def cli_accepts(type_name: str, items: Mapping[str, Any] | None, value: Any) -> bool:
@@ -167,7 +169,20 @@ def _check_required(stack: str, project: str, declared: Mapping[str, Any], stack
         raise StackConfigError(f"Stack '{stack}' is missing configuration {plural} {', '.join(repr(k) for k in missing)}")
 
 
-def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR, environ: Mapping[str, str] = os.environ) -> StackConfig:
+EXAMPLES_DIR = PROJECT_DIR / "offline" / "examples"
+
+
+def shipped_examples(stack: str) -> Path | None:
+    """The examples file the repository ships for `stack` (offline/examples/<stack>.yaml), if any."""
+    path = EXAMPLES_DIR / f"{stack}.yaml"
+    return path if path.is_file() else None
+
+
+def load_stack_config(
+    stack: str, project_dir: Path = PROJECT_DIR, environ: Mapping[str, str] = os.environ, examples: Path | None = None
+) -> StackConfig:
+    """`examples`: a file shaped like a stack file whose values fill keys the stack file leaves unset, each marked as an
+    example; the program accepts them only under the offline plan (stack_settings/deploy_rules.py)."""
     stack_file = project_dir / f"Pulumi.{stack}.yaml"
     if not stack_file.is_file():
         known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
@@ -175,8 +190,15 @@ def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR, environ: Mapp
     try:
         project, declared = project_declarations(project_dir)
         stack_values = _stack_values(stack_file, project)
+        example_values = _stack_values(examples, project) if examples is not None else {}
     except StackFileError as error:
         raise StackConfigError(str(error)) from None
+    except OSError as error:
+        raise StackConfigError(f"examples file {examples}: {error.strerror}") from None
+    overlap = sorted(set(example_values) & set(stack_values))
+    if overlap:
+        raise StackConfigError(f"{examples}: {', '.join(overlap)} is set in {stack_file.name} too; an example only fills an unset key")
+    stack_values = {**stack_values, **example_values}
     _check_required(stack, project, declared, stack_values)
     values = {key: _default_string(_default(decl)) for key, decl in declared.items() if _default(decl) is not None}
     secret_keys = [key for key, decl in declared.items() if decl.get("secret")]
@@ -225,4 +247,5 @@ def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR, environ: Mapp
             fix = f"pulumi config rm {key}  # back to the default, {example}"
             type_problems.append(ConfigProblem(short, problem, fix, where=f"{stack_file.name}:{located.line}"))
         values[key] = located.text
-    return StackConfig(project, stack, values, tuple(sorted(set(secret_keys))), tuple(type_problems), project_dir)
+    examples_found = tuple(sorted(example_values))
+    return StackConfig(project, stack, values, tuple(sorted(set(secret_keys))), tuple(type_problems), project_dir, examples_found)

@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import pulumi
 
-from aks_cilium.cilium.args import CiliumArgs
+from aks_cilium.cilium.args import CiliumArgs, CiliumMeshArgs
 from aks_cilium.cluster.admin_access import default_deployer_type
-from aks_cilium.cluster.component import AksClusterArgs, NodePoolArgs
+from aks_cilium.cluster.args import AksClusterArgs, DeployerArgs, NodePoolArgs
 from aks_cilium.cluster.maintenance import parse_window
 from aks_cilium.network.component import NetworkArgs
-from aks_cilium.network_policy.component import NamespacePolicyArgs, NetworkPolicySetArgs
+from aks_cilium.network_policy.component import NetworkPolicySetArgs
 from aks_cilium.observability.dashboards.component import GrafanaDashboardsArgs
 from aks_cilium.observability.diagnostics import ControlPlaneLogsArgs
 from aks_cilium.observability.grafana import ManagedGrafanaArgs
 from aks_cilium.observability.prometheus import ManagedPrometheusArgs
 from aks_cilium.observability.relay_policy import HubbleRelayPolicyArgs
-from aks_cilium.workloads.connectivity import ConnectivityCheckArgs, ConnectivityProbe
-from aks_cilium.workloads.demo import SERVICE_NAME
-from stack_settings.model import DEMO_NAMESPACES, NodePoolSettings, Settings
+from stack_settings.model import NodePoolSettings, Settings
 
 T = TypeVar("T")
-K = TypeVar("K")
 
 
 def _secret_if(settings: Settings, key: str, value: T) -> pulumi.Input[T]:
@@ -31,7 +27,7 @@ def _secret_if(settings: Settings, key: str, value: T) -> pulumi.Input[T]:
     return pulumi.Output.secret(value) if key in settings.secret_keys else value
 
 
-def network_args(settings: Settings) -> NetworkArgs:
+def network_args(settings: Settings, node_security_rules: list[dict[str, Any]] | None = None) -> NetworkArgs:
     cluster, network = settings.cluster, settings.network
     args = NetworkArgs(
         location=cluster.location,
@@ -42,11 +38,16 @@ def network_args(settings: Settings) -> NetworkArgs:
     )
     if network.pod_subnet_cidr is not None:
         args["pod_subnet_cidr"] = str(network.pod_subnet_cidr)
+    if node_security_rules:
+        args["node_security_rules"] = node_security_rules
     return args
 
 
 def _pool(pool: NodePoolSettings) -> NodePoolArgs:
-    return NodePoolArgs(vm_size=pool.vm_size, min_count=pool.min_count, max_count=pool.max_count)
+    args = NodePoolArgs(vm_size=pool.vm_size, min_count=pool.min_count, max_count=pool.max_count)
+    if pool.kubernetes_version:
+        args["kubernetes_version"] = pool.kubernetes_version
+    return args
 
 
 def cluster_args(settings: Settings, resource_group_name: pulumi.Input[str], node_subnet_id: pulumi.Input[str]) -> AksClusterArgs:
@@ -94,6 +95,15 @@ def cluster_args(settings: Settings, resource_group_name: pulumi.Input[str], nod
             args[key] = window  # type: ignore[literal-required]
     if cluster.deployer_principal_type:
         args["deployer_principal_type"] = cluster.deployer_principal_type
+    # Without configured deployers (a personal dev stack), the component assigns the signed-in principal.
+    if cluster.deployers:
+        args["deployers"] = [DeployerArgs(object_id=d.object_id, principal_type=d.principal_type) for d in cluster.deployers]
+    if cluster.deploy_client_id:
+        args["deploy_client_id"] = _secret_if(settings, "deployClientId", cluster.deploy_client_id)
+    if cluster.deploy_tenant_id:
+        args["deploy_tenant_id"] = _secret_if(settings, "deployTenantId", cluster.deploy_tenant_id)
+    if cluster.delete_lock:
+        args["delete_lock"] = True
     if cluster.availability_zones:
         args["availability_zones"] = list(cluster.availability_zones)
     if not settings.byocni:
@@ -103,7 +113,7 @@ def cluster_args(settings: Settings, resource_group_name: pulumi.Input[str], nod
     return args
 
 
-def cilium_args(settings: Settings, api_server_host: pulumi.Input[str]) -> CiliumArgs:
+def cilium_args(settings: Settings, api_server_host: pulumi.Input[str], cluster_mesh: CiliumMeshArgs | None = None) -> CiliumArgs:
     cilium, cluster = settings.cilium, settings.cluster
     args: CiliumArgs = {
         "version": cilium.version,
@@ -123,80 +133,25 @@ def cilium_args(settings: Settings, api_server_host: pulumi.Input[str]) -> Ciliu
         args["previous_version"] = cilium.previous_version
     if cilium.switches.get("kube_proxy_replacement"):
         args["api_server_host"] = api_server_host
+    if cluster_mesh is not None:
+        args["cluster_mesh"] = cluster_mesh
     return args
 
 
-def _grouped(pairs: Iterable[tuple[K, T]]) -> dict[K, list[T]]:
-    """(key, value) pairs as lists of values per key, in their order."""
-    groups: dict[K, list[T]] = {}
-    for key, value in pairs:
-        groups.setdefault(key, []).append(value)
-    return groups
-
-
 def policy_set_args(settings: Settings) -> NetworkPolicySetArgs:
-    """Each `target:source` pair opens ingress on the target and, where the source is managed too, its egress."""
-    policies = settings.policies
-    managed = set(policies.namespaces)
-    # Grouped once: a scan of every pair per namespace would grow with the square of the namespaces.
-    sources = _grouped(policies.allow_from)
-    targets = _grouped((source, target) for target, source in policies.allow_from if target in managed)
-    fqdns = _grouped(policies.fqdn_allowlist)
-    webhook_ports = _grouped(policies.webhook_ports)
-    metadata = set(policies.metadata_endpoint_namespaces)
-    entries = [
-        NamespacePolicyArgs(
-            name=namespace,
-            allow_from=sources.get(namespace, []),
-            allow_to=targets.get(namespace, []),
-            fqdns=fqdns.get(namespace, []),
-            webhook_ports=webhook_ports.get(namespace, []),
-            metadata_endpoints=namespace in metadata,
-        )
-        for namespace in policies.namespaces
-    ]
-    return NetworkPolicySetArgs(
-        namespaces=entries,
+    """The managed namespaces as declared, the external ones they name, and the cluster's ranges CIDR rules must avoid."""
+    policies, network = settings.policies, settings.network
+    args = NetworkPolicySetArgs(
+        namespaces=list(policies.tenants),
         network_mode=settings.cluster.network_mode,
         acns_security=settings.cluster.advanced_networking.security,
         native_default_deny=policies.native_default_deny,
         protect=policies.protect_namespaces,
+        cluster_cidrs=[str(network.pod_cidr), str(network.service_cidr)],
     )
-
-
-DENIED_EXAMPLE = "github.com"
-
-
-def _demo_service_url() -> str:
-    app_namespace, _ = DEMO_NAMESPACES
-    return f"http://{SERVICE_NAME}.{app_namespace}.svc.cluster.local"
-
-
-def connectivity_probes(settings: Settings) -> list[ConnectivityProbe]:
-    """The scenario's flows: the demo Service and the client's exact FQDNs allowed, a name not listed denied."""
-    app_namespace, client_namespace = DEMO_NAMESPACES
-    client_fqdns = [name for ns, name in settings.policies.fqdn_allowlist if ns == client_namespace and "*" not in name]
-    probes = [
-        ConnectivityProbe(
-            name="demo service", url=_demo_service_url(), allowed=(app_namespace, client_namespace) in settings.policies.allow_from
-        )
-    ]
-    probes += [ConnectivityProbe(name=name, url=f"https://{name}", allowed=True) for name in client_fqdns]
-    if DENIED_EXAMPLE not in client_fqdns:
-        probes.append(ConnectivityProbe(name=DENIED_EXAMPLE, url=f"https://{DENIED_EXAMPLE}", allowed=False))
-    return probes
-
-
-def connectivity_args(settings: Settings, policy_fingerprint: pulumi.Input[str]) -> ConnectivityCheckArgs:
-    """The client's probes, plus the demo Service from a namespace no policy admits (denied by demo's ingress)."""
-    app_namespace, client_namespace = DEMO_NAMESPACES
-    return ConnectivityCheckArgs(
-        namespace=client_namespace,
-        probes=connectivity_probes(settings),
-        outsider_probes=[ConnectivityProbe(name="demo service from a namespace not allowed", url=_demo_service_url(), allowed=False)],
-        outsider_egress_to=[app_namespace],
-        policy_fingerprint=policy_fingerprint,
-    )
+    if policies.external_namespaces:
+        args["external_namespaces"] = list(policies.external_namespaces)
+    return args
 
 
 def prometheus_args(settings: Settings, cluster_id: pulumi.Input[str]) -> ManagedPrometheusArgs:

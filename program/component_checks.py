@@ -52,6 +52,11 @@ CLUSTER_KEYS = {
     "kubelogin_tenant_id": "kubeloginTenantId",
     "deploy_login_mode": "deployLoginMode",
     "deployer_principal_type": "deployerPrincipalType",
+    "deployers": "deployerPrincipals",
+    "deploy_client_id": "deployClientId",
+    "deploy_tenant_id": "deployTenantId",
+    "delete_lock": "deleteLock",
+    "user_pool.kubernetes_version": "userPoolKubernetesVersion",
     "support_plan": "kubernetesSupportPlan",
     "availability_zones": "availabilityZones",
     "admin_group_object_ids": "adminGroupObjectIds",
@@ -90,16 +95,13 @@ CILIUM_KEYS = {
 }
 POLICY_KEYS = {
     "namespaces": "namespaces",
-    "namespaces.name": "namespaces",
-    "namespaces.allow_from": "namespaceAllowFrom",
-    "namespaces.allow_to": "namespaceAllowFrom",
-    "namespaces.fqdns": "fqdnAllowlist",
-    "namespaces.webhook_ports": "webhookPorts",
-    "namespaces.metadata_endpoints": "metadataEndpointNamespaces",
+    # Every field of a namespace entry comes from that namespace's object in aks-cilium:namespaces.
     "network_mode": "networkMode",
     "acns_security": "advancedNetworkingSecurity",
     "native_default_deny": "nativeNetworkPolicyDefaultDeny",
     "protect": "protectNamespaces",
+    "external_namespaces": "externalNamespaces",
+    "cluster_cidrs": "podCidr",
 }
 # Lists whose items are config list items one for one: a problem at `key[i]` is the config key's item i.
 _ITEM_FOR_ITEM = {"availability_zones", "admin_group_object_ids", "authorized_ip_ranges", "hubble_metrics"}

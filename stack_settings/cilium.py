@@ -7,6 +7,8 @@ from aks_cilium.cilium.rules import (
     extra_values_problem,
     hubble_metric_problem,
     hubble_metrics_problem,
+    kube_proxy_replacement_problem,
+    missing_fix_problem,
     upgrade_problem,
     version_problem,
 )
@@ -35,8 +37,8 @@ def _optional_version(value: str) -> str | None:
 def read_cilium(reader: ConfigReader) -> CiliumSettings:
     switches = {arg: reader.boolean(key) for key, arg in HELM_SWITCHES.items()}
     return CiliumSettings(
-        version=reader.string("ciliumVersion", "1.20.0", formats.bare(version_problem)),
-        previous_version=reader.string("ciliumPreviousVersion", "1.20.0", _optional_version),
+        version=reader.string("ciliumVersion", "1.20.2", formats.bare(version_problem)),
+        previous_version=reader.string("ciliumPreviousVersion", "1.20.2", _optional_version),
         hubble_metrics=reader.string_list("hubbleMetrics", "dns", hubble_metric_problem),
         cluster_id=reader.integer("clusterMeshId", 0, 255, "7"),
         switches=switches,
@@ -66,9 +68,15 @@ def check_cilium(reader: ConfigReader, settings: Settings) -> None:
         conflicting = [index for index, metric in enumerate(cilium.hubble_metrics) if metric.split(":", 1)[0] == "http"]
         index = conflicting[0] if conflicting else len(cilium.hubble_metrics) - 1
         reader.fail("hubbleMetrics", metrics_problem, f"pulumi config rm --path 'hubbleMetrics[{index}]'", path=f"[{index}]")
+    replacement_problem = kube_proxy_replacement_problem(cilium.switches["kube_proxy_replacement"])
+    if replacement_problem:
+        reader.fail("kubeProxyReplacement", replacement_problem, "false")
     extra_problem = extra_values_problem(cilium.extra_values)
     if extra_problem:
         reader.fail("ciliumExtraValues", extra_problem, "'{}'")
+    missing_fix = missing_fix_problem(cilium.version)
+    if missing_fix:
+        reader.fail("ciliumVersion", missing_fix, "1.20.2")
     jump = upgrade_problem(cilium.previous_version, cilium.version) if cilium.previous_version else None
     if jump:
         reader.fail("ciliumVersion", f"{jump}; ciliumPreviousVersion records the deployed one", cilium.previous_version)

@@ -1,12 +1,12 @@
 """Rules across the cluster's keys that Azure would refuse at `pulumi up`, named by config key.
 
 The rules themselves live in the library (aks_cilium.cluster.rules, kubernetes_versions, maintenance); this module maps
-them onto config keys, and adds the program's own: what its network does not create, and no placeholders outside dev.
+them onto config keys, and adds the program's own: what its network does not create (deploy_rules.py: what must be
+real outside dev).
 """
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import UTC, date, datetime
 
 from aks_cilium.cluster.maintenance import parse_window, window_problem
@@ -17,15 +17,20 @@ from aks_cilium.cluster.rules import (
     outbound_type_problem,
     service_cidr_problem,
 )
-from aks_cilium.cluster.versions import DEFAULT_MINOR, support_plan_problem, support_problem
+from aks_cilium.cluster.versions import (
+    lts_channel_problem,
+    newest_supported_minor,
+    next_supported_minor,
+    support_plan_problem,
+    support_problem,
+    support_warning,
+)
 
+from .deploy_rules import check_deploy_values
+from .errors import PROJECT
 from .model import Settings
 from .reader import ConfigReader
 
-DEV_STACK = "dev"
-# RFC 5737: reserved for documentation, never routed. An API server open only to them is open to nobody.
-DOCUMENTATION_RANGES = tuple(ipaddress.IPv4Network(cidr) for cidr in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"))
-NIL_GUID = "00000000-0000-0000-0000-000000000000"
 # Outbound types that need a resource on the node subnet which the Network component does not create
 # (../shared/design/UPSTREAM.md, AKS limits): a NAT gateway, or a route table.
 NEEDS_SUBNET_RESOURCE = {"userAssignedNATGateway": "a NAT gateway", "userDefinedRouting": "a route table"}
@@ -45,17 +50,39 @@ def today_utc() -> date:
     return datetime.now(UTC).date()
 
 
-def check_cluster(reader: ConfigReader, settings: Settings, plan_date: date | None = None) -> None:
+def _suggested_minor(version: str, on: date, support_plan: str) -> str:
+    """The fix for a refused version: the next minor up from it, else the newest one AKS supports on the plan's date."""
+    minor = ".".join(version.split(".")[:2])
+    return next_supported_minor(minor, on, support_plan) or newest_supported_minor(on, support_plan) or minor
+
+
+def version_warnings(settings: Settings, plan_date: date | None = None) -> tuple[str, ...]:
+    """What the plan and `pulumi preview` print without refusing: a minor close to its end of support."""
+    cluster = settings.cluster
+    warning = support_warning(cluster.kubernetes_version, plan_date or today_utc(), cluster.support_plan)
+    return (f"{PROJECT}:kubernetesVersion: {warning} (docs/upgrades.md)",) if warning else ()
+
+
+def check_cluster(
+    reader: ConfigReader, settings: Settings, plan_date: date | None = None, example_keys: frozenset[str] = frozenset()
+) -> None:
     cluster, network = settings.cluster, settings.network
     on = plan_date or today_utc()
     version_problem = support_problem(cluster.kubernetes_version, on, cluster.support_plan) or channel_version_problem(
         cluster.upgrade_channel, cluster.kubernetes_version
     )
     if version_problem:
-        reader.fail("kubernetesVersion", f"{cluster.kubernetes_version!r} {version_problem}", f'"{DEFAULT_MINOR}"')
+        reader.fail(
+            "kubernetesVersion",
+            f"{cluster.kubernetes_version!r} {version_problem}",
+            f'"{_suggested_minor(cluster.kubernetes_version, on, cluster.support_plan)}"',
+        )
     plan_problem = support_plan_problem(cluster.support_plan, cluster.sku_tier)
     if plan_problem:
         reader.fail("kubernetesSupportPlan", plan_problem, "KubernetesOfficial (or skuTier Premium)")
+    lts_problem = lts_channel_problem(cluster.support_plan, cluster.upgrade_channel)
+    if lts_problem:
+        reader.fail("upgradeChannel", lts_problem, "patch")
     channel_problem = node_os_channel_problem(cluster.upgrade_channel, cluster.node_os_upgrade_channel)
     if channel_problem:
         reader.fail("nodeOsUpgradeChannel", channel_problem, "NodeImage")
@@ -77,35 +104,4 @@ def check_cluster(reader: ConfigReader, settings: Settings, plan_date: date | No
     outbound_problem = outbound_type_problem(network.outbound_type)
     if outbound_problem:
         reader.fail("outboundType", outbound_problem, "loadBalancer")
-    if settings.byocni and settings.cilium.switches.get("kube_proxy_replacement", False):
-        reader.fail(
-            "kubeProxyReplacement",
-            "AKS keeps running kube-proxy on bring-your-own-CNI; turning it off needs the preview kubeProxyConfig API "
-            "(feature KubeProxyConfigurationPreview) that the stable SDK lacks, and Cilium advises strongly against "
-            "running its replacement next to kube-proxy",
-            "false",
-        )
-    if settings.stack != DEV_STACK:
-        _check_placeholders(reader, settings)
-
-
-def _check_placeholders(reader: ConfigReader, settings: Settings) -> None:
-    """Outside dev, an example value left in place would deploy: a documentation range or the nil GUID."""
-    cluster = settings.cluster
-    for index, cidr in enumerate(cluster.authorized_ip_ranges):
-        network = ipaddress.IPv4Network(cidr)
-        if any(network.subnet_of(doc) for doc in DOCUMENTATION_RANGES):
-            reader.fail(
-                "apiServerAuthorizedIpRanges",
-                f"{cidr} is a documentation range (RFC 5737); set the public egress ranges of your admins and CI",
-                "'<your egress CIDR>'",
-                path=f"[{index}]",
-            )
-    guid_keys = {
-        "adminGroupObjectIds": cluster.admin_group_object_ids,
-        "kubeloginClientId": (cluster.kubelogin_client_id,),
-        "kubeloginTenantId": (cluster.kubelogin_tenant_id,),
-    }
-    for key, values in guid_keys.items():
-        if NIL_GUID in values:
-            reader.fail(key, "is the nil GUID, a placeholder; set the real object, client or tenant ID from Entra ID", "<Entra ID GUID>")
+    check_deploy_values(reader, settings, example_keys)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from aks_cilium.cluster.rules import guid_problem
 from aks_cilium.cluster.versions import minor_of
 
-_AZURE_NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,17}[a-z0-9]$|^[a-z]$")
+_AZURE_NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,17}[a-z0-9]\Z|^[a-z]\Z")
 
 
 def bare(problem: Callable[[str], str | None]) -> Callable[[str], str | None]:

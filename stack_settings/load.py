@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import shlex
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import date
 
 from aks_cilium.cluster.checks import PRINCIPAL_TYPES
@@ -30,19 +31,20 @@ from aks_cilium.cluster.rules import (
 )
 from aks_cilium.cluster.versions import DEFAULT_MINOR, SUPPORT_PLANS
 from aks_cilium.core.validation import closest, did_you_mean
-from aks_cilium.network_policy.args import managed_namespace_problem, namespace_problem
-from aks_cilium.network_policy.builders import managed_fqdn_problem
+from aks_cilium.network_policy.args import PeerContext, namespace_problem
 from aks_cilium.network_policy.expectations import EXAMPLE, Expectation, contradictions, expectation_problem, parse_expectation
-from aks_cilium.network_policy.names import fqdn_selector_problem
 
 from . import formats
 from .cilium import check_cilium, read_cilium
-from .cluster_rules import NIL_GUID, check_cluster, window_text
+from .cluster_rules import check_cluster, version_warnings, window_text
+from .deploy_rules import NIL_GUID
 from .errors import PROJECT, ConfigProblem, full_key
+from .mesh import check_mesh, read_mesh
 from .model import (
     DEMO_NAMESPACES,
     AdvancedNetworkingSettings,
     ClusterSettings,
+    DeployerSettings,
     NetworkSettings,
     NodePoolSettings,
     PolicySettings,
@@ -52,6 +54,7 @@ from .network_rules import check_network
 from .observability import check_observability, read_observability
 from .reader import ConfigReader
 from .redaction import MIN_LENGTH
+from .tenants import check_namespaces, read_namespaces, refuse_flat_keys
 
 # The policy pack's tiers (policies/rules/tier.py); the first is the default of a stack that declares none.
 TIERS = ("prod", "dev")
@@ -71,6 +74,7 @@ def load_settings(
     plan_date: date | None = None,
     other_keys: Mapping[str, str] | None = None,
     component_checks: ComponentChecks | None = None,
+    example_keys: frozenset[str] = frozenset(),
 ) -> Settings:
     """Turn this project's raw config (keys without prefix, values as Pulumi passes them) into Settings.
 
@@ -81,6 +85,7 @@ def load_settings(
     `component_checks` runs the components' own checks over the args the settings make (program/component_checks.py):
     per component, the keys it reads and its problems. A component whose keys already have a problem here is not
     reported again: its problems would be the same ones, named by the component's args.
+    `example_keys` (without prefix) hold example values on purpose: only the offline plan passes them (deploy_rules.py).
     Raises ConfigError listing every problem, each naming its key: values that cannot be read and rules across keys
     together, in one pass (a rule that reads an unreadable key is left until that key is fixed).
     """
@@ -90,6 +95,7 @@ def load_settings(
     network = _network(reader)
     cilium = read_cilium(reader)
     policies = _policies(reader)
+    mesh = read_mesh(reader)
     observability = read_observability(reader, cluster.cluster_name)
     ours = sorted(reader.read_keys)
     for key in reader.unknown_keys():
@@ -126,15 +132,16 @@ def load_settings(
         observability=observability,
     )
     _check_cross_fields(reader, settings)
+    settings = replace(settings, mesh=check_mesh(reader, settings, mesh))
     check_observability(reader, settings)
-    check_cluster(reader, settings, plan_date)
+    check_cluster(reader, settings, plan_date, example_keys)
     if component_checks is not None:
         named = {problem.key for problem in reader.problems} | reader.unreadable
         for keys, found in component_checks(settings, plan_date):
             for issue in found if not keys & named else []:
                 reader.fail(issue.key, issue.problem, issue.example, issue.path)
     reader.raise_if_failed()
-    return settings
+    return replace(settings, warnings=version_warnings(settings, plan_date), example_keys=example_keys)
 
 
 def close_to_project(namespace: str) -> bool:
@@ -159,7 +166,25 @@ def _pool(reader: ConfigReader, prefix: str, name: str) -> NodePoolSettings:
     highest = reader.integer(f"{prefix}PoolMaxCount", POOL_COUNT_RANGE.start, POOL_COUNT_RANGE.stop - 1, "5")
     if pool_counts_problem(lowest, highest):
         reader.fail(f"{prefix}PoolMinCount", f"{lowest} is above {prefix}PoolMaxCount {highest}", str(highest))
-    return NodePoolSettings(name=name, vm_size=vm_size, min_count=lowest, max_count=highest)
+    # Only the user pool is its own resource: the system pool goes with the control plane in the cluster's request.
+    version = reader.string("userPoolKubernetesVersion", "", _optional_version) if prefix == "user" else ""
+    return NodePoolSettings(name=name, vm_size=vm_size, min_count=lowest, max_count=highest, kubernetes_version=version)
+
+
+def _optional_version(value: str) -> str | None:
+    return None if value == "" else formats.kubernetes_version(value)
+
+
+def _deployers(reader: ConfigReader) -> tuple[DeployerSettings, ...]:
+    def check(item: str) -> str | None:
+        kind, sep, object_id = item.partition(":")
+        if not sep or kind not in PRINCIPAL_TYPES:
+            return f"is not of the form <{'|'.join(PRINCIPAL_TYPES)}>:<object ID>"
+        return formats.bare(guid_problem)(object_id)
+
+    entries = reader.string_list("deployerPrincipals", "ServicePrincipal:<object ID>", check)
+    pairs = (item.partition(":") for item in entries if check(item) is None)
+    return tuple(DeployerSettings(principal_type=kind, object_id=object_id) for kind, _, object_id in pairs)
 
 
 def _cluster(reader: ConfigReader, stack: str) -> ClusterSettings:
@@ -203,6 +228,10 @@ def _cluster(reader: ConfigReader, stack: str) -> ClusterSettings:
         auto_upgrade_window=reader.string("autoUpgradeWindow", "Sunday 01:00 6h", window_text),
         node_os_upgrade_window=reader.string("nodeOsUpgradeWindow", "Wednesday 01:00 4h", window_text),
         deployer_principal_type=reader.string("deployerPrincipalType", "ServicePrincipal", _principal_type),
+        deployers=_deployers(reader),
+        deploy_client_id=reader.string("deployClientId", "<application (client) ID>", formats.optional_guid),
+        deploy_tenant_id=reader.string("deployTenantId", "<tenant ID>", formats.optional_guid),
+        delete_lock=reader.boolean("deleteLock"),
     )
 
 
@@ -222,33 +251,14 @@ def _network(reader: ConfigReader) -> NetworkSettings:
     return NetworkSettings(vnet, node_subnet, pod_subnet, pod, service, dns, outbound)
 
 
-def _pairs(reader: ConfigReader, key: str, example: str, check_right: object) -> tuple[tuple[str, str], ...]:
-    def check(item: str) -> str | None:
-        left, sep, right = item.partition(":")
-        if not sep:
-            return f"is not of the form namespace:value (e.g. {example})"
-        return managed_namespace_problem(left) or check_right(right)  # type: ignore[operator]
-
-    pairs = []
-    for item in reader.string_list(key, example, check):
-        left, _, right = item.partition(":")
-        pairs.append((left, right))
-    return tuple(pairs)
-
-
 def _policies(reader: ConfigReader) -> PolicySettings:
+    refuse_flat_keys(reader)
     return PolicySettings(
-        namespaces=reader.string_list("namespaces", "payments", managed_namespace_problem),
-        allow_from=_pairs(reader, "namespaceAllowFrom", "payments:frontend", namespace_problem),
-        fqdn_allowlist=_pairs(reader, "fqdnAllowlist", "payments:api.stripe.com", fqdn_selector_problem),
+        tenants=read_namespaces(reader),
+        external_namespaces=reader.string_list("externalNamespaces", "app-routing-system", namespace_problem),
         demo=reader.boolean("demo"),
         connectivity_check=reader.boolean("connectivityCheck"),
         native_default_deny=reader.boolean("nativeNetworkPolicyDefaultDeny"),
-        # Items that failed their check are recorded as problems; only well-formed ports become numbers.
-        webhook_ports=tuple(
-            (ns, int(port)) for ns, port in _pairs(reader, "webhookPorts", "payments:9443", _port_number) if _port_number(port) is None
-        ),
-        metadata_endpoint_namespaces=reader.string_list("metadataEndpointNamespaces", "payments", managed_namespace_problem),
         protect_namespaces=reader.boolean("protectNamespaces"),
         expectations=_expectations(reader),
     )
@@ -268,14 +278,18 @@ def _expectations(reader: ConfigReader) -> tuple[Expectation, ...]:
     return tuple(expectation for _, expectation in parsed)
 
 
-def _port_number(value: str) -> str | None:
-    return None if value.isdigit() and 1 <= int(value) <= 65535 else "is not a port number 1-65535"
-
-
 # Keys whose values may be sensitive. Every other key shapes names or which resources exist, so a secret there
 # could not stay secret (URNs and structure are plain); such keys are refused with --secret.
 SECRET_CAPABLE_KEYS = frozenset(
-    {"adminGroupObjectIds", "apiServerAuthorizedIpRanges", "kubeloginClientId", "kubeloginTenantId", "ciliumExtraValues"}
+    {
+        "adminGroupObjectIds",
+        "apiServerAuthorizedIpRanges",
+        "kubeloginClientId",
+        "kubeloginTenantId",
+        "ciliumExtraValues",
+        "deployClientId",
+        "deployTenantId",
+    }
 )
 
 
@@ -304,16 +318,6 @@ def _check_cross_fields(reader: ConfigReader, settings: Settings) -> None:
                 "is a Helm-installed Cilium option; in azure-cilium mode Azure runs Cilium and its config is not ours",
                 "false",
             )
-        if policies.fqdn_allowlist and not acns.security:
-            reader.fail(
-                "fqdnAllowlist",
-                "needs advancedNetworkingSecurity true in azure-cilium mode (FQDN filtering is part of ACNS)",
-                f"pulumi config set {PROJECT}:advancedNetworkingSecurity true",
-            )
-        for namespace, name in policies.fqdn_allowlist:
-            problem = managed_fqdn_problem(name, namespace)
-            if problem:
-                reader.fail("fqdnAllowlist", f"item {namespace}:{name[:60]!r} {problem} (azure-cilium mode)", "payments:api.stripe.com")
 
     check_cilium(reader, settings)
     if cluster.private_cluster and cluster.authorized_ip_ranges:
@@ -329,50 +333,35 @@ def _check_cross_fields(reader: ConfigReader, settings: Settings) -> None:
     if cluster.defender and not cluster.container_insights:
         reader.fail("defender", "needs containerInsights true (Defender reports to its Log Analytics workspace)", "false")
 
-    managed = set(policies.namespaces)
-    # A fix must name a namespace the stack has: the item's own when it is managed, else the first managed one.
-    first = policies.namespaces[0] if policies.namespaces else "payments"
-    for index, (target, source) in enumerate(policies.allow_from):
-        if target not in managed:
-            reader.fail(
-                "namespaceAllowFrom",
-                f"target {target!r} is not in namespaces",
-                shlex.quote(f"{first}:{source}"),
-                path=f"[{index}]",
-                involves=("namespaces",),
-            )
-        if target == source:
-            reader.fail(
-                "namespaceAllowFrom",
-                f"{target}:{source} allows a namespace from itself, which the baseline already does",
-                f"pulumi config rm --path 'namespaceAllowFrom[{index}]'",
-                path=f"[{index}]",
-            )
-    for key, items in (
-        ("fqdnAllowlist", [(ns, f"{first}:{value}") for ns, value in policies.fqdn_allowlist]),
-        ("webhookPorts", [(ns, f"{first}:{port}") for ns, port in policies.webhook_ports]),
-        ("metadataEndpointNamespaces", [(ns, first) for ns in policies.metadata_endpoint_namespaces]),
-    ):
-        for index, (namespace, fixed) in enumerate(items):
-            if namespace not in managed:
-                reader.fail(
-                    key, f"namespace {namespace!r} is not in namespaces", shlex.quote(fixed), path=f"[{index}]", involves=("namespaces",)
-                )
-    if policies.metadata_endpoint_namespaces and not settings.byocni:
-        reader.fail(
-            "metadataEndpointNamespaces",
-            "only applies to byocni; Azure's managed Cilium blocks WireServer itself",
-            f"pulumi config rm {PROJECT}:metadataEndpointNamespaces",
-            involves=("networkMode",),
-        )
-    missing = [namespace for namespace in DEMO_NAMESPACES if namespace not in managed]
+    _check_tenants(reader, settings)
+    missing = [namespace for namespace in DEMO_NAMESPACES if namespace not in policies.namespaces]
     if policies.demo and missing:
         reader.fail(
             "namespaces",
             f"must list {' and '.join(DEMO_NAMESPACES)} when demo is true (the scenario runs there)",
-            missing[0],
-            path=f"[{len(policies.namespaces)}]",
+            "true",
+            path=f".{missing[0]}.intraNamespace",
             involves=("demo",),
         )
-    if policies.connectivity_check and not policies.demo:
-        reader.fail("connectivityCheck", "checks the demo scenario's flows and needs demo true", "false")
+
+
+def _check_tenants(reader: ConfigReader, settings: Settings) -> None:
+    policies, network = settings.policies, settings.network
+    managed = frozenset(policies.namespaces)
+    for index, name in enumerate(policies.external_namespaces):
+        if name in managed:
+            reader.fail(
+                "externalNamespaces",
+                f"{name!r} is in namespaces, so this stack creates it: it is not external",
+                f"pulumi config rm --path 'externalNamespaces[{index}]'",
+                path=f"[{index}]",
+                involves=("namespaces",),
+            )
+    context = PeerContext(
+        managed=managed,
+        external=frozenset(policies.external_namespaces),
+        byocni=settings.byocni,
+        l7=settings.byocni or settings.cluster.advanced_networking.security,
+        cluster_cidrs=(network.pod_cidr, network.service_cidr),
+    )
+    check_namespaces(reader, policies.tenants, context)

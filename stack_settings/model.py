@@ -8,6 +8,7 @@ from typing import Any
 
 from aks_cilium.cluster.kubeconfig import LoginMode as KubeloginMode
 from aks_cilium.cluster.rules import NetworkMode
+from aks_cilium.network_policy.component import NamespacePolicyArgs
 from aks_cilium.network_policy.expectations import Expectation
 
 # The demo scenario: an app namespace reached from a client namespace.
@@ -31,6 +32,16 @@ class NodePoolSettings:
     vm_size: str
     min_count: int
     max_count: int
+    kubernetes_version: str = ""
+    """The pool's own version while it catches up with the control plane; empty follows kubernetesVersion."""
+
+
+@dataclass(frozen=True)
+class DeployerSettings:
+    """A principal that runs `pulumi up` and gets cluster admin: fixed in config, not whoever is signed in."""
+
+    principal_type: str
+    object_id: str
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,14 @@ class ClusterSettings:
     """Weekly window of the cluster auto-upgrade schedule, `<Day> <HH:MM> <hours>h` in UTC; empty for none."""
     node_os_upgrade_window: str = ""
     """Weekly window of the node OS upgrade schedule, same shape; empty for none."""
+    deployers: tuple[DeployerSettings, ...] = ()
+    """Principals given cluster admin for `pulumi up`; empty (dev only) means the signed-in principal."""
+    deploy_client_id: str = ""
+    """Client ID the deploy kubeconfig logs in with (workloadidentity, spn); empty takes the Azure provider's."""
+    deploy_tenant_id: str = ""
+    """Tenant ID of the same; empty takes the Azure provider's."""
+    delete_lock: bool = False
+    """A CanNotDelete management lock on the cluster."""
 
 
 @dataclass(frozen=True)
@@ -102,17 +121,36 @@ class CiliumSettings:
 
 @dataclass(frozen=True)
 class PolicySettings:
-    namespaces: tuple[str, ...]
-    allow_from: tuple[tuple[str, str], ...]
-    fqdn_allowlist: tuple[tuple[str, str], ...]
+    tenants: tuple[NamespacePolicyArgs, ...] = field(hash=False, compare=False)
+    """The managed namespaces from `aks-cilium:namespaces`, as the library's args (stack_settings/tenants.py)."""
     demo: bool
     connectivity_check: bool
     native_default_deny: bool
-    webhook_ports: tuple[tuple[str, int], ...] = ()
-    metadata_endpoint_namespaces: tuple[str, ...] = ()
+    external_namespaces: tuple[str, ...] = ()
     protect_namespaces: bool = False
     expectations: tuple[Expectation, ...] = ()
     """Flows the policies must allow or deny: proven by the offline plan, probed by the connectivity check."""
+
+    @property
+    def namespaces(self) -> tuple[str, ...]:
+        return tuple(entry["name"] for entry in self.tenants)
+
+
+@dataclass(frozen=True)
+class MeshSettings:
+    """This stack's side of a two-stack Cilium Cluster Mesh (byocni only)."""
+
+    peer_stack: str
+    """The peer's stack reference name, e.g. organization/aks-cilium/mesh-west."""
+    ca_owner: bool
+    """This stack creates the mesh CA; otherwise it reads the peer's."""
+    api_server_ip: ipaddress.IPv4Address
+    """Frontend IP of this cluster's clustermesh-apiserver internal load balancer, in the node subnet."""
+
+    @property
+    def peer_stack_name(self) -> str:
+        """The peer's stack name alone, the last part of the reference."""
+        return self.peer_stack.rsplit("/", 1)[-1]
 
 
 @dataclass(frozen=True)
@@ -140,6 +178,12 @@ class Settings:
     """Config keys (without prefix) whose values must stay secret wherever they go."""
     tier: str = "prod"
     """How strictly the policy pack judges the stack (`tier`): dev or prod; the pack reads it from the stack's config."""
+    mesh: MeshSettings | None = None
+    """Set when the stack joins a Cluster Mesh (clusterMeshPeerStack)."""
+    example_keys: frozenset[str] = frozenset()
+    """Config keys (without prefix) that hold example values, given on purpose for an offline plan only."""
+    warnings: tuple[str, ...] = ()
+    """What is allowed but needs attention soon (a minor close to its end of support), each naming its key."""
 
     @property
     def byocni(self) -> bool:

@@ -11,7 +11,7 @@ from aks_cilium.observability.grafana import grafana_name_problem
 from .model import ObservabilitySettings, Settings
 from .reader import ConfigReader
 
-_ACTION_GROUP_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/microsoft\.insights/actionGroups/[^/]+$", re.I)
+_ACTION_GROUP_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/microsoft\.insights/actionGroups/[^/]+\Z", re.I)
 ACTION_GROUP_EXAMPLE = "/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Insights/actionGroups/<name>"
 
 

@@ -57,6 +57,11 @@ class ConfigReader:
             return None
         return self._raw[key]
 
+    def undeclared(self, key: str) -> str | None:
+        """The raw text of a key Pulumi.yaml cannot declare (structured config), None when the stack does not set it."""
+        self.read_keys.add(key)
+        return self._raw.get(key)
+
     def string(self, key: str, example: str, check: Callable[[str], str | None] | None = None) -> str:
         text = self._text(key, example)
         if text is None:

@@ -10,8 +10,8 @@ import pytest
 
 from aks_cilium.testing import ProgramRun
 from offline.engine import run_program
-from offline.stack_config import PROJECT_DIR, load_stack_config
-from tests.support.stacks import RunStack, with_overrides
+from offline.stack_config import PROJECT_DIR
+from tests.support.stacks import RunStack, stack_config, with_overrides
 
 # A stack as its files stand is run once per test process and environment: the suite asks for dev and prod as they
 # are about fifty times, at about half a second each. Every caller gets its own deep copy, so no test sees what
@@ -30,12 +30,13 @@ def run_stack(request: pytest.FixtureRequest) -> RunStack:
     patched = "monkeypatch" in request.fixturenames
 
     def run(stack: str = "dev", secrets: tuple[str, ...] = (), **overrides: str) -> ProgramRun:
+        # A stack's shipped examples (prod's) fill what its file leaves to the deployer, as the CI plan runs it.
         if overrides or secrets or patched:
-            return run_program(with_overrides(load_stack_config(stack), overrides, secrets))
+            return run_program(with_overrides(stack_config(stack), overrides, secrets))
         # pytest names the running test in PYTEST_CURRENT_TEST; nothing the program reads.
         key = (stack, frozenset(item for item in os.environ.items() if item[0] != "PYTEST_CURRENT_TEST"))
         if key not in _AS_COMMITTED:
-            _AS_COMMITTED[key] = run_program(load_stack_config(stack))
+            _AS_COMMITTED[key] = run_program(stack_config(stack))
         return copy.deepcopy(_AS_COMMITTED[key])
 
     return run

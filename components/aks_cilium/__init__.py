@@ -24,13 +24,16 @@ from aks_cilium.observability import (
     ManagedGrafana,
     ManagedPrometheus,
 )
+from aks_cilium.workloads import ConnectivityCheck, DemoApp
 
 __all__ = [
     "AksCluster",
     "Cilium",
     "CiliumMonitors",
+    "ConnectivityCheck",
     "ContainerNetworkLogs",
     "ControlPlaneLogs",
+    "DemoApp",
     "FlowLogCollection",
     "GrafanaDashboards",
     "HubbleRelayPolicy",

@@ -46,7 +46,7 @@ cluster = AksCluster(
 cilium = Cilium(
     "cilium",
     {
-        "version": "1.20.0",
+        "version": "1.20.2",
         "cluster_name": cluster.cluster_name,
         "pod_cidr": pod_cidr,
         "node_count": 2,
@@ -59,7 +59,14 @@ policies = NetworkPolicySet(
     "policies",
     {
         "network_mode": "byocni",
-        "namespaces": [{"name": "team-a", "allow_from": ["ingress-nginx"], "fqdns": ["api.github.com"]}],
+        "namespaces": [
+            {
+                "name": "team-a",
+                "ingress": [{"namespace": "ingress-nginx", "ports": [{"port": 8080}]}],
+                "egress": [{"fqdn": "api.github.com", "ports": [{"port": 443}]}],
+            }
+        ],
+        "external_namespaces": ["ingress-nginx"],
     },
     # Depending on the component waits for all its children: the release, and so Cilium's CRDs.
     pulumi.ResourceOptions(providers=[cluster.kubernetes_provider], depends_on=[cilium]),

@@ -20,7 +20,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from . import aks, cilium_release, cnp, native_policy, stack
+from . import aks, cilium_release, cnp, mesh, native_policy, stack
 from .kinds import (
     AGENT_POOL,
     CCNP,
@@ -191,6 +191,27 @@ def open_egress(resource_type: str, props: Mapping[str, Any], config: Mapping[st
     return problems + cnp.no_open_egress(props, honoured, clusterwide=is_kind(resource_type, CCNP, patches=True))
 
 
+def open_ingress(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    if is_kind(resource_type, NETWORK_POLICY, patches=True):
+        return native_policy.no_open_ingress(props)
+    return cnp.no_open_ingress(props, clusterwide=is_kind(resource_type, CCNP, patches=True))
+
+
+def _no_open_ingress() -> ResourceValidationPolicy:
+    """No exemptions: the outside reaches a workload on the ports the policy names, in every tier."""
+
+    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        if is_kind(args.resource_type, *CILIUM_POLICY_KINDS, NETWORK_POLICY, patches=True):
+            for message in total(open_ingress, args.resource_type, args.props):
+                report(message, None)
+
+    return ResourceValidationPolicy(
+        name=_applies_to("no-open-ingress", (*CILIUM_POLICY_KINDS, NETWORK_POLICY)),
+        description=" ".join((cnp.no_open_ingress.__doc__ or "").split()),
+        validate=validate,
+    )
+
+
 _EXEMPT_SCHEMA = {"exemptNamespaces": {"type": "array", "items": {"type": "string"}, "default": []}}
 
 
@@ -325,6 +346,7 @@ POLICIES = [
     _resource_policy("fqdn-needs-dns-rule", CILIUM_POLICY_KINDS, cnp.fqdn_needs_dns_rule),
     _resource_policy("no-empty-rule-lists", CILIUM_POLICY_KINDS, cnp.no_empty_rule_lists),
     _no_open_egress(),
+    _no_open_ingress(),
     _egress_coverage_per_endpoint(),
     _stack_tier(),
     _stack_policy("namespaces-default-deny", stack.namespaces_default_deny),
@@ -332,4 +354,5 @@ POLICIES = [
     _stack_policy("pod-cidr-matches-cilium", stack.pod_cidr_matches_cilium),
     _stack_policy("l7-needs-acns", stack.l7_needs_acns),
     _stack_policy("byocni-has-cilium", stack.byocni_has_cilium),
+    _stack_policy("cluster-mesh-members", mesh.mesh_members),
 ]

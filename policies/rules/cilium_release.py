@@ -22,7 +22,7 @@ from .values import MalformedError, dig, is_list, mapping_at, str_at
 Props = Mapping[str, Any]
 # The library's one exact-version pattern (ASCII digits only), from the generated facts.
 _EXACT = re.compile(EXACT_VERSION_PATTERN)
-_ARCHIVE = re.compile(r"(?:-v?[0-9][^/]*)?\.(?:tgz|tar\.gz)$", re.IGNORECASE)
+_ARCHIVE = re.compile(r"(?:-v?[0-9][^/]*)?\.(?:tgz|tar\.gz)\Z", re.IGNORECASE)
 # Keys that change what Cilium enforces or runs when they appear anywhere in the values (agent, operator, relay...).
 _ANYWHERE = {
     "image": "an image override runs another build than the chart's digest-pinned images",
@@ -34,8 +34,8 @@ _NATIVE_ROUTING = ("autoDirectNodeRoutes", "ipv4NativeRoutingCIDR", "ipv6NativeR
 _OWNED_IPAM_OPERATOR = ("clusterPoolIPv4PodCIDRList", "clusterPoolIPv4MaskSize")
 
 
-# Where Cilium publishes its chart besides its repository (cilium/cilium Documentation/installation/k8s-install-helm.rst,
-# "OCI Registry"); the pack accepts Quay's, the registry the docs install from.
+# Where Cilium publishes its chart besides its repository: `oci://quay.io/cilium/charts/cilium`, "Available
+# Registries" in cilium/cilium Documentation/installation/k8s-install-helm-oci.rst (the only registry it lists).
 CHART_OCI = "oci://quay.io/cilium/charts/cilium"
 # Values that mark a release as Cilium's whatever its chart is called: keys no other chart this stack installs has.
 _CILIUM_VALUE_KEYS = ("aksbyocni", "hubble", "enableNonDefaultDenyPolicies", "policyEnforcementMode")
@@ -187,8 +187,11 @@ def byocni_values(props: Props) -> list[str]:
     return [f"{p}; fix the Cilium values" for p in problems]
 
 
-# AKS API servers are named under azmk8s.io: `*.hcp.<location>.azmk8s.io`, private ones under `privatelink.<location>.`
-# (MicrosoftDocs/azure-aks-docs articles/aks/outbound-rules-control-egress.md). Only the domain is checked here.
+# AKS API servers in Azure's global cloud are named under azmk8s.io: `*.hcp.<location>.azmk8s.io` (MicrosoftDocs/
+# azure-aks-docs articles/aks/outbound-rules-control-egress.md, Azure Global required FQDN rules), private ones in the
+# zone `privatelink.<region>.azmk8s.io` (articles/aks/private-clusters.md). Only the domain is checked here. The same
+# article names other domains for Azure operated by 21Vianet (`*.hcp.<location>.cx.prod.service.azk8s.cn`) and Azure
+# US Government (`*.hcp.<location>.cx.aks.containerservice.azure.us`): the pack refuses those clouds' API servers.
 _AKS_API_DOMAIN = ".azmk8s.io"
 # The fixed values judged by component_values; the others have their own rules (cilium-byocni-values, hubble-relay-on,
 # hubble-tls-not-helm).
@@ -260,9 +263,22 @@ def values_safe(props: Props) -> list[str]:
     ]
     encryption = mapping_at(values, "encryption", where="values")
     problems += [
-        f"values set encryption.{key}; only WireGuard on or off is supported, remove it"
+        f"values set encryption.{key}; only WireGuard on or off (with its strict ingress mode) is supported, remove it"
         for key in encryption
-        if key not in ("enabled", "type")
+        if key not in ("enabled", "type", "strictMode")
+    ]
+    # WireGuard's strict mode drops unencrypted pod-to-pod ingress (values.yaml, encryption.strictMode.ingress): it can
+    # only narrow what passes. Its egress half takes a CIDR that decides what must be encrypted, so it stays refused.
+    strict = mapping_at(values, "encryption", "strictMode", where="values")
+    problems += [
+        f"values set encryption.strictMode.{key}; only strictMode.ingress.enabled is supported, remove it"
+        for key in strict
+        if key != "ingress"
+    ]
+    problems += [
+        f"values set encryption.strictMode.ingress.{key}; only enabled is supported, remove it"
+        for key in mapping_at(strict, "ingress", where="values.encryption.strictMode")
+        if key != "enabled"
     ]
     if encryption.get("type") not in (None, "wireguard"):
         problems.append(f"encryption.type is {encryption.get('type')!r}; use wireguard")

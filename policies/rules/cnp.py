@@ -66,17 +66,20 @@ def fqdn_needs_dns_rule(props: Props) -> list[str]:
     ]
 
 
-def _cidrs(rule: Rule, path: str) -> list[str]:
-    """Every CIDR an egress rule allows; a CIDR group's contents are elsewhere, so a reference cannot be judged here."""
+def _cidrs(rule: Rule, path: str, direction: str = "to") -> list[str]:
+    """Every CIDR a rule allows (`toCIDR`/`toCIDRSet`, or `fromCIDR`/`fromCIDRSet` with direction "from"); a CIDR
+    group's contents are elsewhere, so a reference cannot be judged here."""
     cidrs = []
-    for index, cidr in enumerate(list_at(rule, "toCIDR", where=path)):
+    for index, cidr in enumerate(list_at(rule, f"{direction}CIDR", where=path)):
         if not isinstance(cidr, str):
-            raise MalformedError(f"{path}.toCIDR[{index}]", "a CIDR string", cidr)
+            raise MalformedError(f"{path}.{direction}CIDR[{index}]", "a CIDR string", cidr)
         cidrs.append(cidr)
-    for index, item in enumerate(mappings_in(list_at(rule, "toCIDRSet", where=path), f"{path}.toCIDRSet")):
-        cidr = str_at(item, "cidr", where=f"{path}.toCIDRSet[{index}]")
+    for index, item in enumerate(mappings_in(list_at(rule, f"{direction}CIDRSet", where=path), f"{path}.{direction}CIDRSet")):
+        cidr = str_at(item, "cidr", where=f"{path}.{direction}CIDRSet[{index}]")
         if cidr is None:
-            raise MalformedError(f"{path}.toCIDRSet[{index}].cidr", "a CIDR string (CIDR groups cannot be checked here)", item.get("cidr"))
+            raise MalformedError(
+                f"{path}.{direction}CIDRSet[{index}].cidr", "a CIDR string (CIDR groups cannot be checked here)", item.get("cidr")
+            )
         cidrs.append(cidr)
     return cidrs
 
@@ -126,6 +129,81 @@ def no_open_egress(props: Props, exempt_namespaces: Sequence[str], clusterwide: 
             "allow specific FQDNs or CIDRs, or exempt the namespace"
         )
     problems += [f"egress CIDR {text!r} is not a CIDR; fix it" for text in covered.unparsable]
+    return problems
+
+
+# The fromEntities of Cilium 1.20's enum that admit the internet (`world`, `all`) or every endpoint of every namespace
+# (`cluster`) (../shared/cilium/1.20.0/ciliumnetworkpolicies.yaml, fromEntities).
+OPEN_SOURCE_ENTITIES = ("world", "all", "cluster")
+INGRESS_PEERS = ("fromCIDR", "fromCIDRSet", "fromEndpoints", "fromEntities", "fromGroups", "fromNodes", "fromRequires")
+
+
+def _port_text(port: Any) -> str:
+    # The engine sends every number as a float (protobuf Struct): 65535.0 is the port 65535.
+    if isinstance(port, float) and port.is_integer():
+        port = int(port)
+    return "" if port is None else str(port).strip()
+
+
+def spans_every_port(port: Any, end_port: Any) -> bool:
+    """A port without a number (missing, "" or 0, which the datapath wildcards) or a range from 0 or 1 to 65535."""
+    start, end = _port_text(port), _port_text(end_port)
+    return (start in ("", "0") and end in ("", "0")) or (start in ("0", "1") and end == "65535")
+
+
+def _every_port(rule: Rule, path: str) -> bool:
+    """A rule without toPorts or icmps admits every port; so does a toPorts entry without ports, or a port that spans
+    every port."""
+    port_entries = mappings_in(list_at(rule, "toPorts", where=path), f"{path}.toPorts")
+    if not port_entries:
+        return not list_at(rule, "icmps", where=path)
+    for index, entry in enumerate(port_entries):
+        ports = mappings_in(list_at(entry, "ports", where=f"{path}.toPorts[{index}]"), f"{path}.toPorts[{index}].ports")
+        if not ports or any(spans_every_port(port.get("port"), port.get("endPort")) for port in ports):
+            return True
+    return False
+
+
+def _every_namespace(selector: Any, path: str, clusterwide: bool) -> bool:
+    """An endpoint selector that selects the pods of every namespace. In a CiliumNetworkPolicy a selector without the
+    namespace label means the policy's own namespace; a namespace requirement `Exists` lifts that. In a clusterwide
+    policy the empty selector is every endpoint (cilium/cilium Documentation/security/policy/kubernetes.rst,
+    Namespaces and Clusterwide Policies)."""
+    labels = _labels(selector, path)
+    expressions = mappings_in(list_at(selector, "matchExpressions", where=path), f"{path}.matchExpressions")
+    if not labels and not expressions:
+        return clusterwide
+    return not labels and all(e.get("key") in NAMESPACE_LABELS and e.get("operator") == "Exists" for e in expressions)
+
+
+def _ingress(props: Props) -> list[tuple[str, Rule]]:
+    return [(f"{path}.ingress[{i}]", rule) for path, spec in specs(props) for i, rule in enumerate(rules_of(spec, path, "ingress"))]
+
+
+def no_open_ingress(props: Props, clusterwide: bool = False) -> list[str]:
+    """Ingress on every port from the internet (entities `world` or `all`, CIDRs that cover it) or from every namespace
+    (entity `cluster`, a selector of every namespace, a rule without peers) defeats default deny; admit chosen peers, or
+    the outside on chosen ports (a LoadBalancer's port from `world` is fine)."""
+    problems = []
+    cidrs: list[str] = []
+    for path, rule in _ingress(props):
+        if not rule or not _every_port(rule, path):
+            continue
+        for index, entity in enumerate(list_at(rule, "fromEntities", where=path)):
+            if not isinstance(entity, str):
+                raise MalformedError(f"{path}.fromEntities[{index}]", "a string", entity)
+            if entity in OPEN_SOURCE_ENTITIES:
+                problems.append(f"{path} admits entity {entity!r} on every port; name the ports (toPorts) or narrow the peers")
+        selectors = list_at(rule, "fromEndpoints", where=path)
+        if any(_every_namespace(s, f"{path}.fromEndpoints[{i}]", clusterwide) for i, s in enumerate(selectors)):
+            problems.append(f"{path} admits the pods of every namespace on every port; select namespaces, or name the ports")
+        if not any(list_at(rule, peer, where=path) for peer in INGRESS_PEERS):
+            problems.append(f"{path} admits every source on every port; name its peers (fromEndpoints, fromCIDR...) or its ports")
+        cidrs += _cidrs(rule, path, "from")
+    covered = addresses.coverage(cidrs)
+    if covered.is_world:
+        problems.append(f"ingress CIDRs {', '.join(cidrs)} on every port together cover the internet; name the ports or narrow the CIDRs")
+    problems += [f"ingress CIDR {text!r} is not a CIDR; fix it" for text in covered.unparsable]
     return problems
 
 

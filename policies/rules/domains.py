@@ -4,7 +4,10 @@ A registrable domain is one label below a public suffix: `stripe.com` below `com
 `someone.github.io` below `github.io` (the list's private section: names there are registered by different owners too).
 The labels after a pattern's last wildcard are fixed; unless they hold a whole registrable domain, the pattern admits
 names of more than one owner: `*.co.uk`, `**.github.io`, `*.com`, `example.*`. The list is the one the
-`publicsuffixlist` package ships (policies/requirements.txt), read once and never fetched at run time.
+`publicsuffixlist` package ships (policies/requirements.txt, the program's pin), read once and never fetched at run
+time. The library asks the same question of the patterns people configure (`aks_cilium/network_policy/names.py`,
+`broader_than_one_domain`); the pack cannot import it, and tests/policies/test_library_facts.py holds the two to the
+same answers.
 """
 
 from __future__ import annotations

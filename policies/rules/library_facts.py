@@ -30,11 +30,22 @@ EXTRA_VALUES_ALLOWED = (
 COMPONENT_VALUE_PATHS = (
     "aksbyocni.enabled",
     "bandwidthManager.enabled",
+    "certgen.generateCA",
     "certgen.tolerations",
     "cluster.id",
     "cluster.name",
+    "clustermesh.apiserver.kvstoremesh.enabled",
+    "clustermesh.apiserver.service.annotations",
+    "clustermesh.apiserver.service.type",
+    "clustermesh.apiserver.tls.authMode",
+    "clustermesh.apiserver.tls.auto.enabled",
+    "clustermesh.apiserver.tls.auto.method",
+    "clustermesh.config.clusters",
+    "clustermesh.config.enabled",
+    "clustermesh.useAPIServer",
     "enableNonDefaultDenyPolicies",
     "encryption.enabled",
+    "encryption.strictMode.ingress.enabled",
     "encryption.type",
     "hubble.enabled",
     "hubble.export.static.allowList",
@@ -105,4 +116,5 @@ RELEASE_NAMESPACE = "kube-system"
 # From offline/cilium_sums/<version>.sha256, cilium-<version>.tgz.
 CHART_ARCHIVE_SHA256 = {
     "1.20.0": "c5f013912360d1a334f44ef25f36da59ba3414cdb48f466ee12d0c4fdff27883",
+    "1.20.2": "b2afd87b7f75f875f92a14559f14f59b7babbb479d968e3fd625a20bf30ec20e",
 }

@@ -3,7 +3,10 @@
 The engine starts a policy pack with the stack's configuration in `PULUMI_CONFIG`, a JSON object of full keys to values
 (`pulumi/pulumi` `pkg/resource/plugin/analyzer_plugin.go`, `constructEnv` and `constructConfig`), the way it passes
 config to a program; pulumi-policy reads the same variable (`pulumi_policy/policy.py`, `_configure_runtime_settings`).
-A stack that declares no tier, or one the pack does not know, is held to prod's levels.
+The engine merges `Pulumi.yaml`'s defaults into that config first (`pkg/workspace/config.go` `mergeConfig`, applied
+by `pulumi preview` and `pulumi up` before `pkg/engine/update.go` decrypts it into the analyzer's options), so a stack
+that sets no tier arrives with Pulumi.yaml's default, prod. A config without the key at all, or with a tier the pack
+does not know, is held to prod's levels too.
 """
 
 from __future__ import annotations

@@ -7,17 +7,16 @@ from typing import Any
 import pulumi
 import pytest
 
-from aks_cilium.cluster.component import AksCluster
+from aks_cilium.cluster.component import AksCluster, NodePoolArgs
 from aks_cilium.cluster.role_assignments import AKS_RBAC_CLUSTER_ADMIN, NETWORK_CONTRIBUTOR
 from aks_cilium.core.validation import ComponentArgsError
 from aks_cilium.network.component import Network, NetworkArgs
 from aks_cilium.testing import SECRET, ProgramRun, run_callable
 from aks_cilium.testing.azure import CLIENT_CONFIG
 from tests.support.component_args import SUBNET_ID, cluster_args
-from tests.support.tokens import IDENTITY, ROLE_ASSIGNMENT
+from tests.support.tokens import IDENTITY, LOCAL_COMMAND, ROLE_ASSIGNMENT
 from tests.support.tokens import MANAGED_CLUSTER as CLUSTER
 
-GATE = "pulumi-python:dynamic/aks_cilium:KubernetesAccessGate"
 GROUP_ID = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-t"
 GROUP = "3f2b8c1d-6e4a-4b7c-9d0e-1a2b3c4d5e6f"
 
@@ -114,9 +113,11 @@ def test_deployer_and_admin_groups_get_aks_rbac_cluster_admin_at_cluster_scope()
         assert cluster.urn in grant.dependencies
     assert groups[0].inputs["principalType"] == "Group"
     assert cluster.inputs["aadProfile"]["adminGroupObjectIDs"] == SECRET
-    gate = run.one(GATE)
+    gate = run.one(LOCAL_COMMAND, "aks-kubernetes-access")
     assert {g.urn for g in [deployer, *groups]} <= set(gate.dependencies)
-    assert len(gate.inputs["assignments"]) == 3
+    # A changed assignment replaces the wait, so it waits again (pulumi-command: `triggers` replace on change).
+    assert len(gate.inputs["triggers"]) == 3
+    assert gate.inputs["environment"]["AKS_CILIUM_KUBECONFIG"] == SECRET
     provider = run.one("pulumi:providers:kubernetes")
     assert gate.urn in provider.dependencies
 
@@ -151,12 +152,12 @@ def test_provider_uses_the_deploy_login_and_the_cluster_id_as_identifier() -> No
         ("patch", ("agentPoolProfiles[*].count",), ("count",)),
         (
             "stable",
-            ("agentPoolProfiles[*].count", "kubernetesVersion"),
+            ("agentPoolProfiles[*].count", "kubernetesVersion", "agentPoolProfiles[*].orchestratorVersion"),
             ("count", "orchestratorVersion"),
         ),
         (
             "rapid",
-            ("agentPoolProfiles[*].count", "kubernetesVersion"),
+            ("agentPoolProfiles[*].count", "kubernetesVersion", "agentPoolProfiles[*].orchestratorVersion"),
             ("count", "orchestratorVersion"),
         ),
         ("node-image", ("agentPoolProfiles[*].count",), ("count",)),
@@ -402,18 +403,46 @@ def test_every_network_input_given_as_an_output_registers_the_same_resources() -
     assert {r.name: r.inputs for r in wrapped.registrations} == {r.name: r.inputs for r in plain.registrations}
 
 
-def test_only_the_user_pool_pins_its_version() -> None:
-    """Through the managed cluster API all pools' orchestratorVersion must be specified or all unspecified (AKS error
-    NotAllAgentPoolOrchestratorVersionSpecifiedAndUnchanged, quoted in pulumi/pulumi-azure-native issue #2094 and
-    Azure/ARO-HCP pull request #662); the user pool is its own AgentPool resource, so the inline system pool sends
-    none and follows the control plane, while the user pool's own update carries the version (never above the
-    control plane's: AgentPool.orchestratorVersion, REST spec 2025-09-01)."""
+def test_every_pool_carries_the_control_planes_minor() -> None:
+    """A system pool sent without orchestratorVersion does not reliably follow a minor upgrade (Azure/terraform-azurerm-aks
+    issue #301, Azure/AKS issue #3087; ../shared/design/UPSTREAM.md, "Pool versions"). In the managed cluster's request
+    every pool's version is given or none, and if given equal to the control plane's (AKS error
+    NotAllAgentPoolOrchestratorVersionSpecifiedAndUnchanged, MicrosoftDocs/azure-aks-docs auto-upgrade-cluster.md): the
+    request holds the system pool alone, with the control plane's minor. The user pool is its own AgentPool resource
+    and carries the same minor, never above the control plane's (AgentPool.orchestratorVersion, REST spec 2025-09-01)."""
     run, _ = build(kubernetes_version="1.37")
     (system,) = run.one(CLUSTER).inputs["agentPoolProfiles"]
-    assert "orchestratorVersion" not in system
+    assert system["orchestratorVersion"] == "1.37"
     user_pool = run.one("azure-native:containerservice:AgentPool")
     assert user_pool.inputs["orchestratorVersion"] == "1.37"
     assert run.one(CLUSTER).urn in user_pool.dependencies
+
+
+@pytest.mark.parametrize("wrap", [lambda v: v, pulumi.Output.from_input])
+def test_the_user_pool_may_lag_while_it_catches_up(wrap: Any) -> None:
+    """Within two minors, never ahead (AgentPool.orchestratorVersion in the 2025-09-01 REST spec: "The node pool minor
+    version must be within two minor versions of the control plane version. The node pool version cannot be greater
+    than the control plane version")."""
+    pool = NodePoolArgs(vm_size="Standard_D4ds_v5", min_count=2, max_count=3, kubernetes_version=wrap("1.35"))
+    run, _ = build(kubernetes_version="1.37", user_pool=pool)
+    assert run.one("azure-native:containerservice:AgentPool").inputs["orchestratorVersion"] == "1.35"
+    assert run.one(CLUSTER).inputs["agentPoolProfiles"][0]["orchestratorVersion"] == "1.37"
+
+
+@pytest.mark.parametrize(
+    ("pool_version", "message"),
+    [("1.34", "lags the control plane's 1.37 by 3 minors; AKS allows 2"), ("1.38", "newer than the control plane's 1.37")],
+)
+def test_a_user_pool_too_far_behind_or_ahead_is_refused(pool_version: str, message: str) -> None:
+    pool = NodePoolArgs(vm_size="Standard_D4ds_v5", min_count=2, max_count=3, kubernetes_version=pool_version)
+    with pytest.raises(ComponentArgsError, match=message):
+        build(kubernetes_version="1.37", user_pool=pool)
+
+
+def test_the_system_pool_has_no_version_of_its_own() -> None:
+    pool = NodePoolArgs(vm_size="Standard_D4ds_v5", min_count=2, max_count=3, kubernetes_version="1.36")
+    with pytest.raises(ComponentArgsError, match="system_pool"):
+        build(system_pool=pool)
 
 
 def test_managed_prometheus_turns_on_the_metrics_profile() -> None:

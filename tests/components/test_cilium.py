@@ -11,10 +11,10 @@ import pytest
 from aks_cilium.cilium.rules import CLUSTER_ID_RANGE
 from aks_cilium.cilium.values import cilium_values
 from offline.chart import chart_defaults, render_chart, unknown_value_paths, values_schema
-from offline.stack_config import PROJECT_DIR, load_stack_config
+from offline.stack_config import PROJECT_DIR
 from stack_settings import ConfigError
 from tests.support.artifacts import requires_artifacts
-from tests.support.stacks import PROD_AS_BYOCNI, RunStack, release_values
+from tests.support.stacks import PROD_AS_BYOCNI, RunStack, release_values, stack_config
 from tests.support.tokens import RELEASE
 
 FEATURE_OVERRIDES: dict[str, dict[str, str]] = {
@@ -57,7 +57,7 @@ def test_dev_release(run_stack: RunStack) -> None:
     assert [entry.split(":", 1)[0] for entry in metrics] == ["dns", "drop", "tcp", "flow", "port-distribution", "icmp", "httpV2", "policy"]
     assert values["kubeProxyReplacement"] is False
     assert release.inputs["chart"] == "cilium"
-    assert release.inputs["version"] == "1.20.0"
+    assert release.inputs["version"] == "1.20.2"
     assert release.inputs["repositoryOpts"] == {"repo": "https://helm.cilium.io"}
     assert release.inputs["namespace"] == "kube-system"
     assert release.inputs["atomic"] is True
@@ -66,7 +66,7 @@ def test_dev_release(run_stack: RunStack) -> None:
     assert release.inputs["timeout"] >= 900
     provider = run.one("pulumi:providers:kubernetes")
     assert release.provider.startswith(provider.urn)
-    assert run.outputs["ciliumVersion"] == "1.20.0"
+    assert run.outputs["ciliumVersion"] == "1.20.2"
     assert "hubble-ui" in run.outputs["hubble"]["ui"]
 
 
@@ -88,7 +88,7 @@ def test_stacks_have_disjoint_pod_cidrs() -> None:
     """A cluster mesh needs distinct pod CIDRs (UPSTREAM.md, Cilium 1.20, AKS BYOCNI; k8s-install-helm.rst)."""
     stacks = sorted(path.name.split(".")[1] for path in PROJECT_DIR.glob("Pulumi.*.yaml"))
     assert {"dev", "prod"} <= set(stacks)
-    cidrs = {stack: ipaddress.IPv4Network(load_stack_config(stack).values["aks-cilium:podCidr"]) for stack in stacks}
+    cidrs = {stack: ipaddress.IPv4Network(stack_config(stack).values["aks-cilium:podCidr"]) for stack in stacks}
     for stack, cidr in cidrs.items():
         for other, other_cidr in cidrs.items():
             assert stack == other or not cidr.overlaps(other_cidr), f"{stack} {cidr} overlaps {other} {other_cidr}"

@@ -23,7 +23,7 @@ from offline.chart import chart_defaults
 from tests.support.artifacts import requires_artifacts
 
 EVERY_FEATURE: dict[str, Any] = {
-    "version": "1.20.0",
+    "version": "1.20.2",
     "cluster_name": "aks-cilium-dev",
     "pod_cidr": "10.248.0.0/16",
     "node_count": 3,
@@ -34,6 +34,10 @@ EVERY_FEATURE: dict[str, Any] = {
     "kube_proxy_replacement": True,
     "api_server_host": "api.example.com",
     "bandwidth_manager": True,
+    "cluster_mesh": {
+        "clusters": [{"name": "aks-cilium-mesh-west", "port": 2379, "ips": ["10.21.255.250"]}],
+        "api_server_ip": "10.20.255.250",
+    },
     "flow_logs": True,
 }
 # The guarantees issue #14 names, and more found in Cilium 1.20's values.yaml.
@@ -63,8 +67,9 @@ DANGEROUS_PATHS = [
 
 
 def leaf_paths(values: Mapping[str, Any], prefix: str = "") -> Iterator[str]:
+    """Dotted leaf paths; a map whose keys hold dots (annotations) is one leaf, as the component sets it whole."""
     for key, value in values.items():
-        if isinstance(value, Mapping) and value:
+        if isinstance(value, Mapping) and value and not any("." in str(k) for k in value):
             yield from leaf_paths(value, f"{prefix}{key}.")
         else:
             yield f"{prefix}{key}"

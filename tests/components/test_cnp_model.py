@@ -8,10 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aks_cilium.network_policy.builders import ModeCapabilities, allow_fqdns, allow_webhooks
+from aks_cilium.network_policy.builders import ModeCapabilities, webhooks_in
 from aks_cilium.network_policy.model import (
     ENTITIES,
     PROTOCOLS,
+    CidrRule,
     DnsMatch,
     EgressRule,
     Expression,
@@ -25,6 +26,7 @@ from aks_cilium.network_policy.model import (
 )
 from tests.support.artifacts import CRD_PATH, requires_artifacts
 from tests.support.crd import cnp_errors
+from tests.support.policies import fqdn_policy
 
 BOUNDED = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 label = st.from_regex(r"\A[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?\Z")
@@ -62,6 +64,9 @@ egress_peer_rules = st.builds(
     st.lists(cidrs, max_size=2, unique=True).map(tuple),
     st.just(()),
     st.lists(plain_port_rules, max_size=2).map(tuple),
+    st.lists(st.sampled_from([CidrRule("10.50.0.0/16", ("10.50.1.0/24",)), CidrRule("198.51.100.0/24")]), max_size=2, unique=True).map(
+        tuple
+    ),
 )
 fqdn_rules = st.builds(
     EgressRule,
@@ -93,13 +98,16 @@ def test_any_valid_model_renders_a_crd_valid_policy(spec: PolicySpec) -> None:
 @BOUNDED
 @given(st.lists(st.one_of(dns_name, dns_pattern), min_size=1, max_size=4, unique=True), st.booleans())
 def test_fqdn_builder_output_is_crd_valid_and_carries_dns(names: list[str], byocni: bool) -> None:
-    spec = allow_fqdns(ModeCapabilities(byocni=byocni, acns_security=True), "payments", tuple(names))
+    spec = fqdn_policy(ModeCapabilities(byocni=byocni, acns_security=True), "payments", tuple(names))
     rendered = spec.render()
     assert cnp_errors(CRD_PATH, as_object(spec)) == []
     dns_rule = rendered["egress"][0]
     assert dns_rule["toEndpoints"][0]["matchLabels"]["k8s:io.kubernetes.pod.namespace"] == "kube-system"
     assert dns_rule["toPorts"][0]["ports"] == [{"port": "53", "protocol": "ANY"}]
-    assert ({"matchPattern": "*"} in dns_rule["toPorts"][0]["rules"]["dns"]) is byocni
+    # Both modes list the names and their expansions; the bare `*` is never there (issue #21: DNS exfiltration).
+    admitted = [rule.get("matchName") or rule["matchPattern"] for rule in dns_rule["toPorts"][0]["rules"]["dns"]]
+    assert "*" not in admitted
+    assert set(names) <= set(admitted)
 
 
 @BOUNDED
@@ -158,7 +166,7 @@ INVALID_MODELS = {
     "deny with toFQDNs": lambda: PolicySpec("x", egress_deny=(EgressRule(to_fqdns=(DnsMatch("a.example.com"),)),)),
     "empty deny rule": lambda: PolicySpec("x", egress_deny=(EgressRule(),)),
     "dns name with an empty label": lambda: DnsMatch("a..example.com"),
-    "fqdn without l7 support": lambda: allow_fqdns(ModeCapabilities(byocni=False, acns_security=False), "payments", ("a.example.com",)),
+    "fqdn without l7 support": lambda: fqdn_policy(ModeCapabilities(byocni=False, acns_security=False), "payments", ("a.example.com",)),
 }
 
 
@@ -191,7 +199,7 @@ def test_what_ciliums_agent_refuses_is_refused_here(build) -> None:
 def test_many_webhook_ports_split_into_crd_valid_port_rules() -> None:
     """More than 40 ports go into several port rules of at most 40 (the CRD's toPorts.ports maxItems, Cilium 1.20)."""
     ports = tuple(range(9000, 9085))
-    spec = allow_webhooks(ports)
+    spec = PolicySpec("webhooks", ingress=(webhooks_in(ports),))
     rendered = spec.render()["ingress"][0]["toPorts"]
     assert [len(rule["ports"]) for rule in rendered] == [40, 40, 5]
     assert [int(p["port"]) for rule in rendered for p in rule["ports"]] == list(ports)

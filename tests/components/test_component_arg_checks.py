@@ -29,7 +29,7 @@ NETWORK = {
     "vnet_cidr": "10.224.0.0/12",
     "node_subnet_cidr": "10.224.0.0/16",
 }
-CILIUM = {"version": "1.20.0", "cluster_name": "aks-t", "pod_cidr": "10.244.0.0/16", "node_count": 3}
+CILIUM = {"version": "1.20.2", "cluster_name": "aks-t", "pod_cidr": "10.244.0.0/16", "node_count": 3}
 POOL = {"vm_size": "Standard_D4ds_v5", "min_count": 2, "max_count": 3}
 
 
@@ -50,7 +50,7 @@ def _policies(args: dict[str, Any]) -> None:
 
 
 def _policy_args() -> dict[str, Any]:
-    return {"namespaces": [{"name": "payments", "allow_from": ["frontend"]}], "network_mode": "byocni"}
+    return {"namespaces": [{"name": "payments", "ingress": [{"namespace": "frontend"}]}, {"name": "frontend"}], "network_mode": "byocni"}
 
 
 BUILDERS: dict[str, tuple[Callable[[dict[str, Any]], None], Callable[[], dict[str, Any]]]] = {
@@ -106,9 +106,9 @@ def _type_name(component: str, key: str) -> str:
 
 
 def test_a_misspelt_key_of_a_nested_namespace_entry_is_refused() -> None:
-    """allowfrom in a NamespacePolicyArgs entry of the list: the list's item type is checked too."""
-    problems = _problems("NetworkPolicySet", lambda args: args["namespaces"][0].update(allowfrom=["frontend"]))
-    assert problems == {"namespaces[0].allowfrom": "is not an argument of NamespacePolicyArgs (did you mean allow_from?)"}
+    """intra_namespce in a NamespacePolicyArgs entry of the list: the list's item type is checked too."""
+    problems = _problems("NetworkPolicySet", lambda args: args["namespaces"][0].update(intra_namespce=False))
+    assert problems == {"namespaces[0].intra_namespce": "is not an argument of NamespacePolicyArgs (did you mean intra_namespace?)"}
 
 
 # (component, arg path, bad value, words the reason must contain)
@@ -124,6 +124,9 @@ REFUSED = [
     ("Cilium", "version", "\u0661.\u0662\u0660.\u0660", "is not an exact chart version"),
     ("Cilium", "hubble_metrics", ["dns", "latency"], "'latency' is not a Hubble metric"),
     ("Cilium", "node_count", "three", "is not a whole number"),
+    # AKS keeps kube-proxy on bring-your-own-CNI unless the preview kubeProxyConfig API turns it off
+    # (MicrosoftDocs/azure-aks-docs articles/aks/configure-kube-proxy.md; UPSTREAM.md, AKS "kube-proxy on BYOCNI").
+    ("Cilium", "kube_proxy_replacement", True, "AKS keeps running kube-proxy on bring-your-own-CNI"),
 ]
 
 
@@ -145,9 +148,18 @@ def test_a_bad_value_given_as_an_output_fails_the_run_once_it_resolves(component
     assert reason in problems[path]
 
 
-def test_a_namespace_allowed_from_itself_is_refused_as_the_stack_refuses_it() -> None:
-    problems = _problems("NetworkPolicySet", lambda args: args["namespaces"][0].update(allow_from=["frontend", "payments"]))
-    assert problems == {"namespaces[0].allow_from[1]": "is the namespace itself, which the baseline already allows"}
+def test_egress_to_a_managed_namespace_is_refused_as_the_stack_refuses_it() -> None:
+    problems = _problems("NetworkPolicySet", lambda args: args["namespaces"][1].update(egress=[{"namespace": "payments"}]))
+    assert problems == {
+        "namespaces[1].egress[0].namespace": "'payments' is managed by the set: declare the flow on payments's ingress, "
+        "which opens this side's egress too"
+    }
+
+
+@pytest.mark.parametrize(("field", "bad"), [("allow_from", 5), ("allow_to", 5), ("fqdns", 3), ("webhook_ports", 443), ("name", ["a"])])
+def test_a_namespace_entry_field_of_the_wrong_type_is_a_problem_not_a_traceback(field: str, bad: Any) -> None:
+    problems = _problems("NetworkPolicySet", lambda args: args["namespaces"][0].update({field: bad}))
+    assert f"namespaces[0].{field}" in problems, problems
 
 
 def test_pool_counts_are_checked_inside_the_nested_pool() -> None:

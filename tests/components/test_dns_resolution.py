@@ -9,6 +9,7 @@ that lists every search-domain expansion of an allowed name.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,9 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aks_cilium.network_policy.builders import DNS_LABEL, DNS_THROUGH_KUBE_DNS, ModeCapabilities, allow_fqdns
+from aks_cilium.network_policy.builders import DNS_LABEL, DNS_THROUGH_KUBE_DNS, ModeCapabilities
 from aks_cilium.testing import ProgramRun
 from tests.support.dns_model import VNET_SUFFIXES, Libc, authoritative, pod_search_list, resolve, through_proxy
+from tests.support.policies import dns_rule_of, fqdn_policy, fqdn_selectors_of
 from tests.support.stacks import RunStack
 from tests.support.tokens import CNP, NAMESPACE
 
@@ -27,8 +29,28 @@ SERVICES = {"demo-app": "demo", "kubernetes": "default", "payments-api": "paymen
 VARIANTS: list[tuple[str, dict[str, str]]] = [
     ("dev", {}),
     ("prod", {}),
-    ("prod", {"fqdnAllowlist": '["payments:api.stripe.com", "payments:*.blob.core.windows.net", "frontend:login.microsoftonline.com"]'}),
-    ("dev", {"fqdnAllowlist": '["client:*.github.io", "demo:api.example.com"]'}),
+    (
+        "prod",
+        {
+            "namespaces": json.dumps(
+                {
+                    "payments": {"egress": [{"fqdn": "api.stripe.com", "ports": [443]}, {"fqdn": "*.files.example.net", "ports": [443]}]},
+                    "frontend": {"egress": [{"fqdn": "login.microsoftonline.com", "ports": [443]}]},
+                }
+            )
+        },
+    ),
+    (
+        "dev",
+        {
+            "namespaces": json.dumps(
+                {
+                    "client": {"egress": [{"fqdn": "*.pages.example.org", "ports": [443]}]},
+                    "demo": {"egress": [{"fqdn": "api.example.com", "ports": [443]}]},
+                }
+            )
+        },
+    ),
 ]
 
 
@@ -37,10 +59,8 @@ def _dns_rules(run: ProgramRun, namespace: str) -> list[Mapping[str, str]] | Non
     labels = next(r.inputs["metadata"]["labels"] for r in run.of_type(NAMESPACE) if r.inputs["metadata"]["name"] == namespace)
     if labels[DNS_LABEL] == DNS_THROUGH_KUBE_DNS:
         return None
-    policy = next(
-        r for r in run.of_type(CNP) if r.inputs["metadata"].get("namespace") == namespace and r.inputs["metadata"]["name"] == "allow-fqdns"
-    )
-    rules: list[Mapping[str, str]] = policy.inputs["spec"]["egress"][0]["toPorts"][0]["rules"]["dns"]
+    rules = next(dns_rule_of(r.inputs["spec"]) for r in run.of_type(CNP) if r.inputs["metadata"].get("namespace") == namespace)
+    assert rules is not None, namespace
     return rules
 
 
@@ -48,8 +68,8 @@ def _allowed_examples(run: ProgramRun, namespace: str) -> list[str]:
     """A concrete name for each allowed name or pattern of the namespace."""
     names: list[str] = []
     for policy in run.of_type(CNP):
-        if policy.inputs["metadata"].get("namespace") == namespace and policy.inputs["metadata"]["name"] == "allow-fqdns":
-            for selector in policy.inputs["spec"]["egress"][1]["toFQDNs"]:
+        if policy.inputs["metadata"].get("namespace") == namespace:
+            for selector in fqdn_selectors_of(policy.inputs["spec"]):
                 names.append(selector.get("matchName") or selector["matchPattern"].replace("*", "pages"))
     return names
 
@@ -83,18 +103,27 @@ def test_every_lookup_that_resolves_without_the_proxy_resolves_with_it(run_stack
                 assert with_proxy, (stack, namespace, libc, name, sent)
 
 
-def test_acns_refuses_a_name_not_allowed_and_byocni_leaves_it_to_tofqdns(run_stack: RunStack) -> None:
-    """ACNS has no bare `*`, so the explicit patterns refuse other names; byocni's `*` resolves them and the
-    toFQDNs rule then drops the connection (Cilium language.rst, DNS-based policies)."""
-    server = authoritative(["exfil.example.org"])
-    prod_rules = _dns_rules(run_stack("prod"), "payments")
-    dev_rules = _dns_rules(run_stack("dev"), "client")
-    for libc in LIBCS:
-        assert not resolve("exfil.example.org", pod_search_list("payments"), libc, through_proxy(prod_rules, server))[0]
-        assert resolve("exfil.example.org", pod_search_list("client"), libc, through_proxy(dev_rules, server))[0]
-    assert dev_rules == [{"matchPattern": "*"}]
-    assert prod_rules is not None
-    assert {"matchPattern": "*"} not in prod_rules
+def test_both_modes_refuse_a_name_not_allowed_at_dns(run_stack: RunStack) -> None:
+    """A name no rule admits is refused by the proxy in both modes: a bare `*` (byocni had it) would forward any name
+    to Azure DNS and on to the internet, a channel out of a namespace whose egress is closed (issue #21, Also)."""
+    server = authoritative(["exfil.example.org", "api.stripe.com.exfil.example.org"])
+    for stack, namespace in (("prod", "payments"), ("dev", "client")):
+        rules = _dns_rules(run_stack(stack), namespace)
+        assert rules is not None
+        assert {"matchPattern": "*"} not in rules
+        for libc, name in itertools.product(LIBCS, ("exfil.example.org", "api.stripe.com.exfil.example.org", "google.com.a.b.c.d.e")):
+            assert not resolve(name, pod_search_list(namespace), libc, through_proxy(rules, server))[0], (stack, name)
+
+
+def test_vnet_suffix_expansions_are_anchored_to_azures_suffix() -> None:
+    """The expansions after an allowed name end in Azure's own suffix (internal.cloudapp.net) or the custom-DNS
+    placeholder, never in free labels: `api.stripe.com.*.*.*.*.*` let five labels of anything go upstream."""
+    spec = fqdn_policy(ModeCapabilities(byocni=False, acns_security=True), "payments", ("api.stripe.com",)).render()
+    patterns = [rule.get("matchPattern") or rule["matchName"] for rule in dns_rule_of(spec) or []]
+    for pattern in patterns:
+        fixed = pattern.rsplit("*", 1)[-1]
+        assert fixed.endswith(("cluster.local", ".internal.cloudapp.net", ".reddog.microsoft.com")) or "*" not in pattern, pattern
+        assert not pattern.endswith(".*"), pattern
 
 
 def test_the_model_fails_the_old_acns_rule() -> None:
@@ -138,8 +167,8 @@ def test_acns_patterns_resolve_any_allowed_name_from_any_namespace(
     """The same replay, for names and namespaces drawn at random, straight from the builder ACNS mode uses, behind
     Azure DNS's VNet suffix and behind custom DNS servers' placeholder suffix."""
     names = tuple(dict.fromkeys(".".join([*parts, top]) for parts, top in labels))
-    spec = allow_fqdns(ModeCapabilities(byocni=False, acns_security=True), namespace, names).render()
-    rules = spec["egress"][0]["toPorts"][0]["rules"]["dns"]
+    spec = fqdn_policy(ModeCapabilities(byocni=False, acns_security=True), namespace, names).render()
+    rules = dns_rule_of(spec) or []
     server = authoritative(names)
     for name in names:
         assert resolve(name, pod_search_list(namespace, suffix), libc, through_proxy(rules, server))[0], name

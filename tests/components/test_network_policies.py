@@ -16,6 +16,7 @@ from offline.stack_config import load_stack_config
 from stack_settings import ConfigError
 from tests.support.artifacts import CRD_PATH, requires_artifacts
 from tests.support.crd import cnp_errors
+from tests.support.policies import dns_rule_of
 from tests.support.stacks import RunStack
 from tests.support.tokens import CCNP, CNP, RELEASE
 
@@ -26,9 +27,24 @@ DNS_PORT = {"ports": [{"port": "53", "protocol": "ANY"}]}
 VARIANTS: list[tuple[str, dict[str, str]]] = [
     ("dev", {}),
     ("prod", {}),
-    ("prod", {"advancedNetworkingSecurity": "false", "fqdnAllowlist": "[]"}),
-    ("dev", {"fqdnAllowlist": '["client:*.github.io", "demo:api.example.com"]', "nativeNetworkPolicyDefaultDeny": "true"}),
+    ("prod", {"advancedNetworkingSecurity": "false", "namespaces": json.dumps({"payments": {}, "frontend": {}})}),
+    (
+        "dev",
+        {
+            "namespaces": json.dumps(
+                {
+                    "client": {"egress": [{"fqdn": "*.pages.example.org", "ports": [443]}]},
+                    "demo": {
+                        "ingress": [{"outside": "loadBalancer", "ports": [8080]}],
+                        "egress": [{"fqdn": "api.example.com", "ports": [443]}],
+                    },
+                }
+            ),
+            "nativeNetworkPolicyDefaultDeny": "true",
+        },
+    ),
 ]
+TENANT = "tenant-allow"
 
 
 def spec(run: ProgramRun, namespace: str, policy: str) -> dict[str, Any]:
@@ -57,7 +73,9 @@ def test_scenario_default_deny_both_ways_is_one_clusterwide_policy(run_stack: Ru
             run.one("kubernetes:core/v1:Namespace", f"policies-{name}").inputs["metadata"]["labels"]["aks-cilium.io/baseline"]
             == "default-deny"
         )
-    outsider = run.one("kubernetes:core/v1:Namespace", "connectivity-outsider").inputs["metadata"]["labels"]
+    outsider = run.one("kubernetes:core/v1:Namespace", "connectivity-outsider").inputs["metadata"]
+    assert outsider["name"] == "aks-cilium-probe"
+    outsider = outsider["labels"]
     assert outsider["aks-cilium.io/baseline"] == "default-deny"
     assert not any(r.inputs["metadata"]["name"] == "default-deny" for r in run.of_type(CNP))
 
@@ -74,38 +92,60 @@ def test_kube_dns_at_l4_for_namespaces_without_fqdns(run_stack: RunStack) -> Non
         n.inputs["metadata"]["name"]: n.inputs["metadata"]["labels"]["aks-cilium.io/dns"]
         for n in run.of_type("kubernetes:core/v1:Namespace")
     }
-    assert labels == {"payments": "proxy", "frontend": "kube-dns"}
+    assert labels == {"payments": "proxy", "frontend": "kube-dns", "billing-agent": "kube-dns"}
 
 
-def test_scenario_allow_from_client(run_stack: RunStack) -> None:
+def _ns(namespace: str) -> dict[str, Any]:
+    return {"matchLabels": {"k8s:io.kubernetes.pod.namespace": namespace}}
+
+
+def _on(*ports: int) -> list[dict[str, Any]]:
+    return [{"ports": [{"port": str(port), "protocol": "TCP"} for port in ports]}]
+
+
+def test_scenario_client_reaches_the_demo_apps_port_and_each_namespace_itself(run_stack: RunStack) -> None:
+    """demo admits client on the app's port, and client's egress follows; both admit their own pods (a CNP selector
+    with the namespace label, cilium/cilium Documentation/security/policy/kubernetes.rst, "Namespaces")."""
     run = run_stack("dev")
-    assert spec(run, "demo", "allow-from-namespaces")["ingress"] == [
-        {"fromEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "client"}}]}
+    assert spec(run, "demo", TENANT)["ingress"] == [
+        {"fromEndpoints": [_ns("demo")]},
+        {"fromEndpoints": [_ns("client")], "toPorts": _on(8080)},
     ]
-    assert spec(run, "client", "allow-to-namespaces")["egress"] == [
-        {"toEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "demo"}}]}
-    ]
+    assert spec(run, "demo", TENANT)["egress"] == [{"toEndpoints": [_ns("demo")]}]
+    client_egress = spec(run, "client", TENANT)["egress"]
+    assert client_egress[0] == {"toEndpoints": [_ns("client")]}
+    assert {"toEndpoints": [_ns("demo")], "toPorts": _on(8080)} in client_egress
+    assert spec(run, "client", TENANT)["ingress"] == [{"fromEndpoints": [_ns("client")]}]
 
 
-def _peers(key: str, *namespaces: str) -> list[dict[str, Any]]:
-    return [{key: [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": namespace}} for namespace in namespaces]}]
-
-
-def test_allow_from_pairs_open_ingress_on_targets_and_egress_on_managed_sources(run_stack: RunStack) -> None:
+def test_ingress_from_a_managed_namespace_opens_the_senders_egress_and_external_ones_only_the_receiver(run_stack: RunStack) -> None:
     run = run_stack(
         "dev",
-        namespaces='["demo", "client", "web"]',
-        namespaceAllowFrom='["demo:client", "demo:web", "web:client", "client:ingress-nginx"]',
+        namespaces=json.dumps(
+            {
+                "demo": {"ingress": [{"namespace": "client", "ports": [8080]}, {"namespace": "web"}]},
+                "web": {"ingress": [{"namespace": "client", "ports": ["9090/UDP"]}], "intraNamespace": False},
+                "client": {"ingress": [{"namespace": "ingress-nginx", "ports": [8443]}]},
+            }
+        ),
+        externalNamespaces='["ingress-nginx"]',
     )
-    assert spec(run, "demo", "allow-from-namespaces")["ingress"] == _peers("fromEndpoints", "client", "web")
-    assert spec(run, "web", "allow-from-namespaces")["ingress"] == _peers("fromEndpoints", "client")
-    assert spec(run, "client", "allow-from-namespaces")["ingress"] == _peers("fromEndpoints", "ingress-nginx")
-    assert spec(run, "client", "allow-to-namespaces")["egress"] == _peers("toEndpoints", "demo", "web")
-    assert spec(run, "web", "allow-to-namespaces")["egress"] == _peers("toEndpoints", "demo")
-    # ingress-nginx is not managed here: its egress is its owner's business, and demo sends to nobody.
-    names = {r.name for r in run.of_type(CNP)}
-    assert "policies-demo-allow-to-namespaces" not in names
-    assert not any("ingress-nginx" in name for name in names)
+    assert spec(run, "demo", TENANT)["ingress"][1:] == [
+        {"fromEndpoints": [_ns("client")], "toPorts": _on(8080)},
+        {"fromEndpoints": [_ns("web")]},
+    ]
+    assert spec(run, "web", TENANT)["ingress"] == [
+        {"fromEndpoints": [_ns("client")], "toPorts": [{"ports": [{"port": "9090", "protocol": "UDP"}]}]}
+    ]
+    assert spec(run, "web", TENANT)["egress"] == [{"toEndpoints": [_ns("demo")]}]
+    assert spec(run, "client", TENANT)["egress"][1:] == [
+        {"toEndpoints": [_ns("demo")], "toPorts": _on(8080)},
+        {"toEndpoints": [_ns("web")], "toPorts": [{"ports": [{"port": "9090", "protocol": "UDP"}]}]},
+    ]
+    assert spec(run, "client", TENANT)["ingress"][1] == {"fromEndpoints": [_ns("ingress-nginx")], "toPorts": _on(8443)}
+    # ingress-nginx is not managed here: its egress is its owner's business, and the stack says it exists.
+    assert not any("ingress-nginx" in r.name for r in run.of_type(CNP))
+    assert run.outputs["externalNamespaces"] == ["ingress-nginx"]
 
 
 def test_namespace_names_carry_the_namespaces_as_dependencies() -> None:
@@ -125,18 +165,57 @@ def test_namespace_names_carry_the_namespaces_as_dependencies() -> None:
     assert {namespace.urn for namespace in namespaces} <= set(consumer.dependencies)
 
 
-def test_scenario_fqdn_allowlist_carries_its_dns_rule(run_stack: RunStack) -> None:
+def test_scenario_fqdns_on_their_ports_follow_their_dns_rule(run_stack: RunStack) -> None:
     """`toFQDNs` allows only the IPs that Cilium learnt from DNS responses it proxied, and only DNS traffic matched by an
     L7 `dns` rule goes through that proxy (cilium/cilium Documentation/security/policy/language.rst, "DNS based" and
-    "DNS Policy and IP Discovery"). The bare `*` pattern is allowed here because dev is BYOCNI; ACNS has none (UPSTREAM.md,
-    AKS "ACNS")."""
-    assert spec(run_stack("dev"), "client", "allow-fqdns")["egress"] == [
-        {"toEndpoints": [KUBE_DNS], "toPorts": [{**DNS_PORT, "rules": {"dns": [{"matchPattern": "*"}]}}]},
-        {
-            "toFQDNs": [{"matchName": "google.com"}, {"matchName": "www.google.com"}],
-            "toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}, {"port": "80", "protocol": "TCP"}]}],
-        },
+    "DNS Policy and IP Discovery"): the DNS rule comes first, the names share a rule by their ports."""
+    egress = spec(run_stack("dev"), "client", TENANT)["egress"]
+    dns_at = next(i for i, rule in enumerate(egress) if rule.get("toEndpoints") == [KUBE_DNS])
+    assert egress[dns_at]["toPorts"][0]["ports"] == DNS_PORT["ports"]
+    assert {"matchName": "google.com"} in egress[dns_at]["toPorts"][0]["rules"]["dns"]
+    assert egress[dns_at + 1 :] == [{"toFQDNs": [{"matchName": "google.com"}, {"matchName": "www.google.com"}], "toPorts": _on(443)}]
+
+
+def test_api_server_cidr_and_outside_constructs_render_as_cilium_reads_them(run_stack: RunStack) -> None:
+    """Entities `kube-apiserver`, `world` and `ingress`, and `toCIDRSet` with `except` (cilium/cilium
+    Documentation/security/policy/language.rst, "Entities Based" and "IP/CIDR based"; ../shared/cilium/1.20.0 CRD)."""
+    egress = spec(run_stack("dev"), "client", TENANT)["egress"]
+    assert {"toEntities": ["kube-apiserver"], "toPorts": _on(443)} in egress
+    assert {"toCIDRSet": [{"cidr": "1.1.1.0/24", "except": ["1.1.1.128/25"]}], "toPorts": _on(443)} in egress
+    run = run_stack(
+        "dev",
+        namespaces=json.dumps(
+            {
+                "demo": {"ingress": [{"outside": "loadBalancer", "ports": [8080]}, {"outside": "ciliumIngress", "ports": [8080]}]},
+                "client": {},
+            }
+        ),
+    )
+    assert spec(run, "demo", TENANT)["ingress"][1:] == [
+        {"fromEntities": ["world"], "toPorts": _on(8080)},
+        {"fromEntities": ["ingress"], "toPorts": _on(8080)},
     ]
+
+
+def test_metadata_opt_in_reaches_imds_and_wireserver_past_default_deny(run_stack: RunStack) -> None:
+    """The opt-in allows IMDS (169.254.169.254, HTTP) and WireServer (168.63.129.16, 80 and 32526; MicrosoftDocs/azure-docs
+    articles/virtual-network/what-is-ip-address-168-63-129-16.md) past default deny, and in byocni lifts the
+    cluster-wide block, whose deny-only rules keep every other default (enableDefaultDeny false, honoured with
+    enable-non-default-deny-policies, which the release sets: Cilium's Sanitize otherwise sets both to true,
+    cilium/cilium pkg/policy/api/rule_validation.go). AKS's managed Cilium documents no such flag: no block there."""
+    run = run_stack("prod")
+    egress = spec(run, "billing-agent", TENANT)["egress"]
+    assert {"toCIDR": ["169.254.169.254/32"], "toPorts": _on(80)} in egress
+    assert {"toCIDR": ["168.63.129.16/32"], "toPorts": _on(80, 32526)} in egress
+    assert not [p for p in run.of_type(CCNP) if "metadata" in p.name]
+    run = run_stack("dev", namespaces=json.dumps({"demo": {"metadataEndpoints": True}, "client": {}}))
+    labels = run.one("kubernetes:core/v1:Namespace", "policies-demo").inputs["metadata"]["labels"]
+    assert labels["aks-cilium.io/metadata-endpoints"] == "allowed"
+    block = clusterwide(run, "aks-cilium-block-metadata-endpoints")
+    assert block["enableDefaultDeny"] == {"ingress": False, "egress": False}
+    exempt = block["endpointSelector"]["matchExpressions"][0]
+    assert exempt["operator"] == "NotIn"
+    assert {"kube-system", "app-routing-system", "gatekeeper-system"} <= set(exempt["values"])
 
 
 BROAD_ENTITIES = {"host", "remote-node", "world", "all", "cluster"}
@@ -159,34 +238,32 @@ def test_webhooks_are_opt_in_per_namespace_on_their_port(run_stack: RunStack) ->
     """AKS's API server calls webhooks through konnectivity-agent pods (kube-system, `app: konnectivity-agent`),
     arriving with pod addresses: tigera/operator pull request #5212. The rule names the pod's port as configured:
     Cilium applies L4 policy after service port mapping (cilium/cilium Documentation/security/policy/layer4.rst)."""
-    assert not any(r.inputs["metadata"]["name"] == "allow-webhooks" for r in run_stack("dev").of_type(CNP))
-    run = run_stack("dev", webhookPorts='["demo:9443"]')
-    assert spec(run, "demo", "allow-webhooks")["ingress"] == [
-        {
-            "fromEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system", "k8s:app": "konnectivity-agent"}}],
-            "toPorts": [{"ports": [{"port": "9443", "protocol": "TCP"}]}],
-        }
-    ]
+    konnectivity = {"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system", "k8s:app": "konnectivity-agent"}}
     assert not any(
-        r.inputs["metadata"].get("namespace") == "client" and r.inputs["metadata"]["name"] == "allow-webhooks" for r in run.of_type(CNP)
+        konnectivity in r.get("fromEndpoints", []) for p in run_stack("dev").of_type(CNP) for r in p.inputs["spec"].get("ingress", [])
     )
+    run = run_stack("dev", namespaces=json.dumps({"demo": {"webhookPorts": [9443]}, "client": {}}))
+    assert {"fromEndpoints": [konnectivity], "toPorts": _on(9443)} in spec(run, "demo", TENANT)["ingress"]
+    assert all(konnectivity not in r.get("fromEndpoints", []) for r in spec(run, "client", TENANT)["ingress"])
 
 
-def test_azure_cilium_uses_explicit_dns_patterns(run_stack: RunStack) -> None:
-    """Microsoft's musl workaround: the name, then `<name>.*.*` up to five labels of suffix; no bare `*` on ACNS
-    (MicrosoftDocs/azure-aks-docs articles/aks/container-network-security-fqdn-filtering-concepts.md)."""
-    dns = spec(run_stack("prod"), "payments", "allow-fqdns")["egress"][0]["toPorts"][0]["rules"]["dns"]
+def test_azure_cilium_uses_explicit_dns_patterns_anchored_to_azures_suffix(run_stack: RunStack) -> None:
+    """Microsoft's musl workaround lists `<name>.*.*` up to five labels of suffix; no bare `*` on ACNS
+    (MicrosoftDocs/azure-aks-docs articles/aks/container-network-security-fqdn-filtering-concepts.md). The five labels
+    are Azure's VNet suffix, so its fixed part is spelled out."""
+    dns = dns_rule_of(spec(run_stack("prod"), "payments", TENANT)) or []
     assert {"matchPattern": "*"} not in dns
     assert {"matchName": "api.stripe.com"} in dns
     assert {"matchName": "api.stripe.com.payments.svc.cluster.local"} in dns
-    assert {"matchPattern": "api.stripe.com.*.*.*.*.*"} in dns
+    assert {"matchPattern": "api.stripe.com.*.*.internal.cloudapp.net"} in dns
+    assert {"matchPattern": "api.stripe.com.*.*.*.*.*"} not in dns
     assert {"matchPattern": "*.*.svc.cluster.local"} in dns
 
 
 def test_azure_cilium_without_acns_security_has_no_l7(run_stack: RunStack) -> None:
     """FQDN filtering and L7 policies need ACNS security on Azure CNI powered by Cilium (UPSTREAM.md, AKS "ACNS":
     MicrosoftDocs/azure-aks-docs articles/aks/container-network-security-fqdn-filtering-concepts.md)."""
-    run = run_stack("prod", advancedNetworkingSecurity="false", fqdnAllowlist="[]")
+    run = run_stack("prod", advancedNetworkingSecurity="false", namespaces=json.dumps({"payments": {}, "frontend": {}}))
     policies = run.of_type(CNP) + run.of_type(CCNP)
     assert any(policy.inputs["spec"].get("egress") for policy in policies)
     for policy in policies:
@@ -194,7 +271,8 @@ def test_azure_cilium_without_acns_security_has_no_l7(run_stack: RunStack) -> No
             assert all("rules" not in port for port in rule.get("toPorts", [])), policy.name
     with pytest.raises(ConfigError) as caught:
         run_stack("prod", advancedNetworkingSecurity="false")
-    assert caught.value.keys == {"fqdnAllowlist"}
+    assert caught.value.keys == {"namespaces"}
+    assert "payments.egress[0].fqdn" in str(caught.value)
 
 
 def test_every_policy_waits_for_cilium(run_stack: RunStack) -> None:
@@ -205,9 +283,9 @@ def test_every_policy_waits_for_cilium(run_stack: RunStack) -> None:
     run = run_stack("dev")
     release = run.one(RELEASE)
     policies = run.of_type(CNP) + run.of_type(CCNP)
-    # The policy set's (cluster-wide four, client's two, demo's one), the connectivity check's outsider egress and
+    # The policy set's (cluster-wide four, client's and demo's one each), the connectivity check's outsider egress and
     # Hubble Relay's clients.
-    assert len(policies) == 9
+    assert len(policies) == 8
     for policy in policies:
         assert release.urn in policy.dependencies, policy.name
 
@@ -225,34 +303,62 @@ def test_azure_cilium_policies_wait_for_the_cluster(run_stack: RunStack) -> None
         assert cluster.urn in policy.dependencies, policy.name
 
 
-def test_connectivity_check_probes_the_scenario(run_stack: RunStack) -> None:
+def _scripts(run: ProgramRun) -> dict[str, str]:
+    return {
+        job.inputs["metadata"]["namespace"]: job.inputs["spec"]["template"]["spec"]["containers"][0]["command"][2]
+        for job in run.of_type("kubernetes:batch/v1:Job")
+    }
+
+
+def test_connectivity_check_probes_each_kind_of_declared_flow_from_its_namespace(run_stack: RunStack) -> None:
+    """One Job per managed namespace, in that namespace (its pod gets the namespace's policies), probing what it declares:
+    FQDNs on their ports, the API server, an address in its CIDR, the demo app from client and from demo itself; a
+    denied sample that resolves; the expectations that start there; and from the probe namespace the demo app, whose
+    allowed probe from client is the positive control."""
     run = run_stack("dev")
-    jobs = {job.name: job for job in run.of_type("kubernetes:batch/v1:Job")}
-    job, outsider = jobs["connectivity-job"], jobs["connectivity-outsider-job"]
-    script = job.inputs["spec"]["template"]["spec"]["containers"][0]["command"][2]
-    assert "probe 'demo service' allowed http://demo-app.demo.svc.cluster.local" in script
-    assert "probe google.com allowed https://google.com" in script
-    assert "probe github.com denied https://github.com" in script
-    outsider_script = outsider.inputs["spec"]["template"]["spec"]["containers"][0]["command"][2]
-    assert "probe 'demo service from a namespace not allowed' denied http://demo-app.demo.svc.cluster.local" in outsider_script
-    assert job.inputs["metadata"]["namespace"] == "client"
-    assert outsider.inputs["metadata"]["namespace"] == "connectivity-outsider"
-    assert "pulumi.com/skipAwait" not in job.inputs["metadata"].get("annotations", {})
+    scripts = _scripts(run)
+    assert set(scripts) == {"client", "demo", "aks-cilium-probe"}
+    client, demo, outsider = scripts["client"], scripts["demo"], scripts["aks-cilium-probe"]
+    assert "probe 'client -> google.com:443' allowed https://google.com" in client
+    assert "probe 'client -> kube-apiserver:443' allowed https://kubernetes.default.svc:443" in client
+    assert "probe 'client -> demo:8080' allowed http://demo-app.demo.svc.cluster.local" in client
+    assert "probe 'client -> google.com:80 (port not allowed)' denied http://google.com" in client
+    assert "probe 'client -> 1.1.1.1:443 allow' allowed https://1.1.1.1" in client
+    assert "probe 'client -> 1.0.0.1:443 deny' denied https://1.0.0.1" in client
+    assert "probe 'demo -> demo (within the namespace)' allowed http://demo-app.demo.svc.cluster.local" in demo
+    assert "probe 'demo -> github.com:443 (not allowed)' denied https://github.com" in demo
+    assert "probe 'probe namespace -> demo (not allowed)' denied http://demo-app.demo.svc.cluster.local" in outsider
+    jobs = run.of_type("kubernetes:batch/v1:Job")
     policy_set = [policy for policy in run.of_type(CNP) + run.of_type(CCNP) if policy.name.startswith("policies-")]
     assert policy_set
-    for policy in policy_set:
-        assert policy.urn in job.dependencies
-        assert policy.urn in outsider.dependencies
+    for job in jobs:
+        assert "pulumi.com/skipAwait" not in job.inputs["metadata"].get("annotations", {})
+        for policy in policy_set:
+            assert policy.urn in job.dependencies
 
 
-def test_connectivity_check_reruns_when_the_policies_change(run_stack: RunStack) -> None:
-    """A changed metadata.name replaces the Job, so the check runs again against the new policies."""
-    first = run_stack("dev").one("kubernetes:batch/v1:Job", "connectivity-job").inputs["metadata"]["name"]
-    same = run_stack("dev").one("kubernetes:batch/v1:Job", "connectivity-job").inputs["metadata"]["name"]
-    changed = run_stack("dev", namespaceAllowFrom="[]").one("kubernetes:batch/v1:Job", "connectivity-job").inputs["metadata"]["name"]
-    assert first == same
-    assert first != changed
+def test_any_stack_can_run_the_check_without_the_demo(run_stack: RunStack) -> None:
+    """prod turns it on with one key: its namespaces probe their FQDNs, the API server and a denied sample."""
+    scripts = _scripts(run_stack("prod", connectivityCheck="true"))
+    assert set(scripts) == {"payments", "frontend", "billing-agent"}
+    assert "probe 'payments -> api.stripe.com:443' allowed https://api.stripe.com" in scripts["payments"]
+    assert "probe 'payments -> kube-apiserver:443' allowed https://kubernetes.default.svc:443" in scripts["payments"]
+    assert "probe 'payments -> api.stripe.com:80 (port not allowed)' denied http://api.stripe.com" in scripts["payments"]
+    assert "probe 'frontend -> github.com:443 (not allowed)' denied https://github.com" in scripts["frontend"]
+
+
+def test_connectivity_check_reruns_when_the_policies_or_cilium_change(run_stack: RunStack) -> None:
+    """A changed metadata.name replaces the Job, so the check runs again against the new policies or the new Cilium."""
+
+    def name(**overrides: str) -> str:
+        job: str = run_stack("dev", **overrides).one("kubernetes:batch/v1:Job", "connectivity-demo").inputs["metadata"]["name"]
+        return job
+
+    first = name()
+    assert first == name()
     assert first.startswith("connectivity-check-")
+    assert first != name(namespaces=json.dumps({"demo": {"ingress": [{"namespace": "client", "ports": [8080]}]}, "client": {}}))
+    assert first != name(ciliumExtraValues='{"debug": {"enabled": true}}')
 
 
 def test_connectivity_check_is_optional(run_stack: RunStack) -> None:

@@ -141,7 +141,8 @@ def test_cilium_alerts_cover_drops_agents_operator_and_dns(prometheus_run: Progr
         "CiliumUnreachableNodes",
         "CiliumDnsErrorsHigh",
     }
-    assert 'reason="Policy denied"' in alerts["CiliumPolicyDropsHigh"]["expression"]
+    # Allow-list misses and deny rules both count (cilium/cilium pkg/monitor/api/drop.go, drop reasons 133 and 181).
+    assert 'reason=~"Policy denied|Policy denied by denylist"' in alerts["CiliumPolicyDropsHigh"]["expression"]
     assert alerts["CiliumPolicyDropsHigh"]["expression"].endswith("> 1.0")
     assert 'daemonset="cilium"' in alerts["CiliumAgentUnavailable"]["expression"]
     assert 'deployment="cilium-operator"' in alerts["CiliumOperatorUnavailable"]["expression"]
@@ -154,7 +155,10 @@ def test_managed_mode_alerts_ask_acns_and_thresholds_are_the_callers() -> None:
     groups = {g.name: g.inputs for g in run.of_type(RULE_GROUP)}
     assert "prom-CiliumAlerts" not in groups
     rules = {r["alert"]: r for r in groups["prom-NetworkObservabilityAlerts"]["rules"]}
-    assert "networkobservability_drop_count" in rules["AcnsPolicyDropsHigh"]["expression"]
+    # ACNS on the Cilium data plane publishes Cilium's node metrics; networkobservability_* exist only on non-Cilium
+    # data planes (MicrosoftDocs/azure-aks-docs articles/aks/container-network-observability-metrics.md).
+    assert "cilium_drop_count_total" in rules["AcnsPolicyDropsHigh"]["expression"]
+    assert "networkobservability_" not in rules["AcnsPolicyDropsHigh"]["expression"]
     assert rules["AcnsPolicyDropsHigh"]["expression"].endswith("> 5.0")
     assert rules["AcnsDnsErrorsHigh"]["expression"].endswith("> 0.2")
     assert all("actions" not in r for g in groups.values() for r in g["rules"]), "no action group: no actions sent"

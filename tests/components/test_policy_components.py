@@ -3,6 +3,7 @@ Output-valued inputs, depends_on reaching every child, protection, and the pod s
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 from typing import Any
@@ -19,7 +20,6 @@ from aks_cilium.network_policy.names import fqdn_selector_problem
 from aks_cilium.testing import ProgramRun, run_callable
 from aks_cilium.workloads.connectivity import ConnectivityCheck, ConnectivityCheckArgs, check_script
 from aks_cilium.workloads.demo import DemoApp, DemoAppArgs
-from stack_settings import ConfigError
 from tests.support.stacks import RunStack
 from tests.support.tokens import CCNP, CNP
 
@@ -41,22 +41,71 @@ def test_a_missing_required_arg_is_a_clean_error_not_a_key_error() -> None:
 BAD_ARGS: dict[str, tuple[dict[str, Any], set[str]]] = {
     "duplicate namespaces": ({"namespaces": [{"name": "a"}, {"name": "a"}], "network_mode": "byocni"}, {"namespaces"}),
     "kube-system under default deny": ({"namespaces": [{"name": "kube-system"}], "network_mode": "byocni"}, {"namespaces[0].name"}),
-    "every name allowed": ({"namespaces": [{"name": "a", "fqdns": ["*"]}], "network_mode": "byocni"}, {"namespaces[0].fqdns[0]"}),
+    "every name allowed": (
+        {"namespaces": [{"name": "a", "egress": [{"fqdn": "*"}]}], "network_mode": "byocni"},
+        {"namespaces[0].egress[0].fqdn"},
+    ),
+    "a pattern over a public suffix": (
+        {"namespaces": [{"name": "a", "egress": [{"fqdn": "*.co.uk"}]}], "network_mode": "byocni"},
+        {"namespaces[0].egress[0].fqdn"},
+    ),
+    "a peer neither managed nor external": (
+        {"namespaces": [{"name": "a", "ingress": [{"namespace": "clinet"}]}], "network_mode": "byocni"},
+        {"namespaces[0].ingress[0].namespace"},
+    ),
+    "egress to a managed namespace, which its ingress decides": (
+        {"namespaces": [{"name": "a", "egress": [{"namespace": "b"}]}, {"name": "b"}], "network_mode": "byocni"},
+        {"namespaces[0].egress[0].namespace"},
+    ),
+    "two peers in one allowance": (
+        {"namespaces": [{"name": "a", "egress": [{"cidr": "10.9.0.0/16", "api_server": True}]}], "network_mode": "byocni"},
+        {"namespaces[0].egress[0]"},
+    ),
+    "outside without ports": (
+        {"namespaces": [{"name": "a", "ingress": [{"outside": "loadBalancer"}]}], "network_mode": "byocni"},
+        {"namespaces[0].ingress[0].ports"},
+    ),
+    "a port out of range and an unknown protocol": (
+        {
+            "namespaces": [{"name": "a", "ingress": [{"outside": "loadBalancer", "ports": [{"port": 70000, "protocol": "tcp"}]}]}],
+            "network_mode": "byocni",
+        },
+        {"namespaces[0].ingress[0].ports[0].port", "namespaces[0].ingress[0].ports[0].protocol"},
+    ),
+    "a cidr inside the pod cidr, an exception outside it": (
+        {
+            "namespaces": [{"name": "a", "egress": [{"cidr": "10.244.0.0/24", "except_cidrs": ["10.9.0.0/24"]}]}],
+            "network_mode": "byocni",
+            "cluster_cidrs": ["10.244.0.0/16", "10.0.0.0/16"],
+        },
+        {"namespaces[0].egress[0].cidr", "namespaces[0].egress[0].except_cidrs[0]"},
+    ),
+    "reserved namespaces": (
+        {
+            "namespaces": [{"name": "default"}, {"name": "cilium-secrets"}, {"name": "aks-cilium-probe"}, {"name": "app-routing-system"}],
+            "network_mode": "byocni",
+        },
+        {"namespaces[0].name", "namespaces[1].name", "namespaces[2].name", "namespaces[3].name"},
+    ),
+    "cilium ingress on AKS's managed cilium": (
+        {"namespaces": [{"name": "a", "ingress": [{"outside": "ciliumIngress", "ports": [{"port": 80}]}]}], "network_mode": "azure-cilium"},
+        {"namespaces[0].ingress[0].outside"},
+    ),
     "unknown network mode": ({"namespaces": [{"name": "a"}], "network_mode": "calico"}, {"network_mode"}),
     "fqdns without ACNS security": (
-        {"namespaces": [{"name": "a", "fqdns": ["api.example.com"]}], "network_mode": "azure-cilium"},
-        {"namespaces[0].fqdns"},
+        {"namespaces": [{"name": "a", "egress": [{"fqdn": "api.example.com", "ports": [{"port": 443}]}]}], "network_mode": "azure-cilium"},
+        {"namespaces[0].egress[0].fqdn"},
     ),
     "multi-level wildcard on ACNS": (
-        {"namespaces": [{"name": "a", "fqdns": ["**.example.com"]}], "network_mode": "azure-cilium", "acns_security": True},
-        {"namespaces[0].fqdns[0]"},
+        {"namespaces": [{"name": "a", "egress": [{"fqdn": "**.example.com"}]}], "network_mode": "azure-cilium", "acns_security": True},
+        {"namespaces[0].egress[0].fqdn"},
     ),
     "webhook port out of range": (
         {"namespaces": [{"name": "a", "webhook_ports": [0]}], "network_mode": "byocni"},
         {"namespaces[0].webhook_ports[0]"},
     ),
-    "metadata opt-out on ACNS": (
-        {"namespaces": [{"name": "a", "metadata_endpoints": True}], "network_mode": "azure-cilium"},
+    "metadata opt-in as a string": (
+        {"namespaces": [{"name": "a", "metadata_endpoints": "yes"}], "network_mode": "azure-cilium"},
         {"namespaces[0].metadata_endpoints"},
     ),
 }
@@ -71,16 +120,23 @@ def test_the_component_refuses_bad_args_before_registering_anything(case: tuple[
 def test_acns_security_as_an_output_is_refused_not_misread() -> None:
     """An Output is truthy whatever it holds: Output(False) must never turn FQDN policies on (issue #15, item 4)."""
     args = {
-        "namespaces": [{"name": "a", "fqdns": ["api.example.com"]}],
+        "namespaces": [{"name": "a", "egress": [{"fqdn": "api.example.com", "ports": [{"port": 443}]}]}],
         "network_mode": "azure-cilium",
         "acns_security": pulumi.Output.from_input(False),
     }
-    assert _problems(args) == {"acns_security", "namespaces[0].fqdns"}
+    assert _problems(args) == {"acns_security", "namespaces[0].egress[0].fqdn"}
 
 
 def test_protect_reaches_the_namespaces_and_their_policies() -> None:
     """Removing a protected resource from the program fails the update (Pulumi docs, resource option `protect`)."""
-    run = _policy_set({"namespaces": [{"name": "a", "allow_from": ["b"]}], "network_mode": "byocni", "protect": True})
+    run = _policy_set(
+        {
+            "namespaces": [{"name": "a", "ingress": [{"namespace": "b"}]}],
+            "external_namespaces": ["b"],
+            "network_mode": "byocni",
+            "protect": True,
+        }
+    )
     kinds = [run.of_type(kind) for kind in ("kubernetes:core/v1:Namespace", CNP, CCNP)]
     assert all(kinds)
     for registration in [r for registrations in kinds for r in registrations]:
@@ -93,13 +149,21 @@ def test_depends_on_reaches_every_child_of_each_component() -> None:
     def program() -> None:
         gate = k8s.core.v1.ConfigMap("gate")
         opts = pulumi.ResourceOptions(depends_on=[gate])
-        NetworkPolicySet("set", NetworkPolicySetArgs(namespaces=[{"name": "a", "fqdns": ["api.example.com"]}], network_mode="byocni"), opts)
+        NetworkPolicySet(
+            "set",
+            NetworkPolicySetArgs(
+                namespaces=[{"name": "a", "egress": [{"fqdn": "api.example.com", "ports": [{"port": 443}]}]}], network_mode="byocni"
+            ),
+            opts,
+        )
         DemoApp("demo", DemoAppArgs(app_namespace=pulumi.Output.from_input("demo"), client_namespace="client"), opts)
         ConnectivityCheck(
             "check",
             ConnectivityCheckArgs(
-                namespace=pulumi.Output.from_input("client"),
-                probes=[{"name": "x", "url": "https://x.example.com", "allowed": False}],
+                sources=[
+                    {"namespace": "client", "probes": [{"name": "x", "url": "https://x.example.com", "allowed": False}]},
+                    {"namespace": "web", "probes": [{"name": "y", "url": "http://y", "allowed": True}]},
+                ],
                 outsider_probes=[{"name": "y", "url": "http://y", "allowed": False}],
                 outsider_egress_to=["demo"],
                 policy_fingerprint=pulumi.Output.from_input("abc"),
@@ -121,7 +185,9 @@ def test_demo_pods_start_under_run_as_non_root() -> None:
 
     def program() -> None:
         DemoApp("demo", DemoAppArgs(app_namespace="demo", client_namespace="client"))
-        ConnectivityCheck("check", ConnectivityCheckArgs(namespace="client", probes=[{"name": "x", "url": "http://x", "allowed": True}]))
+        ConnectivityCheck(
+            "check", ConnectivityCheckArgs(sources=[{"namespace": "client", "probes": [{"name": "x", "url": "http://x", "allowed": True}]}])
+        )
 
     run = run_callable(program)
     pods = [
@@ -137,19 +203,40 @@ def test_demo_pods_start_under_run_as_non_root() -> None:
             assert context["runAsGroup"] == int(context["runAsGroup"]) > 0
             assert "@sha256:" in container["image"]
             assert len(container["image"].split("@sha256:")[1]) == 64
+            # Nothing is written outside the scratch volume, and no pod holds an API token it does not use.
+            assert context["readOnlyRootFilesystem"] is True
+            assert [m["mountPath"] for m in container["volumeMounts"]] == ["/tmp"]
+        assert pod["automountServiceAccountToken"] is False
+        assert [v["name"] for v in pod["volumes"]] == ["scratch"]
 
 
-def test_connectivity_check_needs_its_probes() -> None:
+def test_connectivity_check_needs_its_probes_and_a_positive_control_for_each_outsider_probe() -> None:
     with pytest.raises(ComponentArgsError) as caught:
-        run_callable(lambda: ConnectivityCheck("check", {"namespace": "client", "probes": [{"name": "x"}]}))  # type: ignore[typeddict-item]
-    assert {p["property_path"] for p in caught.value.errors or []} == {"probes[0].url", "probes[0].allowed"}
+        run_callable(
+            lambda: ConnectivityCheck(
+                "check",
+                {
+                    "sources": [{"namespace": "client", "probes": [{"name": "x"}]}, {"namespace": "Web", "probes": []}],  # type: ignore[typeddict-item]
+                    "outsider_probes": [{"name": "y", "url": "http://demo-app.demo", "allowed": False}],
+                    "outsider_egress_to": ["demo"],
+                },
+            )
+        )
+    paths = {p["property_path"] for p in caught.value.errors or []}
+    assert paths == {
+        "sources[0].probes[0].url",
+        "sources[0].probes[0].allowed",
+        "sources[1].namespace",
+        "sources[1].probes",
+        "outsider_probes[0]",
+    }
     with pytest.raises(ComponentArgsError):
         run_callable(lambda: DemoApp("demo", {"app_namespace": "demo"}))  # type: ignore[typeddict-item]
 
 
 def test_a_probe_verdict_needs_its_cause() -> None:
-    """Denied means resolved, then timed out (curl exit 28, CURLE_OPERATION_TIMEDOUT, with a name lookup time);
-    any other failure, such as exit 6 (no such name) or 35/60 (TLS), fails the probe whatever was expected."""
+    """Denied means resolved (or an address), then timed out (curl exit 28, CURLE_OPERATION_TIMEDOUT); allowed means
+    the TCP handshake completed or the host reset it; a name that did not resolve fails the probe either way."""
     script = check_script([{"name": "n", "url": "https://n", "allowed": False}])
     assert '[ "$rc" = 28 ]' in script
     assert '[ "$lookup" != 0.000000 ]' in script
@@ -157,41 +244,43 @@ def test_a_probe_verdict_needs_its_cause() -> None:
 
 
 FAKE_CURL = """#!/bin/sh
-# Stands in for curl: prints the write-out and exits as FAKE_<host> says ("exit code, http_code, time_namelookup").
+# Stands in for curl: prints the write-out and exits as FAKE_<host> says ("exit code, time_namelookup, time_connect").
 for arg; do url=$arg; done
-host=$(echo "$url" | sed 's#.*://##; s#[.-]#_#g')
+host=$(echo "$url" | sed 's#.*://##; s#[:/].*##; s#[.-]#_#g')
 eval outcome=\\$FAKE_$host
 set -- $outcome
 printf '%s %s' "$2" "$3"
 [ "$1" = 0 ] || echo "curl: ($1) simulated" >&2
 exit "$1"
 """
-# (expected verdict, curl exit code, http_code, time_namelookup) -> whether the probe passes
+# (expected verdict, URL, curl exit code, time_namelookup, time_connect) -> whether the probe passes
 PROBE_OUTCOMES = {
-    "answered": ("allowed", 0, "301", "0.012000", True),
-    "dropped after resolving": ("denied", 28, "000", "0.004000", True),
-    "lookup timed out": ("denied", 28, "000", "0.000000", False),
-    "no such name or refused by the dns proxy": ("denied", 6, "000", "0.000000", False),
-    "connection refused": ("denied", 7, "000", "0.002000", False),
-    "tls handshake failed": ("denied", 35, "000", "0.003000", False),
-    "certificate not trusted": ("denied", 60, "000", "0.003000", False),
-    "expected answer, got a drop": ("allowed", 28, "000", "0.004000", False),
+    "answered": ("allowed", "https://probe.example.com", 0, "0.012000", "0.020000", True),
+    "connected, then the tls handshake failed": ("allowed", "https://probe.example.com", 35, "0.003000", "0.010000", True),
+    "reset by the host": ("allowed", "http://probe.example.com:5432", 7, "0.002000", "0.000000", True),
+    "dropped after resolving": ("denied", "https://probe.example.com", 28, "0.004000", "0.000000", True),
+    "an address dropped": ("denied", "https://203.0.113.9", 28, "0.000000", "0.000000", True),
+    "lookup timed out": ("denied", "https://probe.example.com", 28, "0.000000", "0.000000", False),
+    "no such name or refused by the dns proxy": ("denied", "https://probe.example.com", 6, "0.000000", "0.000000", False),
+    "reached when a drop was expected": ("denied", "https://probe.example.com", 7, "0.002000", "0.000000", False),
+    "expected to connect, got a drop": ("allowed", "https://probe.example.com", 28, "0.004000", "0.000000", False),
 }
 
 
 @pytest.mark.parametrize("outcome", PROBE_OUTCOMES.values(), ids=PROBE_OUTCOMES.keys())
-def test_the_check_script_passes_a_probe_only_for_its_cause(tmp_path: Any, outcome: tuple[str, int, str, str, bool]) -> None:
+def test_the_check_script_passes_a_probe_only_for_its_cause(tmp_path: Any, outcome: tuple[str, str, int, str, str, bool]) -> None:
     """The script run by /bin/sh against a stand-in curl. curl's exit codes (curl man page, EXIT CODES): 6 could not
     resolve host (what the DNS proxy's REFUSED becomes), 7 failed to connect, 28 operation timed out, 35 TLS handshake,
     60 peer certificate; time_namelookup stays 0 when no name was resolved. Cilium drops denied packets silently by
     default, so a policy drop is a timeout (cilium/cilium Documentation/security/policy/intro.rst, "Policy Deny
     Response Handling": `none`, the default in ../shared/cilium/1.20.0/values.yaml `policyDenyResponse`)."""
-    verdict, code, http_code, lookup, passes = outcome
+    verdict, url, code, lookup, connect, passes = outcome
     fake = tmp_path / "curl"
     fake.write_text(FAKE_CURL)
     fake.chmod(0o755)
-    script = check_script([{"name": "probe", "url": "https://probe.example.com", "allowed": verdict == "allowed"}])
-    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "FAKE_probe_example_com": f"{code} {http_code} {lookup}"}
+    script = check_script([{"name": "probe", "url": url, "allowed": verdict == "allowed"}])
+    host = url.split("://")[1].split(":")[0].replace(".", "_").replace("-", "_")
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", f"FAKE_{host}": f"{code} {lookup} {connect}"}
     result = subprocess.run(["/bin/sh", "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True, check=False)
     assert (result.returncode == 0) is passes, result.stdout
 
@@ -207,26 +296,10 @@ def test_fqdn_validation_runs_in_linear_time(value: str) -> None:
     assert time.perf_counter() - started < 0.05
 
 
-STACK_KEY_ERRORS: dict[str, tuple[str, dict[str, str], str]] = {
-    "kube-system managed": ("dev", {"namespaces": '["demo", "client", "kube-system"]'}, "namespaces"),
-    "every name": ("dev", {"fqdnAllowlist": '["client:*"]'}, "fqdnAllowlist"),
-    "webhook port not a number": ("dev", {"webhookPorts": '["demo:https"]'}, "webhookPorts"),
-    "webhook namespace not managed": ("dev", {"webhookPorts": '["other:9443"]'}, "webhookPorts"),
-    "metadata opt-out on ACNS": ("prod", {"metadataEndpointNamespaces": '["payments"]'}, "metadataEndpointNamespaces"),
-}
-
-
-@pytest.mark.parametrize("case", STACK_KEY_ERRORS.values(), ids=STACK_KEY_ERRORS.keys())
-def test_the_stack_layer_names_the_config_key(run_stack: RunStack, case: tuple[str, dict[str, str], str]) -> None:
-    stack, overrides, key = case
-    with pytest.raises(ConfigError) as caught:
-        run_stack(stack, **overrides)
-    assert key in caught.value.keys
-
-
 def test_stack_keys_reach_the_component(run_stack: RunStack) -> None:
-    run = run_stack("dev", webhookPorts='["demo:9443", "demo:8443"]', metadataEndpointNamespaces='["client"]', protectNamespaces="true")
-    webhook = run.one(CNP, "policies-demo-allow-webhooks").inputs["spec"]["ingress"][0]["toPorts"][0]["ports"]
+    namespaces = {"demo": {"webhookPorts": [9443, 8443]}, "client": {"metadataEndpoints": True}}
+    run = run_stack("dev", namespaces=json.dumps(namespaces), protectNamespaces="true")
+    webhook = run.one(CNP, "policies-demo-tenant-allow").inputs["spec"]["ingress"][-1]["toPorts"][0]["ports"]
     assert webhook == [{"port": "9443", "protocol": "TCP"}, {"port": "8443", "protocol": "TCP"}]
     client = run.one("kubernetes:core/v1:Namespace", "policies-client").inputs["metadata"]["labels"]
     assert client["aks-cilium.io/metadata-endpoints"] == "allowed"
@@ -238,7 +311,7 @@ def test_a_kubeconfig_output_gives_the_set_its_own_provider() -> None:
     """Languages that cannot pass a provider pass the kubeconfig; every child is created through the set's own."""
     run = _policy_set(
         {
-            "namespaces": [{"name": "a", "fqdns": ["api.example.com"]}],
+            "namespaces": [{"name": "a", "egress": [{"fqdn": "api.example.com", "ports": [{"port": 443}]}]}],
             "network_mode": "byocni",
             "kubeconfig": pulumi.Output.from_input("apiVersion: v1"),
             "cluster_identifier": pulumi.Output.from_input("/subscriptions/x/clusters/y"),

@@ -74,12 +74,13 @@ def test_aks_cluster_inputs_and_outputs() -> None:
         "clusterId",
         "clusterName",
         "deployKubeconfig",
+        "deployerPrincipals",
         "kubeconfig",
         "kubernetesProvider",
         "oidcIssuerUrl",
     }
     pool = schema()["types"][f"{TOKEN}NodePoolArgs"]
-    assert set(pool["properties"]) == {"vmSize", "minCount", "maxCount"}
+    assert set(pool["properties"]) == {"vmSize", "minCount", "maxCount", "kubernetesVersion"}
     assert set(pool["required"]) == {"vmSize", "minCount", "maxCount"}
 
 
@@ -94,6 +95,21 @@ def test_cilium_and_policy_set() -> None:
     namespace = schema()["types"][f"{TOKEN}NamespacePolicyArgs"]
     assert namespace["required"] == ["name"]
     assert {d["name"] for d in schema()["dependencies"]} == {"kubernetes"}
+
+
+def test_demo_and_connectivity_check_are_components_of_the_package() -> None:
+    """Any language can run the check against its own policies: one Job per source namespace, each probe typed."""
+    check = resource("ConnectivityCheck")
+    assert check["requiredInputs"] == ["sources"]
+    assert check["inputProperties"]["sources"]["items"]["$ref"] == f"#/types/{TOKEN}ProbeSourceArgs"
+    probe = schema()["types"][f"{TOKEN}ConnectivityProbe"]
+    assert set(probe["required"]) == {"name", "url", "allowed"}
+    assert check["properties"]["jobNames"]["items"]["type"] == "string"
+    demo = resource("DemoApp")
+    assert set(demo["requiredInputs"]) == {"appNamespace", "clientNamespace"}
+    assert demo["properties"]["serviceUrl"]["type"] == "string"
+    egress = schema()["types"][f"{TOKEN}EgressAllowArgs"]
+    assert set(egress["properties"]) == {"namespace", "apiServer", "cidr", "exceptCidrs", "fqdn", "ports"}
 
 
 def _check_object(value: dict[str, Any], properties: dict[str, Any], required: list[str], where: str) -> None:

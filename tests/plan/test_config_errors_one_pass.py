@@ -24,12 +24,15 @@ MISTAKES = [
     ("aks-cilium:systemPoolMinCount: lots", "aks-cilium:systemPoolMinCount: must be of type 'integer'"),  # a type error
     ("aks-cilium:dnsServiceIp: 10.1.0.10", "aks-cilium:dnsServiceIp: 10.1.0.10 is outside serviceCidr"),  # across keys
     ("aks-cillium:skuTier: Free", "aks-cillium:skuTier: is in namespace 'aks-cillium'"),  # another namespace
-    ("aks-cilium:fqdnAllowList: []", "aks-cilium:fqdnAllowList: is not a setting of this program (did you mean fqdnAllowlist?)"),
+    (
+        "aks-cilium:externalNamespace: []",
+        "aks-cilium:externalNamespace: is not a setting of this program (did you mean externalNamespaces?)",
+    ),  # a typo
     ('aks-cilium:kubernetesVersion: "1.31"', "aks-cilium:kubernetesVersion: '1.31' left AKS community support"),  # the policy
-    ("aks-cilium:namespaces:", None),
-    ("  - demo", None),
-    ("  - client", None),
-    ("  - Payments", "aks-cilium:namespaces[2]: 'Payments' is not a Kubernetes namespace name"),  # one item of a list
+    ("aks-cilium:externalNamespaces:", None),
+    ("  - ingress-nginx", None),
+    ("  - monitoring", None),
+    ("  - Payments", "aks-cilium:externalNamespaces[2]: 'Payments' is not a Kubernetes namespace name"),  # one item of a list
 ]
 
 
@@ -46,7 +49,7 @@ def broken_project(tmp_path: Path) -> Path:
 def test_five_mistakes_of_different_kinds_are_all_reported_in_one_run(
     broken_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack: load_stack_config(stack, broken_project))
+    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack, **_: load_stack_config(stack, broken_project))
     assert main(["--stack", "dev", "--out", str(tmp_path / "plan")]) == 2
     err = capsys.readouterr().err
     reported = [line for line in err.splitlines() if line.startswith("  - ")]
@@ -64,13 +67,13 @@ def test_the_fix_for_a_list_item_is_a_valid_command_with_its_index_and_a_value_t
     values["systemPoolMinCount"] = "2"
     with pytest.raises(ConfigError) as caught:
         load_settings(values, "dev")
-    (item,) = [problem for problem in caught.value.problems if problem.key == "namespaces"]
+    (item,) = [problem for problem in caught.value.problems if problem.key == "externalNamespaces"]
     words = shlex.split(item.fix())
-    assert words == ["pulumi", "config", "set", "--path", "namespaces[2]", "payments"]
-    values["namespaces"] = '["demo", "client", "payments"]'
+    assert words == ["pulumi", "config", "set", "--path", "externalNamespaces[2]", "app-routing-system"]
+    values["externalNamespaces"] = '["ingress-nginx", "monitoring", "app-routing-system"]'
     with pytest.raises(ConfigError) as caught:
         load_settings(values, "dev")
-    assert "namespaces" not in caught.value.keys, "the suggested value is one the stack takes"
+    assert "externalNamespaces" not in caught.value.keys, "the suggested value is one the stack takes"
 
 
 def test_a_key_in_a_namespace_like_ours_is_refused_and_a_providers_is_not() -> None:

@@ -15,7 +15,7 @@ from offline.engine import run_program
 from offline.plan import main
 from offline.stack_config import load_stack_config
 from tests.support.artifacts import requires_artifacts
-from tests.support.stacks import RunStack
+from tests.support.stacks import RunStack, stack_config
 
 
 @pytest.fixture(scope="module")
@@ -151,11 +151,10 @@ def test_mandatory_violation_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_bad_config_value_exits_2_naming_the_key(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from offline.stack_config import load_stack_config
     from tests.support.stacks import with_overrides
 
     monkeypatch.setattr(
-        "offline.plan.load_stack_config", lambda stack: with_overrides(load_stack_config(stack), {"podCidr": "10.0.0.0/16"})
+        "offline.plan.load_stack_config", lambda stack, **_: with_overrides(stack_config(stack), {"podCidr": "10.0.0.0/16"})
     )
     assert main(["--stack", "dev", "--out", str(tmp_path / "x")]) == 2
     assert "aks-cilium:podCidr" in capsys.readouterr().err

@@ -11,14 +11,14 @@ import pytest
 from offline.plan import main
 from offline.stack_config import PROJECT_DIR, StackConfig, load_stack_config
 from stack_settings.redaction import MARK, Redactor, spellings
-from tests.support.stacks import with_overrides
+from tests.support.stacks import stack_config, with_overrides
 
 
 def test_a_new_stack_without_policy_config_exits_2_saying_what_to_create(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     dev = load_stack_config("dev")
-    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack: StackConfig(dev.project, stack, dev.values, dev.secret_keys))
+    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack, **_: StackConfig(dev.project, stack, dev.values, dev.secret_keys))
     assert main(["--stack", "staging", "--out", str(tmp_path / "plan")]) == 2
     err = capsys.readouterr().err
     assert f"policy config {PROJECT_DIR / 'policies' / 'config' / 'staging.json'}: missing; create it" in err
@@ -77,7 +77,7 @@ def test_invalid_secret_values_never_reach_the_output(
     secret = " Not-A-Guid-But-Secret\n"
     monkeypatch.setattr(
         "offline.plan.load_stack_config",
-        lambda stack: with_overrides(load_stack_config(stack), {"kubeloginClientId": secret}, secrets=("kubeloginClientId",)),
+        lambda stack, **_: with_overrides(stack_config(stack), {"kubeloginClientId": secret}, secrets=("kubeloginClientId",)),
     )
     assert main(["--stack", "dev", "--out", str(tmp_path / "plan")]) == 2
     captured = capsys.readouterr()

@@ -17,7 +17,7 @@ from offline.plan_files import PLAN_FILE, PlanLock, foreign_files, owned_files, 
 from offline.stack_config import PROJECT_DIR, StackConfig, StackConfigError, load_stack_config
 from offline.stack_yaml import StackYaml, allowed_alias_ratio
 from tests.support.secrets import leaked, secret_text
-from tests.support.stacks import with_overrides
+from tests.support.stacks import stack_config, with_overrides
 
 EXIT_INVALID = 2
 
@@ -179,13 +179,13 @@ def test_the_alias_bomb_exits_2_through_the_plan(
 ) -> None:
     (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
     (tmp_path / "Pulumi.bomb.yaml").write_text(bomb(12))
-    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack: load_stack_config("bomb", tmp_path))
+    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack, **_: load_stack_config("bomb", tmp_path))
     assert plan.main(["--stack", "dev", "--out", str(tmp_path / "plan")]) == EXIT_INVALID
     assert "excessive aliasing" in capsys.readouterr().err
 
 
 def with_extra(values: dict[str, Any]) -> Any:
-    return lambda stack: with_overrides(load_stack_config(stack), {"ciliumExtraValues": json.dumps(values)})
+    return lambda stack, **_: with_overrides(load_stack_config(stack), {"ciliumExtraValues": json.dumps(values)})
 
 
 @pytest.mark.parametrize(
@@ -207,10 +207,12 @@ def test_extra_values_the_charts_schema_refuses_exit_2(
 
 
 def with_fqdn(stack: str, item: str) -> Any:
-    def patched(name: str) -> StackConfig:
-        config = load_stack_config(name)
-        items = [*json.loads(config.values["aks-cilium:fqdnAllowlist"]), item]
-        return with_overrides(config, {"fqdnAllowlist": json.dumps(items)})
+    def patched(name: str, **_kwargs: object) -> StackConfig:
+        config = stack_config(name)
+        namespace, _, fqdn = item.partition(":")
+        namespaces = json.loads(config.values["aks-cilium:namespaces"])
+        namespaces[namespace].setdefault("egress", []).append({"fqdn": fqdn, "ports": [443]})
+        return with_overrides(config, {"namespaces": json.dumps(namespaces)})
 
     return patched
 
@@ -228,7 +230,7 @@ NEAR_LIMIT = f"{LABEL}.{LABEL}.{LABEL}.{'b' * 62}.com"  # 255 characters
         ("prod", "payments:**.example.com", EXIT_INVALID),
         ("prod", "payments:*", EXIT_INVALID),
         ("dev", "client:api.example.com.", 0),
-        ("dev", f"client:{NEAR_LIMIT}", 0),
+        ("dev", f"client:{NEAR_LIMIT}", EXIT_INVALID),  # both modes list the search-list expansions
         ("dev", f"client:a{NEAR_LIMIT}", EXIT_INVALID),
         ("dev", "client:**.example.com", 0),
     ],
@@ -240,11 +242,12 @@ def test_fqdn_forms_are_decided_up_front_in_both_modes(
 ) -> None:
     """Cilium's CRD limits names and patterns to 255 characters (../shared/cilium/1.20.0/ciliumnetworkpolicies.yaml,
     matchName/matchPattern maxLength); on Azure's managed Cilium the DNS rule also lists every search-list expansion
-    of a name (aks_cilium/network_policy/builders.py), so the name plus its longest suffix must fit."""
+    of a name (aks_cilium/network_policy/builders.py), as Cilium's own does now (no bare `*`, which let any name out),
+    so the name plus its longest suffix must fit in both."""
     monkeypatch.setattr("offline.plan.load_stack_config", with_fqdn(stack, item))
     assert plan.main(["--stack", stack, "--out", str(tmp_path / "plan")]) == code  # an exception would fail the test
     if code == EXIT_INVALID:
-        assert "aks-cilium:fqdnAllowlist" in capsys.readouterr().err
+        assert "aks-cilium:namespaces" in capsys.readouterr().err
 
 
 def test_the_written_marker_hashes_what_it_lists(dev_plan: Path) -> None:
@@ -265,7 +268,7 @@ def test_the_offline_plan_prints_no_rendering_of_an_arbitrary_secret(
     any rendering of it (stack_settings/redaction.py, one redaction for every message)."""
     monkeypatch.setattr(
         "offline.plan.load_stack_config",
-        lambda stack: with_overrides(load_stack_config(stack), {"kubeloginClientId": secret}, secrets=("kubeloginClientId",)),
+        lambda stack, **_: with_overrides(load_stack_config(stack), {"kubeloginClientId": secret}, secrets=("kubeloginClientId",)),
     )
     capsys.readouterr()
     assert plan.main(["--stack", "dev", "--out", str(tmp_path / "secret-plan")]) == EXIT_INVALID

@@ -16,8 +16,8 @@ from aks_cilium.testing import Registration
 from offline.artifacts import ArtifactError, CiliumArtifacts, resolve, upstream_urls
 from offline.plan import EXIT_INCOMPLETE, main, manifest_path
 from offline.plan_files import GENERATOR, PlanDirError, PlanLock, StagedPlan, claim, inputs_digest, written_by_plan
-from offline.stack_config import PROJECT_DIR, load_stack_config
-from tests.support.stacks import with_overrides
+from offline.stack_config import PROJECT_DIR, shipped_examples
+from tests.support.stacks import stack_config, with_overrides
 
 
 def previous_plan(out: Path) -> Path:
@@ -67,7 +67,7 @@ def test_invalid_configuration_leaves_the_previous_plan_intact(tmp_path: Path, m
     out = previous_plan(tmp_path / "plan")
     before = {p.name: p.read_text() for p in out.iterdir()}
     monkeypatch.setattr(
-        "offline.plan.load_stack_config", lambda stack: with_overrides(load_stack_config(stack), {"podCidr": "10.0.0.0/16"})
+        "offline.plan.load_stack_config", lambda stack, **_: with_overrides(stack_config(stack), {"podCidr": "10.0.0.0/16"})
     )
     assert main(["--stack", "dev", "--out", str(out)]) == 2
     assert {p.name: p.read_text() for p in out.iterdir()} == before
@@ -136,7 +136,7 @@ def test_without_the_chart_the_plan_is_marked_incomplete_and_exits_3(
     assert main(["--stack", "dev", "--out", str(out)]) == EXIT_INCOMPLETE
     err = capsys.readouterr().err
     assert "the plan is INCOMPLETE" in err
-    assert "cannot get Cilium 1.20.0's chart and CRDs" in err
+    assert "cannot get Cilium 1.20.2's chart and CRDs" in err
     record = json.loads((out / "plan.json").read_text())
     assert (record["status"], record["complete"], record["exitCode"]) == ("incomplete", False, 3)
     assert "cannot get Cilium" in record["summary"]["incomplete"]
@@ -147,7 +147,7 @@ def test_prod_needs_no_chart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     """azure-cilium mode: Azure runs Cilium, the program installs no chart, so nothing is missing."""
     monkeypatch.setattr("offline.plan.cilium_artifacts", unreachable(tmp_path))
     out = tmp_path / "plan"
-    assert main(["--stack", "prod", "--out", str(out)]) in (0, 1)
+    assert main(["--stack", "prod", "--examples", str(shipped_examples("prod")), "--out", str(out)]) in (0, 1)
     assert json.loads((out / "plan.json").read_text())["complete"] is True
 
 
@@ -172,7 +172,7 @@ def test_make_plan_on_a_clone_without_artifacts_says_it_cannot_get_the_chart(tmp
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=240, check=False)
     assert done.returncode == EXIT_INCOMPLETE, done.stderr
-    assert "cannot get Cilium 1.20.0's chart and CRDs" in done.stderr
+    assert "cannot get Cilium 1.20.2's chart and CRDs" in done.stderr
     assert "status: incomplete" in done.stdout
     assert "Traceback" not in done.stderr
 

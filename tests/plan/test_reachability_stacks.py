@@ -15,9 +15,9 @@ from offline import plan as offline_plan
 from offline.engine import run_program
 from offline.plan import EXIT_EXPECTATIONS, main, ordered, stack_expectations
 from offline.reachability import Analysis, analyse
-from offline.stack_config import StackConfig, load_stack_config
+from offline.stack_config import StackConfig, load_stack_config, shipped_examples
 from tests.support.artifacts import requires_artifacts
-from tests.support.stacks import with_overrides
+from tests.support.stacks import stack_config, with_overrides
 
 Row = tuple[str, str, str, int, str, str]
 
@@ -37,7 +37,7 @@ def dev_flows(dev_plan: tuple[int, Path]) -> dict[tuple[str, str, str, int, str]
 
 @pytest.fixture(scope="module")
 def prod() -> Analysis:
-    config = load_stack_config("prod")
+    config = stack_config("prod")
     return analyse(ordered(run_program(config)), stack_expectations(config))
 
 
@@ -54,18 +54,23 @@ BLOG: list[Row] = [
 # One row per kind of flow, verdicts worked out by hand from the stack files and the baseline's policies.
 DEV: list[Row] = [
     *BLOG,
-    ("demo", "namespace", "client", 443, "TCP", "denied"),  # client may reach demo, not the reverse
-    ("client", "namespace", "kube-system", 53, "ANY", "allowed"),  # DNS through the proxy, for the FQDN rules
-    ("demo", "namespace", "kube-system", 53, "ANY", "allowed"),  # DNS from the shared baseline
+    ("demo", "namespace", "client", 443, "TCP", "denied"),  # the pair opens client -> demo only
+    ("client", "namespace", "kube-system", 53, "ANY", "allowed"),  # DNS through the proxy (tenant-allow)
+    ("demo", "namespace", "kube-system", 53, "ANY", "allowed"),  # DNS without the proxy (allow-kube-dns)
+    ("client", "fqdn", "google.com", 80, "TCP", "denied"),  # the name is allowed on 443 only
+    ("demo", "namespace", "demo", 8080, "TCP", "allowed"),  # within the namespace
+    ("client", "namespace", "client", 443, "TCP", "allowed"),  # within the namespace, every port
     ("demo", "fqdn", "google.com", 443, "TCP", "denied"),  # another namespace's allowlist
-    ("demo", "entity", "kube-apiserver", 443, "TCP", "denied"),  # nothing opens the API server to demo
+    ("client", "entity", "kube-apiserver", 443, "TCP", "allowed"),  # apiServer: true
+    ("demo", "entity", "kube-apiserver", 443, "TCP", "denied"),  # only client opens the API server
     ("client", "cidr", "168.63.129.16/32", 80, "TCP", "denied"),  # WireServer blocked
-    ("demo", "cidr", "1.1.1.1/32", 443, "TCP", "denied"),  # the internet at large
+    ("client", "cidr", "1.1.1.1/32", 443, "TCP", "allowed"),  # inside the cidr rule's range
+    ("client", "cidr", "1.0.0.1/32", 443, "TCP", "denied"),  # the internet at large
     ("default", "cidr", "1.1.1.1/32", 443, "TCP", "allowed"),  # no policy selects an unmanaged namespace
 ]
 
 PROD: list[Row] = [
-    ("frontend", "namespace", "payments", 8080, "TCP", "allowed"),
+    ("frontend", "namespace", "payments", 8443, "TCP", "allowed"),
     ("payments", "namespace", "frontend", 8080, "TCP", "denied"),
     ("default", "namespace", "payments", 8080, "TCP", "denied"),
     ("payments", "fqdn", "api.stripe.com", 443, "TCP", "allowed"),  # explicit DNS patterns, as ACNS needs
@@ -73,7 +78,9 @@ PROD: list[Row] = [
     ("payments", "fqdn", "github.com", 443, "TCP", "denied"),
     ("payments", "namespace", "kube-system", 53, "ANY", "allowed"),
     ("frontend", "namespace", "kube-system", 53, "ANY", "allowed"),
+    ("payments", "entity", "kube-apiserver", 443, "TCP", "allowed"),
     ("frontend", "entity", "kube-apiserver", 443, "TCP", "denied"),
+    ("billing-agent", "cidr", "169.254.169.254/32", 80, "TCP", "allowed"),  # metadataEndpoints: true
     ("payments", "cidr", "169.254.169.254/32", 80, "TCP", "denied"),  # default deny; Azure also blocks WireServer
     ("default", "cidr", "1.1.1.1/32", 443, "TCP", "allowed"),
 ]
@@ -133,12 +140,12 @@ def test_coverage_spans_what_the_issue_lists(
 
 
 def test_the_plan_text_shows_the_matrix_and_the_expectations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--stack", "prod", "--out", str(tmp_path / "prod")]) == 0
+    assert main(["--stack", "prod", "--examples", str(shipped_examples("prod")), "--out", str(tmp_path / "prod")]) == 0
     text = capsys.readouterr().out
     assert "Reachability (azure-cilium (ACNS security FQDN))" in text
     assert "to \\ from" in text
     assert "fqdn:api.stripe.com" in text
-    declared = len(stack_expectations(load_stack_config("prod")))
+    declared = len(stack_expectations(stack_config("prod")))
     assert f"Expectations: {declared} of {declared} hold" in text
 
 
@@ -148,7 +155,7 @@ def test_a_contradicted_expectation_fails_the_plan_naming_it(
 ) -> None:
     lines = ["client -> demo:8080 allow", "client -> github.com:443 allow", "demo -> client:8080 allow"]
     config = with_overrides(load_stack_config("dev"), {"expectations": json.dumps(lines)})
-    monkeypatch.setattr(offline_plan, "load_stack_config", lambda stack: config)
+    monkeypatch.setattr(offline_plan, "load_stack_config", lambda stack, **_: config)
     assert main(["--stack", "dev", "--out", str(tmp_path / "dev")]) == EXIT_EXPECTATIONS
     errors = capsys.readouterr().err
     assert "expectation contradicted: FAIL client -> github.com:443 allow: denied" in errors
@@ -173,7 +180,7 @@ def test_diff_after_adding_one_name_opens_exactly_its_flows(
 ) -> None:
     _, base = dev_plan
     config, ports = _with_one_more_name(load_stack_config("dev"), "client", "example.org")
-    monkeypatch.setattr(offline_plan, "load_stack_config", lambda stack: config)
+    monkeypatch.setattr(offline_plan, "load_stack_config", lambda stack, **_: config)
     out = tmp_path / "changed"
     assert main(["--stack", "dev", "--out", str(out), "--diff", str(base)]) == 0
     diff = json.loads((out / "diff.json").read_text())

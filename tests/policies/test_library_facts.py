@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -41,3 +42,34 @@ def test_the_pack_imports_the_module_without_the_library() -> None:
     code = "import sys; sys.modules['aks_cilium'] = None; import rules.library_facts as f; print(len(f.EXTRA_VALUES_ALLOWED))"
     done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_DIR / "policies", capture_output=True, text=True, check=True)
     assert int(done.stdout) > 0
+
+
+def _pin(requirements: Path, package: str) -> str:
+    pins = [line.split("==")[1] for line in requirements.read_text().splitlines() if line.startswith(f"{package}==")]
+    assert len(pins) == 1, f"{requirements} pins {package} {len(pins)} times"
+    return pins[0]
+
+
+def test_the_pack_and_the_library_read_the_same_public_suffix_list() -> None:
+    """One Public Suffix List for both judgements: the pack's venv and the program's pin the same publicsuffixlist,
+    which ships its list (`publicsuffixlist` reads the copy in its package unless told to fetch one)."""
+    assert _pin(PROJECT_DIR / "policies" / "requirements.txt", "publicsuffixlist") == _pin(
+        PROJECT_DIR / "requirements.txt", "publicsuffixlist"
+    )
+
+
+PREFIXES = ("*.", "**.", "api-*.", "*.*.", "*-edge.")
+FIXED = ("com", "co.uk", "example.com", "example.co.uk", "github.io", "someone.github.io", "blob.core.windows.net",
+         "acct.blob.core.windows.net", "hcp.westeurope.azmk8s.io", "cluster.local", "internal", "svc.internal")  # fmt: skip
+
+
+@pytest.mark.parametrize(("prefix", "fixed"), list(itertools.product(PREFIXES, FIXED)))
+def test_the_pack_and_the_library_judge_wildcard_patterns_alike(prefix: str, fixed: str) -> None:
+    """The pack (policies/rules/domains.py) cannot import the library, so it asks the same question itself; both must
+    answer it alike for every pattern the library accepts (aks_cilium/network_policy/names.py, which strips `**.`)."""
+    from aks_cilium.network_policy.names import MULTI_LABEL_PREFIX, broader_than_one_domain
+    from policies.rules import domains
+
+    pattern = f"{prefix}{fixed}"
+    library = broader_than_one_domain(pattern.removeprefix(MULTI_LABEL_PREFIX))
+    assert (library is None) == (domains.broader_than_one_domain(pattern) is None), pattern

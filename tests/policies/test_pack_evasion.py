@@ -4,7 +4,9 @@ mandatory violation, and its compliant counterpart passes."""
 from __future__ import annotations
 
 import copy
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from pulumi.runtime.proto import analyzer_pb2
 
 from aks_cilium.testing.wire import ASSET_SIG, SIG_KEY
 from offline.analyzer import LEVELS, PolicyPackProcess
+from offline.stack_config import PROJECT_DIR, load_stack_config
 from tests.support.pack_requests import Res, analyze, analyze_stack, of_policy, prod_pack_fixture
 from tests.support.pack_resources import CLUSTER_WITH_POOLS as CLUSTER_PROPS
 from tests.support.pack_resources import DNS_RULE, RELEASE_PROPS
@@ -174,9 +177,10 @@ def test_cilium_through_the_helm_v4_chart_is_judged_as_the_release(pack: PolicyP
          "foreign-repo", "foreign-oci-repo", "renamed-chart", "encoded-query"],
 )  # fmt: skip
 def test_a_cilium_chart_from_anywhere_but_ciliums_repository_is_refused(pack: PolicyPackProcess, chart: str, repo: str) -> None:
-    """Cilium publishes its chart at https://helm.cilium.io and in OCI registries (cilium/cilium
-    Documentation/installation/k8s-install-helm.rst); the product pins the repository and the archive's SHA-256
-    (offline/cilium_sums). Chart reference forms: helm/helm `cmd/helm/install.go`, the install help."""
+    """Cilium publishes its chart at https://helm.cilium.io (cilium/cilium Documentation/installation/k8s-install-helm.rst)
+    and at oci://quay.io/cilium/charts/cilium (Documentation/installation/k8s-install-helm-oci.rst); the product pins
+    the repository and the archive's SHA-256 (offline/cilium_sums). Chart reference forms: helm/helm
+    `cmd/helm/install.go`, the install help."""
     props = {**release(policyEnforcementMode="never"), "chart": chart, "repositoryOpts": {"repo": repo} if repo else {}}
     if chart == "my-cni":
         props["name"] = "cilium"
@@ -271,7 +275,9 @@ def test_the_allowed_extra_values_and_the_components_own_pass(pack: PolicyPackPr
 )
 def test_values_the_component_sets_itself_are_checked(pack: PolicyPackProcess, values: dict[str, Any], words: list[str]) -> None:
     """aks_cilium/cilium/values.py sets enableNonDefaultDenyPolicies true, hubble.tls.auto on, and the API server's host
-    and port 443 only with kube-proxy replacement (Cilium 1.20 values.yaml: kubeProxyReplacement, k8sServiceHost)."""
+    and port 443 only with kube-proxy replacement (Cilium 1.20 values.yaml: kubeProxyReplacement, k8sServiceHost). The
+    host is an AKS API server of Azure's global cloud, `*.hcp.<location>.azmk8s.io` (MicrosoftDocs/azure-aks-docs
+    articles/aks/outbound-rules-control-egress.md) or in `privatelink.<region>.azmk8s.io` (articles/aks/private-clusters.md)."""
     assert_mandatory(analyze(pack, Res(RELEASE, "cilium", release(**values))), "cilium-component-values", *words)
 
 
@@ -312,6 +318,91 @@ def test_wildcard_fqdn_patterns_are_open_egress(pack: PolicyPackProcess, pattern
 def test_named_domains_pass(pack: PolicyPackProcess, selector: dict[str, str]) -> None:
     egress = [FQDN_DNS, {"toFQDNs": [selector], "toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}]}]
     assert of_policy(analyze(pack, Res(CNP, "fqdn", policy("app", egress))), "no-open-egress") == []
+
+
+# --- open ingress, the mirror of open egress ------------------------------------------------------------------------
+
+EVERY_NAMESPACE = {"matchExpressions": [{"key": "k8s:io.kubernetes.pod.namespace", "operator": "Exists"}]}
+HTTPS_IN = [{"ports": [{"port": "443", "protocol": "TCP"}]}]
+
+
+def ingress_policy(namespace: str, ingress: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"metadata": {"name": "in", "namespace": namespace}, "spec": {"endpointSelector": {}, "ingress": ingress}}
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [{"fromEntities": ["world"]}, {"fromEntities": ["all"]}, {"fromEntities": ["cluster"]}, {"fromCIDR": ["0.0.0.0/0"]},
+     {"fromCIDRSet": [{"cidr": "0.0.0.0/1"}, {"cidr": "128.0.0.0/1"}]}, {"fromCIDR": ["::/0"]},
+     {"fromEntities": ["world"], "toPorts": [{"ports": [{"port": "0", "protocol": "ANY"}]}]},
+     {"fromEntities": ["world"], "toPorts": [{"ports": [{"port": "443"}]}, {"ports": [{"port": "0"}]}]},
+     {"fromEndpoints": [EVERY_NAMESPACE]}, {"toPorts": [{"ports": [{"port": "0"}]}]},
+     {"fromEntities": ["world"], "toPorts": [{"ports": [{"port": "1", "endPort": 65535, "protocol": "TCP"}]}]}],
+    ids=["world", "all", "cluster", "v4-world", "split-halves", "v6-world", "port-zero", "one-of-two-port-zero",
+         "namespace-exists", "no-peers-port-zero", "full-range"],
+)  # fmt: skip
+@pytest.mark.parametrize("kind", [CNP, CCNP])
+def test_open_ingress_is_refused(pack: PolicyPackProcess, rule: dict[str, Any], kind: str) -> None:
+    """An ingress rule without toPorts admits every port, and port 0 is the datapath's port wildcard; entities `world`
+    and `all` include the internet and `cluster` every endpoint of the cluster (../shared/cilium/1.20.0/
+    ciliumnetworkpolicies.yaml, fromEntities); a `k8s:io.kubernetes.pod.namespace` requirement `Exists` selects the
+    pods of every namespace, where a selector without it means the policy's own (cilium/cilium
+    Documentation/security/policy/kubernetes.rst, Namespaces)."""
+    assert_mandatory(analyze(pack, Res(kind, "in", ingress_policy("app", [rule]))), "no-open-ingress", "every")
+
+
+def test_a_clusterwide_empty_selector_is_every_namespace(pack: PolicyPackProcess) -> None:
+    """In a CiliumClusterwideNetworkPolicy `fromEndpoints: [{}]` is every endpoint of the cluster (cilium/cilium
+    Documentation/security/policy/kubernetes.rst, Clusterwide Policies); in a namespaced one, its own namespace."""
+    rule: list[dict[str, Any]] = [{"fromEndpoints": [{}]}]
+    assert_mandatory(analyze(pack, Res(CCNP, "in", ingress_policy("app", rule))), "no-open-ingress", "every namespace")
+    assert of_policy(analyze(pack, Res(CNP, "in", ingress_policy("app", rule))), "no-open-ingress") == []
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [{"fromEntities": ["world"], "toPorts": HTTPS_IN}, {"fromCIDR": ["0.0.0.0/0"], "toPorts": HTTPS_IN}, {},
+     {"fromEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "frontend"}}]},
+     {"fromEndpoints": [EVERY_NAMESPACE], "toPorts": HTTPS_IN}, {"fromCIDR": ["20.50.1.0/24"]},
+     {"fromEntities": ["world"], "icmps": [{"fields": [{"type": 8}]}]}, {"fromEntities": ["ingress", "kube-apiserver"]},
+     {"toPorts": HTTPS_IN}, {"fromEntities": ["world"], "toPorts": [{"ports": [{"port": "8000", "endPort": 8100}]}]}],
+    ids=["load-balancer-port", "world-cidr-one-port", "default-deny", "one-namespace", "every-namespace-one-port",
+         "one-range", "ping", "cilium-ingress", "every-source-one-port", "port-range"],
+)  # fmt: skip
+def test_chosen_ingress_passes(pack: PolicyPackProcess, rule: dict[str, Any]) -> None:
+    """The tenant model admits a LoadBalancer's traffic as `world` on the ports it names; that stays allowed."""
+    for kind in (CNP, CCNP):
+        assert of_policy(analyze(pack, Res(kind, "in", ingress_policy("app", [rule]))), "no-open-ingress") == []
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [{"podSelector": {}, "ingress": [{}]}, {"podSelector": {}, "ingress": [{"from": [{"namespaceSelector": {}}]}]},
+     {"podSelector": {}, "ingress": [{"from": [{"namespaceSelector": {}, "podSelector": {}}], "ports": [{"protocol": "TCP"}]}]},
+     {"podSelector": {}, "ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}]}]},
+     {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{"ports": [{"port": 443}, {"protocol": "UDP"}]}]},
+     {"podSelector": {}, "ingress": [{"from": [{"namespaceSelector": {}}], "ports": [{"port": 1, "endPort": 65535}]}]}],
+    ids=["allow-all", "every-namespace", "every-namespace-every-tcp-port", "world-block", "every-udp-port", "full-range"],
+)  # fmt: skip
+def test_native_network_policies_are_judged_for_open_ingress(pack: PolicyPackProcess, spec: dict[str, Any]) -> None:
+    """kubernetes/api `networking/v1/types.go`: NetworkPolicyIngressRule.From empty or missing matches all sources and
+    Ports all ports; NetworkPolicyPort without `port` matches every port of its protocol; an empty namespaceSelector
+    selects all namespaces (NetworkPolicyPeer)."""
+    found = analyze(pack, Res(NETWORK_POLICY, "np", {"metadata": {"name": "np", "namespace": "payments"}, "spec": spec}))
+    assert_mandatory(found, "no-open-ingress")
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [{"podSelector": {}, "policyTypes": ["Ingress"]},
+     {"podSelector": {}, "ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"port": 443}]}]},
+     {"podSelector": {}, "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"team": "a"}}}]}]},
+     {"podSelector": {}, "ingress": [{"from": [{"podSelector": {}}]}]}],
+    ids=["default-deny", "world-one-port", "one-team", "own-namespace"],
+)  # fmt: skip
+def test_compliant_native_ingress_passes(pack: PolicyPackProcess, spec: dict[str, Any]) -> None:
+    found = analyze(pack, Res(NETWORK_POLICY, "np", {"metadata": {"name": "np", "namespace": "payments"}, "spec": spec}))
+    assert of_policy(found, "no-open-ingress") == []
 
 
 # Three /9s of public space: each under the /8 threshold, together more than a /8.
@@ -412,6 +503,22 @@ def test_a_prod_tier_stack_with_a_dev_policy_config_is_refused(pack: PolicyPackP
         assert_mandatory(analyze_stack(pack, [Res(NAMESPACE, "ns", {"metadata": {"name": "x"}})]), "stack-tier", "tier prod")
     finally:
         pack.configure(pack.pack_dir / "config" / "prod.json")
+
+
+def test_a_new_stack_reaches_the_pack_with_pulumi_yamls_tier(tmp_path: Path) -> None:
+    """pulumi/pulumi `pkg/cmd/pulumi/operations/preview.go` (and up.go) apply the project's config defaults to the
+    stack's config (`pkg/workspace/config.go` `mergeConfig`: a key the stack does not set takes its `default`);
+    `pkg/engine/update.go` decrypts that config into PolicyAnalyzerOptions.Config, and
+    `pkg/resource/plugin/analyzer_plugin.go` `constructConfig` writes it to PULUMI_CONFIG. offline/stack_config.py
+    merges the same way, so a stack file without a tier reaches the pack with Pulumi.yaml's default, prod's levels."""
+    shutil.copy(PROJECT_DIR / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    (tmp_path / "Pulumi.new.yaml").write_text("config:\n  aks-cilium:location: westeurope\n")
+    values = load_stack_config("new", tmp_path, environ={}).values
+    assert values["aks-cilium:tier"] == "prod"
+    with PolicyPackProcess(stack_config=values) as process:
+        configure(process, {"no-open-egress": {"exemptNamespaces": ["sandbox"]}, "stack-tier": {"tier": "dev"}})
+        assert_mandatory(analyze(process, Res(CNP, "p", policy("sandbox", WORLD))), "no-open-egress", "allows no exemptions")
+        assert_mandatory(analyze_stack(process, []), "stack-tier", "tier prod")
 
 
 def test_a_stack_without_a_tier_is_held_to_prod() -> None:

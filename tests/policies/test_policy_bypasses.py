@@ -221,7 +221,7 @@ def test_version_must_be_exact_ascii(pack: PolicyPackProcess, version: str | Non
         ),
         ({"encryption": {"enabled": True, "type": "ipsec"}}, "cilium-values-safe", ("wireguard",)),
         (
-            {"encryption": {"enabled": True, "type": "wireguard", "strictMode": {"ingress": {"enabled": True}}}},
+            {"encryption": {"enabled": True, "type": "wireguard", "strictMode": {"egress": {"enabled": True, "cidr": "10.0.0.0/8"}}}},
             "cilium-values-safe", ("strictMode",),
         ),
     ],
@@ -237,14 +237,20 @@ def test_dangerous_values_on_any_cilium_release(
 
     Source: ../shared/cilium/1.20.0/values.yaml: `hubble.tls.enabled` ("Setting this value to false is highly
     discouraged"), `policyEnforcementMode`, `image`, `extraConfig` ("included in the cilium-config configmap"),
-    `extraArgs`, `autoDirectNodeRoutes`, `ipam`, `encryption.type` ("ipsec, wireguard or ztunnel").
+    `extraArgs`, `autoDirectNodeRoutes`, `ipam`, `encryption.type` ("ipsec, wireguard or ztunnel"),
+    `encryption.strictMode.egress` (its CIDR decides what must be encrypted).
     """
     assert_mandatory(analyze(pack, Res(RELEASE, "cilium", {**with_values(**values), "chart": "cilium/cilium"})), policy, *words)
 
 
 def test_wireguard_and_the_programs_own_values_are_allowed(pack: PolicyPackProcess) -> None:
-    """Source: ../shared/cilium/1.20.0/values.yaml (`encryption.enabled`, `encryption.type: wireguard`)."""
-    props = with_values(encryption={"enabled": True, "type": "wireguard"}, tunnelProtocol="vxlan", ipam={"mode": "cluster-pool"})
+    """Source: ../shared/cilium/1.20.0/values.yaml (`encryption.enabled`, `encryption.type: wireguard`,
+    `encryption.strictMode.ingress.enabled`: "requires WireGuard encryption")."""
+    props = with_values(
+        encryption={"enabled": True, "type": "wireguard", "strictMode": {"ingress": {"enabled": True}}},
+        tunnelProtocol="vxlan",
+        ipam={"mode": "cluster-pool"},
+    )
     assert analyze(pack, Res(RELEASE, "cilium", props)) == []
 
 

@@ -26,7 +26,8 @@ EXPECTED_POLICIES = {
     "namespaces-default-deny", "policies-after-cilium", "pod-cidr-matches-cilium", "l7-needs-acns",
     "stateful-resources-protected", "hubble-tls-on", "cilium-policy-enforced", "cilium-values-safe", "byocni-has-cilium",
     "cilium-chart-source", "cilium-values-vocabulary", "cilium-component-values", "cilium-values-inline",
-    "cilium-config-from-release", "judged-kinds-readable", "egress-coverage-per-endpoint", "stack-tier",
+    "cilium-config-from-release", "judged-kinds-readable", "egress-coverage-per-endpoint", "stack-tier", "no-open-ingress",
+    "cluster-mesh-members",
 }  # fmt: skip
 
 
@@ -80,13 +81,13 @@ def test_violations_come_back_with_name_level_and_message(run_stack: RunStack, p
 def test_stack_policy_finds_a_policy_applied_before_cilium(run_stack: RunStack, pack: PolicyPackProcess) -> None:
     run = run_stack("dev")
     pack.configure(PACK_DIR / "config" / "prod.json")
-    policy = run.one("kubernetes:cilium.io/v2:CiliumNetworkPolicy", "policies-client-allow-fqdns")
+    policy = run.one("kubernetes:cilium.io/v2:CiliumNetworkPolicy", "policies-client-tenant-allow")
     detached = type(policy)(**{**policy.__dict__, "dependencies": ()})
     registrations = [detached if r is policy else r for r in run.registrations]
     diagnostics = pack.analyze_stack([r for r in registrations if r.custom])
     (finding,) = [d for d in diagnostics if d.policy == "policies-after-cilium"]
     assert finding.level == "mandatory"
-    assert "client/allow-fqdns" in finding.message
+    assert "client/tenant-allow" in finding.message
 
 
 def test_unknown_values_are_reported_not_passed(pack: PolicyPackProcess, run_stack: RunStack) -> None:

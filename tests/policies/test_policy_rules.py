@@ -20,7 +20,7 @@ Where each case's rule comes from (MicrosoftDocs/azure-aks-docs articles/aks/ un
 - upgrade: a managed node OS channel. auto-upgrade-node-os-image.md (UPSTREAM.md, AKS "Auto-upgrade channels").
 - version, relay: an exact chart version, Hubble Relay on. Product rules, no external source.
 - byocni values: aksbyocni with tunnel routing. UPSTREAM.md, Cilium "AKS BYOCNI" (cilium/cilium
-  Documentation/installation/k8s-install-helm.rst).
+  Documentation/installation/k8s-install-helm.rst, the AKS tab).
 - tls: Hubble TLS by cronJob, not helm. UPSTREAM.md, Cilium "Hubble TLS".
 - fqdn dns, fqdn dns namespace: `toFQDNs` needs an L7 DNS rule to kube-dns. cilium/cilium
   Documentation/security/policy/language.rst, "DNS based" and "DNS Policy and IP Discovery".

@@ -14,7 +14,7 @@ from offline.stack_config import load_stack_config
 from stack_settings import ConfigError, load_settings
 from stack_settings.cilium import HELM_SWITCHES
 from stack_settings.load import project_config
-from tests.support.stacks import RunStack, with_overrides
+from tests.support.stacks import SHARED_STACK_VALUES, RunStack, stack_config, with_overrides
 
 SECRET_EXTRA = {"image": {"repository": "registry.example.com/cilium-sneaky"}}
 
@@ -61,7 +61,7 @@ def test_the_offline_plan_exits_2_naming_the_path(
 ) -> None:
     overrides = {"ciliumExtraValues": json.dumps(SECRET_EXTRA)}
     secrets = ("ciliumExtraValues",) if secret else ()
-    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack: with_overrides(load_stack_config(stack), overrides, secrets))
+    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack, **_: with_overrides(stack_config(stack), overrides, secrets))
     assert plan_main(["--stack", "dev", "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "aks-cilium:ciliumExtraValues" in err
@@ -92,7 +92,7 @@ def test_a_cluster_name_cilium_cannot_take_names_name_prefix() -> None:
     raw = project_config(load_stack_config("dev").values)
     assert load_settings(raw, "dev").cluster.cluster_name == "aks-cilium-dev"
     with pytest.raises(ConfigError) as caught:
-        load_settings(raw, "feature-branch-with-a-long-name")
+        load_settings({**raw, **SHARED_STACK_VALUES}, "feature-branch-with-a-long-name")
     assert caught.value.keys == {"namePrefix"}
     assert "32" in str(caught.value)
 

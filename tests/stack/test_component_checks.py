@@ -6,14 +6,15 @@ from dataclasses import replace
 
 import pytest
 
-from offline.stack_config import load_stack_config
 from program.component_checks import CLUSTER_KEYS, component_problems
 from stack_settings import Settings, load_settings, project_config
 from stack_settings.model import NodePoolSettings
+from tests.support.stacks import example_keys, stack_config
 
 
 def _settings(stack: str) -> Settings:
-    return load_settings(project_config(load_stack_config(stack).values), stack)
+    config = stack_config(stack)
+    return load_settings(project_config(config.values), stack, example_keys=example_keys(config))
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -51,4 +52,4 @@ def test_a_policy_problem_is_named_by_the_key_that_made_the_entry() -> None:
     acns = replace(prod.cluster.advanced_networking, security=False)
     broken = replace(prod, cluster=replace(prod.cluster, advanced_networking=acns))
     keys = {p.key for _, found in component_problems(broken) for p in found}
-    assert keys == {"fqdnAllowlist"}
+    assert keys == {"namespaces"}, "every field of an entry comes from that namespace's object in aks-cilium:namespaces"

@@ -19,7 +19,7 @@ from offline.stack_config import StackConfig, load_stack_config
 from stack_settings import ConfigError
 from tests.support.artifacts import CRD_PATH, requires_artifacts
 from tests.support.crd import cnp_errors
-from tests.support.stacks import RunStack, with_overrides
+from tests.support.stacks import SHARED_STACK_VALUES, RunStack, with_overrides
 
 # Generated configs run the whole program and the plan: out of `make test-fast`.
 pytestmark = pytest.mark.slow
@@ -37,17 +37,18 @@ dns_names = st.lists(st.from_regex(r"\A[a-z][a-z0-9]{0,9}\Z"), min_size=1, max_s
 def valid_overrides(draw: st.DrawFn) -> dict[str, str]:
     byocni = draw(st.booleans())
     security = not byocni and draw(st.booleans())
-    namespaces = draw(st.lists(namespace_names, max_size=4, unique=True))
-    pairs: list[str] = []
-    fqdns: list[str] = []
-    if namespaces:
-        sources = st.sampled_from([*namespaces, "kube-system", "ingress-nginx"])
-        pairs = draw(
-            st.lists(st.tuples(st.sampled_from(namespaces), sources).filter(lambda p: p[0] != p[1]).map(":".join), max_size=4, unique=True)
-        )
+    names = draw(st.lists(namespace_names, max_size=4, unique=True))
+    model: dict[str, dict[str, Any]] = {}
+    ports = st.lists(st.integers(1, 65535), max_size=3, unique=True)
+    for name in names:
+        sources = st.sampled_from([n for n in names if n != name] + ["kube-system", "ingress-nginx"])
+        entry: dict[str, Any] = {"intraNamespace": draw(st.booleans())}
+        entry["ingress"] = [{"namespace": source, "ports": draw(ports)} for source in draw(st.lists(sources, max_size=3, unique=True))]
+        entry["egress"] = [{"apiServer": True, "ports": [443]}] if draw(st.booleans()) else []
         if byocni or security:
             patterns = st.one_of(dns_names, dns_names.map(lambda n: f"*.{n}"))
-            fqdns = draw(st.lists(st.tuples(st.sampled_from(namespaces), patterns).map(":".join), max_size=4, unique=True))
+            entry["egress"] += [{"fqdn": fqdn, "ports": [443]} for fqdn in draw(st.lists(patterns, max_size=2, unique=True))]
+        model[name] = entry
     service = draw(st.sampled_from(SERVICE_CIDRS))
     system_min, user_min = draw(st.integers(1, 3)), draw(st.integers(1, 3))
     overrides = {
@@ -62,9 +63,8 @@ def valid_overrides(draw: st.DrawFn) -> dict[str, str]:
         "systemPoolMaxCount": str(system_min + draw(st.integers(0, 5))),
         "userPoolMinCount": str(user_min),
         "userPoolMaxCount": str(user_min + draw(st.integers(0, 5))),
-        "namespaces": json.dumps(namespaces),
-        "namespaceAllowFrom": json.dumps(pairs),
-        "fqdnAllowlist": json.dumps(fqdns),
+        "namespaces": json.dumps(model),
+        "externalNamespaces": '["kube-system", "ingress-nginx"]',
         "demo": "false",
         "connectivityCheck": "false",
         "advancedNetworkingSecurity": json.dumps(security),
@@ -85,7 +85,7 @@ def not_a_label(text: str) -> bool:
 
 
 INVALID_VALUES: dict[str, st.SearchStrategy[str]] = {
-    "podCidr": st.sampled_from(["10.0.0.0/16", "169.254.0.0/16", "pods", "10.244.0.1/16", "10.244.0.0/25", "10.224.0.0/16"]),
+    "podCidr": st.sampled_from(["10.0.0.0/16", "169.254.0.0/16", "pods", "10.244.0.1/16", "10.244.0.0/25", "10.208.0.0/16"]),
     "serviceCidr": st.sampled_from(["10.248.0.0/16", "172.31.0.0/16", "10.0.0.0/40", ""]),
     "maxPodsPerNode": st.one_of(st.integers(max_value=49).map(str), st.integers(min_value=251).map(str), st.text(LETTERS, min_size=1)),
     "location": st.text(min_size=1, max_size=20).filter(lambda t: not t.isascii() or not t.isalnum() or not t.islower() or t[0].isdigit()),
@@ -169,7 +169,7 @@ def test_secrets_never_reach_plan_files(tmp_path: Path, monkeypatch: pytest.Monk
         {"adminGroupObjectIds": json.dumps([SECRET_GROUP]), "ciliumExtraValues": SECRET_VALUES},
         ("adminGroupObjectIds", "ciliumExtraValues"),
     )
-    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack: config)
+    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack, **_: config)
     out = tmp_path / "plan"
     assert plan_main(["--stack", "dev", "--out", str(out)]) == 0
     printed = capsys.readouterr()
@@ -202,12 +202,13 @@ def test_derived_cluster_name_is_checked() -> None:
     config = load_stack_config("dev")
     long_stack = StackConfig(config.project, "feature-" + "x" * 40, config.values, config.secret_keys)
     with pytest.raises(ConfigError) as caught:
-        run_program(with_overrides(long_stack, {"namePrefix": "platform-networking"}))
+        run_program(with_overrides(long_stack, {"namePrefix": "platform-networking", **SHARED_STACK_VALUES}))
     assert caught.value.keys == {"namePrefix"}
 
 
 def test_system_namespaces_may_be_sources(run_stack: RunStack) -> None:
-    run = run_stack("dev", namespaceAllowFrom='["demo:client", "demo:kube-system"]')
-    spec: dict[str, Any] = run.one("kubernetes:cilium.io/v2:CiliumNetworkPolicy", "policies-demo-allow-from-namespaces").inputs["spec"]
-    labels = [e["matchLabels"]["k8s:io.kubernetes.pod.namespace"] for e in spec["ingress"][0]["fromEndpoints"]]
-    assert labels == ["client", "kube-system"]
+    namespaces = '{"demo": {"ingress": [{"namespace": "client"}, {"namespace": "kube-system"}]}, "client": {}}'
+    run = run_stack("dev", namespaces=namespaces, externalNamespaces='["kube-system"]')
+    spec: dict[str, Any] = run.one("kubernetes:cilium.io/v2:CiliumNetworkPolicy", "policies-demo-tenant-allow").inputs["spec"]
+    labels = [e["matchLabels"]["k8s:io.kubernetes.pod.namespace"] for rule in spec["ingress"] for e in rule["fromEndpoints"]]
+    assert labels == ["demo", "client", "kube-system"]

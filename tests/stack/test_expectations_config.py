@@ -6,18 +6,18 @@ import json
 
 import pytest
 
-from offline.stack_config import load_stack_config
 from stack_settings import ConfigError
 from stack_settings.load import load_settings, project_config
+from tests.support.stacks import example_keys, stack_config
 
 
 def _raw(stack: str, **overrides: str) -> dict[str, str]:
-    return {**project_config(load_stack_config(stack).values), **overrides}
+    return {**project_config(stack_config(stack).values), **overrides}
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_each_stack_declares_expectations_that_parse(stack: str) -> None:
-    settings = load_settings(_raw(stack), stack)
+    settings = load_settings(_raw(stack), stack, example_keys=example_keys(stack_config(stack)))
     assert settings.policies.expectations, f"{stack} declares what its policies must allow and deny"
     assert {e.allowed for e in settings.policies.expectations} == {True, False}
 

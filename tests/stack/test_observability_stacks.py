@@ -17,7 +17,7 @@ from aks_cilium.testing import ProgramRun
 from offline.engine import run_program
 from offline.stack_config import load_stack_config
 from stack_settings import ConfigError
-from tests.support.stacks import RunStack, with_overrides
+from tests.support.stacks import RunStack, stack_config, with_overrides
 from tests.support.tokens import MANAGED_CLUSTER, ROLE_ASSIGNMENT
 
 OBSERVABILITY_TYPES = (
@@ -33,7 +33,7 @@ OBSERVABILITY_TYPES = (
 
 @pytest.fixture(scope="module", params=["dev", "prod"])
 def stack(request: pytest.FixtureRequest) -> ProgramRun:
-    return run_program(load_stack_config(request.param))
+    return run_program(stack_config(request.param))
 
 
 def test_both_stacks_plan_the_whole_metrics_path(stack: ProgramRun) -> None:
@@ -55,7 +55,7 @@ def test_both_stacks_plan_the_whole_metrics_path(stack: ProgramRun) -> None:
 
 
 def test_prod_keeps_audit_logs_and_acns_container_network_logs() -> None:
-    prod = run_program(load_stack_config("prod"))
+    prod = run_program(stack_config("prod"))
     setting = prod.one("azure-native:monitor:DiagnosticSetting")
     assert [log["category"] for log in setting.inputs["logs"]] == ["kube-audit-admin", "guard"]
     assert setting.inputs["workspaceId"].endswith("/Microsoft.OperationalInsights/workspaces/log-aks-cilium-prod")
@@ -115,7 +115,7 @@ def test_observability_config_errors_name_their_key(run_stack: RunStack, overrid
 
 
 def test_relay_clients_are_a_byocni_setting_and_managed_flow_logs_need_acns() -> None:
-    prod = load_stack_config("prod")
+    prod = stack_config("prod")
     with pytest.raises(ConfigError) as caught:
         run_program(with_overrides(prod, {"hubbleRelayNamespaces": '["monitoring"]', "advancedNetworkingObservability": "false"}))
     assert {"hubbleRelayNamespaces", "flowLogs"} <= caught.value.keys

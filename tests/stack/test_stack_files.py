@@ -27,6 +27,7 @@ import pytest
 from offline.plan import main
 from offline.stack_config import PROJECT_DIR, StackConfigError, cli_accepts, load_stack_config
 from offline.stack_yaml import Timestamp, go_json, resolve_plain
+from tests.support.stacks import stack_config
 
 
 @pytest.fixture
@@ -246,7 +247,7 @@ def test_a_secret_list_in_the_clis_path_form_is_accepted(project: Path) -> None:
 
 def test_the_stacks_in_the_repository_load() -> None:
     for stack in ("dev", "prod"):
-        assert load_stack_config(stack).values["aks-cilium:networkMode"]
+        assert stack_config(stack).values["aks-cilium:networkMode"]
 
 
 @pytest.mark.parametrize(
@@ -275,7 +276,7 @@ def test_the_plan_exits_2_naming_file_line_and_key(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     (project / "Pulumi.dev.yaml").write_text(body)
-    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack: load_stack_config(stack, project))
+    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack, **_: load_stack_config(stack, project))
     assert main(["--stack", "dev", "--out", str(tmp_path / "plan")]) == 2
     err = capsys.readouterr().err
     for text in expected:

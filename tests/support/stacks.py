@@ -6,17 +6,38 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from aks_cilium.testing import ProgramRun
-from offline.stack_config import StackConfig
+from offline.stack_config import StackConfig, load_stack_config, shipped_examples
 from tests.support.tokens import RELEASE
 
 RunStack = Callable[..., ProgramRun]
+
+
+def stack_config(stack: str) -> StackConfig:
+    """A stack's config as the CI plan reads it: its stack file, and the examples the repository ships for it (prod's)."""
+    return load_stack_config(stack, examples=shipped_examples(stack))
+
+
+def example_keys(config: StackConfig) -> frozenset[str]:
+    """The keys (without prefix) that hold shipped examples, as `load_settings` takes them."""
+    return frozenset(key.split(":", 1)[1] for key in config.example_keys)
+
+
+# What a shared stack must set (stack_settings/deploy_rules.py), as real-looking values: for tests that run the dev
+# config under another stack name.
+SHARED_STACK_VALUES = {
+    "apiServerAuthorizedIpRanges": '["40.74.28.0/24"]',
+    "adminGroupObjectIds": '["6f1e2d3c-4b5a-4697-8a8b-9c0d1e2f3a4b"]',
+    "deployerPrincipals": '["ServicePrincipal:7a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"]',
+}
 
 
 def with_overrides(config: StackConfig, overrides: Mapping[str, str], secrets: tuple[str, ...] = ()) -> StackConfig:
     """`config` with keys (without prefix) replaced; `secrets` marks keys as set with --secret."""
     values = {**config.values, **{f"{config.project}:{key}": value for key, value in overrides.items()}}
     secret_keys = (*config.secret_keys, *(f"{config.project}:{key}" for key in secrets))
-    return StackConfig(config.project, config.stack, values, secret_keys)
+    # A key set here is no example any more: the program judges it as a real value.
+    examples = tuple(key for key in config.example_keys if key.split(":", 1)[1] not in overrides)
+    return StackConfig(config.project, config.stack, values, secret_keys, config.type_problems, config.project_dir, examples)
 
 
 # prod runs Azure's Cilium; with these overrides its pools and names install the Helm release instead, so the chart

@@ -55,21 +55,65 @@ def test_actionlint_would_catch_a_deprecated_runtime(tmp_path: Path) -> None:
     assert 'runtime "node20" is deprecated' in done.stdout
 
 
-def test_only_the_azure_job_may_request_an_oidc_token(workflow: dict[str, Any]) -> None:
+def test_only_the_azure_jobs_may_request_an_oidc_token(workflow: dict[str, Any]) -> None:
     assert workflow["permissions"] == {"contents": "read"}
     preview = workflow["jobs"]["preview"]
     assert preview["permissions"]["id-token"] == "write"
     assert any(step.get("uses", "").startswith("azure/login@") for step in steps(preview))
+    assert workflow["jobs"]["deploy"]["permissions"] == {"contents": "read", "id-token": "write"}
     assert "permissions" not in workflow["jobs"]["offline"]
 
 
-def test_kubelogin_is_installed_before_pulumi_runs(workflow: dict[str, Any]) -> None:
-    preview = steps(workflow["jobs"]["preview"])
-    install = next(i for i, step in enumerate(preview) if "az aks install-cli" in step.get("run", ""))
-    pulumi = next(i for i, step in enumerate(preview) if step.get("uses", "").startswith("pulumi/actions@"))
+@pytest.mark.parametrize("job", ["preview", "deploy"])
+def test_kubectl_and_kubelogin_are_installed_before_pulumi_runs(workflow: dict[str, Any], job: str) -> None:
+    """kubelogin gets every Kubernetes token; kubectl runs the access wait (aks_cilium/cluster/access_wait.py)."""
+    found = steps(workflow["jobs"][job])
+    install = next(i for i, step in enumerate(found) if "az aks install-cli" in step.get("run", ""))
+    pulumi = next(i for i, step in enumerate(found) if step.get("uses", "").startswith("pulumi/actions@"))
     assert install < pulumi
-    assert "--kubelogin-version" in preview[install]["run"]
-    assert "GITHUB_PATH" in preview[install]["run"]
+    assert "--kubelogin-version" in found[install]["run"]
+    assert "--install-location" in found[install]["run"]
+    assert "GITHUB_PATH" in found[install]["run"]
+
+
+def test_the_deploy_job_runs_pulumi_up_for_prod_after_the_checks(workflow: dict[str, Any]) -> None:
+    deploy = workflow["jobs"]["deploy"]
+    assert set(deploy["needs"]) == {"offline", "preview"}
+    assert deploy["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+    assert deploy["environment"] == "production"
+    (pulumi,) = [step for step in steps(deploy) if step.get("uses", "").startswith("pulumi/actions@")]
+    assert (pulumi["with"]["command"], pulumi["with"]["stack-name"]) == ("up", "prod")
+    assert pulumi["with"]["policyPacks"] == "policies"
+
+
+def test_in_the_deploy_job_kubelogin_fetches_fresh_github_assertions_with_the_configured_ids(workflow: dict[str, Any]) -> None:
+    """Follows kubelogin's own code path (tests/support/kubelogin.py: Azure/kubelogin pkg/internal/token/options.go
+    `UpdateFromEnv`, provider.go `NewAzIdentityCredential`, githubactionscredential.go): with `id-token: write` GitHub
+    sets ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN for the job's steps (GitHub Docs, "About security hardening with
+    OpenID Connect"), so prod's deploy kubeconfig gets the GitHub Actions credential, which asks GitHub for a new
+    assertion for each token instead of reusing azure/login's, which expires within minutes (Azure/azure-cli#28708).
+    The job sets no AZURE_CLIENT_ID or AZURE_TENANT_ID, which would override the kubeconfig's IDs."""
+    from aks_cilium.cluster.kubeconfig import AKS_AAD_SERVER_ID, kubelogin_args
+    from stack_settings.load import load_settings, project_config
+    from tests.support.kubelogin import credential
+    from tests.support.stacks import example_keys, stack_config
+
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["permissions"]["id-token"] == "write"
+    job_env = {key: str(value) for step in steps(deploy) for key, value in (step.get("env") or {}).items()}
+    job_env |= {key: str(value) for key, value in (deploy.get("env") or {}).items()}
+    assert not {"AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AAD_LOGIN_METHOD", "AAD_SERVICE_PRINCIPAL_CLIENT_ID"} & set(job_env)
+    github = {"ACTIONS_ID_TOKEN_REQUEST_URL": "https://token.actions.example/x", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"}
+    config = stack_config("prod")
+    cluster = load_settings(project_config(config.values), "prod", example_keys=example_keys(config)).cluster
+    args = kubelogin_args(cluster.deploy_login_mode, AKS_AAD_SERVER_ID, cluster.deploy_client_id, cluster.deploy_tenant_id)
+    found = credential(args, {**job_env, **github})
+    assert found.name == "GithubActionsCredential"
+    assert (found.client_id, found.tenant_id, found.error) == (cluster.deploy_client_id, cluster.deploy_tenant_id, "")
+    # Without the IDs as flags the same credential refuses to start.
+    assert credential(["get-token", "--login", "workloadidentity"], github).error == "client ID cannot be empty"
+    # Outside GitHub Actions the same kubeconfig needs a token file (AKS workload identity's projected token).
+    assert credential(args, {}).error == "federated token file cannot be empty"
 
 
 def test_the_policy_pack_gets_its_own_environment(workflow: dict[str, Any]) -> None:
@@ -81,9 +125,11 @@ def test_the_policy_pack_gets_its_own_environment(workflow: dict[str, Any]) -> N
 
 
 def test_concurrency_timeouts_and_pip_cache(workflow: dict[str, Any]) -> None:
-    assert workflow["concurrency"]["cancel-in-progress"] is True
+    """Pull requests cancel their older runs; main never cancels one, so no `pulumi up` stops half-way."""
+    assert workflow["concurrency"]["cancel-in-progress"] == "${{ github.event_name == 'pull_request' }}"
+    assert workflow["jobs"]["deploy"]["concurrency"] == {"group": "deploy-prod", "cancel-in-progress": False}
     for name, job in workflow["jobs"].items():
-        assert 0 < job["timeout-minutes"] <= 30, name
+        assert 0 < job["timeout-minutes"] <= (60 if name == "deploy" else 30), name
         setup = next(step for step in steps(job) if step.get("uses", "").startswith("actions/setup-python@"))
         assert setup["with"]["cache"] == "pip", name
     assert workflow["jobs"]["offline"]["timeout-minutes"] <= 20

@@ -1,5 +1,6 @@
 """The Cilium component's args and how they are checked; light to import (no Helm SDK), so stack config can use them."""
 
+import ipaddress
 from collections.abc import Mapping
 from typing import Any, NotRequired, TypedDict
 
@@ -10,15 +11,29 @@ from aks_cilium.cilium.rules import (
     cluster_name_problem,
     extra_values_problem,
     hubble_metrics_problem,
+    kube_proxy_replacement_problem,
+    missing_fix_problem,
     upgrade_problem,
     version_problem,
 )
 from aks_cilium.core.validation import ArgsCheck, contains_output
 
 
+class CiliumMeshArgs(TypedDict):
+    clusters: pulumi.Input[list[dict[str, Any]]]
+    """The peers as `clustermesh.config.clusters` items: name, port, ips (`ClusterMesh.cilium_clusters`)."""
+    api_server_ip: pulumi.Input[str]
+    """Private IP in the node subnet for this cluster's clustermesh-apiserver internal load balancer."""
+    ca_cert_pem: pulumi.Input[str]
+    """The mesh's shared CA certificate, PEM, the same in every member."""
+    ca_key_pem: pulumi.Input[str]
+    """The mesh's shared CA private key, PEM; kept in the `cilium-ca` Secret, never in the Helm values."""
+
+
 class CiliumArgs(TypedDict):
     version: pulumi.Input[str]
-    """Exact Cilium chart version, e.g. 1.20.0."""
+    """Exact Cilium chart version, e.g. 1.20.2; versions that lack a fix the component relies on are refused
+    (cilium_rules.RELIED_ON_FIXES)."""
     cluster_name: pulumi.Input[str]
     """Cilium's cluster name: the cluster's own name, at most 32 lower-case letters, digits or hyphens. Set at install:
     changing it later restarts every workload."""
@@ -42,17 +57,29 @@ class CiliumArgs(TypedDict):
     wireguard: NotRequired[pulumi.Input[bool]]
     """Transparent WireGuard encryption between nodes."""
     kube_proxy_replacement: NotRequired[pulumi.Input[bool]]
-    """Replace kube-proxy; needs api_server_host."""
+    """Refused when true: AKS keeps running kube-proxy on bring-your-own-CNI (cilium.rules.kube_proxy_replacement_problem).
+    Declared so that the refusal names this arg; false is the only value a release takes."""
     bandwidth_manager: NotRequired[pulumi.Input[bool]]
     """eBPF bandwidth manager."""
     api_server_host: NotRequired[pulumi.Input[str]]
-    """API server FQDN, for kube-proxy replacement."""
+    """API server FQDN, read only with kube_proxy_replacement, which AKS bring-your-own-CNI refuses."""
     extra_values: NotRequired[pulumi.Input[dict[str, Any]]]
     """Extra Helm values, deep-merged; only the paths in cilium_rules.EXTRA_VALUES_ALLOWED are accepted."""
     kubeconfig: NotRequired[pulumi.Input[str]]
     """Kubeconfig of the cluster: the component then builds its own Kubernetes provider (for languages that cannot pass one)."""
+    cluster_mesh: NotRequired[CiliumMeshArgs]
+    """Join a Cilium Cluster Mesh (needs wireguard and an explicit cluster_id): the peers, this cluster's
+    clustermesh-apiserver IP and the mesh's shared CA."""
     cluster_identifier: NotRequired[pulumi.Input[str]]
     """A stable identity of the cluster, such as its resource ID: the own provider is replaced only when it changes."""
+
+
+def _is_ipv4(value: Any) -> bool:
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        return False
+    return True
 
 
 def check_cilium_args(check: ArgsCheck, args: Mapping[str, Any]) -> None:
@@ -65,9 +92,9 @@ def check_cilium_args(check: ArgsCheck, args: Mapping[str, Any]) -> None:
             check.fail(key, problem)
 
     if known("version"):
-        rule("version", version_problem(args["version"]))
+        rule("version", version_problem(args["version"]) or missing_fix_problem(args["version"]))
         previous = args.get("previous_version")
-        if previous and not contains_output(previous):
+        if previous and known("previous_version"):
             rule("previous_version", version_problem(previous) or upgrade_problem(previous, args["version"]))
     if known("cluster_name"):
         rule("cluster_name", cluster_name_problem(args["cluster_name"]))
@@ -79,7 +106,15 @@ def check_cilium_args(check: ArgsCheck, args: Mapping[str, Any]) -> None:
         rule("hubble_metrics", hubble_metrics_problem(list(args["hubble_metrics"])))
     if known("extra_values"):
         rule("extra_values", extra_values_problem(args["extra_values"]))
-    if known("kube_proxy_replacement") and args["kube_proxy_replacement"]:
-        host = args.get("api_server_host")
-        if host is None or (not contains_output(host) and not host):
-            check.fail("api_server_host", "is required with kube_proxy_replacement (Cilium then reaches the API server itself)")
+    if "cluster_mesh" in args:
+        mesh = args["cluster_mesh"]
+        if not isinstance(mesh, Mapping) or not {"clusters", "api_server_ip"} <= set(mesh):
+            check.fail("cluster_mesh", "needs clusters and api_server_ip")
+        elif not contains_output(mesh["api_server_ip"]) and not _is_ipv4(mesh["api_server_ip"]):
+            check.fail("cluster_mesh.api_server_ip", f"{mesh['api_server_ip']!r} is not an IPv4 address")
+        if "cluster_id" not in args:
+            check.fail("cluster_id", "is required with cluster_mesh: a derived ID may collide with a peer's")
+        if "wireguard" not in args or (not contains_output(args["wireguard"]) and not args["wireguard"]):
+            check.fail("wireguard", "must be true with cluster_mesh: every member of a mesh runs WireGuard (mixed mode is not supported)")
+    if known("kube_proxy_replacement"):
+        rule("kube_proxy_replacement", kube_proxy_replacement_problem(args["kube_proxy_replacement"]))

@@ -22,6 +22,22 @@ TIMEOUT_SECONDS = 1200
 
 # Args that are not chart values: how to reach the cluster.
 _CONNECTION = frozenset({"kubeconfig", "cluster_identifier"})
+# The mesh CA goes into the `cilium-ca` Secret, not into the values: values that held the key would be secret as a
+# whole (unreadable to reviewers and to policies) and would sit in Helm's release Secrets.
+_CA_KEYS = frozenset({"ca_cert_pem", "ca_key_pem"})
+_CA_MARKER = "[in the cilium-ca Secret]"
+# The Secret the chart's certgen Jobs reuse (templates/*/tls-cronjob/_job-spec.tpl: --ca-reuse-secret
+# --ca-secret-name=cilium-ca), with the keys the chart itself writes (templates/cilium-ca-secret.yaml).
+CA_SECRET = "cilium-ca"
+
+
+def _chart_args(args: CiliumArgs) -> dict[str, Any]:
+    chart_args: dict[str, Any] = {key: value for key, value in args.items() if key not in _CONNECTION}
+    if "cluster_mesh" in args:
+        # The CA stays out of the Output the values are built from (it would make them secret); a plain marker keeps
+        # the resolved args whole for their checks, and the values builder never reads it.
+        chart_args["cluster_mesh"] = {**args["cluster_mesh"], **dict.fromkeys(_CA_KEYS & set(args["cluster_mesh"]), _CA_MARKER)}
+    return chart_args
 
 
 def _checked_values(name: str, resolved: dict[str, Any]) -> dict[str, Any]:
@@ -54,8 +70,21 @@ class Cilium(pulumi.ComponentResource):
         check = ArgsCheck("Cilium", name, args, CiliumArgs)
         check_cilium_args(check, args)
         check.done()
-        chart_args = {key: value for key, value in args.items() if key not in _CONNECTION}
-        self.values = pulumi.Output.from_input(chart_args).apply(lambda resolved: _checked_values(name, resolved))
+        mesh = args.get("cluster_mesh")
+        self.values = pulumi.Output.from_input(_chart_args(args)).apply(lambda resolved: _checked_values(name, resolved))
+        child = kubernetes_child_options(self, name, opts, args.get("kubeconfig"), args.get("cluster_identifier"))
+        release_opts = child
+        if mesh is not None:
+            ca = k8s.core.v1.Secret(
+                f"{name}-ca",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=CA_SECRET, namespace=NAMESPACE),
+                type="Opaque",
+                # The Kubernetes SDK keeps a Secret's data secret in the state; the key is marked secret before it anyway.
+                string_data={"ca.crt": mesh["ca_cert_pem"], "ca.key": pulumi.Output.secret(mesh["ca_key_pem"])},
+                opts=child,
+            )
+            # certgen runs inside the release and signs with this Secret, so it must exist first.
+            release_opts = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[ca]))
         self.release = k8s.helm.v3.Release(
             f"{name}-release",
             k8s.helm.v3.ReleaseArgs(
@@ -70,7 +99,7 @@ class Cilium(pulumi.ComponentResource):
                 timeout=TIMEOUT_SECONDS,
                 skip_await=False,
             ),
-            opts=kubernetes_child_options(self, name, opts, args.get("kubeconfig"), args.get("cluster_identifier")),
+            opts=release_opts,
         )
         self.version = self.release.version.apply(lambda version: version or "")
         self.register_outputs({"version": self.version, "values": self.values})

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 # The only paths extra values may set: operational knobs that change neither the datapath, the policy guarantees,
@@ -43,11 +44,22 @@ EXTRA_VALUES_ALLOWED: tuple[str, ...] = (
 COMPONENT_VALUE_PATHS: tuple[str, ...] = (
     "aksbyocni.enabled",
     "bandwidthManager.enabled",
+    "certgen.generateCA",
     "certgen.tolerations",
     "cluster.id",
     "cluster.name",
+    "clustermesh.apiserver.kvstoremesh.enabled",
+    "clustermesh.apiserver.service.annotations",
+    "clustermesh.apiserver.service.type",
+    "clustermesh.apiserver.tls.authMode",
+    "clustermesh.apiserver.tls.auto.enabled",
+    "clustermesh.apiserver.tls.auto.method",
+    "clustermesh.config.clusters",
+    "clustermesh.config.enabled",
+    "clustermesh.useAPIServer",
     "enableNonDefaultDenyPolicies",
     "encryption.enabled",
+    "encryption.strictMode.ingress.enabled",
     "encryption.type",
     "hubble.enabled",
     "hubble.export.static.allowList",
@@ -89,7 +101,7 @@ HUBBLE_METRICS = ("dns", "drop", "tcp", "flow", "port-distribution", "icmp", "ht
 # Cilium's cluster name (values.yaml, cluster.name): at most 32 characters, lower-case alphanumerics and dashes,
 # alphanumeric at both ends; "default" only with cluster ID 0, and this library always sets an ID.
 CLUSTER_NAME_MAX_LENGTH = 32
-_CLUSTER_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_CLUSTER_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
 # values.yaml, cluster.id: unique across connected clusters, 1 to 255 (with the default maxConnectedClusters).
 CLUSTER_ID_RANGE = range(1, 256)
 # The one exact-version pattern (x.y.z, no range, no pre-release), ASCII digits only: Python's `\d` would accept any
@@ -171,8 +183,61 @@ def derived_cluster_id(cluster_name: str) -> int:
     return zlib.crc32(cluster_name.encode()) % len(CLUSTER_ID_RANGE) + CLUSTER_ID_RANGE.start
 
 
+def kube_proxy_replacement_problem(enabled: bool) -> str | None:
+    """This release is for AKS bring-your-own-CNI clusters, where AKS keeps running its own kube-proxy: turning it off
+    needs the preview kubeProxyConfig API (MicrosoftDocs/azure-aks-docs articles/aks/configure-kube-proxy.md, feature
+    KubeProxyConfigurationPreview), which the stable SDK that AksCluster uses lacks, and Cilium advises strongly
+    against running its replacement next to kube-proxy (UPSTREAM.md, AKS "kube-proxy on BYOCNI")."""
+    if not enabled:
+        return None
+    return (
+        "is refused: AKS keeps running kube-proxy on bring-your-own-CNI; turning it off needs the preview kubeProxyConfig "
+        "API (feature KubeProxyConfigurationPreview) that the stable SDK lacks, and Cilium advises strongly against "
+        "running its replacement next to kube-proxy"
+    )
+
+
 def version_problem(version: str) -> str | None:
     return None if _EXACT_VERSION.fullmatch(version) else f"{version!r} is not an exact chart version x.y.z"
+
+
+@dataclass(frozen=True)
+class ReliedOnFix:
+    """A Cilium bug fix a guarantee of this library depends on, and the first patch of its minor that has it."""
+
+    source: str
+    minor: tuple[int, int]
+    fixed_in_patch: int
+    relied_on_by: str
+
+
+# Each fix a release note names for a setting the component sets, with what would break without it. Versions of other
+# minors are not judged: no release note read for this library says whether they carry the bug.
+RELIED_ON_FIXES: tuple[ReliedOnFix, ...] = (
+    ReliedOnFix(
+        source="cilium/cilium#48391 (Fix missing config setup for 'enable-non-default-deny-policies' flag, in 1.20.2)",
+        minor=(1, 20),
+        fixed_in_patch=2,
+        relied_on_by="enableNonDefaultDenyPolicies, which lets the deny-only WireServer/IMDS block (enableDefaultDeny "
+        "false) subtract two addresses; where the setting is not applied, that block would put every workload outside "
+        "kube-system, and kube-dns, into egress default deny",
+    ),
+)
+
+
+def missing_fix_problem(version: str) -> str | None:
+    """A version of a minor whose release notes say it mishandles a setting the component relies on."""
+    match = _EXACT_VERSION.match(version)
+    if match is None:
+        return None
+    minor, patch = (int(match[1]), int(match[2])), int(match[3])
+    for fix in RELIED_ON_FIXES:
+        if minor == fix.minor and patch < fix.fixed_in_patch:
+            return (
+                f"Cilium {version} lacks {fix.source}; the component relies on it for {fix.relied_on_by}. "
+                f"Use {fix.minor[0]}.{fix.minor[1]}.{fix.fixed_in_patch} or later"
+            )
+    return None
 
 
 def upgrade_problem(previous: str, target: str) -> str | None:

@@ -10,6 +10,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from aks_cilium.cilium.mesh_values import mesh_values
 from aks_cilium.cilium.rules import derived_cluster_id
 
 DEFAULT_HUBBLE_METRICS = ("dns", "drop", "tcp", "flow", "port-distribution", "icmp", "httpV2", "policy")
@@ -171,4 +172,7 @@ def _deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, 
 
 def cilium_values(args: Mapping[str, Any]) -> dict[str, Any]:
     """The release's values from resolved args that passed the component's checks (extra values allowlisted)."""
-    return _deep_merge(_base_values(args), args.get("extra_values") or {})
+    values = _base_values(args)
+    if args.get("cluster_mesh"):
+        values = _deep_merge(values, mesh_values(args["cluster_mesh"]))
+    return _deep_merge(values, args.get("extra_values") or {})

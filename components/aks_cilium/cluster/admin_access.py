@@ -22,29 +22,34 @@ def grant_cluster_admin(
     name: str,
     *,
     cluster_id: pulumi.Input[str],
-    client: pulumi.Output[authorization.GetClientConfigResult],
-    deployer_type: str,
+    subscription_id: pulumi.Input[str],
+    deployers: list[tuple[pulumi.Input[str], str]],
     admin_groups: list[pulumi.Input[str]],
     opts: pulumi.ResourceOptions,
 ) -> list[authorization.RoleAssignment]:
-    """The principal running pulumi up (azure-native's client config) and each admin group, in that order."""
+    """Each deployer (object ID, principal type) and each admin group, in that order.
+
+    The first deployer keeps the name the single deployer of earlier versions had, so a stack that pins the principal
+    it already deployed with sees no change.
+    """
     grants = [
         assign_role(
-            f"{name}-deployer-cluster-admin",
+            f"{name}-deployer-cluster-admin" if index == 0 else f"{name}-deployer-{index}-cluster-admin",
             scope=cluster_id,
             role=AKS_RBAC_CLUSTER_ADMIN,
-            subscription_id=client.subscription_id,
-            principal_id=client.object_id,
-            principal_type=deployer_type,
+            subscription_id=subscription_id,
+            principal_id=object_id,
+            principal_type=principal_type,
             opts=opts,
         )
+        for index, (object_id, principal_type) in enumerate(deployers)
     ]
     grants += [
         assign_role(
             f"{name}-admin-group-{index}-cluster-admin",
             scope=cluster_id,
             role=AKS_RBAC_CLUSTER_ADMIN,
-            subscription_id=client.subscription_id,
+            subscription_id=subscription_id,
             principal_id=group,
             principal_type="Group",
             opts=opts,

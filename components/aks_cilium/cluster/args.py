@@ -14,6 +14,16 @@ class NodePoolArgs(TypedDict):
     """Autoscaler lower bound."""
     max_count: pulumi.Input[int]
     """Autoscaler upper bound."""
+    kubernetes_version: NotRequired[pulumi.Input[str]]
+    """User pool only: its own version while it catches up with the control plane (never newer, at most two minors older);
+    omit to follow kubernetes_version. The system pool always follows the control plane."""
+
+
+class DeployerArgs(TypedDict):
+    object_id: pulumi.Input[str]
+    """Entra object ID of a principal that runs pulumi up."""
+    principal_type: str
+    """User or ServicePrincipal (ARM refuses a type that does not match the principal)."""
 
 
 class AksClusterArgs(TypedDict):
@@ -61,7 +71,18 @@ class AksClusterArgs(TypedDict):
     deploy_login_mode: NotRequired[str]
     """How Pulumi's own Kubernetes provider logs in where pulumi up runs (default azurecli); client, tenant from the Azure provider."""
     deployer_principal_type: NotRequired[str]
-    """User or ServicePrincipal: what runs pulumi up; default User for deploy login azurecli, ServicePrincipal otherwise."""
+    """Without deployers: the type of the signed-in principal, User or ServicePrincipal; default User for deploy login
+    azurecli, ServicePrincipal otherwise."""
+    deployers: NotRequired[list[DeployerArgs]]
+    """Principals that run pulumi up and get cluster admin; omit to assign the signed-in principal (getClientConfig),
+    which follows whoever ran last: give them for any shared stack."""
+    deploy_client_id: NotRequired[pulumi.Input[str]]
+    """Client ID of the deploy kubeconfig (deploy login workloadidentity or spn); default the Azure provider's."""
+    deploy_tenant_id: NotRequired[pulumi.Input[str]]
+    """Tenant ID of the deploy kubeconfig; default the Azure provider's."""
+    delete_lock: NotRequired[bool]
+    """A CanNotDelete management lock on the cluster: the portal, az and ARM cannot delete it or its pools until the lock
+    is removed."""
     support_plan: NotRequired[str]
     """KubernetesOfficial (default) or AKSLongTermSupport, which needs the Premium tier."""
     availability_zones: NotRequired[pulumi.Input[list[str]]]

@@ -35,12 +35,13 @@ from aks_cilium.cluster.rules import (
     node_os_channel_problem,
     outbound_type_problem,
     pool_counts_problem,
+    pool_version_problem,
     range_problem,
     region_problem,
     service_cidr_problem,
     vm_size_problem,
 )
-from aks_cilium.cluster.versions import OFFICIAL_PLAN, support_plan_problem, support_problem
+from aks_cilium.cluster.versions import OFFICIAL_PLAN, lts_channel_problem, support_plan_problem, support_problem
 from aks_cilium.core.validation import ArgsCheck, Fail
 from aks_cilium.network.rules import (
     address_problem,
@@ -169,8 +170,19 @@ def _names(check: ArgsCheck) -> None:
     check.rule(("location",), _one("location", region_problem))
     check.rule(("cluster_name",), _one("cluster_name", dns_prefix_problem))
     check.rule(("admin_group_object_ids",), _each("admin_group_object_ids", guid_problem))
-    for key in ("kubelogin_client_id", "kubelogin_tenant_id"):
+    for key in ("kubelogin_client_id", "kubelogin_tenant_id", "deploy_client_id", "deploy_tenant_id"):
         check.rule((key,), _one(key, lambda value: guid_problem(value) if value else None))
+
+    def deployers(values: Mapping[str, Any], fail: Fail) -> None:
+        for index, deployer in enumerate(values.get("deployers", [])):
+            problem = choice_problem(deployer.get("principal_type"), PRINCIPAL_TYPES)
+            if problem:
+                fail(f"deployers[{index}].principal_type", problem)
+            problem = guid_problem(deployer.get("object_id"))
+            if problem:
+                fail(f"deployers[{index}].object_id", problem)
+
+    check.rule(("deployers",), deployers)
 
 
 def _versions(check: ArgsCheck, on: date) -> None:
@@ -186,8 +198,28 @@ def _versions(check: ArgsCheck, on: date) -> None:
         if problem:
             fail("support_plan", problem)
 
+    def lts(values: Mapping[str, Any], fail: Fail) -> None:
+        problem = lts_channel_problem(values.get("support_plan", OFFICIAL_PLAN), values["upgrade_channel"])
+        if problem:
+            fail("support_plan", problem)
+
     check.rule(("kubernetes_version", "upgrade_channel", "support_plan"), version)
     check.rule(("support_plan", "sku_tier"), plan)
+    check.rule(("support_plan", "upgrade_channel"), lts)
+    check.rule(("kubernetes_version", *POOLS), _pool_versions)
+
+
+def _pool_versions(values: Mapping[str, Any], fail: Fail) -> None:
+    """The system pool goes with the control plane in the cluster's own request, where AKS wants every pool's version
+    equal to the control plane's or unchanged (auto-upgrade-cluster.md, NotAllAgentPoolOrchestratorVersionSpecifiedAndUnchanged);
+    the user pool may lag while it catches up, within what AKS allows (rules.pool_version_problem)."""
+    if "kubernetes_version" in values["system_pool"]:
+        fail("system_pool.kubernetes_version", "is for the user pool only: the system pool always follows kubernetes_version")
+    pool = values["user_pool"].get("kubernetes_version")
+    if pool is not None:
+        problem = pool_version_problem(values["kubernetes_version"], pool)
+        if problem:
+            fail("user_pool.kubernetes_version", problem)
 
 
 def _addresses(check: ArgsCheck) -> None:

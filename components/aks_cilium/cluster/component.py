@@ -7,22 +7,22 @@ import pulumi_kubernetes as k8s
 from pulumi_azure_native import authorization, managedidentity, operationalinsights
 from pulumi_azure_native import containerservice as aks
 
-from aks_cilium.cluster import kubeconfig, maintenance, monitoring
-from aks_cilium.cluster.access_gate import KubernetesAccessGate
+from aks_cilium.cluster import guards, kubeconfig, maintenance, monitoring
+from aks_cilium.cluster.access_wait import kubernetes_access_wait
 from aks_cilium.cluster.admin_access import default_deployer_type, grant_cluster_admin
 from aks_cilium.cluster.args import AksClusterArgs, NodePoolArgs
 from aks_cilium.cluster.checks import check_cluster_args
 from aks_cilium.cluster.role_assignments import NETWORK_CONTRIBUTOR, assign_role
 from aks_cilium.cluster.rules import BYOCNI, MINOR_MOVING_CHANNELS
-from aks_cilium.cluster.versions import OFFICIAL_PLAN
+from aks_cilium.cluster.versions import OFFICIAL_PLAN, support_tags
 from aks_cilium.core.options import child_options, extended
 from aks_cilium.core.tokens import component_type, with_legacy_type
 
 # Azure changes these when the autoscaler resizes a pool; anything else drifting is a real change.
 AUTOSCALED_FIELDS = ["agentPoolProfiles[*].count"]
 # With a channel that moves minors, AKS owns the version after creation: resending the creation version would be a
-# downgrade, which AKS refuses with operationNotAllowed (auto-upgrade-cluster.md).
-CLUSTER_VERSION_FIELDS = ["kubernetesVersion"]
+# downgrade, which AKS refuses with operationNotAllowed (auto-upgrade-cluster.md). The system pool's version goes with it.
+CLUSTER_VERSION_FIELDS = ["kubernetesVersion", "agentPoolProfiles[*].orchestratorVersion"]
 
 
 def _acns_profile(security: bool, observability: bool, policies: str) -> aks.AdvancedNetworkingArgs | None:
@@ -85,6 +85,20 @@ def _pool_profile(args: AksClusterArgs, pool: NodePoolArgs) -> dict[str, Any]:
         "availability_zones": args.get("availability_zones"),
         "upgrade_settings": aks.AgentPoolUpgradeSettingsArgs(max_surge="33%"),
     }
+
+
+def version_tags(args: AksClusterArgs) -> pulumi.Output[dict[str, str]]:
+    """The version policy's dates for the cluster's minor (versions.py `support_tags`)."""
+    plan = args.get("support_plan", OFFICIAL_PLAN)
+    return pulumi.Output.from_input(args["kubernetes_version"]).apply(lambda version: support_tags(version, plan))
+
+
+def _deployers(args: AksClusterArgs, client: pulumi.Output[authorization.GetClientConfigResult]) -> list[tuple[pulumi.Input[str], str]]:
+    """The configured deployers; without them the signed-in principal, whose type the login mode suggests."""
+    if "deployers" in args:
+        return [(deployer["object_id"], deployer["principal_type"]) for deployer in args["deployers"]]
+    implied = default_deployer_type(args.get("deploy_login_mode", "azurecli"))
+    return [(client.object_id, args.get("deployer_principal_type", implied))]
 
 
 def _moves_minors(args: AksClusterArgs) -> bool:
@@ -152,6 +166,8 @@ class AksCluster(pulumi.ComponentResource):
     """Kubernetes provider for the cluster; it waits until the deployer's role assignment works."""
     workspace_id: Optional[pulumi.Output[str]]
     """Log Analytics workspace of Container Insights, when on."""
+    deployer_principals: pulumi.Output[list[str]]
+    """Who got cluster admin for pulumi up, "<type>:<object ID>": the configured deployers, or the signed-in principal."""
 
     def __init__(self, name: str, args: AksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(component_type("AksCluster"), name, None, with_legacy_type(opts, "cluster", "AksCluster"))
@@ -166,6 +182,7 @@ class AksCluster(pulumi.ComponentResource):
             self._insights_collection(name, args, cluster, workspace, child)
         self._maintenance_windows(name, args, cluster, child)
         self._kubernetes_access(name, args, cluster, client, child)
+        self._guards(name, args, cluster, client, child)
         self._export(args, cluster)
 
     def _identity(
@@ -216,9 +233,12 @@ class AksCluster(pulumi.ComponentResource):
             name="system",
             mode="System",
             node_taints=["CriticalAddonsOnly=true:NoSchedule"],
-            # No orchestratorVersion: through the managed cluster API every pool's version must be specified or none,
-            # and the user pool is managed apart (AKS error NotAllAgentPoolOrchestratorVersionSpecifiedAndUnchanged,
-            # quoted in pulumi/pulumi-azure-native#2094 and Azure/ARO-HCP#662). Unspecified, it follows the control plane.
+            # The control plane's version, sent with it: a system pool sent without one does not reliably follow a minor
+            # upgrade (Azure/terraform-azurerm-aks#301, Azure/AKS#3087). In the managed cluster's request every pool's
+            # version must be given or none, and if given equal to the control plane's or unchanged (AKS error
+            # NotAllAgentPoolOrchestratorVersionSpecifiedAndUnchanged, auto-upgrade-cluster.md); this request carries
+            # the system pool only, the user pool being its own resource.
+            orchestrator_version=args["kubernetes_version"],
             **_pool_profile(args, args["system_pool"]),
         )
         admin_groups = list(args.get("admin_group_object_ids", []))
@@ -264,6 +284,7 @@ class AksCluster(pulumi.ComponentResource):
                 protect=args.get("protect", False),
                 ignore_changes=AUTOSCALED_FIELDS + (CLUSTER_VERSION_FIELDS if _moves_minors(args) else []),
             ),
+            tags=version_tags(args),
         )
 
     def _user_pool(self, name: str, args: AksClusterArgs, cluster: aks.ManagedCluster, child: pulumi.ResourceOptions) -> None:
@@ -274,8 +295,9 @@ class AksCluster(pulumi.ComponentResource):
             agent_pool_name="user",
             mode="User",
             # The user pool is its own resource, upgraded by its own operation after the control plane (an agent pool
-            # may not be newer than the control plane: AgentPool.orchestratorVersion in the 2025-09-01 spec).
-            orchestrator_version=args["kubernetes_version"],
+            # may not be newer than the control plane: AgentPool.orchestratorVersion in the 2025-09-01 spec). It may
+            # lag on purpose while it catches up (checks.py `_check_pool_versions`).
+            orchestrator_version=args["user_pool"].get("kubernetes_version", args["kubernetes_version"]),
             **_pool_profile(args, args["user_pool"]),
             # Deleting the user pool deletes every workload pod on it: protected with the cluster.
             opts=extended(
@@ -318,16 +340,18 @@ class AksCluster(pulumi.ComponentResource):
         client: pulumi.Output[authorization.GetClientConfigResult],
         child: pulumi.ResourceOptions,
     ) -> None:
-        """Cluster-admin grants, both kubeconfigs, the access gate and the Kubernetes provider behind it."""
+        """Cluster-admin grants, both kubeconfigs, the access wait and the Kubernetes provider behind it."""
         deploy_mode = args.get("deploy_login_mode", "azurecli")
+        deployers = _deployers(args, client)
         grants = grant_cluster_admin(
             name,
             cluster_id=cluster.id,
-            client=client,
-            deployer_type=args.get("deployer_principal_type", default_deployer_type(deploy_mode)),
+            subscription_id=client.subscription_id,
+            deployers=deployers,
             admin_groups=list(args.get("admin_group_object_ids", [])),
             opts=child,
         )
+        self.deployer_principals = pulumi.Output.all(*(pulumi.Output.concat(kind, ":", object_id) for object_id, kind in deployers))
 
         # Looked up by the cluster's name, which stays known across updates.
         credentials = aks.list_managed_cluster_user_credentials_output(
@@ -338,14 +362,14 @@ class AksCluster(pulumi.ComponentResource):
         client_id = args.get("kubelogin_client_id", "")
         tenant_id = args.get("kubelogin_tenant_id", "")
         self.kubeconfig = pulumi.Output.secret(raw.apply(lambda text: kubeconfig.convert(text, mode, client_id, tenant_id)))
+        # Client and tenant as flags: kubelogin's workloadidentity and spn credentials refuse to start without them.
         self.deploy_kubeconfig = pulumi.Output.secret(
-            pulumi.Output.all(raw, client.client_id, client.tenant_id).apply(
+            pulumi.Output.all(raw, args.get("deploy_client_id", client.client_id), args.get("deploy_tenant_id", client.tenant_id)).apply(
                 lambda values: kubeconfig.convert(values[0], deploy_mode, values[1], values[2])
             )
         )
-        # Ready once the deployer may use the Kubernetes API: every Kubernetes resource should depend on it. Not in the
-        # package schema (a dynamic resource has no type there): other languages depend on the component instead.
-        self.kubernetes_access = KubernetesAccessGate(
+        # Ready once the deployer may use the Kubernetes API: every Kubernetes resource should depend on it.
+        self.kubernetes_access = kubernetes_access_wait(
             f"{name}-kubernetes-access",
             kubeconfig=self.deploy_kubeconfig,
             assignments=[grant.id for grant in grants],
@@ -361,6 +385,22 @@ class AksCluster(pulumi.ComponentResource):
             cluster_identifier=cluster.id,
             opts=extended(child, depends_on=[self.kubernetes_access]),
         )
+
+    def _guards(
+        self,
+        name: str,
+        args: AksClusterArgs,
+        cluster: aks.ManagedCluster,
+        client: pulumi.Output[authorization.GetClientConfigResult],
+        child: pulumi.ResourceOptions,
+    ) -> None:
+        """The delete lock, and Defender's subscription plan checked where Defender is on (guards.py)."""
+        self.defender_plan: pulumi.Output[str] | None = None
+        if args.get("delete_lock", False):
+            # Protected with the cluster: deleting the lock is the deliberate step before deleting the cluster.
+            guards.delete_lock(f"{name}-delete-lock", cluster.id, extended(child, protect=args.get("protect", False)))
+        if args.get("defender", False):
+            self.defender_plan = guards.defender_plan_check(client.subscription_id, self)
 
     def _export(self, args: AksClusterArgs, cluster: aks.ManagedCluster) -> None:
         self.cluster_name = cluster.name
@@ -378,5 +418,8 @@ class AksCluster(pulumi.ComponentResource):
                 "kubeconfig": self.kubeconfig,
                 "deploy_kubeconfig": self.deploy_kubeconfig,
                 "workspace_id": self.workspace_id,
+                "deployer_principals": self.deployer_principals,
+                # Awaited with the outputs: a Defender plan that is off fails the run here.
+                "defender_plan": self.defender_plan,
             }
         )

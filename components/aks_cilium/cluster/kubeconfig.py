@@ -18,6 +18,15 @@ class KubeconfigError(ValueError):
 
 
 def kubelogin_args(mode: str, server_id: str, client_id: str = "", tenant_id: str = "") -> list[str]:
+    """`kubelogin get-token` arguments, with client and tenant ID as flags wherever they are given.
+
+    In workloadidentity mode kubelogin picks its GitHub Actions credential when ACTIONS_ID_TOKEN_REQUEST_TOKEN and
+    ACTIONS_ID_TOKEN_REQUEST_URL are set, and asks GitHub for a fresh assertion whenever it needs a token; elsewhere it
+    reads the token file AZURE_FEDERATED_TOKEN_FILE (Azure/kubelogin pkg/internal/token/provider.go,
+    githubactionscredential.go). Both credentials refuse an empty client or tenant ID, which kubelogin also takes from
+    AZURE_CLIENT_ID and AZURE_TENANT_ID (options.go `UpdateFromEnv`), as the workload identity webhook sets them in a pod:
+    so the flags are optional for a pod's kubeconfig and required for the deployment's (checks.py).
+    """
     if mode not in LOGIN_MODES:
         raise KubeconfigError(f"kubelogin mode {mode!r} is not one of {', '.join(LOGIN_MODES)}")
     args = ["get-token", "--login", mode, "--server-id", server_id]
@@ -25,6 +34,8 @@ def kubelogin_args(mode: str, server_id: str, client_id: str = "", tenant_id: st
         if not client_id or not tenant_id:
             raise KubeconfigError("kubelogin mode spn needs a client ID and a tenant ID")
         args += ["--client-id", client_id, "--tenant-id", tenant_id, "--environment", "AzurePublicCloud"]
+    elif mode == "workloadidentity":
+        args += [*(["--client-id", client_id] if client_id else []), *(["--tenant-id", tenant_id] if tenant_id else [])]
     elif mode == "msi" and client_id:
         args += ["--client-id", client_id]
     return args

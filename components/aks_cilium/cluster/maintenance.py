@@ -15,8 +15,8 @@ AUTO_UPGRADE_SCHEDULE = "aksManagedAutoUpgradeSchedule"
 NODE_OS_UPGRADE_SCHEDULE = "aksManagedNodeOSUpgradeSchedule"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 SHORTEST_HOURS, LONGEST_HOURS = 4, 24
-_START = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_WINDOW = re.compile(r"^(?P<day>[A-Za-z]+) (?P<start>\d\d:\d\d) (?P<hours>\d{1,2})h$")
+_START = re.compile(r"^([01]\d|2[0-3]):[0-5]\d\Z")
+_WINDOW = re.compile(r"^(?P<day>[A-Za-z]+) (?P<start>\d\d:\d\d) (?P<hours>\d{1,2})h\Z")
 
 
 class WeeklyWindowArgs(TypedDict):

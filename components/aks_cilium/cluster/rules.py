@@ -9,7 +9,7 @@ import ipaddress
 import re
 from typing import Literal, get_args
 
-from aks_cilium.cluster.versions import is_minor_only
+from aks_cilium.cluster.versions import is_minor_only, minor_number
 from aks_cilium.network.rules import parse_cidr
 
 NetworkMode = Literal["byocni", "azure-cilium"]
@@ -39,11 +39,11 @@ TEMP_DISK_GIB = {"Standard_D2ds_v5": 75, "Standard_D4ds_v5": 150, "Standard_D8ds
 LARGEST_SERVICE_PREFIX = 12
 
 
-_REGION = re.compile(r"^[a-z][a-z0-9]*$")
-_VM_SIZE = re.compile(r"^Standard_[A-Z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$", re.ASCII)
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_REGION = re.compile(r"^[a-z][a-z0-9]*\Z")
+_VM_SIZE = re.compile(r"^Standard_[A-Z][A-Za-z0-9]*(_[A-Za-z0-9]+)*\Z", re.ASCII)
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 # The cluster name doubles as its DNS prefix: 1-54 letters, digits and hyphens, alphanumeric at both ends.
-_AKS_DNS_PREFIX = re.compile(r"^[a-zA-Z0-9]([-a-zA-Z0-9]{0,52}[a-zA-Z0-9])?$")
+_AKS_DNS_PREFIX = re.compile(r"^[a-zA-Z0-9]([-a-zA-Z0-9]{0,52}[a-zA-Z0-9])?\Z")
 
 
 def choice_problem(value: object, choices: tuple[str, ...]) -> str | None:
@@ -119,3 +119,24 @@ def ephemeral_disk_problem(os_disk_type: str, vm_size: str, os_disk_size_gb: int
     if os_disk_type != "Ephemeral" or temp is None or os_disk_size_gb <= temp:
         return None
     return f"{os_disk_size_gb} GB does not fit the {temp} GiB temp disk of {vm_size}, where an ephemeral OS disk lives"
+
+
+# AgentPool.orchestratorVersion in the 2025-09-01 REST spec (Azure/azure-rest-api-specs, Microsoft.ContainerService
+# managedClusters.json): "The node pool minor version must be within two minor versions of the control plane version.
+# The node pool version cannot be greater than the control plane version."
+MAX_POOL_MINOR_LAG = 2
+
+
+def pool_version_problem(control_plane_version: str, pool_version: str) -> str | None:
+    """A pool newer than the control plane, or more than MAX_POOL_MINOR_LAG minors behind it; None when AKS allows it."""
+    control, pool = minor_number(control_plane_version), minor_number(pool_version)
+    if control is None or pool is None:
+        return None  # the version's own shape check reports it
+    if pool > control:
+        return f"{pool_version} is newer than the control plane's {control_plane_version}; a node pool may not be"
+    if control - pool > MAX_POOL_MINOR_LAG:
+        return (
+            f"{pool_version} lags the control plane's {control_plane_version} by {control - pool} minors; AKS allows "
+            f"{MAX_POOL_MINOR_LAG}: upgrade the pool first (or follow kubernetesVersion)"
+        )
+    return None

@@ -25,6 +25,10 @@ class NetworkArgs(TypedDict):
     """Subnet for the nodes, inside the VNet."""
     pod_subnet_cidr: NotRequired[pulumi.Input[str]]
     """Optional dedicated pod subnet, inside the VNet."""
+    node_security_rules: NotRequired[list[dict[str, Any]]]
+    """Rules (`SecurityRuleArgs` keywords) of a network security group attached to the node subnet, such as a cluster
+    mesh's (aks_cilium.mesh.rules.security_rules); without them the subnet has no NSG of ours. Azure's default rules
+    stay below them."""
 
 
 def check_args(name: str, args: NetworkArgs) -> None:
@@ -88,12 +92,24 @@ class Network(pulumi.ComponentResource):
             address_space=network.AddressSpaceArgs(address_prefixes=[args["vnet_cidr"]]),
             opts=child,
         )
+        security_group = None
+        if args.get("node_security_rules"):
+            nsg = network.NetworkSecurityGroup(
+                f"{name}-nodes-nsg",
+                resource_group_name=group.name,
+                network_security_group_name=pulumi.Output.concat(args["vnet_name"], "-nodes"),
+                location=args["location"],
+                security_rules=[network.SecurityRuleArgs(**rule) for rule in args["node_security_rules"]],
+                opts=child,
+            )
+            security_group = network.NetworkSecurityGroupArgs(id=nsg.id)
         node_subnet = network.Subnet(
             f"{name}-nodes",
             resource_group_name=group.name,
             virtual_network_name=vnet.name,
             subnet_name="nodes",
             address_prefix=args["node_subnet_cidr"],
+            network_security_group=security_group,
             opts=child,
         )
         self.resource_group_name = group.name

@@ -1,20 +1,45 @@
-"""The rules NetworkPolicySet's args must meet, checked before any resource exists, whoever the caller is."""
+"""The rules NetworkPolicySet's args must meet, checked before any resource exists, whoever the caller is.
+
+`namespace_entry_problems` is the one place the per-namespace rules live: the component runs it on its args, and the
+stack layer runs it on the config object of each namespace, so that a refusal names the config key.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
-from aks_cilium.cluster.rules import BYOCNI, NETWORK_MODES
+from aks_cilium.cluster.rules import BYOCNI, NETWORK_MODES, choice_problem
 from aks_cilium.core.validation import ArgsCheck
-from aks_cilium.network_policy.builders import managed_fqdn_problem
-from aks_cilium.network_policy.model import PolicyModelError, check_namespace
+from aks_cilium.network_policy.builders import OUTSIDE_ENTITIES, fqdn_problem
+from aks_cilium.network_policy.model import PROTOCOLS, PolicyModelError, check_namespace
 from aks_cilium.network_policy.names import fqdn_selector_problem
+from aks_cilium.network_policy.reserved import reserved_problem
 
 PLAIN_BOOLS = ("acns_security", "native_default_deny", "protect")
+PORT_PROTOCOLS = ("TCP", "UDP", "SCTP", "ANY")
+assert set(PORT_PROTOCOLS) <= set(PROTOCOLS)
+INGRESS_PEERS = ("namespace", "outside")
+EGRESS_PEERS = ("namespace", "api_server", "cidr", "fqdn")
+
+Problem = tuple[str, str]
+"""(path relative to the namespace entry, what is wrong)."""
+
+
+@dataclass(frozen=True)
+class PeerContext:
+    """What a namespace entry is judged against: the rest of the set and what the cluster's Cilium can do."""
+
+    managed: frozenset[str]
+    external: frozenset[str]
+    byocni: bool
+    l7: bool
+    cluster_cidrs: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
 
 def namespace_problem(name: object) -> str | None:
@@ -30,11 +55,7 @@ def namespace_problem(name: object) -> str | None:
 
 def managed_namespace_problem(name: object) -> str | None:
     """What keeps `name` from being a namespace the set creates and puts under default deny, or None."""
-    problem = namespace_problem(name)
-    if problem is None and isinstance(name, str) and name.startswith("kube-"):
-        # Default deny there would cut kube-dns, konnectivity and the rest of the control plane's agents.
-        return "is a system namespace (kube-*), which must not be put under default deny"
-    return problem
+    return namespace_problem(name) or reserved_problem(str(name))
 
 
 def _plain_bool(check: ArgsCheck, path: str, value: object) -> None:
@@ -44,33 +65,133 @@ def _plain_bool(check: ArgsCheck, path: str, value: object) -> None:
         check.fail(path, f"must be a bool, not {type(value).__name__}")
 
 
-def _check_entry(check: ArgsCheck, path: str, entry: Mapping[str, Any], byocni: bool, l7: bool) -> None:
-    problem = managed_namespace_problem(entry["name"])
+def port_problem(value: object) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return f"{value!r} is not a port number"
+    return None if 1 <= value <= 65535 else f"{value} is outside 1-65535"
+
+
+def _ports(path: str, ports: object) -> Iterator[Problem]:
+    if not isinstance(ports, list):
+        yield path, "must be a list of ports"
+        return
+    for index, entry in enumerate(ports):
+        if not isinstance(entry, Mapping) or "port" not in entry:
+            yield f"{path}[{index}]", "must be a mapping with a port (and optionally a protocol)"
+            continue
+        problem = port_problem(entry["port"])
+        if problem:
+            yield f"{path}[{index}].port", problem
+        protocol = entry.get("protocol", "TCP")
+        if protocol not in PORT_PROTOCOLS:
+            yield f"{path}[{index}].protocol", f"{protocol!r} is not one of {', '.join(PORT_PROTOCOLS)}"
+
+
+def _peer_namespace(path: str, name: object, context: PeerContext, direction: str) -> Iterator[Problem]:
+    problem = namespace_problem(name)
     if problem:
-        check.fail(f"{path}.name", problem)
-    for key in ("allow_from", "allow_to"):
-        for index, peer in enumerate(entry.get(key, [])):
-            peer_problem = namespace_problem(peer)
-            if peer_problem is None and peer == entry["name"]:
-                peer_problem = "is the namespace itself, which the baseline already allows"
-            if peer_problem:
-                check.fail(f"{path}.{key}[{index}]", peer_problem)
-    fqdns = entry.get("fqdns", [])
-    if fqdns and not l7:
-        check.fail(f"{path}.fqdns", "FQDN rules need Cilium's DNS proxy: network_mode byocni, or acns_security with azure-cilium")
-    for index, fqdn in enumerate(fqdns):
-        fqdn_problem = fqdn_selector_problem(fqdn)
-        if fqdn_problem is None and not byocni:
-            fqdn_problem = managed_fqdn_problem(fqdn, str(entry["name"]))
-        if fqdn_problem:
-            check.fail(f"{path}.fqdns[{index}]", f"{str(fqdn)[:60]!r} {fqdn_problem}")
-    for index, port in enumerate(entry.get("webhook_ports", [])):
-        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-            check.fail(f"{path}.webhook_ports[{index}]", f"{port!r} is not a port number 1-65535")
-    if "metadata_endpoints" in entry:
-        _plain_bool(check, f"{path}.metadata_endpoints", entry["metadata_endpoints"])
-        if entry["metadata_endpoints"] is True and not byocni:
-            check.fail(f"{path}.metadata_endpoints", "only applies to byocni; Azure's managed Cilium blocks WireServer itself")
+        yield path, problem
+    elif direction == "egress" and name in context.managed:
+        yield path, f"{name!r} is managed by the set: declare the flow on {name}'s ingress, which opens this side's egress too"
+    elif name not in context.managed and name not in context.external:
+        yield path, f"{name!r} is neither managed by the set nor listed as external (a typo, or add it to the external namespaces)"
+
+
+def _one_peer(allow: Mapping[str, Any], peers: tuple[str, ...]) -> str | None:
+    given = [peer for peer in peers if peer in allow]
+    return given[0] if len(given) == 1 else None
+
+
+def _ingress(path: str, allow: Mapping[str, Any], context: PeerContext, namespace: str) -> Iterator[Problem]:
+    peer = _one_peer(allow, INGRESS_PEERS)
+    if peer is None:
+        yield path, f"must name exactly one of {', '.join(INGRESS_PEERS)}"
+        return
+    if peer == "namespace":
+        yield from _peer_namespace(f"{path}.namespace", allow["namespace"], context, "ingress")
+    else:
+        how = allow["outside"]
+        if how not in OUTSIDE_ENTITIES:
+            yield f"{path}.outside", f"{how!r} is not one of {', '.join(OUTSIDE_ENTITIES)}"
+        elif how == "ciliumIngress" and not context.byocni:
+            yield (
+                f"{path}.outside",
+                "ciliumIngress needs the Cilium this stack installs (byocni); AKS's managed Cilium has no Cilium Ingress",
+            )
+        if not allow.get("ports"):
+            yield f"{path}.ports", "is required for traffic from outside the cluster: name the ports it may reach"
+    if "ports" in allow:
+        yield from _ports(f"{path}.ports", allow["ports"])
+
+
+def _cidr(path: str, allow: Mapping[str, Any], context: PeerContext) -> Iterator[Problem]:
+    try:
+        outer = ipaddress.ip_network(allow["cidr"], strict=True)
+    except (TypeError, ValueError):
+        yield f"{path}.cidr", f"{allow['cidr']!r} is not a CIDR with its host bits zero"
+        return
+    for cluster in context.cluster_cidrs:
+        if outer.version == cluster.version and outer.overlaps(cluster):  # type: ignore[arg-type]
+            yield f"{path}.cidr", f"{outer} overlaps the cluster's pod or service CIDR {cluster}: reach pods and Services by namespace"
+    for index, inner_text in enumerate(allow.get("except_cidrs", [])):
+        try:
+            inner = ipaddress.ip_network(inner_text, strict=True)
+        except (TypeError, ValueError):
+            yield f"{path}.except_cidrs[{index}]", f"{inner_text!r} is not a CIDR with its host bits zero"
+            continue
+        if inner.version != outer.version or not inner.subnet_of(outer):  # type: ignore[arg-type]
+            yield f"{path}.except_cidrs[{index}]", f"{inner} is not inside {outer}"
+
+
+def _egress(path: str, allow: Mapping[str, Any], context: PeerContext, namespace: str) -> Iterator[Problem]:
+    peer = _one_peer(allow, EGRESS_PEERS)
+    if peer is None:
+        yield path, f"must name exactly one of {', '.join(EGRESS_PEERS)}"
+        return
+    if "except_cidrs" in allow and peer != "cidr":
+        yield f"{path}.except_cidrs", "belongs to a cidr allowance"
+    if peer == "namespace":
+        yield from _peer_namespace(f"{path}.namespace", allow["namespace"], context, "egress")
+    elif peer == "api_server":
+        if allow["api_server"] is not True:
+            yield f"{path}.api_server", "must be true (leave the allowance out to deny the API server)"
+    elif peer == "cidr":
+        yield from _cidr(path, allow, context)
+    else:
+        fqdn = allow["fqdn"]
+        if not context.l7:
+            yield f"{path}.fqdn", "FQDN rules need Cilium's DNS proxy: network_mode byocni, or acns_security with azure-cilium"
+        problem = fqdn_selector_problem(fqdn) or fqdn_problem(fqdn, namespace, context.byocni)
+        if problem:
+            yield f"{path}.fqdn", f"{str(fqdn)[:60]!r} {problem}"
+    if "ports" in allow:
+        yield from _ports(f"{path}.ports", allow["ports"])
+
+
+def namespace_entry_problems(entry: Mapping[str, Any], context: PeerContext) -> Iterator[Problem]:
+    """Every problem of one namespace entry (NamespacePolicyArgs), with paths relative to the entry."""
+    problem = managed_namespace_problem(entry.get("name"))
+    if problem:
+        yield "name", problem
+    for key, judge in (("ingress", _ingress), ("egress", _egress)):
+        rules = entry.get(key, [])
+        if not isinstance(rules, list):
+            yield key, "must be a list"
+            continue
+        for index, allow in enumerate(rules):
+            if not isinstance(allow, Mapping):
+                yield f"{key}[{index}]", "must be a mapping"
+            else:
+                yield from judge(f"{key}[{index}]", allow, context, str(entry.get("name")))
+    webhook_ports = entry.get("webhook_ports", [])
+    # Not a list: the args' type check has reported it.
+    for index, port in enumerate(webhook_ports if isinstance(webhook_ports, list) else []):
+        port_text = port_problem(port)
+        if port_text:
+            yield f"webhook_ports[{index}]", port_text
+    for key in ("intra_namespace", "metadata_endpoints"):
+        if key in entry and not isinstance(entry[key], bool):
+            yield key, f"must be a plain bool, not {type(entry[key]).__name__}"
 
 
 def check_policy_set_args(name: str, args: Mapping[str, Any], args_type: type) -> None:
@@ -79,23 +200,46 @@ def check_policy_set_args(name: str, args: Mapping[str, Any], args_type: type) -
     if check.incomplete:
         check.done()
     mode = args["network_mode"]
-    if mode not in NETWORK_MODES:
-        check.fail("network_mode", f"{mode!r} is not one of {', '.join(NETWORK_MODES)}")
+    if problem := choice_problem(mode, NETWORK_MODES):
+        check.fail("network_mode", problem)
     for key in PLAIN_BOOLS:
         if key in args:
             _plain_bool(check, key, args[key])
-    byocni = mode == BYOCNI
-    l7 = byocni or args.get("acns_security") is True
     namespaces = args["namespaces"]
     if not isinstance(namespaces, list):
         check.fail("namespaces", "must be a list of NamespacePolicyArgs")
         check.done()
+    external = args.get("external_namespaces", [])
+    for index, external_name in enumerate(external):
+        problem = namespace_problem(external_name)
+        if problem:
+            check.fail(f"external_namespaces[{index}]", problem)
+    cluster_cidrs = []
+    for index, cidr in enumerate(args.get("cluster_cidrs", [])):
+        try:
+            cluster_cidrs.append(ipaddress.ip_network(cidr, strict=True))
+        except (TypeError, ValueError):
+            check.fail(f"cluster_cidrs[{index}]", f"{cidr!r} is not a CIDR with its host bits zero")
+    entries = [entry for entry in namespaces if isinstance(entry, Mapping) and "name" in entry]
+    managed = frozenset(str(entry["name"]) for entry in entries)
+    for index, external_name in enumerate(external):
+        if external_name in managed:
+            check.fail(f"external_namespaces[{index}]", f"{external_name!r} is managed by the set, so it is not external")
+    context = PeerContext(
+        managed=managed,
+        external=frozenset(str(n) for n in external),
+        byocni=mode == BYOCNI,
+        l7=mode == BYOCNI or args.get("acns_security") is True,
+        cluster_cidrs=tuple(cluster_cidrs),
+    )
     for index, entry in enumerate(namespaces):
         if not isinstance(entry, Mapping) or "name" not in entry:
             check.fail(f"namespaces[{index}]", "must be a mapping with at least a name")
             continue
-        _check_entry(check, f"namespaces[{index}]", entry, byocni, l7)
-    counts = Counter(entry.get("name") for entry in namespaces if isinstance(entry, Mapping))
+        for path, problem in namespace_entry_problems(entry, context):
+            check.fail(f"namespaces[{index}].{path}", problem)
+    # A name that is no string has its own problem; only strings can be listed twice.
+    counts = Counter(entry["name"] for entry in namespaces if isinstance(entry, Mapping) and isinstance(entry.get("name"), str))
     for duplicate in sorted(str(n) for n, count in counts.items() if count > 1):
         check.fail("namespaces", f"{duplicate!r} is listed more than once")
     check.done()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from aks_cilium.network_policy.model import (
     MAX_PORTS_PER_RULE,
+    CidrRule,
     DefaultDeny,
     DnsMatch,
     EgressRule,
@@ -19,19 +20,30 @@ from aks_cilium.network_policy.model import (
     Selector,
 )
 from aks_cilium.network_policy.names import MULTI_LABEL_PREFIX, with_suffix_problem
+from aks_cilium.network_policy.reserved import PLATFORM_NAMESPACES
 
 KUBE_DNS = Selector({"k8s:io.kubernetes.pod.namespace": "kube-system", "k8s:k8s-app": "kube-dns"})
 DNS_PORTS = (Port(53, "ANY"),)
-WEB_PORTS = (Port(443, "TCP"), Port(80, "TCP"))
 # On AKS the API server reaches in-cluster webhooks through the konnectivity agents, with their pod addresses.
 KONNECTIVITY_AGENT = Selector({"k8s:io.kubernetes.pod.namespace": "kube-system", "k8s:app": "konnectivity-agent"})
 WIRESERVER = "168.63.129.16/32"
 IMDS = "169.254.169.254/32"
+# IMDS answers HTTP on 80; WireServer on 80 and 32526 (Microsoft, "What is IP address 168.63.129.16?").
+IMDS_PORTS = (Port(80, "TCP"),)
+WIRESERVER_PORTS = (Port(80, "TCP"), Port(32526, "TCP"))
+# How traffic from outside the cluster reaches a pod, and the entity Cilium gives its source (Cilium 1.20,
+# Documentation/security/policy/language.rst, "Entities Based"): a LoadBalancer Service with externalTrafficPolicy
+# Local keeps the client's address, which is `world`; Cilium's own Ingress and Gateway API proxy it through Envoy,
+# whose traffic is `ingress`.
+OUTSIDE_ENTITIES = {"loadBalancer": "world", "ciliumIngress": "ingress"}
+KUBE_APISERVER = "kube-apiserver"
 
 CLUSTER_DOMAIN = "cluster.local"
-# Azure's VNet DNS suffix (<id>.<region code>.internal.cloudapp.net) has five labels, the deepest expansion in
-# Microsoft's musl workaround; the name itself is per VNet, so it can only be matched one `*` per label.
-VNET_SUFFIX_LABELS = 5
+# Azure's VNet DNS suffix is <id>.<region code>.internal.cloudapp.net: five labels, the deepest expansion in
+# Microsoft's musl workaround. Its first two labels are per VNet, the last three fixed, so the expansion is matched
+# with them spelled out: `.*.*.*.*.*` would let any five labels after an allowed name reach Azure DNS, which forwards
+# what it does not own to the internet (a DNS exfiltration channel).
+VNET_SUFFIX_PATTERN = "*.*.internal.cloudapp.net"
 # With custom DNS servers on the VNet, Azure hands out a fixed placeholder suffix instead (Azure's "Name resolution for
 # resources in Azure virtual networks"); the resolver tries it all the same.
 CUSTOM_DNS_SUFFIX = "reddog.microsoft.com"
@@ -70,12 +82,12 @@ def search_domains(namespace: str) -> tuple[str, ...]:
     return (f"{namespace}.svc.{CLUSTER_DOMAIN}", f"svc.{CLUSTER_DOMAIN}", CLUSTER_DOMAIN)
 
 
-def managed_fqdn_problem(value: str, namespace: str) -> str | None:
-    """What is wrong with a name or pattern for Azure's managed Cilium in `namespace`, beyond fqdn_selector_problem:
-    ACNS has no `**.`, and every search-list expansion of the name must stay a valid DNS name."""
-    if MULTI_LABEL_PREFIX in value:
+def fqdn_problem(value: str, namespace: str, byocni: bool) -> str | None:
+    """What is wrong with a name or pattern a namespace declares, beyond fqdn_selector_problem: ACNS has no `**.`, and
+    every search-list expansion the DNS rule lists (both modes) must stay a valid DNS name."""
+    if MULTI_LABEL_PREFIX in value and not byocni:
         return "uses `**.`, which ACNS does not support; list the levels with `*.`"
-    suffixes = (*search_domains(namespace), ".".join("*" * VNET_SUFFIX_LABELS), CUSTOM_DNS_SUFFIX)
+    suffixes = (*search_domains(namespace), VNET_SUFFIX_PATTERN, CUSTOM_DNS_SUFFIX)
     return with_suffix_problem(value, max(suffixes, key=len))
 
 
@@ -91,7 +103,6 @@ def search_list_patterns(namespace: str, names: tuple[str, ...]) -> tuple[str, .
     as given and with every suffix; short Service names only with the cluster suffixes, since they are answered
     there and a wildcard as long as the VNet suffix would admit any name of that many labels.
     """
-    vnet_suffix = ".*" * VNET_SUFFIX_LABELS
     # A name written fully qualified (`api.example.com.`) is the same name; the suffixes go after its last label.
     full = [*(name.removesuffix(".") for name in names), SERVICE_FQDN]
     patterns = [f"{base}.{domain}" for base in SHORT_SERVICE_FORMS for domain in search_domains(namespace)]
@@ -99,7 +110,7 @@ def search_list_patterns(namespace: str, names: tuple[str, ...]) -> tuple[str, .
         patterns += [
             base,
             *(f"{base}.{domain}" for domain in search_domains(namespace)),
-            f"{base}{vnet_suffix}",
+            f"{base}.{VNET_SUFFIX_PATTERN}",
             f"{base}.{CUSTOM_DNS_SUFFIX}",
         ]
     return _unique(patterns)
@@ -123,58 +134,72 @@ def allow_kube_dns(selector: Selector) -> PolicySpec:
     )
 
 
-def allow_from_namespaces(sources: tuple[str, ...]) -> PolicySpec:
-    return PolicySpec(
-        description=f"Allow ingress from namespaces {', '.join(sources)}",
-        ingress=(IngressRule(from_endpoints=tuple(Selector.namespace(s) for s in sources)),),
+def port_rules(ports: tuple[Port, ...]) -> tuple[PortRule, ...]:
+    """Ports as port rules of at most 40 each (the CRD's limit); no ports means every port (no toPorts)."""
+    return tuple(PortRule(ports=ports[start : start + MAX_PORTS_PER_RULE]) for start in range(0, len(ports), MAX_PORTS_PER_RULE))
+
+
+def namespace_peers_in(namespace: str, ports: tuple[Port, ...] = ()) -> IngressRule:
+    """Pods of `namespace` in: the namespace label is spelled out, since a selector without it means the policy's own."""
+    return IngressRule(from_endpoints=(Selector.namespace(namespace),), to_ports=port_rules(ports))
+
+
+def namespace_peers_out(namespace: str, ports: tuple[Port, ...] = ()) -> EgressRule:
+    return EgressRule(to_endpoints=(Selector.namespace(namespace),), to_ports=port_rules(ports))
+
+
+def outside_in(how: str, ports: tuple[Port, ...]) -> IngressRule:
+    """Traffic from outside the cluster, by the entity its source has when it arrives the way `how` names."""
+    return IngressRule(from_entities=(OUTSIDE_ENTITIES[how],), to_ports=port_rules(ports))
+
+
+def api_server_out(ports: tuple[Port, ...] = ()) -> EgressRule:
+    """The Kubernetes API server, by Cilium's kube-apiserver entity (the addresses behind default/kubernetes)."""
+    return EgressRule(to_entities=(KUBE_APISERVER,), to_ports=port_rules(ports))
+
+
+def cidr_out(cidr: str, except_cidrs: tuple[str, ...], ports: tuple[Port, ...] = ()) -> EgressRule:
+    return EgressRule(to_cidr_set=(CidrRule(cidr, except_cidrs),), to_ports=port_rules(ports))
+
+
+def metadata_endpoints_out() -> tuple[EgressRule, ...]:
+    """IMDS and WireServer on their HTTP ports, for a namespace that opts out of the cluster-wide block."""
+    return (
+        EgressRule(to_cidrs=(IMDS,), to_ports=port_rules(IMDS_PORTS)),
+        EgressRule(to_cidrs=(WIRESERVER,), to_ports=port_rules(WIRESERVER_PORTS)),
     )
 
 
-def allow_to_namespaces(targets: tuple[str, ...]) -> PolicySpec:
-    return PolicySpec(
-        description=f"Allow egress to namespaces {', '.join(targets)}",
-        egress=(EgressRule(to_endpoints=tuple(Selector.namespace(t) for t in targets)),),
-    )
+def fqdns_out(capabilities: ModeCapabilities, namespace: str, fqdns: tuple[tuple[str, tuple[Port, ...]], ...]) -> tuple[EgressRule, ...]:
+    """Egress to names on their ports, led by the L7 DNS rule to kube-dns: without it toFQDNs allows nothing.
 
-
-def dns_proxy_patterns(capabilities: ModeCapabilities, namespace: str, names: tuple[str, ...]) -> tuple[str, ...]:
-    """What the L7 DNS rule admits: every name with Cilium's own proxy, explicit search-list patterns with ACNS's."""
-    return ("*",) if capabilities.byocni else search_list_patterns(namespace, names)
-
-
-def allow_fqdns(capabilities: ModeCapabilities, namespace: str, names: tuple[str, ...]) -> PolicySpec:
-    """Egress to names on 80/443, with the L7 DNS rule in the same policy: without it toFQDNs allows nothing."""
+    The DNS rule admits the names and the search-list expansions a resolver tries first (both modes: a bare `*` would
+    let every name through the proxy to Azure DNS, a channel out of the cluster); names that share ports share a rule.
+    """
     if not capabilities.l7:
         raise PolicyModelError("FQDN policies need Cilium's DNS proxy: byocni mode, or ACNS security in azure-cilium mode")
-    if not names:
+    if not fqdns:
         raise PolicyModelError("an FQDN allowlist needs at least one name")
-    dns = tuple(DnsMatch(pattern) for pattern in dns_proxy_patterns(capabilities, namespace, names))
-    return PolicySpec(
-        description=f"Allow egress to {', '.join(names)} (and the DNS lookups that resolve them)",
-        egress=(
-            EgressRule(to_endpoints=(KUBE_DNS,), to_ports=(PortRule(ports=DNS_PORTS, dns=dns),)),
-            EgressRule(to_fqdns=tuple(DnsMatch(name) for name in names), to_ports=(PortRule(ports=WEB_PORTS),)),
+    names = _unique(name for name, _ in fqdns)
+    by_ports: dict[tuple[Port, ...], list[str]] = {}
+    for name, ports in fqdns:
+        by_ports.setdefault(ports, []).append(name)
+    dns = tuple(DnsMatch(pattern) for pattern in search_list_patterns(namespace, names))
+    return (
+        EgressRule(to_endpoints=(KUBE_DNS,), to_ports=(PortRule(ports=DNS_PORTS, dns=dns),)),
+        *(
+            EgressRule(to_fqdns=tuple(DnsMatch(name) for name in _unique(group)), to_ports=port_rules(ports))
+            for ports, group in by_ports.items()
         ),
     )
 
 
-def allow_webhooks(ports: tuple[int, ...]) -> PolicySpec:
+def webhooks_in(ports: tuple[int, ...]) -> IngressRule:
     """Admission webhooks served in the namespace, reached by the API server through konnectivity, on their ports only.
 
     The ports are the ones the webhook pods listen on: Cilium applies L4 policy after service port mapping.
     """
-    tcp = [Port(port, "TCP") for port in ports]
-    return PolicySpec(
-        description=f"Allow the API server's webhook calls (through konnectivity-agent) on port {', '.join(map(str, ports))}",
-        ingress=(
-            IngressRule(
-                from_endpoints=(KONNECTIVITY_AGENT,),
-                to_ports=tuple(
-                    PortRule(ports=tuple(tcp[start : start + MAX_PORTS_PER_RULE])) for start in range(0, len(tcp), MAX_PORTS_PER_RULE)
-                ),
-            ),
-        ),
-    )
+    return IngressRule(from_endpoints=(KONNECTIVITY_AGENT,), to_ports=port_rules(tuple(Port(port, "TCP") for port in ports)))
 
 
 def managed_namespaces(*labels: tuple[str, str]) -> Selector:
@@ -189,10 +214,12 @@ _NO_SUBTRACTION = DefaultDeny(ingress=False, egress=False)
 def block_metadata_endpoints() -> dict[str, PolicySpec]:
     """Workloads lose WireServer and IMDS; kube-dns keeps WireServer's port 53 (Azure DNS) for its upstream lookups.
 
+    The control plane's and the AKS add-ons' namespaces keep both: those add-ons authenticate through IMDS.
+
     Deny-only rules with enableDefaultDeny off: they subtract these addresses and change nothing else.
     """
     all_but_dns = (PortRule(ports=(Port(1, "ANY", end_port=52), Port(54, "ANY", end_port=65535))),)
-    workloads = Selector(match_expressions=(Expression("k8s:io.kubernetes.pod.namespace", "NotIn", ("kube-system",)), _NOT_OPTED_OUT))
+    workloads = Selector(match_expressions=(Expression("k8s:io.kubernetes.pod.namespace", "NotIn", PLATFORM_NAMESPACES), _NOT_OPTED_OUT))
     return {
         "block-metadata-endpoints": PolicySpec(
             description="Deny workload egress to Azure WireServer and IMDS (namespaces labelled "

@@ -33,10 +33,10 @@ NAMESPACE_LABEL = "k8s:io.kubernetes.pod.namespace"
 _LABEL_SOURCE = r"(?:(?:k8s|any|reserved|container|cidr|unspec):)?"
 _DNS_SUBDOMAIN = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
 _LABEL_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
-_LABEL_KEY = re.compile(rf"^{_LABEL_SOURCE}(?:(?P<prefix>{_DNS_SUBDOMAIN})/)?{_LABEL_NAME}$")
-_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
-_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-_PORT_NAME = re.compile(r"^([a-z0-9]-?)*[a-z](-?[a-z0-9])*$")
+_LABEL_KEY = re.compile(rf"^{_LABEL_SOURCE}(?:(?P<prefix>{_DNS_SUBDOMAIN})/)?{_LABEL_NAME}\Z")
+_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?\Z")
+_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
+_PORT_NAME = re.compile(r"^([a-z0-9]-?)*[a-z](-?[a-z0-9])*\Z")
 _HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE")
 # Cilium's CRD (toPorts.ports maxItems) and the agent's rule validation (maxPorts) both stop at 40 ports per port rule.
 MAX_PORTS_PER_RULE = 40
@@ -219,6 +219,28 @@ def _cidrs(cidrs: tuple[str, ...]) -> list[str]:
     return list(cidrs)
 
 
+@dataclass(frozen=True)
+class CidrRule:
+    """A CIDR with exceptions (the CRD's toCIDRSet item): every exception must lie inside the CIDR."""
+
+    cidr: str
+    except_cidrs: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _cidrs((self.cidr, *self.except_cidrs))
+        outer = ipaddress.ip_network(self.cidr)
+        for inner in self.except_cidrs:
+            network = ipaddress.ip_network(inner)
+            if network.version != outer.version or not network.subnet_of(outer):  # type: ignore[arg-type]
+                raise PolicyModelError(f"exception {inner} is not inside {self.cidr}; Cilium ignores exceptions outside the CIDR")
+
+    def render(self) -> dict[str, Any]:
+        rendered: dict[str, Any] = {"cidr": self.cidr}
+        if self.except_cidrs:
+            rendered["except"] = list(self.except_cidrs)
+        return rendered
+
+
 def _entities(entities: tuple[str, ...]) -> list[str]:
     for entity in entities:
         if entity not in ENTITIES:
@@ -261,9 +283,11 @@ class EgressRule:
     to_cidrs: tuple[str, ...] = ()
     to_fqdns: tuple[DnsMatch, ...] = ()
     to_ports: tuple[PortRule, ...] = ()
+    to_cidr_set: tuple[CidrRule, ...] = ()
+    """CIDRs with exceptions (toCIDRSet)."""
 
     def __post_init__(self) -> None:
-        if self.to_fqdns and (self.to_endpoints or self.to_entities or self.to_cidrs):
+        if self.to_fqdns and (self.to_endpoints or self.to_entities or self.to_cidrs or self.to_cidr_set):
             raise PolicyModelError("toFQDNs must stand in its own egress rule, without toEndpoints, toEntities or toCIDR")
         if self.to_fqdns and any(p.has_l7 for p in self.to_ports):
             raise PolicyModelError("toFQDNs rules take plain ports; the L7 DNS rule belongs to the kube-dns rule")
@@ -276,6 +300,8 @@ class EgressRule:
             rendered["toEntities"] = _entities(self.to_entities)
         if self.to_cidrs:
             rendered["toCIDR"] = _cidrs(self.to_cidrs)
+        if self.to_cidr_set:
+            rendered["toCIDRSet"] = [c.render() for c in self.to_cidr_set]
         if self.to_fqdns:
             rendered["toFQDNs"] = [f.render() for f in self.to_fqdns]
         if self.to_ports:

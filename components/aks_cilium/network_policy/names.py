@@ -9,6 +9,9 @@ characters, no leading dot and no empty label.
 from __future__ import annotations
 
 import re
+from functools import cache
+
+from publicsuffixlist import PublicSuffixList
 
 MAX_LENGTH = 255
 _NAME_CHARS = re.compile(r"[-a-zA-Z0-9_.]+")
@@ -49,7 +52,29 @@ def fqdn_selector_problem(value: object) -> str | None:
     label_shape = _PATTERN_LABEL if wildcard else _LABEL
     if len(labels) < 2 or not all(label_shape.fullmatch(label) for label in labels[:-1]) or not _TOP_LEVEL.fullmatch(labels[-1]):
         return "is not a DNS name pattern like *.example.com" if wildcard else "is not a DNS name like api.example.com"
-    return None
+    return broader_than_one_domain(body) if wildcard else None
+
+
+@cache
+def _public_suffixes() -> PublicSuffixList:
+    # The list the package ships (ICANN and private sections), read once; never fetched at run time.
+    return PublicSuffixList()
+
+
+def broader_than_one_domain(pattern: str) -> str | None:
+    """Why a wildcard pattern spans more than one registrable domain, or None.
+
+    The labels after the last wildcard are fixed; unless they hold a whole registrable domain (one label below a
+    public suffix of the Public Suffix List, private section included), the pattern admits names that different
+    owners register: `*.com`, `*.*.co.uk`, `*.blob.core.windows.net`, `example.*`.
+    """
+    labels = pattern.split(".")
+    wild = max((index for index, label in enumerate(labels) if "*" in label), default=-1)
+    fixed = ".".join(labels[wild + 1 :])
+    if fixed and _public_suffixes().privatesuffix(fixed) is not None:
+        return None
+    shown = f"its fixed part {fixed!r} is a public suffix" if fixed else "it has no fixed part"
+    return f"matches names of more than one registrable domain ({shown}); anchor it below a domain you trust, like *.example.com"
 
 
 def with_suffix_problem(value: str, suffix: str) -> str | None:

@@ -24,7 +24,7 @@ GRAFANA_VIEWER = "60921a7e-fef1-4a43-9b16-a26c52ad4769"
 MONITORING_DATA_READER = "b0d8363b-8ddd-447d-831f-62ca05bff136"
 # Grafana workspace names: 2 to 30 letters, digits and hyphens, a letter first and no hyphen last (grafana.json,
 # workspaceName path parameter).
-_WORKSPACE_NAME = re.compile(r"^[a-zA-Z][a-z0-9A-Z-]{0,28}[a-z0-9A-Z]$")
+_WORKSPACE_NAME = re.compile(r"^[a-zA-Z][a-z0-9A-Z-]{0,28}[a-z0-9A-Z]\Z")
 GRAFANA_MAJOR_VERSION = "11"
 
 

@@ -16,6 +16,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 from pulumi_azure_native import alertsmanagement, monitor
 
+from aks_cilium.cluster.rules import NETWORK_MODES, choice_problem
 from aks_cilium.core.options import child_options
 from aks_cilium.core.tokens import component_type
 from aks_cilium.core.validation import ArgsCheck
@@ -38,7 +39,6 @@ LONGEST_ENDPOINT_NAME = 43
 LONGEST_RULE_NAME = 64
 DEFAULT_POLICY_DROPS_PER_SECOND = 1.0
 DEFAULT_DNS_ERROR_RATIO = 0.05
-NETWORK_MODES = ("byocni", "azure-cilium")
 
 
 class ManagedPrometheusArgs(TypedDict):
@@ -66,8 +66,8 @@ def _truncate(limit: int) -> Any:
 
 def check_prometheus_args(name: str, args: Mapping[str, Any]) -> None:
     check = ArgsCheck("ManagedPrometheus", name, args, ManagedPrometheusArgs)
-    if "network_mode" in args and args["network_mode"] not in NETWORK_MODES:
-        check.fail("network_mode", f"{args['network_mode']!r} is not one of {', '.join(NETWORK_MODES)}")
+    if "network_mode" in args and (problem := choice_problem(args["network_mode"], NETWORK_MODES)):
+        check.fail("network_mode", problem)
     # Types are ArgsCheck's (from the TypedDict); these are the ranges.
     drops = args.get("policy_drops_per_second", DEFAULT_POLICY_DROPS_PER_SECOND)
     if _number(drops) and drops <= 0:

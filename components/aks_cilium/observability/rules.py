@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 MAX_RULES_PER_GROUP = 20
 SEVERITIES = range(0, 5)
-_DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?$")
-_METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
-_ALERT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+_DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?\Z")
+_METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
+_ALERT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*\Z")
 
 
 def minutes(duration: str) -> int:
@@ -198,6 +198,19 @@ _AGENT = 'namespace="kube-system", daemonset="cilium"'
 _OPERATOR = 'namespace="kube-system", deployment="cilium-operator"'
 
 
+# Both network modes count drops in the agent's own `cilium_drop_count_total`: ACNS on the Cilium data plane publishes
+# Cilium's node metrics, not Retina's `networkobservability_*`, which only non-Cilium data planes have
+# (MicrosoftDocs/azure-aks-docs articles/aks/container-network-observability-metrics.md, "Node-Level Metrics").
+# Its `reason` label is the datapath's text: "Policy denied" (allow rules missing) and "Policy denied by denylist"
+# (a deny rule, such as the WireServer/IMDS block) (cilium/cilium pkg/monitor/api/drop.go, codes 133 and 181).
+POLICY_DROP_REASONS = ("Policy denied", "Policy denied by denylist")
+
+
+def _policy_drops(threshold: float) -> str:
+    reasons = "|".join(POLICY_DROP_REASONS)
+    return f'sum by (cluster, direction) (rate(cilium_drop_count_total{{reason=~"{reasons}"}}[5m])) > {threshold}'
+
+
 def cilium_alerts(policy_drops_per_second: float, dns_error_ratio: float) -> RuleGroup:
     """Cilium's health and what its datapath refuses, from the agent's own metrics and kube-state-metrics."""
     return RuleGroup(
@@ -206,7 +219,7 @@ def cilium_alerts(policy_drops_per_second: float, dns_error_ratio: float) -> Rul
         (
             AlertRule(
                 "CiliumPolicyDropsHigh",
-                f'sum by (cluster, direction) (rate(cilium_drop_count_total{{reason="Policy denied"}}[5m])) > {policy_drops_per_second}',
+                _policy_drops(policy_drops_per_second),
                 "PT10M",
                 2,
                 f"Cilium drops more than {policy_drops_per_second} packets a second by policy in {{{{ $labels.direction }}}} traffic",
@@ -257,8 +270,7 @@ def acns_alerts(policy_drops_per_second: float, dns_error_ratio: float) -> RuleG
         (
             AlertRule(
                 "AcnsPolicyDropsHigh",
-                'sum by (cluster, direction) (rate(networkobservability_drop_count{reason=~"(?i).*policy.*"}[5m])) '
-                f"> {policy_drops_per_second}",
+                _policy_drops(policy_drops_per_second),
                 "PT10M",
                 2,
                 f"Nodes drop more than {policy_drops_per_second} packets a second by policy in {{{{ $labels.direction }}}} traffic",

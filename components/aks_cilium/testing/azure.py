@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pulumi
@@ -21,6 +21,14 @@ AZURE_TYPES: dict[str, tuple[str, str]] = {
     "azure-native:resources:ResourceGroup": ("resourceGroupName", ""),
     "azure-native:network:VirtualNetwork": ("virtualNetworkName", "Microsoft.Network/virtualNetworks/{virtualNetworkName}"),
     "azure-native:network:Subnet": ("subnetName", "Microsoft.Network/virtualNetworks/{virtualNetworkName}/subnets/{subnetName}"),
+    "azure-native:network:VirtualNetworkPeering": (
+        "virtualNetworkPeeringName",
+        "Microsoft.Network/virtualNetworks/{virtualNetworkName}/virtualNetworkPeerings/{virtualNetworkPeeringName}",
+    ),
+    "azure-native:network:NetworkSecurityGroup": (
+        "networkSecurityGroupName",
+        "Microsoft.Network/networkSecurityGroups/{networkSecurityGroupName}",
+    ),
     "azure-native:containerservice:ManagedCluster": ("resourceName", "Microsoft.ContainerService/managedClusters/{resourceName}"),
     "azure-native:containerservice:AgentPool": (
         "agentPoolName",
@@ -57,6 +65,7 @@ DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
 CLIENT_TOKEN_CALL = "azure-native:authorization:getClientToken"
 CREDENTIALS_CALL = "azure-native:containerservice:listManagedClusterUserCredentials"
 CLIENT_CONFIG_CALL = "azure-native:authorization:getClientConfig"
+PRICING_CALL = "azure-native:security:getPricing"
 # The principal the mock Azure provider runs as: the deployer whose object ID gets the cluster admin role.
 CLIENT_CONFIG = {
     "clientId": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
@@ -191,13 +200,52 @@ def user_kubeconfig(cluster_name: str, location: str) -> str:
     return base64.b64encode(yaml.safe_dump(config).encode()).decode()
 
 
-class AzureMocks(pulumi.runtime.Mocks):
-    """Mock outputs shaped like Azure's and Kubernetes', with optional injected failures by resource name."""
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+TLS_PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
+TLS_SELF_SIGNED_CERT = "tls:index/selfSignedCert:SelfSignedCert"
 
-    def __init__(self, fail_on: frozenset[str] = frozenset(), location: str = "westeurope") -> None:
+
+def _pem(kind: str, *parts: Any) -> str:
+    """A PEM-shaped stand-in, stable for the same resource: the mock engine generates no real keys."""
+    return f"-----BEGIN {kind}-----\nmock-{_guid(*parts)}\n-----END {kind}-----\n"
+
+
+def _stack_reference(name: str, outputs: Mapping[str, Mapping[str, Any]], secret_outputs: frozenset[str]) -> dict[str, Any]:
+    """A StackReference's state: the referenced stack's outputs (`outputs`, `secretOutputNames`), by its stack name."""
+    stack = name.rsplit("/", 1)[-1]
+    if stack not in outputs:
+        raise InjectedFailureError(f"stack reference {name!r}: the mock engine has no recorded outputs of stack {stack!r}")
+    recorded = dict(outputs[stack])
+    return {"name": name, "outputs": recorded, "secretOutputNames": sorted(secret_outputs & set(recorded))}
+
+
+class AzureMocks(pulumi.runtime.Mocks):
+    """Mock outputs shaped like Azure's and Kubernetes', with optional injected failures by resource name.
+
+    `stack_outputs` are other stacks' outputs by stack name, for the program's stack references; `secret_outputs`
+    names the outputs those stacks export as secrets.
+    """
+
+    def __init__(
+        self,
+        fail_on: frozenset[str] = frozenset(),
+        location: str = "westeurope",
+        stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+        secret_outputs: frozenset[str] = frozenset(),
+        client_config: dict[str, str] | None = None,
+        defender_tier: str = "Standard",
+    ) -> None:
         self.fail_on = fail_on
         self.location = location
+        self.stack_outputs = dict(stack_outputs or {})
+        self.secret_outputs = secret_outputs
+        self.client_config = client_config or CLIENT_CONFIG
+        """Who the mock Azure provider is signed in as."""
+        self.defender_tier = defender_tier
+        """The subscription's Defender for Containers plan (Microsoft.Security/pricings `Containers`)."""
         self.calls: list[pulumi.runtime.MockCallArgs] = []
+        self.referenced_stacks: list[str] = []
+        """Stack names the program read through stack references (read, not registered, so not among registrations)."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         if args.name in self.fail_on:
@@ -214,6 +262,17 @@ class AzureMocks(pulumi.runtime.Mocks):
             return resource_id, state
         if args.typ in (ROLE_ASSIGNMENT, DCR_ASSOCIATION, DIAGNOSTIC_SETTING):
             return extension_resource(args.typ, inputs)
+        if args.typ == STACK_REFERENCE:
+            self.referenced_stacks.append(str(inputs["name"]).rsplit("/", 1)[-1])
+            return inputs["name"], _stack_reference(inputs["name"], self.stack_outputs, self.secret_outputs)
+        if args.typ == TLS_PRIVATE_KEY:
+            return f"{args.name}-id", {
+                **inputs,
+                "privateKeyPem": _pem("PRIVATE KEY", args.name),
+                "publicKeyPem": _pem("PUBLIC KEY", args.name),
+            }
+        if args.typ == TLS_SELF_SIGNED_CERT:
+            return f"{args.name}-id", {**inputs, "certPem": _pem("CERTIFICATE", args.name, inputs.get("privateKeyPem"))}
         for prefix, shape in KUBERNETES_SHAPES:
             if args.typ.startswith(prefix):
                 return shape(args.name, inputs)
@@ -225,7 +284,14 @@ class AzureMocks(pulumi.runtime.Mocks):
             value = user_kubeconfig(args.args["resourceName"], self.location)
             return {"kubeconfigs": [{"name": "clusterUser", "value": value}]}, []
         if args.token == CLIENT_CONFIG_CALL:
-            return dict(CLIENT_CONFIG), []
+            return dict(self.client_config), []
+        if args.token == PRICING_CALL:
+            name = args.args["pricingName"]
+            return {
+                "id": f"/{args.args['scopeId']}/providers/Microsoft.Security/pricings/{name}",
+                "name": name,
+                "pricingTier": self.defender_tier,
+            }, []
         if args.token == CLIENT_TOKEN_CALL:
             return {"token": f"mock-token-for-{args.args.get('endpoint', 'arm')}"}, []
         raise InjectedFailureError(f"the mock engine has no answer for the call {args.token}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -170,6 +171,8 @@ class ProgramRun:
     mocks: AzureMocks
     gc_thresholds: tuple[int, int, int]
     """The collector's thresholds as the program left them."""
+    warnings: tuple[str, ...] = ()
+    """What the program logged at warning level or above (`pulumi.log.warn`, `pulumi.log.error`), in order."""
 
     def of_type(self, type_: str) -> list[Registration]:
         return [r for r in self.registrations if r.type == type_]
@@ -184,6 +187,12 @@ class ProgramRun:
         return {r.urn: r for r in self.registrations}
 
 
+# A failed run leaves futures whose exceptions refer to themselves (the SDK re-raises one exception in every output
+# that waits on it), so only the cycle collector frees them, at a moment nobody chose: with the program's high
+# thresholds, often during another test, whose finalizers then log the old failure. The next run collects them first.
+_failed_run_garbage = False
+
+
 def _drop_pending_outputs() -> None:
     """After a failed run, end its outstanding output tasks, or the next run in this process would await them."""
     with pulumi_settings.SETTINGS.lock:
@@ -195,36 +204,57 @@ def _drop_pending_outputs() -> None:
         _sync_await(asyncio.gather(*pending, return_exceptions=True))
 
 
+def _collect(quiet: bool) -> None:
+    """Collect a run's garbage now. It holds cycles of futures and tasks whose finalizers run Python code; left for
+    later, they can run inside an ast.parse, where CPython 3.11.7 turns Python code run by the collector into "AST
+    constructor recursion depth mismatch" (python/cpython#106905), and pytest's assertion rewriting parses every module
+    it imports. `quiet` keeps asyncio's logger still meanwhile."""
+    logger = logging.getLogger("asyncio")
+    was_disabled = logger.disabled
+    logger.disabled = quiet or was_disabled
+    try:
+        gc.collect()
+    finally:
+        logger.disabled = was_disabled
+
+
 def run_callable(body: Callable[[], object], config: StackLike = MockStack(), mocks: AzureMocks | None = None) -> ProgramRun:
     """Run `body` as a Pulumi program of `config`'s stack under fresh mocks and wait for every RPC."""
+    global _failed_run_garbage
+    if _failed_run_garbage:
+        gc.collect()
+        _failed_run_garbage = False
     mocks = mocks or AzureMocks()
     monitor = RecordingMonitor(mocks)
+    # The mocks' engine hands `pulumi.log` messages to this logger (pulumi.runtime.mocks.MockEngine.Log).
+    log = _RecordingLog()
     pulumi_settings.reset_options(project=config.project, stack=config.stack, preview=False)
-    pulumi.runtime.set_mocks(mocks, project=config.project, stack=config.stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=config.project, stack=config.stack, preview=False, monitor=monitor, logger=log.logger)
     set_all_config(dict(config.values), list(config.secret_keys))
     # The program tunes the garbage collector for the process the language host gives it; here it shares ours, so
     # its settings last only as long as its run.
     host_thresholds = gc.get_threshold()
-    # Everything that exists before the run is frozen for its duration, so the collection after it walks only what
-    # the run made (a full pass over the host's heap, the SDKs' modules included, cost more than the run itself). A
+    # Everything that exists before the run is frozen for its duration, so the collections of its garbage walk only
+    # what the run made (a full pass over the host's heap, the SDKs' modules included, cost more than many runs). A
     # host that froze objects itself keeps them frozen: then nothing is frozen or thawed here.
     thaw = gc.get_freeze_count() == 0
     if thaw:
         gc.freeze()
     try:
-        body()
-        _sync_await(wait_for_rpcs())
-    except BaseException:
-        _drop_pending_outputs()
-        raise
+        try:
+            body()
+            _sync_await(wait_for_rpcs())
+        except BaseException:
+            _drop_pending_outputs()
+            _failed_run_garbage = True
+            # Its futures carry the error being raised; asyncio would log each as "never retrieved" over it.
+            _collect(quiet=True)
+            raise
+        finally:
+            program_thresholds = gc.get_threshold()
+            gc.set_threshold(*host_thresholds)
+        _collect(quiet=False)
     finally:
-        program_thresholds = gc.get_threshold()
-        gc.set_threshold(*host_thresholds)
-        # The run leaves cycles of futures and tasks whose finalizers run Python code (asyncio logs what was never
-        # retrieved). Collected now, they cannot run inside a later ast.parse, where CPython 3.11.7 turns any Python
-        # code run by the collector into "AST constructor recursion depth mismatch" (python/cpython#106905): pytest's
-        # assertion rewriting parses every module it imports.
-        gc.collect()
         if thaw:
             gc.unfreeze()
     root = pulumi_settings.get_root_resource()
@@ -235,4 +265,17 @@ def run_callable(body: Callable[[], object], config: StackLike = MockStack(), mo
         outputs[key] = _sync_await(output.future())
         if _sync_await(output.is_secret()):
             secrets.add(key)
-    return ProgramRun(config.stack, monitor.recorded(), outputs, frozenset(secrets), mocks, program_thresholds)
+    return ProgramRun(config.stack, monitor.recorded(), outputs, frozenset(secrets), mocks, program_thresholds, tuple(log.warnings))
+
+
+class _RecordingLog(logging.Handler):
+    """A logger of its own per run (not propagating to the root), keeping warnings and errors."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.warnings: list[str] = []
+        self.logger = logging.Logger("aks_cilium.testing.program", level=logging.DEBUG)
+        self.logger.addHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.warnings.append(record.getMessage())

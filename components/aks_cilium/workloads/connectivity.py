@@ -1,4 +1,4 @@
-"""Jobs that prove the policies: allowed destinations answer, denied ones are dropped, or the deploy fails."""
+"""Jobs that prove the policies: allowed destinations are reached, denied ones are dropped, or the deploy fails."""
 
 import hashlib
 import shlex
@@ -12,40 +12,52 @@ from aks_cilium.core.tokens import component_type, with_legacy_type
 from aks_cilium.core.validation import ArgsCheck
 from aks_cilium.network_policy.args import namespace_problem
 from aks_cilium.network_policy.baseline import NamespaceBaseline, namespace_labels
-from aks_cilium.network_policy.builders import allow_to_namespaces
-from aks_cilium.workloads.demo import CLIENT_IMAGE, CLIENT_USER, restricted_container
+from aks_cilium.network_policy.builders import namespace_peers_out
+from aks_cilium.network_policy.model import PolicySpec
+from aks_cilium.network_policy.reserved import PROBE_NAMESPACE
+from aks_cilium.workloads.demo import CLIENT_IMAGE, CLIENT_USER, restricted_pod_spec
 
 CONNECT_TIMEOUT_SECONDS = 5
 MAX_SECONDS = 10
-# curl's exit code when an operation timed out (libcurl CURLE_OPERATION_TIMEDOUT).
+# curl's exit codes (libcurl-errors): 7 the connection was refused (a host answered with a reset, so no policy dropped
+# the packet), 28 the operation timed out.
+CURL_REFUSED = 7
 CURL_TIMED_OUT = 28
 
 
 class ConnectivityProbe(TypedDict):
     name: str
-    """What is probed, for the Job's log."""
+    """What is probed, for the Job's log: the flow as declared."""
     url: str
-    """URL fetched with curl."""
+    """URL fetched with curl (http://, https://; the port in the URL is the port probed)."""
     allowed: bool
-    """Whether the policies should let it through: an HTTP answer if so, a name that resolves and then a connection that
-    times out (a policy drop) if not. Any other failure (DNS, TLS, refused) fails the check either way."""
+    """Whether the policies should let it through. Allowed: the TCP connection is made (any answer, even an error, or
+    a reset from the host). Denied: the name resolved and the connection then timed out (a policy drop). Any other
+    failure (the name did not resolve) fails the check either way."""
+
+
+class ProbeSourceArgs(TypedDict):
+    namespace: str
+    """Namespace the probing Job runs in: its pod gets that namespace's policies, as any pod there would."""
+    probes: list[ConnectivityProbe]
+    """Destinations and the expected verdicts."""
 
 
 class ConnectivityCheckArgs(TypedDict):
-    namespace: pulumi.Input[str]
-    """Namespace the Job runs in (its pods get that namespace's policies)."""
-    probes: list[ConnectivityProbe]
-    """Destinations and the expected verdicts."""
+    sources: list[ProbeSourceArgs]
+    """One Job per namespace, each probing from inside it."""
     outsider_probes: NotRequired[list[ConnectivityProbe]]
     """Probes from a namespace the component creates under the shared baseline (NetworkPolicySet's cluster-wide
     policies), with egress open to `outsider_egress_to`: what they reach there must be denied by the destination's
-    own ingress policy, the only policy left that can drop it."""
+    own ingress policy, the only policy left that can drop it. Each needs an allowed probe of the same URL among the
+    sources' probes, the positive control that tells a drop from a destination that is down."""
     outsider_egress_to: NotRequired[list[str]]
     """Namespaces the outsider's egress may reach (the namespaces its probes target)."""
     outsider_namespace: NotRequired[str]
-    """Name of that namespace (default connectivity-outsider)."""
+    """Name of that namespace (default aks-cilium-probe, which NetworkPolicySet refuses to manage)."""
     policy_fingerprint: NotRequired[pulumi.Input[str]]
-    """A digest of the policies (NetworkPolicySet.policy_fingerprint): the Jobs run again whenever it changes."""
+    """A digest of the policies (NetworkPolicySet.policy_fingerprint) and of whatever else decides the verdicts, such as
+    Cilium's version and values: the Jobs run again whenever it changes."""
 
 
 def check_script(probes: list[ConnectivityProbe]) -> str:
@@ -53,12 +65,15 @@ def check_script(probes: list[ConnectivityProbe]) -> str:
     lines = [
         "failed=0",
         "probe() {",
-        # time_namelookup stays 0 when the name never resolved; http_code 000 when no HTTP answer came.
-        f"  out=$(curl -sS -o /dev/null -w '%{{http_code}} %{{time_namelookup}}' --connect-timeout {CONNECT_TIMEOUT_SECONDS} "
+        # time_namelookup stays 0 when the name never resolved (or there was none: an address); time_connect stays 0
+        # until the TCP handshake completes.
+        f"  out=$(curl -ksS -o /dev/null -w '%{{time_namelookup}} %{{time_connect}}' --connect-timeout {CONNECT_TIMEOUT_SECONDS} "
         f'--max-time {MAX_SECONDS} "$3" 2>/tmp/curl.err); rc=$?',
-        "  code=${out%% *}; lookup=${out#* }",
-        '  if [ "$rc" = 0 ] && [ "$code" != 000 ]; then got=allowed',
-        f'  elif [ "$rc" = {CURL_TIMED_OUT} ] && [ "$lookup" != 0.000000 ] && [ "$code" = 000 ]; then got=denied',
+        "  lookup=${out%% *}; connect=${out#* }",
+        "  host=${3#*://}; host=${host%%[:/]*}",
+        '  case "$host" in *[!0-9.]*) named=1 ;; *) named=0 ;; esac',
+        f'  if [ "$connect" != 0.000000 ] || [ "$rc" = {CURL_REFUSED} ]; then got=allowed',
+        f'  elif [ "$rc" = {CURL_TIMED_OUT} ] && {{ [ "$named" = 0 ] || [ "$lookup" != 0.000000 ]; }}; then got=denied',
         '  else got="failed (curl exit $rc: $(cat /tmp/curl.err))"; fi',
         '  if [ "$got" = "$2" ]; then echo "ok   $1: $got"; else echo "FAIL $1: expected $2, got $got"; failed=1; fi',
         "}",
@@ -84,10 +99,7 @@ def _job(
             backoff_limit=2,
             template=k8s.core.v1.PodTemplateSpecArgs(
                 metadata=k8s.meta.v1.ObjectMetaArgs(labels={"app": "connectivity-check"}),
-                spec=k8s.core.v1.PodSpecArgs(
-                    restart_policy="Never",
-                    containers=[restricted_container("check", CLIENT_IMAGE, CLIENT_USER, command=["/bin/sh", "-c", script])],
-                ),
+                spec=restricted_pod_spec("check", CLIENT_IMAGE, CLIENT_USER, restart_policy="Never", command=["/bin/sh", "-c", script]),
             ),
         ),
         # The provider waits for the Job to complete; a failed check fails `pulumi up`.
@@ -95,30 +107,49 @@ def _job(
     )
 
 
+def _check_args(name: str, args: ConnectivityCheckArgs) -> None:
+    check = ArgsCheck("ConnectivityCheck", name, args, ConnectivityCheckArgs)
+    sources = args.get("sources", [])
+    if "sources" in args and not sources:
+        check.fail("sources", "needs at least one source namespace with probes")
+    probed: set[str] = set()
+    for index, source in enumerate(sources):
+        problem = namespace_problem(source.get("namespace"))
+        if problem:
+            check.fail(f"sources[{index}].namespace", problem)
+        if not source.get("probes"):
+            check.fail(f"sources[{index}].probes", "needs at least one probe")
+        # ArgsCheck reports a probe without its required keys, each at its own path.
+        probed |= {probe.get("url", "") for probe in source.get("probes", []) if probe.get("allowed") is True}
+    for index, probe in enumerate(args.get("outsider_probes", [])):
+        if "url" in probe and probe["url"] not in probed:
+            check.fail(f"outsider_probes[{index}]", f"{probe['url']} has no allowed probe among the sources' (its positive control)")
+    if args.get("outsider_probes") and not args.get("outsider_egress_to"):
+        check.fail("outsider_egress_to", "is required with outsider_probes: the namespaces the probes target")
+    for index, target in enumerate(args.get("outsider_egress_to", [])):
+        problem = namespace_problem(target)
+        if problem:
+            check.fail(f"outsider_egress_to[{index}]", problem)
+    check.done()
+
+
 class ConnectivityCheck(pulumi.ComponentResource):
     """Jobs that `pulumi up` waits for; they fail when a policy lets through or blocks the wrong traffic."""
 
-    job_name: pulumi.Output[str]
-    """Name of the Job in `namespace`, for `kubectl logs job/<name>`."""
+    job_names: pulumi.Output[list[str]]
+    """namespace/name of every probing Job, for `kubectl logs -n <namespace> job/<name>`."""
 
     def __init__(self, name: str, args: ConnectivityCheckArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(component_type("ConnectivityCheck"), name, None, with_legacy_type(opts, "demo", "ConnectivityCheck"))
-        # ArgsCheck refuses probes without their required keys (ConnectivityProbe), each at its own path.
-        check = ArgsCheck("ConnectivityCheck", name, args, ConnectivityCheckArgs)
-        if "probes" in args and not args["probes"]:
-            check.fail("probes", "needs at least one probe")
-        if args.get("outsider_probes") and not args.get("outsider_egress_to"):
-            check.fail("outsider_egress_to", "is required with outsider_probes: the namespaces the probes target")
-        for index, target in enumerate(args.get("outsider_egress_to", [])):
-            problem = namespace_problem(target)
-            if problem:
-                check.fail(f"outsider_egress_to[{index}]", problem)
-        check.done()
+        _check_args(name, args)
         child = child_options(self, opts)
         fingerprint = args.get("policy_fingerprint", "")
-        job = _job(f"{name}-job", args["namespace"], check_script(args["probes"]), fingerprint, child)
+        jobs = [
+            _job(f"{name}-{source['namespace']}", source["namespace"], check_script(source["probes"]), fingerprint, child)
+            for source in args["sources"]
+        ]
         if args.get("outsider_probes"):
-            outsider_name = args.get("outsider_namespace", "connectivity-outsider")
+            outsider_name = args.get("outsider_namespace", PROBE_NAMESPACE)
             outsider = k8s.core.v1.Namespace(
                 f"{name}-outsider",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=outsider_name, labels=namespace_labels(NamespaceBaseline(outsider_name))),
@@ -131,16 +162,21 @@ class ConnectivityCheck(pulumi.ComponentResource):
                     api_version="cilium.io/v2",
                     kind="CiliumNetworkPolicy",
                     metadata={"name": "allow-to-namespaces", "namespace": outsider_name},
-                    spec=allow_to_namespaces(tuple(args["outsider_egress_to"])).render(),
+                    spec=PolicySpec(
+                        description="Allow egress to the probed namespaces",
+                        egress=tuple(namespace_peers_out(target) for target in args["outsider_egress_to"]),
+                    ).render(),
                     opts=in_outsider,
                 )
             ]
-            _job(
-                f"{name}-outsider-job",
-                outsider_name,
-                check_script(args["outsider_probes"]),
-                fingerprint,
-                extended(in_outsider, depends_on=egress),
+            jobs.append(
+                _job(
+                    f"{name}-outsider-job",
+                    outsider_name,
+                    check_script(args["outsider_probes"]),
+                    fingerprint,
+                    extended(in_outsider, depends_on=egress),
+                )
             )
-        self.job_name = job.metadata.name
-        self.register_outputs({"job_name": self.job_name})
+        self.job_names = pulumi.Output.all(*(pulumi.Output.concat(j.metadata.namespace, "/", j.metadata.name) for j in jobs))
+        self.register_outputs({"job_names": self.job_names})

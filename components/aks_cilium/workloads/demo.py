@@ -1,7 +1,5 @@
 """The demo scenario's workloads: an app behind a Service, and a client pod in another namespace."""
 
-from __future__ import annotations
-
 from typing import TypedDict
 
 import pulumi
@@ -28,8 +26,12 @@ class DemoAppArgs(TypedDict):
     """Namespace of the client pod."""
 
 
+SCRATCH = "/tmp"
+
+
 def restricted_container(name: str, image: str, user: int, **extra: object) -> k8s.core.v1.ContainerArgs:
-    """A container under the restricted Pod Security profile, running as the image's own numeric `user`."""
+    """A container under the restricted Pod Security profile, running as the image's own numeric `user`, with a read-only
+    root filesystem: what it writes (nginx's pid and caches, curl's error text) goes to an emptyDir at /tmp."""
     return k8s.core.v1.ContainerArgs(
         name=name,
         image=image,
@@ -38,28 +40,39 @@ def restricted_container(name: str, image: str, user: int, **extra: object) -> k
             run_as_non_root=True,
             run_as_user=user,
             run_as_group=user,
-            read_only_root_filesystem=False,
+            read_only_root_filesystem=True,
             capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
             seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
         ),
         resources=k8s.core.v1.ResourceRequirementsArgs(requests={"cpu": "10m", "memory": "32Mi"}, limits={"memory": "128Mi"}),
+        volume_mounts=[k8s.core.v1.VolumeMountArgs(name="scratch", mount_path=SCRATCH)],
         **extra,  # type: ignore[arg-type]
     )
 
 
+def restricted_pod_spec(name: str, image: str, user: int, restart_policy: str = "Always", **extra: object) -> k8s.core.v1.PodSpecArgs:
+    """One restricted container, its scratch volume, and no service-account token: nothing here calls the API server."""
+    return k8s.core.v1.PodSpecArgs(
+        restart_policy=restart_policy,
+        automount_service_account_token=False,
+        containers=[restricted_container(name, image, user, **extra)],
+        volumes=[k8s.core.v1.VolumeArgs(name="scratch", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit="16Mi"))],
+    )
+
+
 def _deployment(
-    name: str, namespace: pulumi.Input[str], container: k8s.core.v1.ContainerArgs, opts: pulumi.ResourceOptions
-) -> k8s.apps.v1.Deployment:
-    labels = {"app": container.name}
+    name: str, namespace: pulumi.Input[str], app: str, pod: k8s.core.v1.PodSpecArgs, opts: pulumi.ResourceOptions
+) -> "k8s.apps.v1.Deployment":  # quoted: evaluating it would load the module on stacks without the demo
+    labels = {"app": app}
     return k8s.apps.v1.Deployment(
         name,
-        metadata=k8s.meta.v1.ObjectMetaArgs(name=container.name, namespace=namespace, labels=labels),
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=app, namespace=namespace, labels=labels),
         spec=k8s.apps.v1.DeploymentSpecArgs(
             replicas=1,
             selector=k8s.meta.v1.LabelSelectorArgs(match_labels=labels),
             template=k8s.core.v1.PodTemplateSpecArgs(
                 metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels),
-                spec=k8s.core.v1.PodSpecArgs(containers=[container]),
+                spec=pod,
             ),
         ),
         opts=opts,
@@ -81,7 +94,8 @@ class DemoApp(pulumi.ComponentResource):
         app = _deployment(
             f"{name}-app",
             args["app_namespace"],
-            restricted_container(
+            "demo-app",
+            restricted_pod_spec(
                 "demo-app",
                 APP_IMAGE,
                 APP_USER,
@@ -101,7 +115,8 @@ class DemoApp(pulumi.ComponentResource):
         _deployment(
             f"{name}-client",
             args["client_namespace"],
-            restricted_container("client", CLIENT_IMAGE, CLIENT_USER, command=["sleep", "infinity"]),
+            "client",
+            restricted_pod_spec("client", CLIENT_IMAGE, CLIENT_USER, command=["sleep", "infinity"]),
             child,
         )
         self.service_url = pulumi.Output.concat("http://", service.metadata.name, ".", service.metadata.namespace, ".svc.cluster.local")

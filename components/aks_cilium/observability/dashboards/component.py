@@ -16,6 +16,7 @@ import pulumi
 import pulumiverse_grafana as grafana
 from pulumi_azure_native import authorization
 
+from aks_cilium.cluster.rules import NETWORK_MODES, choice_problem
 from aks_cilium.core.options import child_options, extended
 from aks_cilium.core.tokens import component_type
 from aks_cilium.core.validation import ArgsCheck
@@ -24,7 +25,6 @@ from aks_cilium.observability.dashboards.panels import to_json
 
 GRAFANA_APPLICATION = "ce34e7e5-485f-4d76-964f-b3d2b16d1e4f"
 FOLDER_UID = "aks-cilium"
-NETWORK_MODES = ("byocni", "azure-cilium")
 
 
 class GrafanaDashboardsArgs(TypedDict):
@@ -42,8 +42,8 @@ def dashboard_models(network_mode: str) -> dict[str, str]:
 
 def check_dashboards_args(name: str, args: Mapping[str, Any]) -> None:
     check = ArgsCheck("GrafanaDashboards", name, args, GrafanaDashboardsArgs)
-    if "network_mode" in args and args["network_mode"] not in NETWORK_MODES:
-        check.fail("network_mode", f"{args['network_mode']!r} is not one of {', '.join(NETWORK_MODES)}")
+    if "network_mode" in args and (problem := choice_problem(args["network_mode"], NETWORK_MODES)):
+        check.fail("network_mode", problem)
     check.done()
 
 

@@ -1,0 +1,141 @@
+"""The per-namespace model in stack config: what it accepts, what it refuses (naming the key, the namespace and the path),
+and the flat keys of earlier releases, refused with their translation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from aks_cilium.network_policy.args import PeerContext, namespace_entry_problems
+from offline.plan import main
+from offline.stack_config import load_stack_config
+from stack_settings import ConfigError
+from stack_settings.tenants import config_path, translate_flat_keys
+from tests.support.stacks import RunStack, with_overrides
+
+REFUSALS: dict[str, tuple[dict[str, object], str]] = {
+    "kube-system managed": ({"kube-system": {}}, "kube-system: is a Kubernetes system namespace"),
+    "default managed": ({"default": {}}, "default: is a Kubernetes system namespace"),
+    "the chart's secrets namespace": ({"cilium-secrets": {}}, "cilium-secrets: is created by Cilium's chart"),
+    "the check's namespace": ({"aks-cilium-probe": {}}, "aks-cilium-probe: is the connectivity check's own namespace"),
+    "an add-on's namespace": ({"app-routing-system": {}}, "app-routing-system: is created by an AKS add-on"),
+    "a typo'd source": ({"demo": {"ingress": [{"namespace": "clinet"}]}}, "demo.ingress[0].namespace: 'clinet' is neither managed"),
+    "a pattern over a public suffix": (
+        {"demo": {"egress": [{"fqdn": "*.com", "ports": [443]}]}},
+        "demo.egress[0].fqdn: '*.com' matches names",
+    ),
+    "two wildcard levels over .com": ({"demo": {"egress": [{"fqdn": "*.*.com"}]}}, "demo.egress[0].fqdn: '*.*.com' matches names"),
+    "port 0": ({"demo": {"ingress": [{"namespace": "client", "ports": [0]}]}}, "demo.ingress[0].ports[0].port: 0 is outside 1-65535"),
+    "port 65536": ({"demo": {"egress": [{"cidr": "203.0.113.0/24", "ports": [65536]}]}}, "demo.egress[0].ports[0].port: 65536 is outside"),
+    "a cidr in the pod cidr": (
+        {"demo": {"egress": [{"cidr": "10.248.3.0/24"}]}},
+        "demo.egress[0].cidr: 10.248.3.0/24 overlaps the cluster's",
+    ),
+    "a cidr around the service cidr": (
+        {"demo": {"egress": [{"cidr": "10.0.0.0/8"}]}},
+        "demo.egress[0].cidr: 10.0.0.0/8 overlaps the cluster's",
+    ),
+    "an exception outside its cidr": (
+        {"demo": {"egress": [{"cidr": "203.0.113.0/24", "except": ["198.51.100.0/24"]}]}},
+        "demo.egress[0].except[0]: 198.51.100.0/24 is not inside",
+    ),
+    "egress to a managed namespace": ({"demo": {"egress": [{"namespace": "client"}]}}, "demo.egress[0].namespace: 'client' is managed"),
+    "an unknown key": ({"demo": {"ingres": []}}, "demo.ingres: is not a setting of a namespace"),
+    "a port that is not one": (
+        {"demo": {"ingress": [{"namespace": "client", "ports": ["http"]}]}},
+        "demo.ingress[0].ports[0]: 'http' is not a port",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REFUSALS.values(), ids=REFUSALS.keys())
+def test_each_refusal_names_the_key_the_namespace_and_the_path(run_stack: RunStack, case: tuple[dict[str, object], str]) -> None:
+    tenants, message = case
+    namespaces = {"demo": {}, "client": {}, **tenants}
+    with pytest.raises(ConfigError) as caught:
+        run_stack("dev", namespaces=json.dumps(namespaces))
+    assert caught.value.keys == {"namespaces"}
+    assert f"aks-cilium:namespaces.{message}" in str(caught.value)
+
+
+def test_every_problem_of_the_model_is_reported_in_one_run(run_stack: RunStack) -> None:
+    namespaces = {"demo": {"ingress": [{"namespace": "clinet", "ports": [0]}]}, "client": {"egress": [{"fqdn": "*.com"}]}, "default": {}}
+    with pytest.raises(ConfigError) as caught:
+        run_stack("dev", namespaces=json.dumps(namespaces))
+    assert len(caught.value.problems) == 4
+
+
+def test_the_stack_layer_reports_the_librarys_own_rules_at_config_paths() -> None:
+    """One rule in one place: each problem the component would raise reaches the stack file with its path spelled as there."""
+    entry = {
+        "name": "demo",
+        "egress": [{"cidr": "10.0.0.0/8", "except_cidrs": ["192.0.2.0/24"]}, {"api_server": True, "cidr": "1.2.3.0/24"}],
+    }
+    context = PeerContext(managed=frozenset({"demo"}), external=frozenset(), byocni=True, l7=True)
+    paths = [path for path, _ in namespace_entry_problems(entry, context)]
+    assert paths == ["egress[0].except_cidrs[0]", "egress[1]"]
+    assert config_path(paths[0]) == "egress[0].except[0]"
+
+
+def test_flat_keys_are_refused_with_the_block_that_replaces_them(run_stack: RunStack) -> None:
+    flat = {
+        "namespaces": '["demo", "client"]',
+        "namespaceAllowFrom": '["demo:client"]',
+        "fqdnAllowlist": '["client:google.com"]',
+        "webhookPorts": '["demo:9443"]',
+        "metadataEndpointNamespaces": '["client"]',
+    }
+    with pytest.raises(ConfigError) as caught:
+        run_stack("dev", **flat)
+    assert caught.value.keys == set(flat)
+    message = str(caught.value)
+    block = message[message.index("aks-cilium:namespaces: {") + len("aks-cilium:namespaces: ") :].split("\n  - ")[0]
+    block = block.split(". Fix:")[0]
+    assert json.loads(block) == {
+        "demo": {"ingress": [{"namespace": "client"}], "webhookPorts": [9443]},
+        "client": {"egress": [{"fqdn": "google.com", "ports": [443, 80]}], "metadataEndpoints": True},
+    }
+
+
+def test_the_translation_runs_on_the_new_model_unchanged(run_stack: RunStack) -> None:
+    """What the refusal prints is a valid stack value that means what the flat keys meant."""
+    model = translate_flat_keys(
+        {"namespaces": ["demo", "client"], "namespaceAllowFrom": ["demo:client"], "fqdnAllowlist": ["client:google.com"]}
+    )
+    run = run_stack("dev", namespaces=json.dumps(model))
+    policies = {r.name: r.inputs["spec"] for r in run.of_type("kubernetes:cilium.io/v2:CiliumNetworkPolicy")}
+    assert {"fromEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "client"}}]} in policies["policies-demo-tenant-allow"][
+        "ingress"
+    ]
+
+
+def test_every_managed_namespace_of_both_stacks_admits_itself(run_stack: RunStack) -> None:
+    """The issue's first finding: default deny applied to every pod and nothing allowed traffic within a namespace."""
+    for stack in ("dev", "prod"):
+        run = run_stack(stack)
+        managed = [n.inputs["metadata"]["name"] for n in run.of_type("kubernetes:core/v1:Namespace") if n.name.startswith("policies-")]
+        policies = {
+            r.inputs["metadata"].get("namespace"): r.inputs["spec"] for r in run.of_type("kubernetes:cilium.io/v2:CiliumNetworkPolicy")
+        }
+        assert managed
+        for namespace in managed:
+            itself = {"matchLabels": {"k8s:io.kubernetes.pod.namespace": namespace}}
+            assert {"fromEndpoints": [itself]} in policies[namespace]["ingress"], (stack, namespace)
+            assert {"toEndpoints": [itself]} in policies[namespace]["egress"], (stack, namespace)
+
+
+def test_a_refused_model_exits_2_and_writes_no_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The offline plan's contract for invalid config: exit 2, the key and the namespace named, no plan folder written."""
+    bad = with_overrides(
+        load_stack_config("dev"), {"namespaces": json.dumps({"demo": {"ingress": [{"namespace": "clinet"}]}, "client": {}})}
+    )
+    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack: bad)
+    assert main(["--stack", "dev", "--out", str(tmp_path / "plan")]) == 2
+    captured = capsys.readouterr()
+    assert "aks-cilium:namespaces.demo.ingress[0].namespace: 'clinet'" in captured.out + captured.err
+    assert "Traceback" not in captured.err
+    assert not (tmp_path / "plan").exists()
