@@ -72,7 +72,7 @@ DEV: list[Row] = [
 PROD: list[Row] = [
     ("frontend", "namespace", "payments", 8443, "TCP", "allowed"),
     ("payments", "namespace", "frontend", 8080, "TCP", "denied"),
-    ("default", "namespace", "payments", 8080, "TCP", "denied"),
+    ("default", "namespace", "payments", 8443, "TCP", "denied"),  # the port frontend gets, closed to others
     ("payments", "fqdn", "api.stripe.com", 443, "TCP", "allowed"),  # explicit DNS patterns, as ACNS needs
     ("frontend", "fqdn", "api.stripe.com", 443, "TCP", "denied"),
     ("payments", "fqdn", "github.com", 443, "TCP", "denied"),

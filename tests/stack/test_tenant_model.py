@@ -133,7 +133,7 @@ def test_a_refused_model_exits_2_and_writes_no_plan(
     bad = with_overrides(
         load_stack_config("dev"), {"namespaces": json.dumps({"demo": {"ingress": [{"namespace": "clinet"}]}, "client": {}})}
     )
-    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack: bad)
+    monkeypatch.setattr("offline.plan.load_stack_config", lambda stack, **_: bad)
     assert main(["--stack", "dev", "--out", str(tmp_path / "plan")]) == 2
     captured = capsys.readouterr()
     assert "aks-cilium:namespaces.demo.ingress[0].namespace: 'clinet'" in captured.out + captured.err
