@@ -12,6 +12,10 @@ import yaml
 
 from .artifacts import DEFAULT_VERSION, cilium_artifacts
 
+# libyaml's loader builds the same objects as PyYAML's pure-Python one, about eight times faster; the chart's values
+# and its rendered manifests are the largest YAML read here.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def _chart_file(version: str, name: str) -> str:
     """A file of the verified chart archive itself (`cilium/<name>`): a version may pin its chart alone."""
@@ -24,7 +28,7 @@ def _chart_file(version: str, name: str) -> str:
 
 @cache
 def chart_defaults(version: str = DEFAULT_VERSION) -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(_chart_file(version, "values.yaml"))
+    loaded: dict[str, Any] = yaml.load(_chart_file(version, "values.yaml"), Loader=_LOADER)
     return loaded
 
 
@@ -63,5 +67,5 @@ def render_chart(values: Mapping[str, Any], version: str = DEFAULT_VERSION) -> l
     for template, text in sorted(rendered.items()):
         if not template.endswith((".yaml", ".yml")):
             continue
-        objects.extend(doc for doc in yaml.safe_load_all(text) if doc)
+        objects.extend(doc for doc in yaml.load_all(text, Loader=_LOADER) if doc)
     return objects

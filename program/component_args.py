@@ -166,7 +166,9 @@ def prometheus_args(settings: Settings, cluster_id: pulumi.Input[str]) -> Manage
     )
 
 
-def grafana_args(settings: Settings, workspace_id: pulumi.Input[str]) -> ManagedGrafanaArgs:
+def grafana_args(
+    settings: Settings, workspace_id: pulumi.Input[str], log_workspace_id: pulumi.Input[str] | None = None
+) -> ManagedGrafanaArgs:
     cluster = settings.cluster
     args = ManagedGrafanaArgs(
         resource_group_name=cluster.resource_group_name,
@@ -176,6 +178,8 @@ def grafana_args(settings: Settings, workspace_id: pulumi.Input[str]) -> Managed
         # The cluster's admins administer its Grafana; one role assignment per group, items may stay secret.
         admin_group_object_ids=[_secret_if(settings, "adminGroupObjectIds", group) for group in cluster.admin_group_object_ids],
     )
+    if log_workspace_id is not None:
+        args["log_analytics_workspace_id"] = log_workspace_id
     # The same principal the cluster grants its admin role to: it deploys the dashboards too.
     args["deployer_principal_type"] = cluster.deployer_principal_type or default_deployer_type(cluster.deploy_login_mode)
     return args

@@ -40,7 +40,7 @@ def compose_observability(
             from aks_cilium.observability.dashboards.component import GrafanaDashboards
             from aks_cilium.observability.grafana import ManagedGrafana
 
-            grafana = ManagedGrafana("grafana", grafana_args(settings, prometheus.workspace_id))
+            grafana = ManagedGrafana("grafana", grafana_args(settings, prometheus.workspace_id, cluster.workspace_id))
             dashboards = GrafanaDashboards(
                 "dashboards", dashboards_args(settings, grafana.endpoint), pulumi.ResourceOptions(depends_on=grafana.deployer_access)
             )

@@ -26,7 +26,7 @@ from aks_cilium.core.validation import ComponentArgsError
 from aks_cilium.observability.dashboards.component import GRAFANA_APPLICATION, GrafanaDashboards
 from aks_cilium.observability.diagnostics import ControlPlaneLogs
 from aks_cilium.observability.flow_log_collection import FlowLogCollection
-from aks_cilium.observability.grafana import GRAFANA_ADMIN, GRAFANA_VIEWER, MONITORING_DATA_READER, ManagedGrafana
+from aks_cilium.observability.grafana import GRAFANA_ADMIN, GRAFANA_VIEWER, MONITORING_DATA_READER, MONITORING_READER, ManagedGrafana
 from aks_cilium.observability.monitors import CiliumMonitors
 from aks_cilium.observability.network_logs import ContainerNetworkLogs
 from aks_cilium.observability.prometheus import ManagedPrometheus
@@ -247,6 +247,28 @@ def test_grafana_is_linked_and_its_people_and_identity_have_roles() -> None:
 )
 def test_grafana_refuses_bad_args(change: dict[str, Any], paths: set[str]) -> None:
     assert _problems(lambda: ManagedGrafana("graf", _args(GRAFANA, **change))) == paths
+
+
+LOG_WORKSPACE_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/log-x"
+
+
+@pytest.mark.parametrize("workspace", [LOG_WORKSPACE_ID, pulumi.Output.from_input(LOG_WORKSPACE_ID)])
+def test_grafana_identity_reads_the_log_workspace_for_flow_log_dashboards(workspace: Any) -> None:
+    """An ARM-created instance gets no Monitoring Reader (the portal and CLI add it on the subscription), and
+    Microsoft's flow log dashboards query Log Analytics (MicrosoftDocs/azure-docs articles/managed-grafana/
+    how-to-permissions.md; MicrosoftDocs/azure-aks-docs articles/aks/how-to-configure-container-network-logs.md).
+    The role ID is Monitoring Reader's (MicrosoftDocs/azure-docs articles/role-based-access-control/built-in-roles.md)."""
+    run = run_callable(lambda: ManagedGrafana("graf", _args(GRAFANA, log_analytics_workspace_id=workspace)))
+    roles = {r.name: r.inputs for r in run.of_type(ROLE_ASSIGNMENT)}
+    reader = roles["graf-logs-monitoring-reader"]
+    assert MONITORING_READER == "43d0d8ad-25c7-4714-9337-8ba259a9fe05"
+    assert reader["roleDefinitionId"].endswith(MONITORING_READER)
+    assert reader["scope"] == LOG_WORKSPACE_ID
+    assert reader["principalId"] == roles["graf-workspace-data-reader"]["principalId"]
+    assert reader["principalType"] == "ServicePrincipal"
+    assert "graf-logs-monitoring-reader" not in {
+        r.name for r in run_callable(lambda: ManagedGrafana("graf", GRAFANA)).of_type(ROLE_ASSIGNMENT)
+    }
 
 
 def test_grafana_name_may_be_an_output() -> None:

@@ -51,6 +51,9 @@ def test_both_stacks_plan_the_whole_metrics_path(stack: ProgramRun) -> None:
     assert ("CiliumAlerts" if stack.stack == "dev" else "NetworkObservabilityAlerts") in groups
     grafana_roles = [r for r in stack.of_type(ROLE_ASSIGNMENT) if r.name.startswith("grafana-")]
     assert {r.name for r in grafana_roles} >= {"grafana-workspace-data-reader", "grafana-deployer-grafana-admin"}
+    # Grafana's identity reads the cluster's Log Analytics workspace, which an ARM-created instance is not granted.
+    log_workspace = stack.one("azure-native:operationalinsights:Workspace").inputs["workspaceName"]
+    assert stack.one(ROLE_ASSIGNMENT, "grafana-logs-monitoring-reader").inputs["scope"].endswith(f"/workspaces/{log_workspace}")
     assert stack.outputs["grafanaUrl"].startswith("https://")
 
 

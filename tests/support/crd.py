@@ -30,7 +30,7 @@ def closed(schema: Any) -> Any:
 
 @cache
 def cnp_validator(crd_path: Path) -> jsonschema.protocols.Validator:
-    crd = yaml.safe_load(crd_path.read_text())
+    crd = yaml.load(crd_path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: the CRD is large
     (version,) = [v for v in crd["spec"]["versions"] if v["name"] == "v2"]
     schema = closed(version["schema"]["openAPIV3Schema"])
     # metadata is the API server's ObjectMeta, not part of the CRD's schema.

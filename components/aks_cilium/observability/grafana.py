@@ -22,6 +22,10 @@ from aks_cilium.core.validation import ArgsCheck
 GRAFANA_ADMIN = "22926164-76b3-42b3-bc55-97df8dab3e41"
 GRAFANA_VIEWER = "60921a7e-fef1-4a43-9b16-a26c52ad4769"
 MONITORING_DATA_READER = "b0d8363b-8ddd-447d-831f-62ca05bff136"
+# Reads Log Analytics for the Azure Monitor data source: Microsoft's flow log dashboards query ContainerNetworkLogs.
+# The portal and CLI grant it on the subscription when they create an instance; an ARM deployment grants nothing
+# (MicrosoftDocs/azure-docs articles/managed-grafana/how-to-permissions.md), so the library grants it on the workspace.
+MONITORING_READER = "43d0d8ad-25c7-4714-9337-8ba259a9fe05"
 # Grafana workspace names: 2 to 30 letters, digits and hyphens, a letter first and no hyphen last (grafana.json,
 # workspaceName path parameter).
 _WORKSPACE_NAME = re.compile(r"^[a-zA-Z][a-z0-9A-Z-]{0,28}[a-z0-9A-Z]\Z")
@@ -37,6 +41,8 @@ class ManagedGrafanaArgs(TypedDict):
     """Azure name of the instance, 2-30 letters, digits or hyphens, a letter first; it is part of its URL."""
     azure_monitor_workspace_id: pulumi.Input[str]
     """The Azure Monitor workspace Grafana reads (ManagedPrometheus.workspace_id)."""
+    log_analytics_workspace_id: NotRequired[pulumi.Input[str]]
+    """A Log Analytics workspace Grafana's identity may read (Monitoring Reader), for dashboards of logs."""
     admin_group_object_ids: NotRequired[list[pulumi.Input[str]]]
     """Entra ID groups that get Grafana Admin."""
     viewer_group_object_ids: NotRequired[list[pulumi.Input[str]]]
@@ -112,6 +118,16 @@ class ManagedGrafana(pulumi.ComponentResource):
             principal_type="ServicePrincipal",
             opts=child,
         )
+        if "log_analytics_workspace_id" in args:
+            assign_role(
+                f"{name}-logs-monitoring-reader",
+                scope=args["log_analytics_workspace_id"],
+                role=MONITORING_READER,
+                subscription_id=client.subscription_id,
+                principal_id=principal,
+                principal_type="ServicePrincipal",
+                opts=child,
+            )
         self.deployer_access = [
             assign_role(
                 f"{name}-deployer-grafana-admin",

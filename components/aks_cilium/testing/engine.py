@@ -234,19 +234,29 @@ def run_callable(body: Callable[[], object], config: StackLike = MockStack(), mo
     # The program tunes the garbage collector for the process the language host gives it; here it shares ours, so
     # its settings last only as long as its run.
     host_thresholds = gc.get_threshold()
+    # Everything that exists before the run is frozen for its duration, so the collections of its garbage walk only
+    # what the run made (a full pass over the host's heap, the SDKs' modules included, cost more than many runs). A
+    # host that froze objects itself keeps them frozen: then nothing is frozen or thawed here.
+    thaw = gc.get_freeze_count() == 0
+    if thaw:
+        gc.freeze()
     try:
-        body()
-        _sync_await(wait_for_rpcs())
-    except BaseException:
-        _drop_pending_outputs()
-        _failed_run_garbage = True
-        # Its futures carry the error being raised; asyncio would log each as "never retrieved" over it.
-        _collect(quiet=True)
-        raise
+        try:
+            body()
+            _sync_await(wait_for_rpcs())
+        except BaseException:
+            _drop_pending_outputs()
+            _failed_run_garbage = True
+            # Its futures carry the error being raised; asyncio would log each as "never retrieved" over it.
+            _collect(quiet=True)
+            raise
+        finally:
+            program_thresholds = gc.get_threshold()
+            gc.set_threshold(*host_thresholds)
+        _collect(quiet=False)
     finally:
-        program_thresholds = gc.get_threshold()
-        gc.set_threshold(*host_thresholds)
-    _collect(quiet=False)
+        if thaw:
+            gc.unfreeze()
     root = pulumi_settings.get_root_resource()
     outputs: dict[str, Any] = {}
     secrets: set[str] = set()
