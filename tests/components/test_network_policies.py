@@ -105,11 +105,14 @@ def _on(*ports: int) -> list[dict[str, Any]]:
 
 def test_scenario_client_reaches_the_demo_apps_port_and_each_namespace_itself(run_stack: RunStack) -> None:
     """demo admits client on the app's port, and client's egress follows; both admit their own pods (a CNP selector
-    with the namespace label, cilium/cilium Documentation/security/policy/kubernetes.rst, "Namespaces")."""
+    with the namespace label, cilium/cilium Documentation/security/policy/kubernetes.rst, "Namespaces"). demo also
+    admits clients of a LoadBalancer on that port, as `world` (Documentation/security/policy/language.rst, "Entities
+    Based"), so dev's plan shows the outside construct."""
     run = run_stack("dev")
     assert spec(run, "demo", TENANT)["ingress"] == [
         {"fromEndpoints": [_ns("demo")]},
         {"fromEndpoints": [_ns("client")], "toPorts": _on(8080)},
+        {"fromEntities": ["world"], "toPorts": _on(8080)},
     ]
     assert spec(run, "demo", TENANT)["egress"] == [{"toEndpoints": [_ns("demo")]}]
     client_egress = spec(run, "client", TENANT)["egress"]
