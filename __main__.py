@@ -63,6 +63,19 @@ policies = NetworkPolicySet(
 pulumi.export("networkPolicies", policies.policy_names)
 # Namespaces the policies name but this stack does not create: whoever creates one gets what it is allowed.
 pulumi.export("externalNamespaces", policies.external_namespaces)
+if settings.policies.identities:
+    from aks_cilium.identity.component import TeamIdentity
+    from program.component_args import team_identity_args
+
+    # Each ServiceAccount waits for its namespace (a child of the set) and the deployer's access, like every object.
+    on_namespaces = pulumi.ResourceOptions(providers=k8s_providers, depends_on=[policies, k8s_access])
+    teams = {
+        team.namespace: TeamIdentity(
+            f"identity-{team.namespace}", team_identity_args(settings, team, cluster.oidc_issuer_url), on_namespaces
+        )
+        for team in settings.policies.identities
+    }
+    pulumi.export("teamIdentityClientIds", {namespace: identity.client_id for namespace, identity in teams.items()})
 compose_observability(settings, cluster, cilium_ready, k8s_providers, k8s_access)
 
 check_waits_for: list[pulumi.Resource] = [policies, cilium_ready, k8s_access]

@@ -10,6 +10,7 @@ from aks_cilium.cilium.args import CiliumArgs, CiliumMeshArgs
 from aks_cilium.cluster.admin_access import default_deployer_type
 from aks_cilium.cluster.args import AksClusterArgs, DeployerArgs, NodePoolArgs
 from aks_cilium.cluster.maintenance import parse_window
+from aks_cilium.identity.component import KeyVaultRoleArgs, TeamIdentityArgs
 from aks_cilium.network.component import NetworkArgs
 from aks_cilium.network_policy.component import NetworkPolicySetArgs
 from aks_cilium.observability.dashboards.component import GrafanaDashboardsArgs
@@ -17,7 +18,7 @@ from aks_cilium.observability.diagnostics import ControlPlaneLogsArgs
 from aks_cilium.observability.grafana import ManagedGrafanaArgs
 from aks_cilium.observability.prometheus import ManagedPrometheusArgs
 from aks_cilium.observability.relay_policy import HubbleRelayPolicyArgs
-from stack_settings.model import NodePoolSettings, Settings
+from stack_settings.model import NodePoolSettings, Settings, TeamIdentitySettings
 
 T = TypeVar("T")
 
@@ -199,3 +200,20 @@ def control_plane_logs_args(settings: Settings, cluster_id: pulumi.Input[str], w
 
 def relay_policy_args(settings: Settings) -> HubbleRelayPolicyArgs:
     return HubbleRelayPolicyArgs(client_namespaces=list(settings.observability.hubble_relay_namespaces))
+
+
+def team_identity_args(settings: Settings, team: TeamIdentitySettings, oidc_issuer_url: pulumi.Input[str]) -> TeamIdentityArgs:
+    """One namespace's workload identity, named after the cluster and the namespace, in the cluster's resource group."""
+    cluster = settings.cluster
+    args = TeamIdentityArgs(
+        namespace=team.namespace,
+        service_account=team.service_account,
+        identity_name=f"{cluster.cluster_name}-{team.namespace}",
+        resource_group_name=cluster.resource_group_name,
+        location=cluster.location,
+        oidc_issuer_url=oidc_issuer_url,
+    )
+    if team.key_vault_role:
+        role = dict(team.key_vault_role)
+        args["key_vault_role"] = KeyVaultRoleArgs(role_definition_id=role["role_definition_id"], vault_id=role["vault_id"])
+    return args

@@ -39,6 +39,7 @@ from .cilium import check_cilium, read_cilium
 from .cluster_rules import check_cluster, version_warnings, window_text
 from .deploy_rules import NIL_GUID
 from .errors import PROJECT, ConfigProblem, full_key
+from .identities import read_identities
 from .mesh import check_mesh, read_mesh
 from .model import (
     DEMO_NAMESPACES,
@@ -261,6 +262,7 @@ def _policies(reader: ConfigReader) -> PolicySettings:
         native_default_deny=reader.boolean("nativeNetworkPolicyDefaultDeny"),
         protect_namespaces=reader.boolean("protectNamespaces"),
         expectations=_expectations(reader),
+        identities=read_identities(reader),
     )
 
 

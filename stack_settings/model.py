@@ -120,6 +120,14 @@ class CiliumSettings:
 
 
 @dataclass(frozen=True)
+class TeamIdentitySettings:
+    namespace: str
+    service_account: str
+    key_vault_role: tuple[tuple[str, str], ...] = ()
+    """(args name, value) of the Key Vault role, empty for none."""
+
+
+@dataclass(frozen=True)
 class PolicySettings:
     tenants: tuple[NamespacePolicyArgs, ...] = field(hash=False, compare=False)
     """The managed namespaces from `aks-cilium:namespaces`, as the library's args (stack_settings/tenants.py)."""
@@ -130,6 +138,8 @@ class PolicySettings:
     protect_namespaces: bool = False
     expectations: tuple[Expectation, ...] = ()
     """Flows the policies must allow or deny: proven by the offline plan, probed by the connectivity check."""
+    identities: tuple[TeamIdentitySettings, ...] = ()
+    """Namespaces' workload identities (`workloadIdentity` in `aks-cilium:namespaces`, stack_settings/identities.py)."""
 
     @property
     def namespaces(self) -> tuple[str, ...]:

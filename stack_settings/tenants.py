@@ -117,8 +117,10 @@ class _Translation:
             return entry
         for key, value in raw.items():
             path = f"{name}.{key}"
+            if key == "workloadIdentity":
+                continue  # the team's Azure identity, not policy: stack_settings/identities.py
             if key not in NAMESPACE_KEYS:
-                self.fail(path, f"is not a setting of a namespace ({', '.join(NAMESPACE_KEYS)})")
+                self.fail(path, f"is not a setting of a namespace ({', '.join(NAMESPACE_KEYS)}, workloadIdentity)")
             elif key in ("ingress", "egress"):
                 if not isinstance(value, list):
                     self.fail(path, "must be a list of allowances")

@@ -91,6 +91,19 @@ def _key_vault_rules(values: Mapping[str, Any], fail: Fail) -> None:
         fail("key_vault_role.vault_id", f"{vault!r} is not a Key Vault resource ID (/subscriptions/.../Microsoft.KeyVault/vaults/NAME)")
 
 
+def identity_problems(namespace: str, service_account: str, key_vault_role: Mapping[str, str] | None) -> list[tuple[str, str]]:
+    """The rules over what a stack's config gives (args path, problem): the same the component applies."""
+    problems: list[tuple[str, str]] = []
+
+    def fail(path: str, reason: str) -> None:
+        problems.append((path, reason))
+
+    _identity_rules({"namespace": namespace, "service_account": service_account}, fail)
+    if key_vault_role is not None:
+        _key_vault_rules({"key_vault_role": key_vault_role}, fail)
+    return problems
+
+
 def check_team_identity_args(name: str, args: Mapping[str, Any]) -> None:
     check = ArgsCheck("TeamIdentity", name, args, TeamIdentityArgs)
     if not check.incomplete:
