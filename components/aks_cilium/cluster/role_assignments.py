@@ -12,7 +12,7 @@ AKS_RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
 NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
 
 
-def role_definition_id(subscription_id: pulumi.Input[str], role: str) -> pulumi.Output[str]:
+def role_definition_id(subscription_id: pulumi.Input[str], role: pulumi.Input[str]) -> pulumi.Output[str]:
     return pulumi.Output.concat("/subscriptions/", subscription_id, "/providers/Microsoft.Authorization/roleDefinitions/", role)
 
 
@@ -20,7 +20,7 @@ def assign_role(
     name: str,
     *,
     scope: pulumi.Input[str],
-    role: str,
+    role: pulumi.Input[str],
     subscription_id: pulumi.Input[str],
     principal_id: pulumi.Input[str],
     principal_type: pulumi.Input[str],

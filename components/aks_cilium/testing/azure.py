@@ -39,6 +39,10 @@ AZURE_TYPES: dict[str, tuple[str, str]] = {
         "resourceName",
         "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}",
     ),
+    "azure-native:managedidentity:FederatedIdentityCredential": (
+        "federatedIdentityCredentialResourceName",
+        "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}/federatedIdentityCredentials/{federatedIdentityCredentialResourceName}",
+    ),
     "azure-native:monitor:DataCollectionRule": (
         "dataCollectionRuleName",
         "Microsoft.Insights/dataCollectionRules/{dataCollectionRuleName}",
