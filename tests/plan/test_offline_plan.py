@@ -142,7 +142,8 @@ def test_invalid_configuration_exits_2(capsys: pytest.CaptureFixture[str], tmp_p
 def test_mandatory_violation_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("offline.plan.PACK_DIR", tmp_path)
     (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "dev.json").write_text(json.dumps({"all": "mandatory", "kubernetes-support-ending": "advisory", "stack-tier": {"tier": "dev"}}))
+    config = {"all": "mandatory", "kubernetes-support-ending": "advisory", "stack-tier": {"tier": "dev"}}
+    (tmp_path / "config" / "dev.json").write_text(json.dumps(config))
     assert main(["--stack", "dev", "--out", str(tmp_path / "out")]) == 1
     report = json.loads((tmp_path / "out" / "policy-report.json").read_text())
     assert any(d["enforcementLevel"] == "mandatory" for d in report)
