@@ -13,7 +13,7 @@ from offline.plan import main
 from offline.stack_config import load_stack_config
 from stack_settings import ConfigError
 from stack_settings.tenants import config_path, translate_flat_keys
-from tests.support.stacks import RunStack, with_overrides
+from tests.support.stacks import RunStack, declared_namespaces, with_overrides
 
 REFUSALS: dict[str, tuple[dict[str, object], str]] = {
     "kube-system managed": ({"kube-system": {}}, "kube-system: is a Kubernetes system namespace"),
@@ -115,19 +115,28 @@ def test_the_translation_runs_on_the_new_model_unchanged(run_stack: RunStack) ->
     ]
 
 
-def test_every_managed_namespace_of_both_stacks_admits_itself(run_stack: RunStack) -> None:
-    """The issue's first finding: default deny applied to every pod and nothing allowed traffic within a namespace."""
+def test_every_managed_namespace_of_both_stacks_admits_itself_unless_turned_off(run_stack: RunStack) -> None:
+    """The issue's first finding: default deny applied to every pod and nothing allowed traffic within a namespace. Each
+    namespace the stack files declare is judged by its own `intraNamespace`; between them the stacks show both values.
+    A selector with the namespace label matches that namespace's pods (cilium/cilium
+    Documentation/security/policy/kubernetes.rst, "Namespaces")."""
+    seen = set()
     for stack in ("dev", "prod"):
+        declared = declared_namespaces(stack)
         run = run_stack(stack)
         managed = [n.inputs["metadata"]["name"] for n in run.of_type("kubernetes:core/v1:Namespace") if n.name.startswith("policies-")]
+        assert sorted(managed) == sorted(declared), stack
         policies = {
             r.inputs["metadata"].get("namespace"): r.inputs["spec"] for r in run.of_type("kubernetes:cilium.io/v2:CiliumNetworkPolicy")
         }
-        assert managed
         for namespace in managed:
             itself = {"matchLabels": {"k8s:io.kubernetes.pod.namespace": namespace}}
-            assert {"fromEndpoints": [itself]} in policies[namespace]["ingress"], (stack, namespace)
-            assert {"toEndpoints": [itself]} in policies[namespace]["egress"], (stack, namespace)
+            spec = policies.get(namespace, {})
+            within = declared[namespace].get("intraNamespace", True)
+            assert ({"fromEndpoints": [itself]} in spec.get("ingress", [])) is within, (stack, namespace)
+            assert ({"toEndpoints": [itself]} in spec.get("egress", [])) is within, (stack, namespace)
+            seen.add(within)
+    assert seen == {True, False}
 
 
 def test_a_refused_model_exits_2_and_writes_no_plan(

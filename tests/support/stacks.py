@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -15,6 +16,12 @@ RunStack = Callable[..., ProgramRun]
 def stack_config(stack: str) -> StackConfig:
     """A stack's config as the CI plan reads it: its stack file, and the examples the repository ships for it (prod's)."""
     return load_stack_config(stack, examples=shipped_examples(stack))
+
+
+def declared_namespaces(stack: str) -> dict[str, dict[str, Any]]:
+    """The stack file's `aks-cilium:namespaces` as written (an empty namespace as {}): what tests derive plans from."""
+    declared = json.loads(stack_config(stack).values["aks-cilium:namespaces"])
+    return {name: entry or {} for name, entry in declared.items()}
 
 
 def example_keys(config: StackConfig) -> frozenset[str]:
