@@ -89,7 +89,6 @@ CILIUM_KEYS = {
     "cluster_id": "clusterMeshId",
     "hubble_metrics": "hubbleMetrics",
     "extra_values": "ciliumExtraValues",
-    "api_server_host": "kubeProxyReplacement",
     "flow_logs": "flowLogs",
     **{arg: key for key, arg in HELM_SWITCHES.items()},
 }
@@ -110,7 +109,6 @@ _INDEX = re.compile(r"\[(\d+)\]")
 _NODE_SUBNET = (
     "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/nodes"
 )
-_API_SERVER = "api.example.com"
 
 
 def _problems(run: Callable[[], None], keys: dict[str, str]) -> list[ConfigProblem]:
@@ -140,7 +138,7 @@ def component_problems(settings: Settings, on: date | None = None) -> list[tuple
     settings = replace(settings, secret_keys=frozenset())
 
     def cilium() -> None:
-        args = cilium_args(settings, _API_SERVER)
+        args = cilium_args(settings)
         check = ArgsCheck("Cilium", "cilium", args, CiliumArgs)
         check_cilium_args(check, args)
         check.done()
