@@ -27,6 +27,21 @@ assert set(PORT_PROTOCOLS) <= set(PROTOCOLS)
 INGRESS_PEERS = ("namespace", "outside")
 EGRESS_PEERS = ("namespace", "api_server", "cidr", "fqdn")
 
+# Traffic through Cilium's own Ingress or Gateway API arrives as the `ingress` entity, but no Cilium this product runs
+# has them. Cilium 1.20 needs its BPF NodePort for them (Documentation/network/servicemesh/ingress.rst,
+# "Prerequisites"), and its chart turns that on only with kubeProxyReplacement: `nodePort.enabled` is gone from the
+# 1.20 chart's values.schema.json and cilium-configmap.yaml renders no enable-node-port. The Cilium component refuses
+# kubeProxyReplacement on AKS (kube-proxy stays: turning it off is a preview API, MicrosoftDocs/azure-aks-docs
+# articles/aks/configure-kube-proxy.md), and AKS's managed Cilium (azure-cilium) is not configured by this program.
+CILIUM_INGRESS = "ciliumIngress"
+CILIUM_INGRESS_REFUSED = (
+    "ciliumIngress is refused: Cilium's Ingress and Gateway API need kubeProxyReplacement in Cilium 1.20, which this "
+    "product does not turn on for AKS (kube-proxy stays), so no traffic would arrive as Cilium's ingress entity. "
+    "Instead use `outside: loadBalancer` (a LoadBalancer Service with externalTrafficPolicy Local: Cilium's world "
+    "entity) or `namespace: <the ingress controller's namespace>` listed in externalNamespaces (app-routing-system for "
+    "AKS's application routing add-on)"
+)
+
 Problem = tuple[str, str]
 """(path relative to the namespace entry, what is wrong)."""
 
@@ -111,13 +126,10 @@ def _ingress(path: str, allow: Mapping[str, Any], context: PeerContext, namespac
         yield from _peer_namespace(f"{path}.namespace", allow["namespace"], context, "ingress")
     else:
         how = allow["outside"]
-        if how not in OUTSIDE_ENTITIES:
+        if how == CILIUM_INGRESS:
+            yield f"{path}.outside", CILIUM_INGRESS_REFUSED
+        elif how not in OUTSIDE_ENTITIES:
             yield f"{path}.outside", f"{how!r} is not one of {', '.join(OUTSIDE_ENTITIES)}"
-        elif how == "ciliumIngress" and not context.byocni:
-            yield (
-                f"{path}.outside",
-                "ciliumIngress needs the Cilium this stack installs (byocni); AKS's managed Cilium has no Cilium Ingress",
-            )
         if not allow.get("ports"):
             yield f"{path}.ports", "is required for traffic from outside the cluster: name the ports it may reach"
     if "ports" in allow:
