@@ -211,8 +211,13 @@ def check_policy_set_args(name: str, args: Mapping[str, Any], args_type: type) -
     check = ArgsCheck("NetworkPolicySet", name, args, args_type)
     if check.incomplete:
         check.done()
+
+    def readable(key: str) -> bool:
+        """Left out, or given plain and of its declared type: a wrongly typed arg has its own problem already."""
+        return key not in args or check.known(key)
+
     mode = args["network_mode"]
-    if problem := choice_problem(mode, NETWORK_MODES):
+    if readable("network_mode") and (problem := choice_problem(mode, NETWORK_MODES)):
         check.fail("network_mode", problem)
     for key in PLAIN_BOOLS:
         if key in args:
@@ -221,13 +226,13 @@ def check_policy_set_args(name: str, args: Mapping[str, Any], args_type: type) -
     if not isinstance(namespaces, list):
         check.fail("namespaces", "must be a list of NamespacePolicyArgs")
         check.done()
-    external = args.get("external_namespaces", [])
+    external = args.get("external_namespaces", []) if readable("external_namespaces") else []
     for index, external_name in enumerate(external):
         problem = namespace_problem(external_name)
         if problem:
             check.fail(f"external_namespaces[{index}]", problem)
     cluster_cidrs = []
-    for index, cidr in enumerate(args.get("cluster_cidrs", [])):
+    for index, cidr in enumerate(args.get("cluster_cidrs", []) if readable("cluster_cidrs") else []):
         try:
             cluster_cidrs.append(ipaddress.ip_network(cidr, strict=True))
         except (TypeError, ValueError):
@@ -244,11 +249,13 @@ def check_policy_set_args(name: str, args: Mapping[str, Any], args_type: type) -
         l7=mode == BYOCNI or args.get("acns_security") is True,
         cluster_cidrs=tuple(cluster_cidrs),
     )
+    # Each entry is judged in the whole context: with a part of it unreadable, the entries wait for its fix.
+    judged = all(readable(key) for key in ("network_mode", "acns_security", "external_namespaces", "cluster_cidrs"))
     for index, entry in enumerate(namespaces):
         if not isinstance(entry, Mapping) or "name" not in entry:
             check.fail(f"namespaces[{index}]", "must be a mapping with at least a name")
             continue
-        for path, problem in namespace_entry_problems(entry, context):
+        for path, problem in namespace_entry_problems(entry, context) if judged else []:
             check.fail(f"namespaces[{index}].{path}", problem)
     # A name that is no string has its own problem; only strings can be listed twice.
     counts = Counter(entry["name"] for entry in namespaces if isinstance(entry, Mapping) and isinstance(entry.get("name"), str))
