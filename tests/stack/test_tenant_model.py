@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from aks_cilium.network_policy.args import PeerContext, namespace_entry_problems
+from aks_cilium.network_policy.builders import OUTSIDE_ENTITIES
 from offline.plan import main
-from offline.stack_config import load_stack_config
+from offline.stack_config import PROJECT_DIR, load_stack_config
 from stack_settings import ConfigError
-from stack_settings.tenants import config_path, translate_flat_keys
+from stack_settings.tenants import ALLOW_KEYS, NAMESPACE_KEYS, config_path, translate_flat_keys
 from tests.support.stacks import RunStack, declared_namespaces, with_overrides
 
 REFUSALS: dict[str, tuple[dict[str, object], str]] = {
@@ -152,3 +153,16 @@ def test_a_refused_model_exits_2_and_writes_no_plan(
     assert "aks-cilium:namespaces.demo.ingress[0].namespace: 'clinet'" in captured.out + captured.err
     assert "Traceback" not in captured.err
     assert not (tmp_path / "plan").exists()
+
+
+def test_the_docs_give_every_construct_an_example_and_its_meaning_on_the_wire() -> None:
+    """#21's Done-when: the docs describe the model with an example per construct. Every key of a namespace and of an
+    allowance, and every way in from outside, appears in a row's config example of docs/network-policy.md's table, and
+    that row says what happens on the wire."""
+    text = (PROJECT_DIR / "docs" / "network-policy.md").read_text()
+    rows = [line.split(" | ") for line in text.split("| construct | config |")[1].split("\n\n")[0].splitlines()[2:]]
+    assert all(len(row) == 4 and row[3].strip(" |") for row in rows)
+    keys = {*NAMESPACE_KEYS, *(key for keys in ALLOW_KEYS.values() for key in keys)} - {"ingress", "egress"}
+    examples = [f"{key}:" for key in sorted(keys)] + [f"outside: {how}" for how in OUTSIDE_ENTITIES]
+    for example in examples:
+        assert any(example in row[1] for row in rows), example
