@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import cache
@@ -27,6 +28,12 @@ def stack_config(stack: str) -> StackConfig:
 @cache
 def _read_stack_config(stack: str) -> StackConfig:
     return load_stack_config(stack, examples=shipped_examples(stack))
+
+
+def declared_namespaces(stack: str) -> dict[str, dict[str, Any]]:
+    """The stack file's `aks-cilium:namespaces` as written (an empty namespace as {}): what tests derive plans from."""
+    declared = json.loads(stack_config(stack).values["aks-cilium:namespaces"])
+    return {name: entry or {} for name, entry in declared.items()}
 
 
 def example_keys(config: StackConfig) -> frozenset[str]:
