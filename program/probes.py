@@ -8,9 +8,9 @@ UDP are not probed (docs/network-policy.md, "Connectivity check").
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
-import json
+
+import pulumi
 
 from aks_cilium.network_policy.component import NamespacePolicyArgs, PortArgs
 from aks_cilium.network_policy.expectations import Expectation
@@ -98,7 +98,7 @@ def _expected(expectation: Expectation) -> ConnectivityProbe | None:
     return ConnectivityProbe(name=expectation.render(), url=_url(host, expectation.port), allowed=expectation.allowed)
 
 
-def connectivity_args(settings: Settings, policy_fingerprint: str) -> ConnectivityCheckArgs | None:
+def connectivity_args(settings: Settings, policy_fingerprint: pulumi.Input[str]) -> ConnectivityCheckArgs | None:
     """Per managed namespace, a Job probing its declared flows, a denied sample and the expectations that start there;
     and, where a listener is known, the same target from the probe namespace, denied by the target's ingress."""
     tenants = {entry["name"]: entry for entry in settings.policies.tenants}
@@ -139,15 +139,3 @@ def connectivity_args(settings: Settings, policy_fingerprint: str) -> Connectivi
         ]
         args["outsider_egress_to"] = [t for t, _ in outsider]
     return args
-
-
-def check_fingerprint(settings: Settings) -> str:
-    """What besides the policies decides the verdicts: Cilium's version and values (byocni), or the Kubernetes version
-    that picks AKS's Cilium (azure-cilium). The check reruns when it changes."""
-    cilium = settings.cilium
-    decided = (
-        {"cilium": cilium.version, "switches": cilium.switches, "extra": cilium.extra_values, "metrics": list(cilium.hubble_metrics)}
-        if settings.byocni
-        else {"kubernetes": settings.cluster.kubernetes_version, "acns": settings.cluster.advanced_networking.policies}
-    )
-    return hashlib.sha256(json.dumps(decided, sort_keys=True).encode()).hexdigest()
