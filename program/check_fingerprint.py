@@ -36,9 +36,8 @@ def managed_fingerprint(settings: Settings) -> str:
 
 
 def check_fingerprint(settings: Settings, cilium_values: pulumi.Output[dict[str, Any]] | None) -> pulumi.Output[str]:
-    """The digest for this stack: from the Cilium component's rendered values in byocni (an Output: with kube-proxy
-    replacement they hold the API server's address, and they stay secret when an extra value is), from the settings
-    where Azure runs Cilium."""
+    """The digest for this stack: from the Cilium component's rendered values in byocni (an Output, secret when an extra
+    value is), from the settings where Azure runs Cilium."""
     if cilium_values is None:
         return pulumi.Output.from_input(managed_fingerprint(settings))
     version = settings.cilium.version

@@ -19,7 +19,6 @@ from tests.support.stacks import example_keys, stack_config
 
 JOB = "kubernetes:batch/v1:Job"
 SOURCE = ProbeSourceArgs(namespace="client", probes=[ConnectivityProbe(name="x", url="http://x.example.com", allowed=True)])
-API_SERVER = "aks-cilium-dev-abc123.hcp.westeurope.azmk8s.io"
 
 
 def _settings(stack: str, **overrides: str) -> Settings:
@@ -34,7 +33,7 @@ def _job_name(stack: str, **overrides: str) -> str:
         values: pulumi.Output[dict[str, Any]] | None = None
         if settings.byocni:
             # The values as the Cilium component renders them from the same args (its `values` output).
-            values = pulumi.Output.from_input(cilium_args(settings, API_SERVER)).apply(cilium_values)
+            values = pulumi.Output.from_input(cilium_args(settings)).apply(cilium_values)
         ConnectivityCheck("check", ConnectivityCheckArgs(sources=[SOURCE], policy_fingerprint=check_fingerprint(settings, values)))
 
     name: str = run_callable(program).one(JOB).inputs["metadata"]["name"]
