@@ -49,7 +49,7 @@ if settings.byocni:
         cluster_mesh = join_mesh(settings, mesh_peer, network)
     cilium = Cilium(
         "cilium",
-        cilium_args(settings, cluster.api_server_fqdn, cluster_mesh),
+        cilium_args(settings, cluster_mesh),
         pulumi.ResourceOptions(providers=k8s_providers, depends_on=[k8s_access]),
     )
     cilium_ready = cilium.release

@@ -27,16 +27,7 @@ FEATURE_OVERRIDES: dict[str, dict[str, str]] = {
 }
 
 
-# The stacks refuse kubeProxyReplacement on AKS, where kube-proxy keeps running (stack_settings/cluster_rules.py); the
-# component still offers it, so its values are checked from the component's args.
-KPR_ARGS: dict[str, Any] = {
-    "cluster_name": "aks-x",
-    "pod_cidr": "10.244.0.0/16",
-    "node_count": 2,
-    "wireguard": True,
-    "kube_proxy_replacement": True,
-    "api_server_host": "aks-x-1a2b3c4d.hcp.westeurope.azmk8s.io",
-}
+WIREGUARD_ARGS: dict[str, Any] = {"cluster_name": "aks-x", "pod_cidr": "10.244.0.0/16", "node_count": 2, "wireguard": True}
 
 
 def test_dev_release(run_stack: RunStack) -> None:
@@ -102,15 +93,9 @@ def test_pod_cidr_is_one_value_for_aks_and_cilium(run_stack: RunStack) -> None:
 
 def test_feature_values_exactly(run_stack: RunStack) -> None:
     """Every key is the chart's own (../shared/cilium/1.20.0/values.yaml): `encryption.enabled` and `encryption.type`
-    ("one of ipsec, wireguard or ztunnel"), `kubeProxyReplacement`, `k8sServiceHost`/`k8sServicePort`,
-    `bandwidthManager.enabled`, `prometheus.serviceMonitor.trustCRDsExist` ("helm will not check for monitoring.coreos.com/v1
-    CRDs"), `hubble.metrics.serviceMonitor.enabled`, `debug.enabled`. The AKS API server answers on 443
-    (MicrosoftDocs/azure-aks-docs articles/aks/outbound-rules-control-egress.md: `*.hcp.<location>.azmk8s.io` HTTPS:443)."""
+    ("one of ipsec, wireguard or ztunnel"), `bandwidthManager.enabled`, `prometheus.serviceMonitor.trustCRDsExist` ("helm
+    will not check for monitoring.coreos.com/v1 CRDs"), `hubble.metrics.serviceMonitor.enabled`, `debug.enabled`."""
     assert release_values(run_stack, wireguard="true")["encryption"] == {"enabled": True, "type": "wireguard"}
-    kpr = cilium_values(KPR_ARGS)
-    assert kpr["kubeProxyReplacement"] is True
-    assert kpr["k8sServiceHost"] == KPR_ARGS["api_server_host"]
-    assert kpr["k8sServicePort"] == 443
     assert release_values(run_stack, bandwidthManager="true")["bandwidthManager"] == {"enabled": True}
     monitors = release_values(run_stack, hubbleServiceMonitors="true")
     assert monitors["prometheus"] == {"enabled": True, "serviceMonitor": {"enabled": True, "trustCRDsExist": True}}
@@ -223,16 +208,15 @@ def test_deny_only_policies_stay_deny_only(run_stack: RunStack) -> None:
 
 
 @requires_artifacts
-def test_wireguard_and_kube_proxy_replacement_render() -> None:
-    """Rendered with the real chart (../shared/cilium/1.20.0): `encryption.type: wireguard` and `kubeProxyReplacement`
-    reach cilium-config; `k8sServiceHost`/`k8sServicePort` (values.yaml) become the agent's KUBERNETES_SERVICE_HOST/PORT.
-    The AKS API server name is `*.hcp.<location>.azmk8s.io` on 443 (MicrosoftDocs/azure-aks-docs
-    articles/aks/outbound-rules-control-egress.md)."""
-    objects = render_chart(cilium_values(KPR_ARGS))
+def test_wireguard_renders_beside_kube_proxy() -> None:
+    """Rendered with the real chart (../shared/cilium/1.20.0): `encryption.type: wireguard` reaches cilium-config, and
+    kube-proxy replacement stays off, since AKS keeps kube-proxy running on bring-your-own-CNI (MicrosoftDocs/
+    azure-aks-docs articles/aks/configure-kube-proxy.md: turning it off is a preview feature). Without `k8sServiceHost`
+    (values.yaml: "" by default) the agent reaches the API server through the in-cluster service kube-proxy serves, so
+    the chart sets no KUBERNETES_SERVICE_HOST of its own."""
+    objects = render_chart(cilium_values(WIREGUARD_ARGS))
     config = objects_of(objects, "ConfigMap", "cilium-config")["data"]
     assert config["enable-wireguard"] == "true"
-    assert config["kube-proxy-replacement"] == "true"
+    assert config["kube-proxy-replacement"] == "false"
     agent = objects_of(objects, "DaemonSet", "cilium")["spec"]["template"]["spec"]["containers"][0]
-    env = {e["name"]: e.get("value") for e in agent["env"]}
-    assert env["KUBERNETES_SERVICE_HOST"].endswith(".hcp.westeurope.azmk8s.io")
-    assert env["KUBERNETES_SERVICE_PORT"] == "443"
+    assert "KUBERNETES_SERVICE_HOST" not in {e["name"] for e in agent["env"]}

@@ -87,9 +87,15 @@ BAD_ARGS: dict[str, tuple[dict[str, Any], set[str]]] = {
         },
         {"namespaces[0].name", "namespaces[1].name", "namespaces[2].name", "namespaces[3].name"},
     ),
-    "cilium ingress on AKS's managed cilium": (
-        {"namespaces": [{"name": "a", "ingress": [{"outside": "ciliumIngress", "ports": [{"port": 80}]}]}], "network_mode": "azure-cilium"},
-        {"namespaces[0].ingress[0].outside"},
+    "cilium ingress, which neither mode has": (
+        {
+            "namespaces": [
+                {"name": "a", "ingress": [{"outside": "ciliumIngress", "ports": [{"port": 80}]}]},
+                {"name": "b", "ingress": [{"outside": "ciliumIngress", "ports": [{"port": 80}]}]},
+            ],
+            "network_mode": "byocni",
+        },
+        {"namespaces[0].ingress[0].outside", "namespaces[1].ingress[0].outside"},
     ),
     "unknown network mode": ({"namespaces": [{"name": "a"}], "network_mode": "calico"}, {"network_mode"}),
     "fqdns without ACNS security": (

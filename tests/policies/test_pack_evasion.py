@@ -227,8 +227,9 @@ def test_value_yaml_files_cannot_be_verified(pack: PolicyPackProcess, files: lis
         {"cni": {"exclusive": False}},
         {"hubble": {"relay": {"enabled": True, "listenAddress": ":4245"}, "tls": {"auto": {"method": "cronJob"}}}},
         {"bpf": {"monitorAggregation": "none"}},
+        {"k8sServiceHost": "api.attacker.example", "k8sServicePort": 443},
     ],
-    ids=["audit-mode", "agent-env", "operator-env", "cni-exclusive", "relay-listen", "bpf"],
+    ids=["audit-mode", "agent-env", "operator-env", "cni-exclusive", "relay-listen", "bpf", "api-server-address"],
 )
 def test_values_outside_the_librarys_vocabulary_are_refused(pack: PolicyPackProcess, values: dict[str, Any]) -> None:
     """The library refuses every extra value outside EXTRA_VALUES_ALLOWED (aks_cilium/cilium/rules.py); the pack applies
@@ -237,8 +238,7 @@ def test_values_outside_the_librarys_vocabulary_are_refused(pack: PolicyPackProc
 
 
 def test_the_allowed_extra_values_and_the_components_own_pass(pack: PolicyPackProcess) -> None:
-    replacement = {"kubeProxyReplacement": True, "k8sServiceHost": "aks-x-1a2b3c4d.hcp.westeurope.azmk8s.io", "k8sServicePort": 443}
-    assert analyze(pack, Res(RELEASE, "cilium", release(**replacement))) == []
+    assert analyze(pack, Res(RELEASE, "cilium", release(kubeProxyReplacement="false"))) == []
     values = {
         "debug": {"enabled": True},
         "resources": {"requests": {"cpu": "100m"}},
@@ -254,30 +254,25 @@ def test_the_allowed_extra_values_and_the_components_own_pass(pack: PolicyPackPr
     ("values", "words"),
     [
         ({"enableNonDefaultDenyPolicies": False}, ["enableNonDefaultDenyPolicies"]),
-        ({"k8sServiceHost": "10.0.0.1", "k8sServicePort": 6443}, ["without kubeProxyReplacement"]),
-        ({"kubeProxyReplacement": True}, ["without k8sServiceHost"]),
-        ({"kubeProxyReplacement": True, "k8sServiceHost": "aks.hcp.westeurope.azmk8s.io", "k8sServicePort": 6443}, ["443"]),
-        ({"kubeProxyReplacement": "partial"}, ["true or false"]),
+        ({"kubeProxyReplacement": True}, ["kubeProxyReplacement", "kube-proxy running"]),
+        ({"kubeProxyReplacement": "true"}, ["kubeProxyReplacement", "kube-proxy running"]),
+        ({"kubeProxyReplacement": "partial"}, ["kubeProxyReplacement", "keep it"]),
         ({"operator": {"replicas": 0}}, ["operator.replicas"]),
-        ({"kubeProxyReplacement": True, "k8sServiceHost": "api.attacker.example", "k8sServicePort": 443}, ["not an AKS API server"]),
         ({"hubble": {"relay": {"enabled": True}, "tls": {"auto": {"enabled": False, "method": "cronJob"}}}}, ["hubble.tls.auto.enabled"]),
     ],
     ids=[
         "non-default-deny-off",
-        "host-without-kpr",
-        "kpr-without-host",
-        "wrong-port",
+        "kpr-on",
+        "kpr-on-as-string",
         "kpr-partial",
         "no-operator",
-        "foreign-host",
         "tls-auto-off",
     ],
 )
 def test_values_the_component_sets_itself_are_checked(pack: PolicyPackProcess, values: dict[str, Any], words: list[str]) -> None:
-    """aks_cilium/cilium/values.py sets enableNonDefaultDenyPolicies true, hubble.tls.auto on, and the API server's host
-    and port 443 only with kube-proxy replacement (Cilium 1.20 values.yaml: kubeProxyReplacement, k8sServiceHost). The
-    host is an AKS API server of Azure's global cloud, `*.hcp.<location>.azmk8s.io` (MicrosoftDocs/azure-aks-docs
-    articles/aks/outbound-rules-control-egress.md) or in `privatelink.<region>.azmk8s.io` (articles/aks/private-clusters.md)."""
+    """aks_cilium/cilium/values.py sets enableNonDefaultDenyPolicies true, hubble.tls.auto on and kubeProxyReplacement
+    false (Cilium 1.20 values.yaml: "false" by default): AKS keeps kube-proxy running on bring-your-own-CNI unless the
+    preview kubeProxyConfig API turns it off (MicrosoftDocs/azure-aks-docs articles/aks/configure-kube-proxy.md)."""
     assert_mandatory(analyze(pack, Res(RELEASE, "cilium", release(**values))), "cilium-component-values", *words)
 
 

@@ -42,6 +42,10 @@ REFUSALS: dict[str, tuple[dict[str, object], str]] = {
         "demo.egress[0].except[0]: 198.51.100.0/24 is not inside",
     ),
     "egress to a managed namespace": ({"demo": {"egress": [{"namespace": "client"}]}}, "demo.egress[0].namespace: 'client' is managed"),
+    "Cilium's Ingress, which no Cilium here runs": (
+        {"demo": {"ingress": [{"outside": "ciliumIngress", "ports": [8080]}]}},
+        "demo.ingress[0].outside: ciliumIngress is refused",
+    ),
     "an unknown key": ({"demo": {"ingres": []}}, "demo.ingres: is not a setting of a namespace"),
     "a port that is not one": (
         {"demo": {"ingress": [{"namespace": "client", "ports": ["http"]}]}},
