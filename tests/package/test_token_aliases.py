@@ -75,7 +75,7 @@ def old_urns(old_tree: Path) -> dict[str, list[str]]:
     command = [sys.executable, "-c", _RECORD_URNS, *STACKS]
     result = subprocess.run(command, cwd=old_tree, env=env, capture_output=True, text=True, check=False, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
-    recorded: dict[str, list[list[str]]] = json.loads(result.stdout.splitlines()[-1])
+    recorded: dict[str, list[list[Any]]] = json.loads(result.stdout.splitlines()[-1])
     return {
         stack: list(engine_urns([OldRegistration(*row) for row in rows], "aks-cilium", stack).values()) for stack, rows in recorded.items()
     }
