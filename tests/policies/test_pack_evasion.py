@@ -19,7 +19,7 @@ from offline.stack_config import PROJECT_DIR, load_stack_config
 from tests.support.pack_requests import Res, analyze, analyze_stack, of_policy, prod_pack_fixture
 from tests.support.pack_resources import CLUSTER_WITH_POOLS as CLUSTER_PROPS
 from tests.support.pack_resources import DNS_RULE, RELEASE_PROPS
-from tests.support.tokens import CCNP, CNP, NAMESPACE, RELEASE
+from tests.support.tokens import AGENT_POOL, CCNP, CNP, MANAGED_CLUSTER, NAMESPACE, RELEASE
 
 pack = prod_pack_fixture
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
@@ -522,3 +522,40 @@ def test_a_stack_without_a_tier_is_held_to_prod() -> None:
         found = analyze(process, Res(CNP, "p", policy("sandbox", WORLD)))
         assert_mandatory(found, "no-open-egress", "allows no exemptions")
         assert [name for name, _ in mandatory(analyze_stack(process, []))] == ["stack-tier"]
+
+
+# --- AKS LocalDNS -----------------------------------------------------------------------------------------------------
+
+FQDN_EGRESS: list[dict[str, Any]] = [copy.deepcopy(DNS_RULE), {"toFQDNs": [{"matchName": "api.stripe.com"}]}]
+LOCAL_DNS_POLICY = "local-dns-off-with-kube-dns-rules"
+
+
+@pytest.mark.parametrize(
+    ("token", "pool"),
+    [
+        (MANAGED_CLUSTER, {"name": "system", "osType": "Linux", "localDNSProfile": {"mode": "Required"}}),
+        ("azure-native:containerservice/v20260502preview:ManagedCluster", {"name": "system", "osType": "Linux", "localDNSProfile": {}}),
+    ],
+    ids=["required", "preview-token-profile-without-mode"],
+)
+def test_local_dns_beside_kube_dns_rules_is_refused(pack: PolicyPackProcess, token: str, pool: dict[str, Any]) -> None:
+    """LocalDNS answers pods at 169.254.10.10/11 (MicrosoftDocs/azure-aks-docs articles/aks/localdns-custom.md), where
+    no kube-dns rule and so no FQDN allowlist applies; a cluster under any token of its kind is judged."""
+    cluster = Res(token, "aks", {**CLUSTER_PROPS, "agentPoolProfiles": [pool]})
+    diagnostics = analyze_stack(pack, [cluster, Res(CNP, "fqdn", policy("payments", FQDN_EGRESS))])
+    assert_mandatory(diagnostics, LOCAL_DNS_POLICY, "169.254.10.10/11", "payments/p", "Disabled")
+
+
+def test_local_dns_off_or_on_a_pool_of_a_stack_without_kube_dns_rules_passes(pack: PolicyPackProcess) -> None:
+    disabled = {**CLUSTER_PROPS, "agentPoolProfiles": [{"name": "system", "osType": "Linux", "localDNSProfile": {"mode": "Disabled"}}]}
+    fqdn = Res(CNP, "f", policy("payments", FQDN_EGRESS))
+    assert of_policy(analyze_stack(pack, [Res(MANAGED_CLUSTER, "aks", disabled), fqdn]), LOCAL_DNS_POLICY) == []
+    pool = Res(AGENT_POOL, "user", {"osType": "Linux", "localDNSProfile": {"mode": "Required"}})
+    api_only = Res(CNP, "api", policy("payments", [{"toEntities": ["kube-apiserver"]}]))
+    assert of_policy(analyze_stack(pack, [Res(MANAGED_CLUSTER, "aks", CLUSTER_PROPS), pool, api_only]), LOCAL_DNS_POLICY) == []
+
+
+def test_a_malformed_local_dns_profile_is_cannot_verify(pack: PolicyPackProcess) -> None:
+    cluster = Res(MANAGED_CLUSTER, "aks", {**CLUSTER_PROPS, "agentPoolProfiles": [{"name": "system", "localDNSProfile": {"mode": 1}}]})
+    diagnostics = analyze_stack(pack, [cluster, Res(CNP, "f", policy("payments", FQDN_EGRESS))])
+    assert_mandatory(diagnostics, LOCAL_DNS_POLICY, "cannot verify", "localDNSProfile.mode")
