@@ -62,6 +62,15 @@ DEV: list[Row] = [
     ("client", "cidr", "1.1.1.1/32", 443, "TCP", "allowed"),  # inside the cidr rule's range
     ("client", "cidr", "1.0.0.1/32", 443, "TCP", "denied"),  # the internet at large
     ("default", "cidr", "1.1.1.1/32", 443, "TCP", "allowed"),  # no policy selects an unmanaged namespace
+    ("batch", "namespace", "batch", 8080, "TCP", "denied"),  # intraNamespace: false
+    ("batch", "namespace", "demo", 8080, "TCP", "allowed"),  # demo admits batch on the app's port
+    ("batch", "cidr", "169.254.169.254/32", 80, "TCP", "allowed"),  # metadataEndpoints: true lifts the block
+    ("batch", "cidr", "168.63.129.16/32", 32526, "TCP", "allowed"),  # and opens WireServer's ports
+    ("monitoring", "namespace", "demo-operator", 8080, "TCP", "allowed"),  # from an external namespace
+    ("monitoring", "namespace", "demo-operator", 9443, "TCP", "denied"),  # the webhook port is konnectivity's
+    ("client", "namespace", "demo-operator", 9443, "TCP", "denied"),
+    ("demo-operator", "entity", "kube-apiserver", 443, "TCP", "allowed"),
+    ("client", "namespace", "monitoring", 9090, "TCP", "allowed"),  # to an external namespace
 ]
 
 PROD: list[Row] = [
