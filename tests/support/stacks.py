@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import replace
+from functools import cache
 from typing import Any
 
 from aks_cilium.testing import ProgramRun
@@ -14,7 +16,17 @@ RunStack = Callable[..., ProgramRun]
 
 
 def stack_config(stack: str) -> StackConfig:
-    """A stack's config as the CI plan reads it: its stack file, and the examples the repository ships for it (prod's)."""
+    """A stack's config as the CI plan reads it: its stack file, and the examples the repository ships for it (prod's).
+
+    Read once per test process: reading Pulumi.yaml and the stack file as the CLI does costs about 0.1 CPU-s, no test
+    edits the project's files, and the environment matters only for encrypted values, which no committed file holds.
+    Each caller gets its own `values` map (the rest is immutable)."""
+    read = _read_stack_config(stack)
+    return replace(read, values=dict(read.values))
+
+
+@cache
+def _read_stack_config(stack: str) -> StackConfig:
     return load_stack_config(stack, examples=shipped_examples(stack))
 
 
