@@ -200,4 +200,3 @@ def connectivity_args(settings: Settings, policy_fingerprint: pulumi.Input[str])
         args["outsider_probes"] = [_outsider_probe(t, url) for t, url in outsider]
         args["outsider_egress_to"] = [t for t, _ in outsider]
     return args
-
