@@ -73,7 +73,9 @@ def test_invalid_configuration_leaves_the_previous_plan_intact(tmp_path: Path, m
     assert {p.name: p.read_text() for p in out.iterdir()} == before
 
 
-def test_an_interrupted_run_leaves_neither_plan_nor_partial_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_interrupted_run_leaves_neither_plan_nor_partial_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_steps: None
+) -> None:
     out = previous_plan(tmp_path / "plan")
 
     def interrupted(self: offline.plan.Plan, staged: StagedPlan) -> None:
@@ -129,7 +131,7 @@ def unreachable(tmp_path: Path) -> Callable[[str], CiliumArtifacts]:
 
 
 def test_without_the_chart_the_plan_is_marked_incomplete_and_exits_3(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], shared_steps: None
 ) -> None:
     monkeypatch.setattr("offline.plan.cilium_artifacts", unreachable(tmp_path))
     out = tmp_path / "plan"
@@ -143,7 +145,7 @@ def test_without_the_chart_the_plan_is_marked_incomplete_and_exits_3(
     assert not (out / "helm" / "cilium.rendered.yaml").exists()
 
 
-def test_prod_needs_no_chart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_prod_needs_no_chart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_steps: None) -> None:
     """azure-cilium mode: Azure runs Cilium, the program installs no chart, so nothing is missing."""
     monkeypatch.setattr("offline.plan.cilium_artifacts", unreachable(tmp_path))
     out = tmp_path / "plan"
@@ -151,7 +153,7 @@ def test_prod_needs_no_chart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert json.loads((out / "plan.json").read_text())["complete"] is True
 
 
-def test_a_tampered_chart_makes_the_plan_incomplete(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_tampered_chart_makes_the_plan_incomplete(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_steps: None) -> None:
     def refused(version: str) -> CiliumArtifacts:
         raise ArtifactError(f"Cilium {version} artifacts in $CILIUM_ARTIFACTS_DIR /x are not the pinned ones, refused")
 
@@ -177,7 +179,7 @@ def test_make_plan_on_a_clone_without_artifacts_says_it_cannot_get_the_chart(tmp
     assert "Traceback" not in done.stderr
 
 
-def test_a_directory_taken_during_the_run_is_left_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_directory_taken_during_the_run_is_left_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_steps: None) -> None:
     out = tmp_path / "plan"
     original = offline.plan.Plan.write
 
