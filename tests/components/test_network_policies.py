@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Callable
 from typing import Any
 
 import kubernetes_validate
@@ -16,13 +17,14 @@ from aks_cilium.network_policy.args import PeerContext, namespace_entry_problems
 from aks_cilium.network_policy.component import NetworkPolicySet, NetworkPolicySetArgs
 from aks_cilium.network_policy.reserved import PROBE_NAMESPACE
 from aks_cilium.testing import ProgramRun, run_callable
+from offline.engine import run_program
 from offline.stack_config import PROJECT_DIR, load_stack_config
 from program import probes
 from stack_settings import ConfigError, load_settings, project_config
 from tests.support.artifacts import CRD_PATH, requires_artifacts
 from tests.support.crd import cnp_errors
 from tests.support.policies import dns_rule_of
-from tests.support.stacks import RunStack, declared_namespaces, example_keys, stack_config
+from tests.support.stacks import RunStack, declared_namespaces, example_keys, stack_config, with_overrides
 from tests.support.tokens import CCNP, CNP, RELEASE
 
 CCNP_CRD_PATH = CRD_PATH.parent / "ciliumclusterwidenetworkpolicies.yaml"
@@ -45,11 +47,29 @@ VARIANTS: list[tuple[str, dict[str, str]]] = [
                     },
                 }
             ),
-            "nativeNetworkPolicyDefaultDeny": "true",
         },
     ),
 ]
 TENANT = "tenant-allow"
+
+
+@pytest.fixture(scope="module")
+def run_variant() -> Callable[..., ProgramRun]:
+    """A stack with overrides that several tests here read, run once per module (no test changes a run); the stacks as
+    committed come from run_stack, which shares them across the suite."""
+    runs: dict[tuple[str, tuple[tuple[str, str], ...]], ProgramRun] = {}
+
+    def run(stack: str, **overrides: str) -> ProgramRun:
+        key = (stack, tuple(sorted(overrides.items())))
+        if key not in runs:
+            runs[key] = run_program(with_overrides(stack_config(stack), overrides))
+        return runs[key]
+
+    return run
+
+
+def _variant(run_stack: RunStack, run_variant: Callable[..., ProgramRun], stack: str, overrides: dict[str, str]) -> ProgramRun:
+    return run_variant(stack, **overrides) if overrides else run_stack(stack)
 
 
 def spec(run: ProgramRun, namespace: str, policy: str) -> dict[str, Any]:
@@ -242,10 +262,12 @@ BROAD_ENTITIES = {"host", "remote-node", "world", "all", "cluster"}
 
 
 @pytest.mark.parametrize(("stack", "overrides"), VARIANTS)
-def test_no_policy_admits_broad_entities_on_every_port(run_stack: RunStack, stack: str, overrides: dict[str, str]) -> None:
+def test_no_policy_admits_broad_entities_on_every_port(
+    run_stack: RunStack, run_variant: Callable[..., ProgramRun], stack: str, overrides: dict[str, str]
+) -> None:
     """`host` is redundant for kubelet probes (allow-localhost), and `remote-node` on every port lets every node,
     hostNetwork pod and SNATed NodePort flow past default deny (UPSTREAM.md, Cilium 1.20 "Entities")."""
-    run = run_stack(stack, **overrides)
+    run = _variant(run_stack, run_variant, stack, overrides)
     policies = run.of_type(CNP) + run.of_type(CCNP)
     assert policies
     for policy in policies:
@@ -282,10 +304,12 @@ def test_azure_cilium_uses_explicit_dns_patterns_anchored_to_azures_suffix(run_s
     assert {"matchPattern": "*.*.svc.cluster.local"} in dns
 
 
-def test_azure_cilium_without_acns_security_has_no_l7(run_stack: RunStack) -> None:
+def test_azure_cilium_without_acns_security_has_no_l7(run_stack: RunStack, run_variant: Callable[..., ProgramRun]) -> None:
     """FQDN filtering and L7 policies need ACNS security on Azure CNI powered by Cilium (UPSTREAM.md, AKS "ACNS":
     MicrosoftDocs/azure-aks-docs articles/aks/container-network-security-fqdn-filtering-concepts.md)."""
-    run = run_stack("prod", advancedNetworkingSecurity="false", namespaces=json.dumps({"payments": {}, "frontend": {}}))
+    stack, overrides = VARIANTS[2]
+    assert overrides["advancedNetworkingSecurity"] == "false"
+    run = run_variant(stack, **overrides)
     policies = run.of_type(CNP) + run.of_type(CCNP)
     assert any(policy.inputs["spec"].get("egress") for policy in policies)
     for policy in policies:
@@ -438,11 +462,11 @@ def test_connectivity_check_is_optional(run_stack: RunStack) -> None:
     assert run_stack("dev", connectivityCheck="false").of_type("kubernetes:batch/v1:Job") == []
 
 
-def test_native_network_policy_default_deny_for_migrating_teams(run_stack: RunStack) -> None:
+def test_native_network_policy_default_deny_for_migrating_teams(run_variant: Callable[..., ProgramRun]) -> None:
     """kubernetes/website content/en/docs/concepts/services-networking/network-policies.md, "Default deny all ingress
     and all egress traffic", and its example content/en/examples/service/networking/network-policy-default-deny-all.yaml:
     `podSelector: {}` with `policyTypes: [Ingress, Egress]`."""
-    run = run_stack("dev", nativeNetworkPolicyDefaultDeny="true")
+    run = run_variant("dev", nativeNetworkPolicyDefaultDeny="true")
     natives = run.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
     assert {n.inputs["metadata"]["namespace"] for n in natives} == set(declared_namespaces("dev"))
     assert natives[0].inputs["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
@@ -450,8 +474,10 @@ def test_native_network_policy_default_deny_for_migrating_teams(run_stack: RunSt
 
 @requires_artifacts
 @pytest.mark.parametrize(("stack", "overrides"), VARIANTS)
-def test_every_generated_policy_matches_ciliums_crd(run_stack: RunStack, stack: str, overrides: dict[str, str]) -> None:
-    run = run_stack(stack, **overrides)
+def test_every_generated_policy_matches_ciliums_crd(
+    run_stack: RunStack, run_variant: Callable[..., ProgramRun], stack: str, overrides: dict[str, str]
+) -> None:
+    run = _variant(run_stack, run_variant, stack, overrides)
     policies = run.of_type(CNP)
     assert policies
     for policy in policies:
@@ -477,8 +503,8 @@ CORE_KINDS = ("kubernetes:core/v1:Namespace", "kubernetes:apps/v1:Deployment", "
               "kubernetes:batch/v1:Job", "kubernetes:networking.k8s.io/v1:NetworkPolicy")  # fmt: skip
 
 
-def test_core_objects_match_the_kubernetes_api_schema(run_stack: RunStack) -> None:
-    run = run_stack("dev", nativeNetworkPolicyDefaultDeny="true")
+def test_core_objects_match_the_kubernetes_api_schema(run_variant: Callable[..., ProgramRun]) -> None:
+    run = run_variant("dev", nativeNetworkPolicyDefaultDeny="true")
     objects = [r for r in run.registrations if r.type in CORE_KINDS]
     # Every kind present, and the native default deny once per managed namespace (dev's stack file lists them).
     assert {r.type for r in objects} == set(CORE_KINDS)
