@@ -193,7 +193,7 @@ def with_extra(values: dict[str, Any]) -> Any:
 
 
 # Values of the wrong type at three paths of different kinds (an integer, a boolean, an object).
-SCHEMA_REFUSES = {
+SCHEMA_REFUSES: dict[str, dict[str, Any]] = {
     "values.hubble.relay.replicas": {"hubble": {"relay": {"replicas": "two"}}},
     "values.debug.enabled": {"debug": {"enabled": "yes"}},
     "values.operator.resources": {"operator": {"resources": "a lot"}},
