@@ -9,9 +9,9 @@ UDP are not probed (docs/network-policy.md, "Connectivity check"). Each probe re
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
-import json
+
+import pulumi
 
 from aks_cilium.network_policy.builders import IMDS, WIRESERVER
 from aks_cilium.network_policy.component import NamespacePolicyArgs, PortArgs
@@ -194,7 +194,7 @@ def _outsider_probe(target: str, url: str) -> ConnectivityProbe:
     return ConnectivityProbe(name=f"probe namespace -> {target} (not allowed)", url=url, allowed=False)
 
 
-def connectivity_args(settings: Settings, policy_fingerprint: str) -> ConnectivityCheckArgs | None:
+def connectivity_args(settings: Settings, policy_fingerprint: pulumi.Input[str]) -> ConnectivityCheckArgs | None:
     """Per managed namespace, a Job probing its declared flows, a denied sample and the expectations that start there;
     and, where a listener is known, the same target from the probe namespace, denied by the target's ingress."""
     by_source, outsider = _probes(settings)
@@ -206,15 +206,3 @@ def connectivity_args(settings: Settings, policy_fingerprint: str) -> Connectivi
         args["outsider_probes"] = [_outsider_probe(t, url) for t, url in outsider]
         args["outsider_egress_to"] = [t for t, _ in outsider]
     return args
-
-
-def check_fingerprint(settings: Settings) -> str:
-    """What besides the policies decides the verdicts: Cilium's version and values (byocni), or the Kubernetes version
-    that picks AKS's Cilium (azure-cilium). The check reruns when it changes."""
-    cilium = settings.cilium
-    decided = (
-        {"cilium": cilium.version, "switches": cilium.switches, "extra": cilium.extra_values, "metrics": list(cilium.hubble_metrics)}
-        if settings.byocni
-        else {"kubernetes": settings.cluster.kubernetes_version, "acns": settings.cluster.advanced_networking.policies}
-    )
-    return hashlib.sha256(json.dumps(decided, sort_keys=True).encode()).hexdigest()

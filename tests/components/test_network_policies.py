@@ -375,6 +375,7 @@ def test_connectivity_check_probes_each_kind_of_declared_flow_from_its_namespace
     assert "probe 'client -> 1.0.0.1:443 deny' denied https://1.0.0.1" in client
     assert "probe 'demo -> demo (within the namespace)' allowed http://demo-app.demo.svc.cluster.local" in demo
     assert "probe 'demo -> github.com:443 (not allowed)' denied https://github.com" in demo
+    assert "probe 'probe namespace -> kube-apiserver:443 (positive control)' allowed https://kubernetes.default.svc:443" in outsider
     assert "probe 'probe namespace -> demo (not allowed)' denied http://demo-app.demo.svc.cluster.local" in outsider
     jobs = run.of_type("kubernetes:batch/v1:Job")
     policy_set = [policy for policy in run.of_type(CNP) + run.of_type(CCNP) if policy.name.startswith("policies-")]
