@@ -98,6 +98,12 @@ def _declared(entry: NamespacePolicyArgs, ingress_from: dict[str, list[tuple[str
                 ((TO_CIDR,), ConnectivityProbe(name=f"{namespace} -> {host}:{p}", url=_url(host, p), allowed=True))
                 for p in _tcp_ports(allow.get("ports", []), 443)
             ]
+    if entry.get("metadata_endpoints"):
+        # IMDS answers any HTTP request (a 400 without its Metadata header is still an answer): the connection is the proof.
+        imds = str(ipaddress.ip_network(IMDS).network_address)
+        probes.append(
+            ((TO_METADATA,), ConnectivityProbe(name=f"{namespace} -> {imds}:80 (metadata endpoints)", url=_url(imds, 80), allowed=True))
+        )
     for url, label, kinds in ingress_from.get(namespace, []):
         probes.append((kinds, ConnectivityProbe(name=label, url=url, allowed=True)))
     # A denied sample the namespace resolves: a declared name on a port it does not allow (its DNS goes through the

@@ -436,13 +436,17 @@ def test_dev_covers_each_kind_of_flow_in_its_plan_and_probes_each_one_a_pod_can(
 
 
 def test_any_stack_can_run_the_check_without_the_demo(run_stack: RunStack) -> None:
-    """prod turns it on with one key: its namespaces probe their FQDNs, the API server and a denied sample."""
+    """prod turns it on with one key: its namespaces probe their FQDNs, the API server, IMDS where opted in and a denied
+    sample."""
     scripts = _scripts(run_stack("prod", connectivityCheck="true"))
-    assert set(scripts) == {"payments", "frontend", "billing-agent"}
+    assert set(scripts) == set(declared_namespaces("prod"))
     assert "probe 'payments -> api.stripe.com:443' allowed https://api.stripe.com" in scripts["payments"]
     assert "probe 'payments -> kube-apiserver:443' allowed https://kubernetes.default.svc:443" in scripts["payments"]
     assert "probe 'payments -> api.stripe.com:80 (port not allowed)' denied http://api.stripe.com" in scripts["payments"]
     assert "probe 'frontend -> github.com:443 (not allowed)' denied https://github.com" in scripts["frontend"]
+    # Declared by metadataEndpoints, so prod's expectation of the same URL adds no second probe.
+    assert scripts["billing-agent"].count("http://169.254.169.254") == 1
+    assert "probe 'billing-agent -> 169.254.169.254:80 (metadata endpoints)' allowed http://169.254.169.254" in scripts["billing-agent"]
 
 
 def test_connectivity_check_reruns_when_the_policies_or_cilium_change(run_stack: RunStack) -> None:

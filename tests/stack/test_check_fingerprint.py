@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 
 from aks_cilium.cilium.values import cilium_values
-from aks_cilium.testing import run_callable
+from aks_cilium.testing import SECRET, run_callable
 from aks_cilium.workloads.connectivity import ConnectivityCheck, ConnectivityCheckArgs, ConnectivityProbe, ProbeSourceArgs
 from program.check_fingerprint import check_fingerprint
 from program.component_args import cilium_args
@@ -26,7 +26,7 @@ def _settings(stack: str, **overrides: str) -> Settings:
     return load_settings({**project_config(config.values), **overrides}, stack, example_keys=example_keys(config))
 
 
-def _job_name(stack: str, **overrides: str) -> str:
+def _job_name(stack: str, secret: bool = False, **overrides: str) -> str:
     settings = _settings(stack, **overrides)
 
     def program() -> None:
@@ -34,6 +34,7 @@ def _job_name(stack: str, **overrides: str) -> str:
         if settings.byocni:
             # The values as the Cilium component renders them from the same args (its `values` output).
             values = pulumi.Output.from_input(cilium_args(settings)).apply(cilium_values)
+            values = pulumi.Output.secret(values) if secret else values
         ConnectivityCheck("check", ConnectivityCheckArgs(sources=[SOURCE], policy_fingerprint=check_fingerprint(settings, values)))
 
     name: str = run_callable(program).one(JOB).inputs["metadata"]["name"]
@@ -61,3 +62,10 @@ def test_managed_check_reruns_on_a_new_kubernetes_version_or_acns_policy_level_o
     assert first != _job_name("prod", kubernetesVersion="1.35")
     assert first != _job_name("prod", advancedNetworkPolicies="L7")
     assert first == _job_name("prod", userPoolVmSize="Standard_D8ds_v5")
+
+
+def test_secret_values_keep_the_job_names_secret() -> None:
+    """A digest of secret values is derived from them: Pulumi keeps an Output computed from a secret secret (pulumi/pulumi
+    sdk/python/lib/pulumi/output.py, `apply`), and the Job names stay so in the state and the preview."""
+    assert _job_name("dev", secret=True) == SECRET
+    assert _job_name("dev") != SECRET
