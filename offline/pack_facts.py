@@ -64,7 +64,6 @@ def facts() -> dict[str, tuple[str, Any]]:
                          {path: _at(fixed, path) for path in FIXED_VALUE_PATHS}),
         "EXACT_VERSION_PATTERN": ("aks_cilium/cilium/rules.py EXACT_VERSION_PATTERN", rules.EXACT_VERSION_PATTERN),
         "AKS_RESERVED": ("aks_cilium/network/rules.py AKS_RESERVED", tuple(str(cidr) for cidr in network_rules.AKS_RESERVED)),
-        "API_SERVER_PORT": ("aks_cilium/cilium/values.py API_SERVER_PORT", values.API_SERVER_PORT),
         "CHART_NAME": ("aks_cilium/cilium/component.py CHART", component.CHART),
         "CHART_REPOSITORY": ("aks_cilium/cilium/component.py REPOSITORY", component.REPOSITORY),
         "RELEASE_NAMESPACE": ("aks_cilium/cilium/component.py NAMESPACE", component.NAMESPACE),

@@ -114,7 +114,7 @@ def cluster_args(settings: Settings, resource_group_name: pulumi.Input[str], nod
     return args
 
 
-def cilium_args(settings: Settings, api_server_host: pulumi.Input[str], cluster_mesh: CiliumMeshArgs | None = None) -> CiliumArgs:
+def cilium_args(settings: Settings, cluster_mesh: CiliumMeshArgs | None = None) -> CiliumArgs:
     cilium, cluster = settings.cilium, settings.cluster
     args: CiliumArgs = {
         "version": cilium.version,
@@ -132,8 +132,6 @@ def cilium_args(settings: Settings, api_server_host: pulumi.Input[str], cluster_
         args["cluster_id"] = cilium.cluster_id
     if cilium.previous_version:
         args["previous_version"] = cilium.previous_version
-    if cilium.switches.get("kube_proxy_replacement"):
-        args["api_server_host"] = api_server_host
     if cluster_mesh is not None:
         args["cluster_mesh"] = cluster_mesh
     return args

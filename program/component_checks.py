@@ -4,14 +4,21 @@ The rules live in the library, beside each component. The stack settings report 
 written for config keys; this stage runs every component's check over the args the settings produce, before any
 resource exists, so that a rule only a component knows still reaches the user as a config error naming the key (and
 through it the file and line), never as a traceback from the middle of a deployment.
+
+It runs in the same pass as the stack's own rules, whatever they found. A key the stack could not read holds a
+stand-in value in the settings; its args are given to the components as `UNREADABLE`, a value of no declared type, so
+that each component's type check claims them and leaves every rule that reads them unjudged (core/validation.py
+`ArgsCheck.rule`), just as the stack's own rules across keys skip an unreadable key (stack_settings/reader.py). No
+component problem is then made up from a stand-in, and the others are reported at once.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date
+from typing import Any, cast
 
 from aks_cilium.cilium.args import CiliumArgs, check_cilium_args
 from aks_cilium.cluster.checks import check_cluster_args
@@ -89,7 +96,6 @@ CILIUM_KEYS = {
     "cluster_id": "clusterMeshId",
     "hubble_metrics": "hubbleMetrics",
     "extra_values": "ciliumExtraValues",
-    "api_server_host": "kubeProxyReplacement",
     "flow_logs": "flowLogs",
     **{arg: key for key, arg in HELM_SWITCHES.items()},
 }
@@ -110,14 +116,42 @@ _INDEX = re.compile(r"\[(\d+)\]")
 _NODE_SUBNET = (
     "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/nodes"
 )
-_API_SERVER = "api.example.com"
 
 
-def _problems(run: Callable[[], None], keys: dict[str, str]) -> list[ConfigProblem]:
+class _Unreadable:
+    def __repr__(self) -> str:
+        return "<unreadable>"
+
+
+UNREADABLE: Any = _Unreadable()
+"""The arg of a config key the stack could not read: of no type an args TypedDict declares."""
+
+
+def _masked(args: Mapping[str, Any], keys: dict[str, str], unreadable: frozenset[str]) -> tuple[dict[str, Any], set[str]]:
+    """`args` with UNREADABLE at every path whose config key is unreadable (given or not: an arg left out would be
+    judged by its default, a stand-in too), and those paths."""
+    masked: dict[str, Any] = dict(args)
+    paths = {path for path, key in keys.items() if key in unreadable}
+    for path in sorted(paths):
+        *parents, leaf = path.split(".")
+        node = masked
+        for parent in parents:
+            if not isinstance(node.get(parent), Mapping):
+                break
+            node[parent] = node = dict(node[parent])
+        else:
+            node[leaf] = UNREADABLE
+    return masked, paths
+
+
+def _problems(run: Callable[[Any], None], args: Mapping[str, Any], keys: dict[str, str], unreadable: frozenset[str]) -> list[ConfigProblem]:
+    masked, paths = _masked(args, keys, unreadable)
     try:
-        run()
+        run(masked)
     except ComponentArgsError as error:
-        return [_problem(detail["property_path"], detail["reason"], keys) for detail in error.errors or []]
+        found = [(detail["property_path"], detail["reason"]) for detail in error.errors or []]
+        # A masked path's own problem is the type check's of UNREADABLE: the key's reading problem already stands.
+        return [_problem(path, reason, keys) for path, reason in found if _INDEX.sub("", path) not in paths]
     return []
 
 
@@ -130,28 +164,29 @@ def _problem(path: str, reason: str, keys: dict[str, str]) -> ConfigProblem:
     return ConfigProblem(key, f"{reason} (the component's rule for {path})", f"pulumi config rm {PROJECT}:{key}", path=item)
 
 
-def component_problems(settings: Settings, on: date | None = None) -> list[tuple[frozenset[str], list[ConfigProblem]]]:
-    """Every component check over the args built from `settings`: per component, the config keys it reads and the
-    problems it finds. `on` is the version policy's day.
+def component_problems(settings: Settings, on: date | None = None, unreadable: frozenset[str] = frozenset()) -> list[ConfigProblem]:
+    """Every component check over the args built from `settings`, each problem named by its config key. `on` is the
+    version policy's day; `unreadable` are the config keys the stack could not read (their settings are stand-ins).
 
     Secret values are checked as plain ones here (nothing is registered), so that every rule judges them now; the
     reader redacts them from the messages.
     """
     settings = replace(settings, secret_keys=frozenset())
 
-    def cilium() -> None:
-        args = cilium_args(settings, _API_SERVER)
+    def cilium(args: Any) -> None:
         check = ArgsCheck("Cilium", "cilium", args, CiliumArgs)
         check_cilium_args(check, args)
         check.done()
 
-    cluster = cluster_args(settings, settings.cluster.resource_group_name, _NODE_SUBNET)
-    policies = policy_set_args(settings)
-    checks: list[tuple[Callable[[], None], dict[str, str]]] = [
-        (lambda: check_network_args("network", network_args(settings)), NETWORK_KEYS),
-        (lambda: check_cluster_args("aks", cluster, on), CLUSTER_KEYS),
-        (lambda: check_policy_set_args("policies", policies, NetworkPolicySetArgs), POLICY_KEYS),
+    checks: list[tuple[Callable[[Any], None], Mapping[str, Any], dict[str, str]]] = [
+        (lambda args: check_network_args("network", args), cast(Mapping[str, Any], network_args(settings)), NETWORK_KEYS),
+        (
+            lambda args: check_cluster_args("aks", args, on),
+            cast(Mapping[str, Any], cluster_args(settings, settings.cluster.resource_group_name, _NODE_SUBNET)),
+            CLUSTER_KEYS,
+        ),
+        (lambda args: check_policy_set_args("policies", args, NetworkPolicySetArgs), policy_set_args(settings), POLICY_KEYS),
     ]
     if settings.byocni:
-        checks.append((cilium, CILIUM_KEYS))
-    return [(frozenset(keys.values()), _problems(run, keys)) for run, keys in checks]
+        checks.append((cilium, cast(Mapping[str, Any], cilium_args(settings)), CILIUM_KEYS))
+    return [problem for run, args, keys in checks for problem in _problems(run, args, keys, unreadable)]

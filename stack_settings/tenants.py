@@ -136,11 +136,11 @@ class _Translation:
         return entry
 
 
-def fail_at(reader: ConfigReader, where: str, problem: str) -> None:
+def fail_at(reader: ConfigReader, where: str, problem: str, involves: tuple[str, ...] = ()) -> None:
     """A problem at `where` inside the value (`payments.egress[0].fqdn`); removing that item is always a valid fix, and
     the stack file's own line says what it held."""
     item = re.sub(r"\.(port|protocol|namespace|outside|cidr|fqdn|apiServer)$", "", where)
-    reader.fail(KEY, problem, f"pulumi config rm --path {shlex.quote(f'{KEY}.{item}')}", path=f".{where}")
+    reader.fail(KEY, problem, f"pulumi config rm --path {shlex.quote(f'{KEY}.{item}')}", path=f".{where}", involves=involves)
 
 
 def read_namespaces(reader: ConfigReader) -> tuple[NamespacePolicyArgs, ...]:
@@ -163,12 +163,15 @@ def read_namespaces(reader: ConfigReader) -> tuple[NamespacePolicyArgs, ...]:
     return tuple(translation.namespace(name, raw) for name, raw in parsed.items())
 
 
-def check_namespaces(reader: ConfigReader, namespaces: tuple[NamespacePolicyArgs, ...], context: PeerContext) -> None:
-    """The library's rules for each namespace, reported against `namespaces` with the path in the stack file."""
+def check_namespaces(
+    reader: ConfigReader, namespaces: tuple[NamespacePolicyArgs, ...], context: PeerContext, context_keys: tuple[str, ...]
+) -> None:
+    """The library's rules for each namespace, reported against `namespaces` with the path in the stack file; they read
+    `context`, made from `context_keys`, so none is judged while one of those keys is unreadable (a stand-in)."""
     for entry in namespaces:
         for path, problem in namespace_entry_problems(entry, context):
             where = entry["name"] if path == "name" else f"{entry['name']}.{config_path(path)}"
-            fail_at(reader, where, problem)
+            fail_at(reader, where, problem, context_keys)
 
 
 def _legacy_values(reader: ConfigReader) -> dict[str, list[str]]:

@@ -124,3 +124,41 @@ def pools_of(props: Props) -> list[str]:
     if "agentPoolProfiles" not in props:
         return linux_only_pools([props])
     return linux_only_pools(mappings_in(list_at(props, "agentPoolProfiles"), "agentPoolProfiles"))
+
+
+# LocalDNS modes (pulumi-azure-native containerservice LocalDNSMode): `Required` installs it; `Preferred` is validated
+# but not installed today, and "in a future Kubernetes version, this mode will transition to automatically enabling
+# LocalDNS" (MicrosoftDocs/azure-aks-docs articles/aks/localdns-custom.md, "Configure the mode"), so both count as on.
+# A profile without a mode is Preferred: azure-native fills it in (sdk/python containerservice/_inputs.py,
+# LocalDNSProfileArgs), and the documented default configuration has it.
+_LOCAL_DNS_ON = ("preferred", "required")
+
+
+def _pool_local_dns(pool: Props, where: str) -> str | None:
+    """The pool's LocalDNS mode when it is (or may turn) on; None when off or not configured."""
+    if dig(pool, "localDNSProfile", where=where) is None:
+        return None
+    mapping_at(pool, "localDNSProfile", where=where)  # an object, or MalformedError
+    mode = str_at(pool, "localDNSProfile", "mode", where=where) or "Preferred"
+    return mode if mode.lower() in _LOCAL_DNS_ON else None
+
+
+def local_dns_pools(props: Props, is_cluster: bool) -> list[str]:
+    """Where LocalDNS runs or may run, in words: each pool whose localDNSProfile turns it on, and an AKS Automatic
+    cluster, which preconfigures it (articles/aks/dns-concepts.md, "AKS Automatic and AKS Standard behavior") unless
+    every pool it lists disables it."""
+    if not is_cluster:
+        mode = _pool_local_dns(props, "")
+        return [f"localDNSProfile.mode {mode}"] if mode else []
+    pools = mappings_in(list_at(props, "agentPoolProfiles"), "agentPoolProfiles")
+    found = []
+    for index, pool in enumerate(pools):
+        where = f"agentPoolProfiles[{index}]"
+        mode = _pool_local_dns(pool, where)
+        if mode:
+            found.append(f"{where}.localDNSProfile.mode {mode}")
+    sku = str_at(props, "sku", "name") or ""
+    disabled = [str_at(pool, "localDNSProfile", "mode", where=f"agentPoolProfiles[{i}]") for i, pool in enumerate(pools)]
+    if sku.lower() == "automatic" and not (pools and all((mode or "").lower() == "disabled" for mode in disabled)):
+        found.append("sku.name Automatic (AKS Automatic preconfigures LocalDNS)")
+    return found

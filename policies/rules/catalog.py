@@ -46,8 +46,8 @@ Check = Callable[[Mapping[str, Any]], list[str]]
 # reports "can't run policy ... during preview" as advisory, and the update run, where the engine analyzes each
 # resource again with known inputs before it creates or updates it, enforces them at their configured level.
 VALUES_UNKNOWN = (
-    "the Helm values are one Output; with kube-proxy replacement it includes the API server's host, a cluster output "
-    "that is unknown at a preview that creates or changes the cluster, and then all of the values are unknown"
+    "the Helm values are one Output; when one of the component's args is unknown at preview (a Cluster Mesh member's "
+    "peers and addresses, which come from other resources), all of the values are unknown"
 )
 PREVIEW_DEFERS = {
     "hubble-relay-on": VALUES_UNKNOWN,
@@ -371,5 +371,6 @@ POLICIES = [
     _stack_policy("pod-cidr-matches-cilium", stack.pod_cidr_matches_cilium),
     _stack_policy("l7-needs-acns", stack.l7_needs_acns),
     _stack_policy("byocni-has-cilium", stack.byocni_has_cilium),
+    _stack_policy("local-dns-off-with-kube-dns-rules", stack.local_dns_beside_kube_dns),
     _stack_policy("cluster-mesh-members", mesh.mesh_members),
 ]

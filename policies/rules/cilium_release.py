@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .library_facts import (
-    API_SERVER_PORT,
     CHART_ARCHIVE_SHA256,
     CHART_NAME,
     CHART_REPOSITORY,
@@ -138,31 +137,26 @@ def values_vocabulary(props: Props) -> list[str]:
 
 def component_values(props: Props) -> list[str]:
     """The values the component sets itself keep their values: non-default-deny policies on, an operator running, and
-    the API server address only with kube-proxy replacement, on the API server's port."""
+    kube-proxy replacement off (k8sServiceHost and k8sServicePort, which only it reads, are outside the vocabulary)."""
     values = mapping_at(props, "values")
     problems = [
         f"{path} is {dig(values, *path.split('.'))!r}; the component sets {expected!r}, keep it"
         for path, expected in FIXED_VALUES.items()
         if path in _JUDGED_HERE and dig(values, *path.split(".")) not in (None, expected)
     ]
-    # values.yaml: kubeProxyReplacement "false", k8sServiceHost and k8sServicePort "" (unset) by default.
-    raw = dig(values, "kubeProxyReplacement")
-    replacement = {None: False, "false": False, "true": True}.get(raw) if raw is None or isinstance(raw, str) else raw
-    if not isinstance(replacement, bool):
-        problems.append(f"kubeProxyReplacement is {raw!r}; Cilium 1.20 takes true or false only")
-    host, port = dig(values, "k8sServiceHost") or None, dig(values, "k8sServicePort") or None
-    if replacement is True and not isinstance(host, str):
-        problems.append("kubeProxyReplacement is on without k8sServiceHost; point it at the cluster's API server")
-    elif isinstance(host, str) and not host.lower().rstrip(".").endswith(_AKS_API_DOMAIN):
-        problems.append(f"k8sServiceHost {host!r} is not an AKS API server (<name>.hcp.<region>{_AKS_API_DOMAIN}); use the cluster's fqdn")
-    if replacement is not True and (host is not None or port is not None):
-        problems.append("k8sServiceHost or k8sServicePort is set without kubeProxyReplacement; remove them")
+    # values.yaml: kubeProxyReplacement "false" by default. AKS keeps its kube-proxy DaemonSet on bring-your-own-CNI
+    # unless the preview kubeProxyConfig API turns it off (MicrosoftDocs/azure-aks-docs articles/aks/configure-kube-proxy.md),
+    # and Cilium's replacement is not meant to run beside kube-proxy: the component always sets false.
+    replacement = dig(values, "kubeProxyReplacement")
+    if replacement not in (None, False, "false"):
+        problems.append(
+            f"kubeProxyReplacement is {replacement!r}; AKS keeps kube-proxy running on bring-your-own-CNI (turning it off "
+            "needs the preview kubeProxyConfig API), so the component sets false, keep it"
+        )
     # The operator creates Cilium's CRDs and allocates pod CIDRs: the component sizes it to the nodes, never to 0.
     operators = dig(values, "operator", "replicas")
     if operators is not None and (isinstance(operators, bool) or not isinstance(operators, int | float) or operators < 1):
         problems.append(f"operator.replicas is {operators!r}; without an operator no CRD or pod CIDR is managed, use 1 or more")
-    if port is not None and port != API_SERVER_PORT:
-        problems.append(f"k8sServicePort is {port!r}; the AKS API server listens on {API_SERVER_PORT}")
     return problems
 
 
@@ -187,12 +181,6 @@ def byocni_values(props: Props) -> list[str]:
     return [f"{p}; fix the Cilium values" for p in problems]
 
 
-# AKS API servers in Azure's global cloud are named under azmk8s.io: `*.hcp.<location>.azmk8s.io` (MicrosoftDocs/
-# azure-aks-docs articles/aks/outbound-rules-control-egress.md, Azure Global required FQDN rules), private ones in the
-# zone `privatelink.<region>.azmk8s.io` (articles/aks/private-clusters.md). Only the domain is checked here. The same
-# article names other domains for Azure operated by 21Vianet (`*.hcp.<location>.cx.prod.service.azk8s.cn`) and Azure
-# US Government (`*.hcp.<location>.cx.aks.containerservice.azure.us`): the pack refuses those clouds' API servers.
-_AKS_API_DOMAIN = ".azmk8s.io"
 # The fixed values judged by component_values; the others have their own rules (cilium-byocni-values, hubble-relay-on,
 # hubble-tls-not-helm).
 _JUDGED_HERE = ("enableNonDefaultDenyPolicies", "hubble.tls.auto.enabled")

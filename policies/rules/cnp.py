@@ -44,19 +44,33 @@ def _labels(selector: Any, path: str) -> Mapping[str, Any]:
     return mapping_at(selector, "matchLabels")
 
 
-def _is_kube_dns_with_l7(rule: Rule, path: str) -> bool:
-    selects_kube_dns = any(
+def _selects_kube_dns(rule: Rule, path: str) -> bool:
+    return any(
         any(labels.get(key) == "kube-system" for key in NAMESPACE_LABELS) and labels.get("k8s:k8s-app", labels.get("k8s-app")) == "kube-dns"
         for labels in (_labels(s, f"{path}.toEndpoints[{i}]") for i, s in enumerate(list_at(rule, "toEndpoints", where=path)))
     )
+
+
+def _is_kube_dns_with_l7(rule: Rule, path: str) -> bool:
     has_dns_rule = any(dig(port_rule, "rules", "dns") for port_rule in mappings_in(list_at(rule, "toPorts", where=path), f"{path}.toPorts"))
-    return selects_kube_dns and has_dns_rule
+    return _selects_kube_dns(rule, path) and has_dns_rule
+
+
+def _has_fqdns(egress: list[tuple[str, Rule]]) -> bool:
+    return any(list_at(rule, "toFQDNs", where=path) for path, rule in egress)
+
+
+def relies_on_kube_dns(props: Props) -> bool:
+    """The policy sends its endpoints' lookups to the kube-dns pods (an egress rule to them), or learns addresses from
+    the answers Cilium's DNS proxy sees there (toFQDNs)."""
+    egress = _egress(props)
+    return _has_fqdns(egress) or any(_selects_kube_dns(rule, path) for path, rule in egress)
 
 
 def fqdn_needs_dns_rule(props: Props) -> list[str]:
     """toFQDNs learns IPs from DNS answers seen by Cilium's proxy: without the DNS rule it silently allows nothing."""
     egress = _egress(props)
-    if not any(list_at(rule, "toFQDNs", where=path) for path, rule in egress):
+    if not _has_fqdns(egress):
         return []
     if any(_is_kube_dns_with_l7(rule, path) for path, rule in egress):
         return []

@@ -64,8 +64,6 @@ COMPONENT_VALUE_PATHS = (
     "ipam.mode",
     "ipam.operator.clusterPoolIPv4MaskSize",
     "ipam.operator.clusterPoolIPv4PodCIDRList",
-    "k8sServiceHost",
-    "k8sServicePort",
     "kubeProxyReplacement",
     "operator.prometheus.enabled",
     "operator.prometheus.serviceMonitor.enabled",
@@ -100,9 +98,6 @@ AKS_RESERVED = (
     "172.31.0.0/16",
     "192.0.2.0/24",
 )
-
-# From aks_cilium/cilium/values.py API_SERVER_PORT.
-API_SERVER_PORT = 443
 
 # From aks_cilium/cilium/component.py CHART.
 CHART_NAME = "cilium"

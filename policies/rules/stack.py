@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
-from . import cnp, native_policy
+from . import aks, cnp, native_policy
 from .cilium_release import is_cilium_release
 from .egress_coverage import Grant, combined_open_egress, selection
-from .kinds import CCNP, CILIUM_POLICY_KINDS, CLUSTER, HELM_RELEASE, NAMESPACE, NETWORK_POLICY, is_kind
+from .kinds import AGENT_POOL, CCNP, CILIUM_POLICY_KINDS, CLUSTER, HELM_RELEASE, NAMESPACE, NETWORK_POLICY, is_kind
 from .values import MalformedError, dig, list_at, mapping_at, mappings_in, str_at
 
 # How Cilium labels an endpoint with its namespace: the name, and each namespace label under a prefix.
@@ -301,3 +301,32 @@ def open_egress_combined(resources: Sequence[StackResource], exempt_namespaces: 
         if grant.namespace is None or grant.namespace not in exempt_namespaces
     ]
     return problems + combined_open_egress(grants)
+
+
+def _local_dns_pools(resource: StackResource) -> list[str]:
+    return aks.local_dns_pools(resource.props, is_kind(resource.type, CLUSTER))
+
+
+def _relies_on_kube_dns(resource: StackResource) -> bool:
+    return cnp.relies_on_kube_dns(resource.props)
+
+
+def local_dns_beside_kube_dns(resources: Sequence[StackResource]) -> list[str]:
+    """AKS LocalDNS is off where Cilium policies send DNS to kube-dns: with it, pods ask a node-local cache at
+    169.254.10.10/11 instead, so an egress rule to kube-dns matches no lookup (default deny drops them) and toFQDNs
+    learns no address from Cilium's DNS proxy (its allowlist allows nothing)."""
+    problems: list[str] = []
+    none: list[str] = []
+    hosts = [(r, found) for r in _of(resources, CLUSTER, AGENT_POOL) if (found := _judge(r, problems, _local_dns_pools, none))]
+    if not hosts:
+        return problems
+    relying = [_policy_name(p) for p in _of(resources, *CILIUM_POLICY_KINDS) if _judge(p, problems, _relies_on_kube_dns, False)]
+    if not relying:
+        return problems
+    named = ", ".join(relying[:3]) + (f" and {len(relying) - 3} more" if len(relying) > 3 else "")
+    return problems + [
+        f"{host.urn}: {'; '.join(found)} turns on AKS LocalDNS, whose node-local cache at 169.254.10.10/11 answers pods "
+        f"instead of kube-dns, so the kube-dns DNS rules of {named} match no lookup and their FQDN allowlists allow "
+        "nothing; set localDNSProfile.mode Disabled on every pool"
+        for host, found in hosts
+    ]

@@ -78,7 +78,8 @@ def test_a_flag_given_as_output_false_is_off(flag: str) -> None:
         ({"node_count": 0}, "node_count"),
         ({"hubble_metrics": ["http", "httpV2"]}, "hubble_metrics"),
         ({"extra_values": {"policyEnforcementMode": "never"}}, "extra_values"),
-        ({"kube_proxy_replacement": True, "api_server_host": "team-a.hcp.westeurope.azmk8s.io"}, "kube_proxy_replacement"),
+        ({"kube_proxy_replacement": True}, "kube_proxy_replacement"),
+        ({"api_server_host": "team-a.hcp.westeurope.azmk8s.io"}, "api_server_host"),
         ({"previous_version": "1.18.0"}, "previous_version"),
     ],
 )

@@ -31,8 +31,6 @@ EVERY_FEATURE: dict[str, Any] = {
     "hubble_metrics": ["dns", "httpV2"],
     "service_monitors": True,
     "wireguard": True,
-    "kube_proxy_replacement": True,
-    "api_server_host": "api.example.com",
     "bandwidth_manager": True,
     "cluster_mesh": {
         "clusters": [{"name": "aks-cilium-mesh-west", "port": 2379, "ips": ["10.21.255.250"]}],

@@ -162,6 +162,13 @@ def test_a_namespace_entry_field_of_the_wrong_type_is_a_problem_not_a_traceback(
     assert f"namespaces[0].{field}" in problems, problems
 
 
+@pytest.mark.parametrize(("key", "bad"), [("external_namespaces", 5), ("cluster_cidrs", 5), ("network_mode", 5)])
+def test_a_policy_set_arg_of_the_wrong_type_is_a_problem_not_a_traceback(key: str, bad: Any) -> None:
+    """The entries are judged in the context of these args; of the wrong type, each has its own problem only."""
+    problems = _problems("NetworkPolicySet", _set(key, bad))
+    assert set(problems) == {key}, problems
+
+
 def test_pool_counts_are_checked_inside_the_nested_pool() -> None:
     problems = _problems("AksCluster", _set("user_pool", {**POOL, "min_count": 5, "max_count": 3}))
     assert problems == {"user_pool.min_count": "min_count 5 is above max_count 3"}

@@ -21,7 +21,7 @@ from stack_settings import ConfigError, load_settings
 # Five mistakes of different kinds, each on its own line (the line is the position in this list, plus 1 for `config:`).
 MISTAKES = [
     ("aks-cilium:tier: dev", None),
-    ("aks-cilium:systemPoolMinCount: lots", "aks-cilium:systemPoolMinCount: must be of type 'integer'"),  # a type error
+    ("aks-cilium:maxPodsPerNode: lots", "aks-cilium:maxPodsPerNode: must be of type 'integer'"),  # a type error
     ("aks-cilium:dnsServiceIp: 10.1.0.10", "aks-cilium:dnsServiceIp: 10.1.0.10 is outside serviceCidr"),  # across keys
     ("aks-cillium:skuTier: Free", "aks-cillium:skuTier: is in namespace 'aks-cillium'"),  # another namespace
     (
@@ -29,6 +29,10 @@ MISTAKES = [
         "aks-cilium:externalNamespace: is not a setting of this program (did you mean externalNamespaces?)",
     ),  # a typo
     ('aks-cilium:kubernetesVersion: "1.31"', "aks-cilium:kubernetesVersion: '1.31' left AKS community support"),  # the policy
+    (
+        'aks-cilium:userPoolKubernetesVersion: "1.28"',
+        "aks-cilium:userPoolKubernetesVersion: 1.28 lags the control plane's 1.31 by 3 minors",
+    ),  # only AksCluster's own rule knows it, reported beside the type error
     ("aks-cilium:externalNamespaces:", None),
     ("  - ingress-nginx", None),
     ("  - monitoring", None),
@@ -64,7 +68,7 @@ def test_five_mistakes_of_different_kinds_are_all_reported_in_one_run(
 def test_the_fix_for_a_list_item_is_a_valid_command_with_its_index_and_a_value_the_stack_takes(broken_project: Path) -> None:
     config = load_stack_config("dev", broken_project)
     values = {key.removeprefix("aks-cilium:"): value for key, value in config.values.items() if key.startswith("aks-cilium:")}
-    values["systemPoolMinCount"] = "2"
+    values["maxPodsPerNode"] = "50"
     with pytest.raises(ConfigError) as caught:
         load_settings(values, "dev")
     (item,) = [problem for problem in caught.value.problems if problem.key == "externalNamespaces"]

@@ -19,7 +19,7 @@ from offline.stack_config import PROJECT_DIR, load_stack_config
 from tests.support.pack_requests import Res, analyze, analyze_stack, of_policy, prod_pack_fixture
 from tests.support.pack_resources import CLUSTER_WITH_POOLS as CLUSTER_PROPS
 from tests.support.pack_resources import DNS_RULE, RELEASE_PROPS
-from tests.support.tokens import CCNP, CNP, NAMESPACE, RELEASE
+from tests.support.tokens import AGENT_POOL, CCNP, CNP, MANAGED_CLUSTER, NAMESPACE, RELEASE
 
 pack = prod_pack_fixture
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
@@ -227,8 +227,9 @@ def test_value_yaml_files_cannot_be_verified(pack: PolicyPackProcess, files: lis
         {"cni": {"exclusive": False}},
         {"hubble": {"relay": {"enabled": True, "listenAddress": ":4245"}, "tls": {"auto": {"method": "cronJob"}}}},
         {"bpf": {"monitorAggregation": "none"}},
+        {"k8sServiceHost": "api.attacker.example", "k8sServicePort": 443},
     ],
-    ids=["audit-mode", "agent-env", "operator-env", "cni-exclusive", "relay-listen", "bpf"],
+    ids=["audit-mode", "agent-env", "operator-env", "cni-exclusive", "relay-listen", "bpf", "api-server-address"],
 )
 def test_values_outside_the_librarys_vocabulary_are_refused(pack: PolicyPackProcess, values: dict[str, Any]) -> None:
     """The library refuses every extra value outside EXTRA_VALUES_ALLOWED (aks_cilium/cilium/rules.py); the pack applies
@@ -237,8 +238,7 @@ def test_values_outside_the_librarys_vocabulary_are_refused(pack: PolicyPackProc
 
 
 def test_the_allowed_extra_values_and_the_components_own_pass(pack: PolicyPackProcess) -> None:
-    replacement = {"kubeProxyReplacement": True, "k8sServiceHost": "aks-x-1a2b3c4d.hcp.westeurope.azmk8s.io", "k8sServicePort": 443}
-    assert analyze(pack, Res(RELEASE, "cilium", release(**replacement))) == []
+    assert analyze(pack, Res(RELEASE, "cilium", release(kubeProxyReplacement="false"))) == []
     values = {
         "debug": {"enabled": True},
         "resources": {"requests": {"cpu": "100m"}},
@@ -254,30 +254,25 @@ def test_the_allowed_extra_values_and_the_components_own_pass(pack: PolicyPackPr
     ("values", "words"),
     [
         ({"enableNonDefaultDenyPolicies": False}, ["enableNonDefaultDenyPolicies"]),
-        ({"k8sServiceHost": "10.0.0.1", "k8sServicePort": 6443}, ["without kubeProxyReplacement"]),
-        ({"kubeProxyReplacement": True}, ["without k8sServiceHost"]),
-        ({"kubeProxyReplacement": True, "k8sServiceHost": "aks.hcp.westeurope.azmk8s.io", "k8sServicePort": 6443}, ["443"]),
-        ({"kubeProxyReplacement": "partial"}, ["true or false"]),
+        ({"kubeProxyReplacement": True}, ["kubeProxyReplacement", "kube-proxy running"]),
+        ({"kubeProxyReplacement": "true"}, ["kubeProxyReplacement", "kube-proxy running"]),
+        ({"kubeProxyReplacement": "partial"}, ["kubeProxyReplacement", "keep it"]),
         ({"operator": {"replicas": 0}}, ["operator.replicas"]),
-        ({"kubeProxyReplacement": True, "k8sServiceHost": "api.attacker.example", "k8sServicePort": 443}, ["not an AKS API server"]),
         ({"hubble": {"relay": {"enabled": True}, "tls": {"auto": {"enabled": False, "method": "cronJob"}}}}, ["hubble.tls.auto.enabled"]),
     ],
     ids=[
         "non-default-deny-off",
-        "host-without-kpr",
-        "kpr-without-host",
-        "wrong-port",
+        "kpr-on",
+        "kpr-on-as-string",
         "kpr-partial",
         "no-operator",
-        "foreign-host",
         "tls-auto-off",
     ],
 )
 def test_values_the_component_sets_itself_are_checked(pack: PolicyPackProcess, values: dict[str, Any], words: list[str]) -> None:
-    """aks_cilium/cilium/values.py sets enableNonDefaultDenyPolicies true, hubble.tls.auto on, and the API server's host
-    and port 443 only with kube-proxy replacement (Cilium 1.20 values.yaml: kubeProxyReplacement, k8sServiceHost). The
-    host is an AKS API server of Azure's global cloud, `*.hcp.<location>.azmk8s.io` (MicrosoftDocs/azure-aks-docs
-    articles/aks/outbound-rules-control-egress.md) or in `privatelink.<region>.azmk8s.io` (articles/aks/private-clusters.md)."""
+    """aks_cilium/cilium/values.py sets enableNonDefaultDenyPolicies true, hubble.tls.auto on and kubeProxyReplacement
+    false (Cilium 1.20 values.yaml: "false" by default): AKS keeps kube-proxy running on bring-your-own-CNI unless the
+    preview kubeProxyConfig API turns it off (MicrosoftDocs/azure-aks-docs articles/aks/configure-kube-proxy.md)."""
     assert_mandatory(analyze(pack, Res(RELEASE, "cilium", release(**values))), "cilium-component-values", *words)
 
 
@@ -527,3 +522,40 @@ def test_a_stack_without_a_tier_is_held_to_prod() -> None:
         found = analyze(process, Res(CNP, "p", policy("sandbox", WORLD)))
         assert_mandatory(found, "no-open-egress", "allows no exemptions")
         assert [name for name, _ in mandatory(analyze_stack(process, []))] == ["stack-tier"]
+
+
+# --- AKS LocalDNS -----------------------------------------------------------------------------------------------------
+
+FQDN_EGRESS: list[dict[str, Any]] = [copy.deepcopy(DNS_RULE), {"toFQDNs": [{"matchName": "api.stripe.com"}]}]
+LOCAL_DNS_POLICY = "local-dns-off-with-kube-dns-rules"
+
+
+@pytest.mark.parametrize(
+    ("token", "pool"),
+    [
+        (MANAGED_CLUSTER, {"name": "system", "osType": "Linux", "localDNSProfile": {"mode": "Required"}}),
+        ("azure-native:containerservice/v20260502preview:ManagedCluster", {"name": "system", "osType": "Linux", "localDNSProfile": {}}),
+    ],
+    ids=["required", "preview-token-profile-without-mode"],
+)
+def test_local_dns_beside_kube_dns_rules_is_refused(pack: PolicyPackProcess, token: str, pool: dict[str, Any]) -> None:
+    """LocalDNS answers pods at 169.254.10.10/11 (MicrosoftDocs/azure-aks-docs articles/aks/localdns-custom.md), where
+    no kube-dns rule and so no FQDN allowlist applies; a cluster under any token of its kind is judged."""
+    cluster = Res(token, "aks", {**CLUSTER_PROPS, "agentPoolProfiles": [pool]})
+    diagnostics = analyze_stack(pack, [cluster, Res(CNP, "fqdn", policy("payments", FQDN_EGRESS))])
+    assert_mandatory(diagnostics, LOCAL_DNS_POLICY, "169.254.10.10/11", "payments/p", "Disabled")
+
+
+def test_local_dns_off_or_on_a_pool_of_a_stack_without_kube_dns_rules_passes(pack: PolicyPackProcess) -> None:
+    disabled = {**CLUSTER_PROPS, "agentPoolProfiles": [{"name": "system", "osType": "Linux", "localDNSProfile": {"mode": "Disabled"}}]}
+    fqdn = Res(CNP, "f", policy("payments", FQDN_EGRESS))
+    assert of_policy(analyze_stack(pack, [Res(MANAGED_CLUSTER, "aks", disabled), fqdn]), LOCAL_DNS_POLICY) == []
+    pool = Res(AGENT_POOL, "user", {"osType": "Linux", "localDNSProfile": {"mode": "Required"}})
+    api_only = Res(CNP, "api", policy("payments", [{"toEntities": ["kube-apiserver"]}]))
+    assert of_policy(analyze_stack(pack, [Res(MANAGED_CLUSTER, "aks", CLUSTER_PROPS), pool, api_only]), LOCAL_DNS_POLICY) == []
+
+
+def test_a_malformed_local_dns_profile_is_cannot_verify(pack: PolicyPackProcess) -> None:
+    cluster = Res(MANAGED_CLUSTER, "aks", {**CLUSTER_PROPS, "agentPoolProfiles": [{"name": "system", "localDNSProfile": {"mode": 1}}]})
+    diagnostics = analyze_stack(pack, [cluster, Res(CNP, "f", policy("payments", FQDN_EGRESS))])
+    assert_mandatory(diagnostics, LOCAL_DNS_POLICY, "cannot verify", "localDNSProfile.mode")

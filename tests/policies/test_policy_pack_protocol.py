@@ -27,7 +27,7 @@ EXPECTED_POLICIES = {
     "stateful-resources-protected", "hubble-tls-on", "cilium-policy-enforced", "cilium-values-safe", "byocni-has-cilium",
     "cilium-chart-source", "cilium-values-vocabulary", "cilium-component-values", "cilium-values-inline",
     "cilium-config-from-release", "judged-kinds-readable", "egress-coverage-per-endpoint", "stack-tier", "no-open-ingress",
-    "cluster-mesh-members", "kubernetes-support-ending",
+    "cluster-mesh-members", "kubernetes-support-ending", "local-dns-off-with-kube-dns-rules",
 }  # fmt: skip
 
 

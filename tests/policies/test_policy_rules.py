@@ -233,3 +233,64 @@ def test_cilium_chart_recognised_in_every_form(chart: str, cilium: bool) -> None
     packaged chart, an OCI registry reference (helm/helm cmd/helm/install.go, the install help). That Cilium publishes
     its chart at these particular URL and OCI locations is not checked here."""
     assert cilium_release.is_cilium_release({"chart": chart}) is cilium
+
+
+def _pools(*profiles: dict[str, Any] | None, sku: str = "Base") -> dict[str, Any]:
+    pools = [{"name": f"pool{i}", **({"localDNSProfile": p} if p is not None else {})} for i, p in enumerate(profiles)]
+    return {**CLUSTER, "sku": {"name": sku}, "agentPoolProfiles": pools}
+
+
+@pytest.mark.parametrize(
+    ("props", "on"),
+    [
+        (_pools(None, {"mode": "Disabled"}), []),
+        (_pools({"mode": "Required"}), ["agentPoolProfiles[0].localDNSProfile.mode Required"]),
+        (_pools(None, {"mode": "preferred"}), ["agentPoolProfiles[1].localDNSProfile.mode preferred"]),
+        (_pools({"vnetDNSOverrides": {}}), ["agentPoolProfiles[0].localDNSProfile.mode Preferred"]),
+        (_pools(None, sku="Automatic"), ["sku.name Automatic (AKS Automatic preconfigures LocalDNS)"]),
+        (_pools({"mode": "Disabled"}, sku="Automatic"), []),
+    ],
+    ids=["off", "required", "preferred-any-case", "profile-without-mode", "automatic", "automatic-disabled"],
+)
+def test_where_local_dns_runs(props: dict[str, Any], on: list[str]) -> None:
+    """`Required` installs LocalDNS, `Preferred` is to enable it by itself in a later Kubernetes version
+    (MicrosoftDocs/azure-aks-docs articles/aks/localdns-custom.md, "Configure the mode"), a profile without a mode is
+    Preferred (pulumi/pulumi-azure-native sdk/python containerservice/_inputs.py, LocalDNSProfileArgs), and AKS Automatic
+    preconfigures it (articles/aks/dns-concepts.md)."""
+    assert aks.local_dns_pools(props, is_cluster=True) == on
+
+
+def test_local_dns_is_refused_beside_policies_that_send_dns_to_kube_dns() -> None:
+    """With LocalDNS pods resolve through 169.254.10.10/11, and Cilium policies must allow those addresses
+    (MicrosoftDocs/azure-aks-docs articles/aks/localdns-custom.md, "Update Cilium Network Policies to allow DNS
+    resolution with LocalDNS"): a rule to kube-dns matches no lookup, and toFQDNs learns only from the DNS proxy on
+    such a rule (cilium/cilium Documentation/security/policy/language.rst, "DNS Policy and IP Discovery")."""
+    required = resource(tokens.MANAGED_CLUSTER, "urn:c", _pools({"mode": "Required"}))
+    fqdn = resource(tokens.CNP, "urn:p", FQDN_POLICY)
+    dns_only = resource(tokens.CNP, "urn:d", changed(FQDN_POLICY, "spec.egress", [DNS_RULE]))
+    (problem,) = stack.local_dns_beside_kube_dns([required, fqdn, dns_only])
+    assert problem.startswith("urn:c: agentPoolProfiles[0].localDNSProfile.mode Required turns on AKS LocalDNS")
+    assert "client/fqdn, client/fqdn" in problem
+    assert "set localDNSProfile.mode Disabled" in problem
+    pool = resource(tokens.AGENT_POOL, "urn:pool", {"localDNSProfile": {"mode": "Preferred"}})
+    assert len(stack.local_dns_beside_kube_dns([resource(tokens.MANAGED_CLUSTER, "urn:c", _pools(None)), pool, dns_only])) == 1
+    unrelated = resource(tokens.CNP, "urn:u", changed(FQDN_POLICY, "spec.egress", [{"toEntities": ["kube-apiserver"]}]))
+    assert stack.local_dns_beside_kube_dns([required, unrelated]) == []
+    assert stack.local_dns_beside_kube_dns([resource(tokens.MANAGED_CLUSTER, "urn:c", _pools(None)), fqdn]) == []
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        {**CLUSTER, "agentPoolProfiles": [{"localDNSProfile": "Required"}]},
+        {**CLUSTER, "agentPoolProfiles": [{"localDNSProfile": {"mode": 1}}]},
+        {**CLUSTER, "agentPoolProfiles": {"system": {}}},
+        {**CLUSTER, "sku": "Automatic"},
+    ],
+)
+def test_a_malformed_cluster_cannot_be_verified_and_the_rest_is_still_judged(props: dict[str, Any]) -> None:
+    malformed = resource(tokens.MANAGED_CLUSTER, "urn:bad", props)
+    pool = resource(tokens.AGENT_POOL, "urn:pool", {"localDNSProfile": {"mode": "Required"}})
+    problems = stack.local_dns_beside_kube_dns([malformed, pool, resource(tokens.CNP, "urn:p", FQDN_POLICY)])
+    assert [p.split(":", 2)[1] for p in problems] == ["bad", "pool"]
+    assert "cannot verify" in problems[0]

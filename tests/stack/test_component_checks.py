@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from program.component_checks import CLUSTER_KEYS, component_problems
-from stack_settings import Settings, load_settings, project_config
+from program.component_checks import CLUSTER_KEYS, UNREADABLE, component_problems
+from stack_settings import ConfigError, Settings, load_settings, project_config
 from stack_settings.model import NodePoolSettings
 from tests.support.stacks import example_keys, stack_config
 
@@ -17,11 +17,57 @@ def _settings(stack: str) -> Settings:
     return load_settings(project_config(config.values), stack, example_keys=example_keys(config))
 
 
+def _reported(stack: str, **overrides: str) -> dict[str, list[str]]:
+    """Every problem of `stack` with `overrides`, stack rules and component checks in one pass: key -> messages."""
+    config = stack_config(stack)
+    values = {**project_config(config.values), **overrides}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(values, stack, example_keys=example_keys(config), component_checks=component_problems)
+    reported: dict[str, list[str]] = {}
+    for problem in caught.value.problems:
+        reported.setdefault(problem.key, []).append(problem.problem)
+    return reported
+
+
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_the_repositorys_stacks_pass_every_components_own_check(stack: str) -> None:
-    assert [problems for _, problems in component_problems(_settings(stack))] == [[], [], [], []][
-        : len(component_problems(_settings(stack)))
-    ]
+    assert component_problems(_settings(stack)) == []
+
+
+def test_a_component_only_rule_is_reported_beside_a_type_error_on_another_key() -> None:
+    """A node pool's minor stays within two of the control plane's (`Azure/azure-rest-api-specs` Microsoft.ContainerService
+    managedClusters.json, AgentPool.orchestratorVersion; cluster.rules.pool_version_problem): only AksCluster's check
+    knows it."""
+    reported = _reported("dev", maxPodsPerNode="lots", kubernetesVersion="1.35", userPoolKubernetesVersion="1.31")
+    assert set(reported) == {"maxPodsPerNode", "userPoolKubernetesVersion"}
+    (lag,) = reported["userPoolKubernetesVersion"]
+    assert "lags the control plane's 1.35 by 4 minors" in lag
+    assert "the component's rule" in lag
+
+
+def test_a_rule_that_reads_an_unreadable_key_waits_for_its_fix() -> None:
+    """The pool-version rule reads both pools: with systemPoolMinCount unreadable its pool holds a stand-in, so the rule
+    is left unjudged rather than judged on it, as the stack's own rules across keys are (stack_settings/reader.py)."""
+    reported = _reported("dev", systemPoolMinCount="lots", kubernetesVersion="1.35", userPoolKubernetesVersion="1.31")
+    assert set(reported) == {"systemPoolMinCount"}
+
+
+def test_a_stand_in_makes_up_no_problem_in_either_layer() -> None:
+    """dev's FQDN egress needs Cilium's DNS proxy, which only a readable network mode can say it has."""
+    assert _reported("dev", networkMode="byocnii") == {"networkMode": ["'byocnii' is not one of byocni, azure-cilium"]}
+    assert set(_reported("dev", externalNamespaces="monitoring")) == {"externalNamespaces"}
+
+
+def test_a_key_the_stack_reports_is_not_reported_again_by_the_component() -> None:
+    (problem,) = _reported("dev", hubbleMetrics='["http", "httpV2"]')["hubbleMetrics"]
+    assert "the component's rule" not in problem
+
+
+def test_an_unreadable_keys_args_reach_the_components_as_unreadable() -> None:
+    """Given as a value of no declared type, the arg's own type problem is dropped and no rule reads it."""
+    dev = _settings("dev")
+    assert component_problems(dev, unreadable=frozenset({"podCidr", "systemPoolMinCount", "externalNamespaces"})) == []
+    assert repr(UNREADABLE) == "<unreadable>"
 
 
 def test_a_value_only_the_component_refuses_is_named_by_its_config_key() -> None:
@@ -33,7 +79,7 @@ def test_a_value_only_the_component_refuses_is_named_by_its_config_key() -> None
         user_pool=NodePoolSettings("user", "Standard_D2ds_v5", 4, 2),
         authorized_ip_ranges=("198.51.100.0/24", "0.0.0.0/0"),
     )
-    problems = {(p.key, p.path): p for _, found in component_problems(replace(dev, cluster=cluster)) for p in found}
+    problems = {(p.key, p.path): p for p in component_problems(replace(dev, cluster=cluster))}
     assert set(problems) == {("maxPodsPerNode", ""), ("userPoolMinCount", ""), ("apiServerAuthorizedIpRanges", "[1]")}
     assert "(the component's rule for authorized_ip_ranges[1])" in problems[("apiServerAuthorizedIpRanges", "[1]")].problem
     assert problems[("maxPodsPerNode", "")].fix() == "pulumi config rm aks-cilium:maxPodsPerNode"
@@ -51,5 +97,5 @@ def test_a_policy_problem_is_named_by_the_key_that_made_the_entry() -> None:
     prod = _settings("prod")
     acns = replace(prod.cluster.advanced_networking, security=False)
     broken = replace(prod, cluster=replace(prod.cluster, advanced_networking=acns))
-    keys = {p.key for _, found in component_problems(broken) for p in found}
+    keys = {p.key for p in component_problems(broken)}
     assert keys == {"namespaces"}, "every field of an entry comes from that namespace's object in aks-cilium:namespaces"

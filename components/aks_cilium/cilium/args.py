@@ -61,8 +61,6 @@ class CiliumArgs(TypedDict):
     Declared so that the refusal names this arg; false is the only value a release takes."""
     bandwidth_manager: NotRequired[pulumi.Input[bool]]
     """eBPF bandwidth manager."""
-    api_server_host: NotRequired[pulumi.Input[str]]
-    """API server FQDN, read only with kube_proxy_replacement, which AKS bring-your-own-CNI refuses."""
     extra_values: NotRequired[pulumi.Input[dict[str, Any]]]
     """Extra Helm values, deep-merged; only the paths in cilium_rules.EXTRA_VALUES_ALLOWED are accepted."""
     kubeconfig: NotRequired[pulumi.Input[str]]

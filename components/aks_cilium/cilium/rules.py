@@ -78,8 +78,6 @@ COMPONENT_VALUE_PATHS: tuple[str, ...] = (
     "ipam.mode",
     "ipam.operator.clusterPoolIPv4MaskSize",
     "ipam.operator.clusterPoolIPv4PodCIDRList",
-    "k8sServiceHost",
-    "k8sServicePort",
     "kubeProxyReplacement",
     "operator.prometheus.enabled",
     "operator.prometheus.serviceMonitor.enabled",

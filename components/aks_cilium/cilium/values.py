@@ -14,7 +14,6 @@ from aks_cilium.cilium.mesh_values import mesh_values
 from aks_cilium.cilium.rules import derived_cluster_id
 
 DEFAULT_HUBBLE_METRICS = ("dns", "drop", "tcp", "flow", "port-distribution", "icmp", "httpV2", "policy")
-API_SERVER_PORT = 443
 # The chart's default: two operators for leader election; more only add idle standbys.
 MAX_OPERATOR_REPLICAS = 2
 
@@ -96,7 +95,9 @@ def _base_values(args: Mapping[str, Any]) -> dict[str, Any]:
             # Set at install: changing either later restarts every workload (k8s-install-helm.rst; cilium-cli sets
             # the name to the cluster's, install/helm.go).
             "cluster": {"name": cluster_name, "id": args.get("cluster_id") or derived_cluster_id(cluster_name)},
-            "kubeProxyReplacement": bool(args.get("kube_proxy_replacement", False)),
+            # Always off: AKS keeps kube-proxy running on bring-your-own-CNI, so the args refuse it
+            # (cilium.rules.kube_proxy_replacement_problem) and no API server address is ever needed.
+            "kubeProxyReplacement": False,
             # Set, not inherited from the chart's default: the WireServer/IMDS block is deny-only with
             # enableDefaultDeny off, and with this off Cilium puts every endpoint such a policy selects into default deny.
             "enableNonDefaultDenyPolicies": True,
@@ -104,9 +105,6 @@ def _base_values(args: Mapping[str, Any]) -> dict[str, Any]:
         _scheduling(args["node_count"]),
     )
     values = _deep_merge(values, observability_values(args))
-    if args.get("kube_proxy_replacement"):
-        values["k8sServiceHost"] = args["api_server_host"]
-        values["k8sServicePort"] = API_SERVER_PORT
     if args.get("wireguard"):
         values["encryption"] = {"enabled": True, "type": "wireguard"}
     if args.get("bandwidth_manager"):

@@ -27,6 +27,21 @@ assert set(PORT_PROTOCOLS) <= set(PROTOCOLS)
 INGRESS_PEERS = ("namespace", "outside")
 EGRESS_PEERS = ("namespace", "api_server", "cidr", "fqdn")
 
+# Traffic through Cilium's own Ingress or Gateway API arrives as the `ingress` entity, but no Cilium this product runs
+# has them. Cilium 1.20 needs its BPF NodePort for them (Documentation/network/servicemesh/ingress.rst,
+# "Prerequisites"), and its chart turns that on only with kubeProxyReplacement: `nodePort.enabled` is gone from the
+# 1.20 chart's values.schema.json and cilium-configmap.yaml renders no enable-node-port. The Cilium component refuses
+# kubeProxyReplacement on AKS (kube-proxy stays: turning it off is a preview API, MicrosoftDocs/azure-aks-docs
+# articles/aks/configure-kube-proxy.md), and AKS's managed Cilium (azure-cilium) is not configured by this program.
+CILIUM_INGRESS = "ciliumIngress"
+CILIUM_INGRESS_REFUSED = (
+    "ciliumIngress is refused: Cilium's Ingress and Gateway API need kubeProxyReplacement in Cilium 1.20, which this "
+    "product does not turn on for AKS (kube-proxy stays), so no traffic would arrive as Cilium's ingress entity. "
+    "Instead use `outside: loadBalancer` (a LoadBalancer Service with externalTrafficPolicy Local: Cilium's world "
+    "entity) or `namespace: <the ingress controller's namespace>` listed in externalNamespaces (app-routing-system for "
+    "AKS's application routing add-on)"
+)
+
 Problem = tuple[str, str]
 """(path relative to the namespace entry, what is wrong)."""
 
@@ -111,13 +126,10 @@ def _ingress(path: str, allow: Mapping[str, Any], context: PeerContext, namespac
         yield from _peer_namespace(f"{path}.namespace", allow["namespace"], context, "ingress")
     else:
         how = allow["outside"]
-        if how not in OUTSIDE_ENTITIES:
+        if how == CILIUM_INGRESS:
+            yield f"{path}.outside", CILIUM_INGRESS_REFUSED
+        elif how not in OUTSIDE_ENTITIES:
             yield f"{path}.outside", f"{how!r} is not one of {', '.join(OUTSIDE_ENTITIES)}"
-        elif how == "ciliumIngress" and not context.byocni:
-            yield (
-                f"{path}.outside",
-                "ciliumIngress needs the Cilium this stack installs (byocni); AKS's managed Cilium has no Cilium Ingress",
-            )
         if not allow.get("ports"):
             yield f"{path}.ports", "is required for traffic from outside the cluster: name the ports it may reach"
     if "ports" in allow:
@@ -199,8 +211,13 @@ def check_policy_set_args(name: str, args: Mapping[str, Any], args_type: type) -
     check = ArgsCheck("NetworkPolicySet", name, args, args_type)
     if check.incomplete:
         check.done()
+
+    def readable(key: str) -> bool:
+        """Left out, or given plain and of its declared type: a wrongly typed arg has its own problem already."""
+        return key not in args or check.known(key)
+
     mode = args["network_mode"]
-    if problem := choice_problem(mode, NETWORK_MODES):
+    if readable("network_mode") and (problem := choice_problem(mode, NETWORK_MODES)):
         check.fail("network_mode", problem)
     for key in PLAIN_BOOLS:
         if key in args:
@@ -209,13 +226,13 @@ def check_policy_set_args(name: str, args: Mapping[str, Any], args_type: type) -
     if not isinstance(namespaces, list):
         check.fail("namespaces", "must be a list of NamespacePolicyArgs")
         check.done()
-    external = args.get("external_namespaces", [])
+    external = args.get("external_namespaces", []) if readable("external_namespaces") else []
     for index, external_name in enumerate(external):
         problem = namespace_problem(external_name)
         if problem:
             check.fail(f"external_namespaces[{index}]", problem)
     cluster_cidrs = []
-    for index, cidr in enumerate(args.get("cluster_cidrs", [])):
+    for index, cidr in enumerate(args.get("cluster_cidrs", []) if readable("cluster_cidrs") else []):
         try:
             cluster_cidrs.append(ipaddress.ip_network(cidr, strict=True))
         except (TypeError, ValueError):
@@ -232,11 +249,13 @@ def check_policy_set_args(name: str, args: Mapping[str, Any], args_type: type) -
         l7=mode == BYOCNI or args.get("acns_security") is True,
         cluster_cidrs=tuple(cluster_cidrs),
     )
+    # Each entry is judged in the whole context: with a part of it unreadable, the entries wait for its fix.
+    judged = all(readable(key) for key in ("network_mode", "acns_security", "external_namespaces", "cluster_cidrs"))
     for index, entry in enumerate(namespaces):
         if not isinstance(entry, Mapping) or "name" not in entry:
             check.fail(f"namespaces[{index}]", "must be a mapping with at least a name")
             continue
-        for path, problem in namespace_entry_problems(entry, context):
+        for path, problem in namespace_entry_problems(entry, context) if judged else []:
             check.fail(f"namespaces[{index}].{path}", problem)
     # A name that is no string has its own problem; only strings can be listed twice.
     counts = Counter(entry["name"] for entry in namespaces if isinstance(entry, Mapping) and isinstance(entry.get("name"), str))

@@ -45,8 +45,9 @@ class IngressAllowArgs(TypedDict):
     """Pods of this namespace: one of the set's namespaces, or one listed in `external_namespaces`."""
     outside: NotRequired[str]
     """Traffic from outside the cluster, by how it arrives: loadBalancer (a LoadBalancer Service with
-    externalTrafficPolicy Local, which keeps the client address: Cilium's world entity) or ciliumIngress (Cilium's own
-    Ingress or Gateway API, byocni: the ingress entity). Needs `ports`."""
+    externalTrafficPolicy Local, which keeps the client address: Cilium's world entity). ciliumIngress is refused:
+    Cilium's Ingress needs kubeProxyReplacement, which AKS's kube-proxy rules out; name an ingress controller's
+    namespace instead. Needs `ports`."""
     ports: NotRequired[list[PortArgs]]
     """Ports it may reach; every port when absent."""
 
