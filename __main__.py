@@ -1,6 +1,7 @@
 """aks-cilium: AKS with Cilium networking, Hubble and CiliumNetworkPolicies, one stack per environment."""
 
 import gc
+from typing import Any
 
 import pulumi
 
@@ -9,11 +10,12 @@ from aks_cilium.network.component import Network
 from aks_cilium.network_policy.component import NetworkPolicySet
 from aks_cilium.workloads.connectivity import ConnectivityCheck
 from aks_cilium.workloads.demo import DemoApp, DemoAppArgs
+from program.check_fingerprint import check_fingerprint
 from program.component_args import cilium_args, cluster_args, network_args, policy_set_args
 from program.component_checks import component_problems
 from program.observability import compose_observability
 from program.outputs import hubble_commands
-from program.probes import check_fingerprint, connectivity_args
+from program.probes import connectivity_args
 from stack_settings.model import DEMO_NAMESPACES
 from stack_settings.runtime_source import settings_from_pulumi
 
@@ -38,6 +40,7 @@ k8s_access = cluster.kubernetes_access
 
 # Policies need Cilium's CRDs, created by cilium-operator: wait for the release, or the cluster where Azure runs Cilium.
 cilium_ready: pulumi.Resource = cluster
+cilium_values: pulumi.Output[dict[str, Any]] | None = None
 if settings.byocni:
     # Imported here: the Helm SDK module it loads costs cold start on every stack where Azure runs Cilium.
     from aks_cilium.cilium.component import Cilium
@@ -53,6 +56,7 @@ if settings.byocni:
         pulumi.ResourceOptions(providers=k8s_providers, depends_on=[k8s_access]),
     )
     cilium_ready = cilium.release
+    cilium_values = cilium.values
     pulumi.export("ciliumVersion", cilium.version)
 else:
     pulumi.export("ciliumVersion", "managed by Azure (Azure CNI powered by Cilium)")
@@ -89,10 +93,14 @@ if settings.policies.demo:
     pulumi.export("demoServiceUrl", demo.service_url)
     check_waits_for.append(demo)
 
-check_args = connectivity_args(settings, check_fingerprint(settings)) if settings.policies.connectivity_check else None
+# The policies' own digest joins what else decides the verdicts (Cilium's release, or Azure's): a change of either runs
+# the probes again.
+check_args = (
+    connectivity_args(settings, pulumi.Output.concat(policies.policy_fingerprint, check_fingerprint(settings, cilium_values)))
+    if settings.policies.connectivity_check
+    else None
+)
 if check_args is not None:
-    # The policies' own digest joins what else decides the verdicts: any change to either runs the probes again.
-    check_args["policy_fingerprint"] = pulumi.Output.concat(policies.policy_fingerprint, check_args.get("policy_fingerprint", ""))
     check = ConnectivityCheck("connectivity", check_args, pulumi.ResourceOptions(providers=k8s_providers, depends_on=check_waits_for))
     pulumi.export("connectivityCheckJobs", check.job_names)
 

@@ -53,12 +53,12 @@ def run_program(
     """
     if str(program.parent) not in sys.path:
         sys.path.insert(0, str(program.parent))
-    with _example_keys(config):
+    with example_keys_in_environment(config):
         return run_callable(lambda: runpy.run_path(str(program), run_name="__main__"), config, mocks or plan_mocks())
 
 
 @contextmanager
-def _example_keys(config: StackConfig) -> Iterator[None]:
+def example_keys_in_environment(config: StackConfig) -> Iterator[None]:
     """Tell the program which keys hold example values on purpose, for this run only (stack_settings/runtime_source.py)."""
     # Imported here: the harness must not load the program's modules before it runs (tests/package/test_cold_start.py).
     from stack_settings.runtime_source import EXAMPLE_KEYS_VARIABLE

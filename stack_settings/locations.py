@@ -15,13 +15,16 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import PROJECT
 
+# libyaml's composer where PyYAML has it: the same nodes and marks (lines, columns) as the pure-Python one, about twenty
+# times faster on Pulumi.yaml, which every config error reads for its defaults' lines.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STEP = re.compile(r"\[(\d+)\]|\.([^.\[]+)")
 
 
 def _config_nodes(path: Path, section: str) -> dict[str, Node]:
     """Full key -> the node under `config:` (for Pulumi.yaml, the declaration's `default` node, or the declaration)."""
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return {}
     config = _child(root, "config")

@@ -16,11 +16,11 @@ import pytest
 
 from aks_cilium.cilium.component import Cilium
 from aks_cilium.cluster.component import AksCluster
-from aks_cilium.core.validation import ComponentArgsError
 from aks_cilium.network.component import Network
 from aks_cilium.network_policy.component import NetworkPolicySet
 from aks_cilium.testing import ProgramRun, run_callable
 from tests.support.component_args import cluster_args
+from tests.support.refusals import refusal
 
 NETWORK = {
     "location": "westeurope",
@@ -65,9 +65,7 @@ def _problems(component: str, change: Callable[[dict[str, Any]], None]) -> dict[
     build, base = BUILDERS[component]
     args = base()
     change(args)
-    with pytest.raises(ComponentArgsError) as caught:
-        run_callable(lambda: build(args))
-    return {problem["property_path"]: problem["reason"] for problem in caught.value.errors or []}
+    return {problem["property_path"]: problem["reason"] for problem in refusal(lambda: build(args)).errors or []}
 
 
 def _set(key: str, value: Any) -> Callable[[dict[str, Any]], None]:

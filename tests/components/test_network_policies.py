@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shlex
+from collections.abc import Callable
 from typing import Any
 
 import kubernetes_validate
@@ -13,13 +15,16 @@ import pytest
 from aks_cilium.cilium.rules import kube_proxy_replacement_problem
 from aks_cilium.network_policy.args import PeerContext, namespace_entry_problems
 from aks_cilium.network_policy.component import NetworkPolicySet, NetworkPolicySetArgs
+from aks_cilium.network_policy.reserved import PROBE_NAMESPACE
 from aks_cilium.testing import ProgramRun, run_callable
-from offline.stack_config import load_stack_config
-from stack_settings import ConfigError
+from offline.engine import run_program
+from offline.stack_config import PROJECT_DIR, load_stack_config
+from program import probes
+from stack_settings import ConfigError, load_settings, project_config
 from tests.support.artifacts import CRD_PATH, requires_artifacts
 from tests.support.crd import cnp_errors
 from tests.support.policies import dns_rule_of
-from tests.support.stacks import RunStack
+from tests.support.stacks import RunStack, declared_namespaces, example_keys, stack_config, with_overrides
 from tests.support.tokens import CCNP, CNP, RELEASE
 
 CCNP_CRD_PATH = CRD_PATH.parent / "ciliumclusterwidenetworkpolicies.yaml"
@@ -42,11 +47,29 @@ VARIANTS: list[tuple[str, dict[str, str]]] = [
                     },
                 }
             ),
-            "nativeNetworkPolicyDefaultDeny": "true",
         },
     ),
 ]
 TENANT = "tenant-allow"
+
+
+@pytest.fixture(scope="module")
+def run_variant() -> Callable[..., ProgramRun]:
+    """A stack with overrides that several tests here read, run once per module (no test changes a run); the stacks as
+    committed come from run_stack, which shares them across the suite."""
+    runs: dict[tuple[str, tuple[tuple[str, str], ...]], ProgramRun] = {}
+
+    def run(stack: str, **overrides: str) -> ProgramRun:
+        key = (stack, tuple(sorted(overrides.items())))
+        if key not in runs:
+            runs[key] = run_program(with_overrides(stack_config(stack), overrides))
+        return runs[key]
+
+    return run
+
+
+def _variant(run_stack: RunStack, run_variant: Callable[..., ProgramRun], stack: str, overrides: dict[str, str]) -> ProgramRun:
+    return run_variant(stack, **overrides) if overrides else run_stack(stack)
 
 
 def spec(run: ProgramRun, namespace: str, policy: str) -> dict[str, Any]:
@@ -109,12 +132,13 @@ def test_scenario_client_reaches_the_demo_apps_port_and_each_namespace_itself(ru
     """demo admits client on the app's port, and client's egress follows; both admit their own pods (a CNP selector
     with the namespace label, cilium/cilium Documentation/security/policy/kubernetes.rst, "Namespaces"). demo also
     admits clients of a LoadBalancer on that port, as `world` (Documentation/security/policy/language.rst, "Entities
-    Based"), so dev's plan shows the outside construct."""
+    Based"), so dev's plan shows the outside construct; and batch, whose own pods do not reach each other."""
     run = run_stack("dev")
     assert spec(run, "demo", TENANT)["ingress"] == [
         {"fromEndpoints": [_ns("demo")]},
         {"fromEndpoints": [_ns("client")], "toPorts": _on(8080)},
         {"fromEntities": ["world"], "toPorts": _on(8080)},
+        {"fromEndpoints": [_ns("batch")], "toPorts": _on(8080)},
     ]
     assert spec(run, "demo", TENANT)["egress"] == [{"toEndpoints": [_ns("demo")]}]
     client_egress = spec(run, "client", TENANT)["egress"]
@@ -220,9 +244,13 @@ def test_metadata_opt_in_reaches_imds_and_wireserver_past_default_deny(run_stack
     assert {"toCIDR": ["169.254.169.254/32"], "toPorts": _on(80)} in egress
     assert {"toCIDR": ["168.63.129.16/32"], "toPorts": _on(80, 32526)} in egress
     assert not [p for p in run.of_type(CCNP) if "metadata" in p.name]
-    run = run_stack("dev", namespaces=json.dumps({"demo": {"metadataEndpoints": True}, "client": {}}))
-    labels = run.one("kubernetes:core/v1:Namespace", "policies-demo").inputs["metadata"]["labels"]
-    assert labels["aks-cilium.io/metadata-endpoints"] == "allowed"
+    run = run_stack("dev")
+    opted_in = {name for name, entry in declared_namespaces("dev").items() if entry.get("metadataEndpoints")}
+    assert opted_in, "dev shows the opt-in in byocni"
+    for namespace in run.of_type("kubernetes:core/v1:Namespace"):
+        labels = namespace.inputs["metadata"]["labels"]
+        allowed = labels.get("aks-cilium.io/metadata-endpoints") == "allowed"
+        assert allowed is (namespace.inputs["metadata"]["name"] in opted_in), namespace.name
     block = clusterwide(run, "aks-cilium-block-metadata-endpoints")
     assert block["enableDefaultDeny"] == {"ingress": False, "egress": False}
     exempt = block["endpointSelector"]["matchExpressions"][0]
@@ -234,10 +262,12 @@ BROAD_ENTITIES = {"host", "remote-node", "world", "all", "cluster"}
 
 
 @pytest.mark.parametrize(("stack", "overrides"), VARIANTS)
-def test_no_policy_admits_broad_entities_on_every_port(run_stack: RunStack, stack: str, overrides: dict[str, str]) -> None:
+def test_no_policy_admits_broad_entities_on_every_port(
+    run_stack: RunStack, run_variant: Callable[..., ProgramRun], stack: str, overrides: dict[str, str]
+) -> None:
     """`host` is redundant for kubelet probes (allow-localhost), and `remote-node` on every port lets every node,
     hostNetwork pod and SNATed NodePort flow past default deny (UPSTREAM.md, Cilium 1.20 "Entities")."""
-    run = run_stack(stack, **overrides)
+    run = _variant(run_stack, run_variant, stack, overrides)
     policies = run.of_type(CNP) + run.of_type(CCNP)
     assert policies
     for policy in policies:
@@ -251,12 +281,14 @@ def test_webhooks_are_opt_in_per_namespace_on_their_port(run_stack: RunStack) ->
     arriving with pod addresses: tigera/operator pull request #5212. The rule names the pod's port as configured:
     Cilium applies L4 policy after service port mapping (cilium/cilium Documentation/security/policy/layer4.rst)."""
     konnectivity = {"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system", "k8s:app": "konnectivity-agent"}}
-    assert not any(
-        konnectivity in r.get("fromEndpoints", []) for p in run_stack("dev").of_type(CNP) for r in p.inputs["spec"].get("ingress", [])
-    )
-    run = run_stack("dev", namespaces=json.dumps({"demo": {"webhookPorts": [9443]}, "client": {}}))
-    assert {"fromEndpoints": [konnectivity], "toPorts": _on(9443)} in spec(run, "demo", TENANT)["ingress"]
-    assert all(konnectivity not in r.get("fromEndpoints", []) for r in spec(run, "client", TENANT)["ingress"])
+    serving = {name: entry["webhookPorts"] for name, entry in declared_namespaces("dev").items() if "webhookPorts" in entry}
+    assert serving, "dev shows the webhook construct"
+    admitted = {}
+    for policy in run_stack("dev").of_type(CNP):
+        for rule in policy.inputs["spec"].get("ingress", []):
+            if konnectivity in rule.get("fromEndpoints", []):
+                admitted[policy.inputs["metadata"]["namespace"]] = rule
+    assert admitted == {name: {"fromEndpoints": [konnectivity], "toPorts": _on(*ports)} for name, ports in serving.items()}
 
 
 def test_azure_cilium_uses_explicit_dns_patterns_anchored_to_azures_suffix(run_stack: RunStack) -> None:
@@ -272,10 +304,12 @@ def test_azure_cilium_uses_explicit_dns_patterns_anchored_to_azures_suffix(run_s
     assert {"matchPattern": "*.*.svc.cluster.local"} in dns
 
 
-def test_azure_cilium_without_acns_security_has_no_l7(run_stack: RunStack) -> None:
+def test_azure_cilium_without_acns_security_has_no_l7(run_stack: RunStack, run_variant: Callable[..., ProgramRun]) -> None:
     """FQDN filtering and L7 policies need ACNS security on Azure CNI powered by Cilium (UPSTREAM.md, AKS "ACNS":
     MicrosoftDocs/azure-aks-docs articles/aks/container-network-security-fqdn-filtering-concepts.md)."""
-    run = run_stack("prod", advancedNetworkingSecurity="false", namespaces=json.dumps({"payments": {}, "frontend": {}}))
+    stack, overrides = VARIANTS[2]
+    assert overrides["advancedNetworkingSecurity"] == "false"
+    run = run_variant(stack, **overrides)
     policies = run.of_type(CNP) + run.of_type(CCNP)
     assert any(policy.inputs["spec"].get("egress") for policy in policies)
     for policy in policies:
@@ -295,9 +329,11 @@ def test_every_policy_waits_for_cilium(run_stack: RunStack) -> None:
     run = run_stack("dev")
     release = run.one(RELEASE)
     policies = run.of_type(CNP) + run.of_type(CCNP)
-    # The policy set's (cluster-wide four, client's and demo's one each), the connectivity check's outsider egress and
+    # The policy set's (cluster-wide four, one per declared namespace), the connectivity check's outsider egress and
     # Hubble Relay's clients.
-    assert len(policies) == 8
+    names = {policy.name for policy in policies}
+    assert {f"policies-{namespace}-{TENANT}" for namespace in declared_namespaces("dev")} <= names
+    assert len(policies) == 4 + len(declared_namespaces("dev")) + 2
     for policy in policies:
         assert release.urn in policy.dependencies, policy.name
 
@@ -329,7 +365,7 @@ def test_connectivity_check_probes_each_kind_of_declared_flow_from_its_namespace
     allowed probe from client is the positive control."""
     run = run_stack("dev")
     scripts = _scripts(run)
-    assert set(scripts) == {"client", "demo", "aks-cilium-probe"}
+    assert set(scripts) == {*declared_namespaces("dev"), PROBE_NAMESPACE}
     client, demo, outsider = scripts["client"], scripts["demo"], scripts["aks-cilium-probe"]
     assert "probe 'client -> google.com:443' allowed https://google.com" in client
     assert "probe 'client -> kube-apiserver:443' allowed https://kubernetes.default.svc:443" in client
@@ -339,6 +375,7 @@ def test_connectivity_check_probes_each_kind_of_declared_flow_from_its_namespace
     assert "probe 'client -> 1.0.0.1:443 deny' denied https://1.0.0.1" in client
     assert "probe 'demo -> demo (within the namespace)' allowed http://demo-app.demo.svc.cluster.local" in demo
     assert "probe 'demo -> github.com:443 (not allowed)' denied https://github.com" in demo
+    assert "probe 'probe namespace -> kube-apiserver:443 (positive control)' allowed https://kubernetes.default.svc:443" in outsider
     assert "probe 'probe namespace -> demo (not allowed)' denied http://demo-app.demo.svc.cluster.local" in outsider
     jobs = run.of_type("kubernetes:batch/v1:Job")
     policy_set = [policy for policy in run.of_type(CNP) + run.of_type(CCNP) if policy.name.startswith("policies-")]
@@ -349,14 +386,67 @@ def test_connectivity_check_probes_each_kind_of_declared_flow_from_its_namespace
             assert policy.urn in job.dependencies
 
 
+def _plan_kinds(run: ProgramRun, managed: set[str]) -> set[str]:
+    """The kinds of flow dev's plan holds, read off the rendered policies and the check's Jobs (not off probes.py)."""
+    konnectivity = {"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system", "k8s:app": "konnectivity-agent"}}
+    kinds: set[str] = set()
+
+    def peers(rule: dict[str, Any], key: str) -> set[str]:
+        return {s.get("matchLabels", {}).get("k8s:io.kubernetes.pod.namespace", "") for s in rule.get(key, [])} - {"kube-system"}
+
+    for namespace in managed:
+        found = [p for p in run.of_type(CNP) if p.name == f"policies-{namespace}-{TENANT}"]
+        policy = found[0].inputs["spec"] if found else {}
+        kinds.add(probes.WITHIN if {"fromEndpoints": [_ns(namespace)]} in policy.get("ingress", []) else probes.WITHIN_OFF)
+        for rule in policy.get("ingress", []):
+            sources = peers(rule, "fromEndpoints") - {namespace}
+            kinds |= {probes.FROM_MANAGED} if sources & managed else set()
+            kinds |= {probes.FROM_EXTERNAL} if sources - managed else set()
+            kinds |= {probes.FROM_OUTSIDE} if "world" in rule.get("fromEntities", []) else set()
+            kinds |= {probes.WEBHOOK} if konnectivity in rule.get("fromEndpoints", []) else set()
+        for rule in policy.get("egress", []):
+            targets = peers(rule, "toEndpoints") - {namespace}
+            kinds |= {probes.TO_MANAGED} if targets & managed else set()
+            kinds |= {probes.TO_EXTERNAL} if targets - managed else set()
+            kinds |= {probes.TO_API_SERVER} if "kube-apiserver" in rule.get("toEntities", []) else set()
+            kinds |= {probes.TO_CIDR} if rule.get("toCIDRSet") else set()
+            kinds |= {probes.TO_FQDN} if rule.get("toFQDNs") and rule.get("toPorts") else set()
+            kinds |= {probes.TO_METADATA} if "169.254.169.254/32" in rule.get("toCIDR", []) else set()
+    if any(" denied " in script for script in _scripts(run).values()):
+        kinds.add(probes.DENIED)
+    return kinds
+
+
+def test_dev_covers_each_kind_of_flow_in_its_plan_and_probes_each_one_a_pod_can(run_stack: RunStack) -> None:
+    """#21: the check's probe list is derived from the declared flows, and dev covers each kind of flow at least once.
+    Each kind is in dev's plan; each is probed by dev's check, or is one that no pod the check creates can send
+    (probes.UNPROBED_KINDS, explained in docs/network-policy.md, "Connectivity check"); the probes named are the Jobs'."""
+    run = run_stack("dev")
+    assert _plan_kinds(run, set(declared_namespaces("dev"))) == set(probes.FLOW_KINDS)
+    config = stack_config("dev")
+    probed = probes.probe_kinds(load_settings(project_config(config.values), "dev", example_keys=example_keys(config)))
+    assert set(probed) == set(probes.FLOW_KINDS) - set(probes.UNPROBED_KINDS)
+    scripts = "\n".join(_scripts(run).values())
+    for kind, names in probed.items():
+        for name in names:
+            assert f"probe {shlex.quote(name)} " in scripts, (kind, name)
+    docs = (PROJECT_DIR / "docs" / "network-policy.md").read_text().split("## Connectivity check")[1].split("\n## ")[0]
+    for kind in probes.FLOW_KINDS:
+        assert f"| {kind} |" in docs, kind
+
+
 def test_any_stack_can_run_the_check_without_the_demo(run_stack: RunStack) -> None:
-    """prod turns it on with one key: its namespaces probe their FQDNs, the API server and a denied sample."""
+    """prod turns it on with one key: its namespaces probe their FQDNs, the API server, IMDS where opted in and a denied
+    sample."""
     scripts = _scripts(run_stack("prod", connectivityCheck="true"))
-    assert set(scripts) == {"payments", "frontend", "billing-agent"}
+    assert set(scripts) == set(declared_namespaces("prod"))
     assert "probe 'payments -> api.stripe.com:443' allowed https://api.stripe.com" in scripts["payments"]
     assert "probe 'payments -> kube-apiserver:443' allowed https://kubernetes.default.svc:443" in scripts["payments"]
     assert "probe 'payments -> api.stripe.com:80 (port not allowed)' denied http://api.stripe.com" in scripts["payments"]
     assert "probe 'frontend -> github.com:443 (not allowed)' denied https://github.com" in scripts["frontend"]
+    # Declared by metadataEndpoints, so prod's expectation of the same URL adds no second probe.
+    assert scripts["billing-agent"].count("http://169.254.169.254") == 1
+    assert "probe 'billing-agent -> 169.254.169.254:80 (metadata endpoints)' allowed http://169.254.169.254" in scripts["billing-agent"]
 
 
 def test_connectivity_check_reruns_when_the_policies_or_cilium_change(run_stack: RunStack) -> None:
@@ -377,20 +467,22 @@ def test_connectivity_check_is_optional(run_stack: RunStack) -> None:
     assert run_stack("dev", connectivityCheck="false").of_type("kubernetes:batch/v1:Job") == []
 
 
-def test_native_network_policy_default_deny_for_migrating_teams(run_stack: RunStack) -> None:
+def test_native_network_policy_default_deny_for_migrating_teams(run_variant: Callable[..., ProgramRun]) -> None:
     """kubernetes/website content/en/docs/concepts/services-networking/network-policies.md, "Default deny all ingress
     and all egress traffic", and its example content/en/examples/service/networking/network-policy-default-deny-all.yaml:
     `podSelector: {}` with `policyTypes: [Ingress, Egress]`."""
-    run = run_stack("dev", nativeNetworkPolicyDefaultDeny="true")
+    run = run_variant("dev", nativeNetworkPolicyDefaultDeny="true")
     natives = run.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
-    assert {n.inputs["metadata"]["namespace"] for n in natives} == {"demo", "client"}
+    assert {n.inputs["metadata"]["namespace"] for n in natives} == set(declared_namespaces("dev"))
     assert natives[0].inputs["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
 
 
 @requires_artifacts
 @pytest.mark.parametrize(("stack", "overrides"), VARIANTS)
-def test_every_generated_policy_matches_ciliums_crd(run_stack: RunStack, stack: str, overrides: dict[str, str]) -> None:
-    run = run_stack(stack, **overrides)
+def test_every_generated_policy_matches_ciliums_crd(
+    run_stack: RunStack, run_variant: Callable[..., ProgramRun], stack: str, overrides: dict[str, str]
+) -> None:
+    run = _variant(run_stack, run_variant, stack, overrides)
     policies = run.of_type(CNP)
     assert policies
     for policy in policies:
@@ -416,8 +508,8 @@ CORE_KINDS = ("kubernetes:core/v1:Namespace", "kubernetes:apps/v1:Deployment", "
               "kubernetes:batch/v1:Job", "kubernetes:networking.k8s.io/v1:NetworkPolicy")  # fmt: skip
 
 
-def test_core_objects_match_the_kubernetes_api_schema(run_stack: RunStack) -> None:
-    run = run_stack("dev", nativeNetworkPolicyDefaultDeny="true")
+def test_core_objects_match_the_kubernetes_api_schema(run_variant: Callable[..., ProgramRun]) -> None:
+    run = run_variant("dev", nativeNetworkPolicyDefaultDeny="true")
     objects = [r for r in run.registrations if r.type in CORE_KINDS]
     # Every kind present, and the native default deny once per managed namespace (dev's stack file lists them).
     assert {r.type for r in objects} == set(CORE_KINDS)

@@ -4,7 +4,6 @@ Output-valued inputs, depends_on reaching every child, protection, and the pod s
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from typing import Any
 
@@ -15,11 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aks_cilium.core.validation import ComponentArgsError
+from aks_cilium.mesh.example import GlobalServiceExample, GlobalServiceExampleArgs
 from aks_cilium.network_policy.component import NetworkPolicySet, NetworkPolicySetArgs
 from aks_cilium.network_policy.names import fqdn_selector_problem
 from aks_cilium.testing import ProgramRun, run_callable
 from aks_cilium.workloads.connectivity import ConnectivityCheck, ConnectivityCheckArgs, check_script
 from aks_cilium.workloads.demo import DemoApp, DemoAppArgs
+from tests.support.fake_curl import run_script
 from tests.support.stacks import RunStack
 from tests.support.tokens import CCNP, CNP
 
@@ -188,19 +189,21 @@ def test_depends_on_reaches_every_child_of_each_component() -> None:
 
 def test_demo_pods_start_under_run_as_non_root() -> None:
     """The kubelet refuses runAsNonRoot with a non-numeric image user such as curl_user (curl/curl-docker issue #62):
-    every container names its numeric user and group, and every image is pinned by digest."""
+    every container names its numeric user and group, and every image is pinned by digest. The mesh example runs the
+    demo's app the same way."""
 
     def program() -> None:
         DemoApp("demo", DemoAppArgs(app_namespace="demo", client_namespace="client"))
         ConnectivityCheck(
             "check", ConnectivityCheckArgs(sources=[{"namespace": "client", "probes": [{"name": "x", "url": "http://x", "allowed": True}]}])
         )
+        GlobalServiceExample("echo", GlobalServiceExampleArgs(namespace="mesh-echo", cluster_names=["aks-east", "aks-west"]))
 
     run = run_callable(program)
     pods = [
         r.inputs["spec"]["template"]["spec"] for r in run.of_type("kubernetes:apps/v1:Deployment") + run.of_type("kubernetes:batch/v1:Job")
     ]
-    assert len(pods) == 3
+    assert len(pods) == 4
     for pod in pods:
         for container in pod["containers"]:
             context = container["securityContext"]
@@ -250,16 +253,6 @@ def test_a_probe_verdict_needs_its_cause() -> None:
     assert 'got="failed' in script
 
 
-FAKE_CURL = """#!/bin/sh
-# Stands in for curl: prints the write-out and exits as FAKE_<host> says ("exit code, time_namelookup, time_connect").
-for arg; do url=$arg; done
-host=$(echo "$url" | sed 's#.*://##; s#[:/].*##; s#[.-]#_#g')
-eval outcome=\\$FAKE_$host
-set -- $outcome
-printf '%s %s' "$2" "$3"
-[ "$1" = 0 ] || echo "curl: ($1) simulated" >&2
-exit "$1"
-"""
 # (expected verdict, URL, curl exit code, time_namelookup, time_connect) -> whether the probe passes
 PROBE_OUTCOMES = {
     "answered": ("allowed", "https://probe.example.com", 0, "0.012000", "0.020000", True),
@@ -282,13 +275,8 @@ def test_the_check_script_passes_a_probe_only_for_its_cause(tmp_path: Any, outco
     default, so a policy drop is a timeout (cilium/cilium Documentation/security/policy/intro.rst, "Policy Deny
     Response Handling": `none`, the default in ../shared/cilium/1.20.0/values.yaml `policyDenyResponse`)."""
     verdict, url, code, lookup, connect, passes = outcome
-    fake = tmp_path / "curl"
-    fake.write_text(FAKE_CURL)
-    fake.chmod(0o755)
     script = check_script([{"name": "probe", "url": url, "allowed": verdict == "allowed"}])
-    host = url.split("://")[1].split(":")[0].replace(".", "_").replace("-", "_")
-    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", f"FAKE_{host}": f"{code} {lookup} {connect}"}
-    result = subprocess.run(["/bin/sh", "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True, check=False)
+    result = run_script(script, tmp_path, {url: (code, lookup, connect)})
     assert (result.returncode == 0) is passes, result.stdout
 
 

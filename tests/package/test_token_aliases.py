@@ -25,6 +25,7 @@ from tests.support.stacks import RunStack
 
 # The last commit whose components registered the module-based tokens.
 OLD_TOKENS_COMMIT = "bd2bc63826be57e7c4bf0271793b0e88c422fcde"
+STACKS = ("dev", "prod")
 OLD_COMPONENT_TYPES = {
     "aks-cilium:network:Network",
     "aks-cilium:cluster:AksCluster",
@@ -33,12 +34,14 @@ OLD_COMPONENT_TYPES = {
     "aks-cilium:demo:DemoApp",
     "aks-cilium:demo:ConnectivityCheck",
 }
+# Both stacks in one process of the old release: its runner (offline/engine.py `run_callable` at that commit) resets
+# the SDK's settings and installs a fresh recording monitor for each run, so the second stack's registrations are its own.
 _RECORD_URNS = """
 import json, sys
 from offline.engine import run_program
 from offline.stack_config import load_stack_config
-run = run_program(load_stack_config(sys.argv[1]))
-print(json.dumps([[r.urn, r.type, r.name, r.parent] for r in run.registrations]))
+runs = {stack: run_program(load_stack_config(stack)) for stack in sys.argv[1:]}
+print(json.dumps({stack: [[r.urn, r.type, r.name, r.parent] for r in run.registrations] for stack, run in runs.items()}))
 """
 
 
@@ -65,20 +68,22 @@ class OldRegistration:
     aliases: tuple[dict[str, Any], ...] = ()
 
 
-def _old_urns(old_tree: Path, stack: str) -> list[str]:
-    """The engine URNs of everything the old release registers for `stack`."""
+@pytest.fixture(scope="module")
+def old_urns(old_tree: Path) -> dict[str, list[str]]:
+    """The engine URNs of everything the old release registers, by stack; read only by the tests."""
     env = {**os.environ, "PYTHONPATH": str(old_tree)}
-    result = subprocess.run(
-        [sys.executable, "-c", _RECORD_URNS, stack], cwd=old_tree, env=env, capture_output=True, text=True, check=False, timeout=300
-    )
+    command = [sys.executable, "-c", _RECORD_URNS, *STACKS]
+    result = subprocess.run(command, cwd=old_tree, env=env, capture_output=True, text=True, check=False, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
-    registrations = [OldRegistration(*row) for row in json.loads(result.stdout.splitlines()[-1])]
-    return list(engine_urns(registrations, "aks-cilium", stack).values())
+    recorded: dict[str, list[list[Any]]] = json.loads(result.stdout.splitlines()[-1])
+    return {
+        stack: list(engine_urns([OldRegistration(*row) for row in rows], "aks-cilium", stack).values()) for stack, rows in recorded.items()
+    }
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_every_resource_the_old_tokens_registered_is_taken_over(old_tree: Path, run_stack: RunStack, stack: str) -> None:
-    old = _old_urns(old_tree, stack)
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_resource_the_old_tokens_registered_is_taken_over(old_urns: dict[str, list[str]], run_stack: RunStack, stack: str) -> None:
+    old = old_urns[stack]
     assert {urn_parts(urn)[0].split("$")[-1] for urn in old} & OLD_COMPONENT_TYPES, "the old release must use the old tokens"
     new: ProgramRun = run_stack(stack)
     matcher = match_previous_state(old, new.registrations, "aks-cilium", stack)
@@ -94,9 +99,9 @@ def test_every_resource_the_old_tokens_registered_is_taken_over(old_tree: Path, 
     assert aliased_children, "children must be matched through the aliases their parents lend them"
 
 
-def test_without_aliases_the_same_change_would_replace_the_tree(old_tree: Path, run_stack: RunStack) -> None:
+def test_without_aliases_the_same_change_would_replace_the_tree(old_urns: dict[str, list[str]], run_stack: RunStack) -> None:
     """The check can fail: drop the aliases from the registrations and the old tree is no longer taken over."""
-    old = _old_urns(old_tree, "dev")
+    old = old_urns["dev"]
     new = run_stack("dev")
     stripped = [replace(r, aliases=()) for r in new.registrations]
     matcher = match_previous_state(old, stripped, "aks-cilium", "dev")

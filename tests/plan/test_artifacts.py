@@ -89,7 +89,9 @@ def server(tmp_path: Path) -> Iterator[LocalServer]:
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(served.root)))
     served.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    # `shutdown` waits for the serving loop to notice, which checks every `poll_interval` (0.5 s by default,
+    # CPython `Lib/socketserver.py`): a short one lets each test end as soon as it is done.
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     deadline = threading.Timer(SERVER_LIFETIME_S, httpd.shutdown)
     deadline.start()

@@ -18,12 +18,6 @@ from tests.support.artifacts import requires_artifacts
 from tests.support.stacks import RunStack, stack_config
 
 
-@pytest.fixture(scope="module")
-def dev_plan(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
-    out = tmp_path_factory.mktemp("plan") / "dev"
-    return main(["--stack", "dev", "--out", str(out)]), out
-
-
 @requires_artifacts
 def test_dev_plan_is_clean_and_complete(dev_plan: tuple[int, Path]) -> None:
     code, out = dev_plan
@@ -139,7 +133,9 @@ def test_invalid_configuration_exits_2(capsys: pytest.CaptureFixture[str], tmp_p
 
 
 @requires_artifacts
-def test_mandatory_violation_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_mandatory_violation_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_steps: None) -> None:
+    """The pack judges the shared dev run under an all-mandatory policy config: a config it has not seen, so the pack
+    process runs for it (tests/plan/conftest.py)."""
     monkeypatch.setattr("offline.plan.PACK_DIR", tmp_path)
     (tmp_path / "config").mkdir()
     config = {"all": "mandatory", "kubernetes-support-ending": "advisory", "stack-tier": {"tier": "dev"}}

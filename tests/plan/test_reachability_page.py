@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from offline.engine import run_program
+from offline.engine import plan_mocks
 from offline.plan import ordered, stack_expectations
 from offline.reachability import analyse
 from offline.reachability.page import render_page
 from offline.stack_config import load_stack_config
+from tests.support.plan_steps import shared_run
 
 # Debian names it chromium; GitHub's Ubuntu runners ship Google Chrome, the same engine.
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
@@ -30,7 +31,8 @@ pytestmark = pytest.mark.skipif(
 def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config = load_stack_config("dev")
     path = tmp_path_factory.mktemp("page") / "reachability.html"
-    path.write_text(render_page(analyse(ordered(run_program(config)), stack_expectations(config)), "dev"))
+    # The dev run the plan tests share, when this process has one (tests/support/plan_steps.py).
+    path.write_text(render_page(analyse(ordered(shared_run(config, plan_mocks())), stack_expectations(config)), "dev"))
     return path
 
 

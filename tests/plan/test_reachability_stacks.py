@@ -12,20 +12,15 @@ import pytest
 import yaml
 
 from offline import plan as offline_plan
-from offline.engine import run_program
+from offline.engine import plan_mocks
 from offline.plan import EXIT_EXPECTATIONS, main, ordered, stack_expectations
 from offline.reachability import Analysis, analyse
 from offline.stack_config import StackConfig, load_stack_config, shipped_examples
 from tests.support.artifacts import requires_artifacts
+from tests.support.plan_steps import shared_run
 from tests.support.stacks import stack_config, with_overrides
 
 Row = tuple[str, str, str, int, str, str]
-
-
-@pytest.fixture(scope="module")
-def dev_plan(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
-    out = tmp_path_factory.mktemp("reach") / "dev"
-    return main(["--stack", "dev", "--out", str(out)]), out
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +33,7 @@ def dev_flows(dev_plan: tuple[int, Path]) -> dict[tuple[str, str, str, int, str]
 @pytest.fixture(scope="module")
 def prod() -> Analysis:
     config = stack_config("prod")
-    return analyse(ordered(run_program(config)), stack_expectations(config))
+    return analyse(ordered(shared_run(config, plan_mocks())), stack_expectations(config))
 
 
 # The blog's scenario (issue #22, "Done when"); `default`, which the stack does not manage, is a namespace no policy
@@ -67,6 +62,15 @@ DEV: list[Row] = [
     ("client", "cidr", "1.1.1.1/32", 443, "TCP", "allowed"),  # inside the cidr rule's range
     ("client", "cidr", "1.0.0.1/32", 443, "TCP", "denied"),  # the internet at large
     ("default", "cidr", "1.1.1.1/32", 443, "TCP", "allowed"),  # no policy selects an unmanaged namespace
+    ("batch", "namespace", "batch", 8080, "TCP", "denied"),  # intraNamespace: false
+    ("batch", "namespace", "demo", 8080, "TCP", "allowed"),  # demo admits batch on the app's port
+    ("batch", "cidr", "169.254.169.254/32", 80, "TCP", "allowed"),  # metadataEndpoints: true lifts the block
+    ("batch", "cidr", "168.63.129.16/32", 32526, "TCP", "allowed"),  # and opens WireServer's ports
+    ("monitoring", "namespace", "demo-operator", 8080, "TCP", "allowed"),  # from an external namespace
+    ("monitoring", "namespace", "demo-operator", 9443, "TCP", "denied"),  # the webhook port is konnectivity's
+    ("client", "namespace", "demo-operator", 9443, "TCP", "denied"),
+    ("demo-operator", "entity", "kube-apiserver", 443, "TCP", "allowed"),
+    ("client", "namespace", "monitoring", 9090, "TCP", "allowed"),  # to an external namespace
 ]
 
 PROD: list[Row] = [
@@ -139,7 +143,9 @@ def test_coverage_spans_what_the_issue_lists(
     assert len(dev_flows) == len(sources) * len(targets) * len(ports), "every source against every target on every port"
 
 
-def test_the_plan_text_shows_the_matrix_and_the_expectations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_plan_text_shows_the_matrix_and_the_expectations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], shared_steps: None
+) -> None:
     assert main(["--stack", "prod", "--examples", str(shipped_examples("prod")), "--out", str(tmp_path / "prod")]) == 0
     text = capsys.readouterr().out
     assert "Reachability (azure-cilium (ACNS security FQDN))" in text
@@ -151,7 +157,7 @@ def test_the_plan_text_shows_the_matrix_and_the_expectations(tmp_path: Path, cap
 
 @requires_artifacts  # the plan's exit code is 3 without Cilium's chart
 def test_a_contradicted_expectation_fails_the_plan_naming_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], shared_steps: None
 ) -> None:
     lines = ["client -> demo:8080 allow", "client -> github.com:443 allow", "demo -> client:8080 allow"]
     config = with_overrides(load_stack_config("dev"), {"expectations": json.dumps(lines)})
@@ -164,7 +170,7 @@ def test_a_contradicted_expectation_fails_the_plan_naming_it(
     assert json.loads((tmp_path / "dev" / "plan.json").read_text())["status"] == "expectations-contradicted"
 
 
-def test_explain_prints_the_verdict_and_the_deciding_rules(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_explain_prints_the_verdict_and_the_deciding_rules(capsys: pytest.CaptureFixture[str], tmp_path: Path, shared_steps: None) -> None:
     assert main(["--stack", "dev", "--out", str(tmp_path / "unused"), "--explain", "client -> google.com:443"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("client -> fqdn:google.com:443/TCP: ALLOWED (byocni)")
@@ -176,7 +182,7 @@ def test_explain_prints_the_verdict_and_the_deciding_rules(capsys: pytest.Captur
 
 @requires_artifacts  # the plan's exit code is 3 without Cilium's chart
 def test_diff_after_adding_one_name_opens_exactly_its_flows(
-    dev_plan: tuple[int, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    dev_plan: tuple[int, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], shared_steps: None
 ) -> None:
     _, base = dev_plan
     config, ports = _with_one_more_name(load_stack_config("dev"), "client", "example.org")

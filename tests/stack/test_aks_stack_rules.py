@@ -15,6 +15,7 @@ from offline.stack_config import load_stack_config
 from stack_settings import ConfigError
 from stack_settings.load import load_settings, project_config
 from stack_settings.runtime_source import PLAN_DATE_VARIABLE
+from tests.support.program_settings import program_config_error, program_settings
 from tests.support.stacks import RunStack, example_keys, stack_config, with_overrides
 
 NIL = "00000000-0000-0000-0000-000000000000"
@@ -69,24 +70,38 @@ def test_default_minor_is_ga_and_far_from_its_end() -> None:
     assert next(row for row in CALENDAR if row.minor == DEFAULT_MINOR).aks_ga <= newest.aks_ga <= READ_ON
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_thirty_days_before_the_end_the_plan_warns_and_after_it_refuses(
-    stack: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Issue #23 "Done when": 30 days before 1.36 leaves community support (2027-06-30) the plan exits 0 with a warning
-    naming 1.37; the day after the end it exits 2 naming kubernetesVersion."""
-    assert stack_config(stack).values["aks-cilium:kubernetesVersion"] == DEFAULT_MINOR == "1.36"
+    naming 1.37; the day after the end it exits 2 naming kubernetesVersion. Shown with prod's whole plan; dev, on the
+    same minor, gets the same warning and refusal from the program's config check (next test)."""
+    assert stack_config("prod").values["aks-cilium:kubernetesVersion"] == DEFAULT_MINOR == "1.36"
     monkeypatch.setattr("offline.plan.load_stack_config", lambda name, **_: stack_config(name))
     monkeypatch.setenv(PLAN_DATE_VARIABLE, "2027-05-31")
-    assert plan_main(["--stack", stack, "--out", str(tmp_path / "before")]) == 0
+    assert plan_main(["--stack", "prod", "--out", str(tmp_path / "before")]) == 0
     out = capsys.readouterr().out
     assert "warning: aks-cilium:kubernetesVersion: 1.36 leaves AKS community support on 2027-06-30, 30 days after" in out
     assert "move to 1.37" in out
     monkeypatch.setenv(PLAN_DATE_VARIABLE, "2027-07-01")
-    assert plan_main(["--stack", stack, "--out", str(tmp_path / "after")]) == 2
+    assert plan_main(["--stack", "prod", "--out", str(tmp_path / "after")]) == 2
     err = capsys.readouterr().err
     assert "aks-cilium:kubernetesVersion: '1.36' left AKS community support on 2027-06-30" in err
     assert 'pulumi config set aks-cilium:kubernetesVersion "1.37"' in err
+
+
+def test_dev_gets_the_same_warning_and_refusal_from_its_config_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plan prints the warnings the settings carry and exits 2 with the ConfigError (previous test); dev's
+    settings carry the same ones."""
+    assert stack_config("dev").values["aks-cilium:kubernetesVersion"] == DEFAULT_MINOR
+    monkeypatch.setenv(PLAN_DATE_VARIABLE, "2027-05-31")
+    (warning,) = program_settings(stack_config("dev")).warnings
+    assert warning.startswith("aks-cilium:kubernetesVersion: 1.36 leaves AKS community support on 2027-06-30, 30 days after")
+    assert "move to 1.37" in warning
+    monkeypatch.setenv(PLAN_DATE_VARIABLE, "2027-07-01")
+    error = str(program_config_error(stack_config("dev")))
+    assert "aks-cilium:kubernetesVersion: '1.36' left AKS community support on 2027-06-30" in error
+    assert 'pulumi config set aks-cilium:kubernetesVersion "1.37"' in error
 
 
 REFUSED = [
@@ -125,13 +140,31 @@ REFUSED = [
 
 
 @pytest.mark.parametrize(("stack", "overrides", "key"), REFUSED)
-def test_refused_combination_exits_2_naming_the_key_and_writes_nothing(
-    stack: str, overrides: dict[str, str], key: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_refused_combination_stops_the_program_naming_the_key(
+    stack: str, overrides: dict[str, str], key: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each combination Azure refuses, with its source beside it in REFUSED (MicrosoftDocs/azure-aks-docs:
     auto-upgrade-cluster.md, auto-upgrade-node-os-image.md, concepts-network-azure-cni-overlay.md, concepts-storage.md,
     configure-kube-proxy.md, long-term-support.md, nat-gateway.md, planned-maintenance.md; ../shared/design/UPSTREAM.md,
-    AKS limits), and the program's own placeholder rule: `make plan` exits 2, names the key, writes no plan."""
+    AKS limits), and the program's own placeholder rule: the program's config check names the key and nothing else.
+    That `make plan` then exits 2 and writes no plan is one path for every such error (next test)."""
+    monkeypatch.setenv(PLAN_DATE_VARIABLE, READ_ON.isoformat())
+    error = program_config_error(with_overrides(stack_config(stack), overrides))
+    assert re.search(rf"aks-cilium:{key}(\[\d+\])?: ", str(error)), "the key, and the item's index for a list"
+    assert settings_problems(stack, overrides) == {key}
+
+
+# One refusal per stack through the plan CLI, the second an item of a list.
+THROUGH_THE_PLAN = [
+    ("dev", {"outboundType": "userAssignedNATGateway"}, "outboundType"),
+    ("prod", {"apiServerAuthorizedIpRanges": '["203.0.113.0/24"]'}, "apiServerAuthorizedIpRanges"),
+]
+
+
+@pytest.mark.parametrize(("stack", "overrides", "key"), THROUGH_THE_PLAN, ids=["dev", "prod"])
+def test_refused_combination_exits_2_naming_the_key_and_writes_nothing(
+    stack: str, overrides: dict[str, str], key: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv(PLAN_DATE_VARIABLE, READ_ON.isoformat())
     config = with_overrides(stack_config(stack), overrides)
     monkeypatch.setattr("offline.plan.load_stack_config", lambda name, **_: config)
@@ -141,7 +174,6 @@ def test_refused_combination_exits_2_naming_the_key_and_writes_nothing(
     assert re.search(rf"aks-cilium:{key}(\[\d+\])?: ", err), "the key, and the item's index for a list"
     assert "Traceback" not in err
     assert not out.exists()
-    assert settings_problems(stack, overrides) == {key}
 
 
 def test_placeholders_are_fine_in_dev() -> None:
@@ -211,7 +243,7 @@ def test_prod_assigns_cluster_admin_to_the_configured_deployer_whoever_runs(run_
 
     config = stack_config("prod")
     laptop = {**CLIENT_CONFIG, "objectId": "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e", "clientId": "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9"}
-    ci, person = run_program(config), run_program(config, AzureMocks(client_config=laptop))
+    ci, person = run_stack("prod"), run_program(config, AzureMocks(client_config=laptop))
 
     def cluster_subtree(run: ProgramRun) -> list[tuple[str, object]]:
         # The cluster and everything under it; Grafana's own role for the deployer (observability) is not the cluster's.

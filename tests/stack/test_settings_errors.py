@@ -6,8 +6,10 @@ import re
 
 import pytest
 
+from offline.engine import run_program
 from stack_settings import ConfigError
-from tests.support.stacks import RunStack
+from tests.support.program_settings import program_config_error
+from tests.support.stacks import stack_config, with_overrides
 
 # (config overrides on the dev stack, key that must be named)
 BAD_INPUTS: list[tuple[dict[str, str], str]] = [
@@ -86,34 +88,47 @@ BAD_INPUTS: list[tuple[dict[str, str], str]] = [
 
 
 @pytest.mark.parametrize(("overrides", "key"), BAD_INPUTS, ids=[f"{k}-{i}" for i, (_, k) in enumerate(BAD_INPUTS)])
-def test_bad_input_names_its_key_and_registers_nothing(run_stack: RunStack, overrides: dict[str, str], key: str) -> None:
-    with pytest.raises(ConfigError) as caught:
-        run_stack("dev", **overrides)
-    assert key in caught.value.keys
-    assert re.search(rf"aks-cilium:{key}(\[\d+\]|\.[^:]+)?: ", str(caught.value)), "the key, and the item's index or path"
-    assert "Fix: pulumi config " in str(caught.value)
+def test_bad_input_names_its_key(overrides: dict[str, str], key: str) -> None:
+    """Each bad value stops the program's config check (its first statement, tests/support/program_settings.py) with
+    the key named. That nothing is registered then is proven by running the whole program once per family of rules
+    (below): every case here is refused by that same statement, before the program makes anything."""
+    error = program_config_error(with_overrides(stack_config("dev"), overrides))
+    assert key in error.keys
+    assert re.search(rf"aks-cilium:{key}(\[\d+\]|\.[^:]+)?: ", str(error)), "the key, and the item's index or path"
+    assert "Fix: pulumi config " in str(error)
 
 
-def test_nothing_is_registered_on_bad_config(run_stack: RunStack) -> None:
+# One bad input per family of rules: a value that cannot be read, a rule across keys, a path inside a tenant's object,
+# and a key that is not a setting.
+FAMILIES = [
+    {"dnsServiceIp": "ten"},
+    {"podCidr": "10.0.0.0/16"},
+    {"namespaces": '{"demo": {"ingress": [{"namespace": "client", "ports": [0]}]}, "client": {}}'},
+    {"podCird": "10.244.0.0/16"},
+]
+
+
+@pytest.mark.parametrize("overrides", FAMILIES, ids=[next(iter(o)) for o in FAMILIES])
+def test_the_program_stops_with_its_config_checks_error_and_registers_nothing(overrides: dict[str, str]) -> None:
     from pulumi.runtime import settings
 
-    with pytest.raises(ConfigError):
-        run_stack("dev", podCidr="10.0.0.0/16")
-    monitor = settings.SETTINGS.monitor
-    assert list(monitor.registrations) == []
-
-
-def test_several_problems_are_reported_together(run_stack: RunStack) -> None:
+    config = with_overrides(stack_config("dev"), overrides)
     with pytest.raises(ConfigError) as caught:
-        run_stack("dev", location="West Europe", maxPodsPerNode="7", networkMode="calico")
-    assert {"location", "maxPodsPerNode", "networkMode"} <= caught.value.keys
+        run_program(config)
+    assert list(settings.SETTINGS.monitor.registrations) == []
+    assert str(caught.value) == str(program_config_error(config))
 
 
-def test_unknown_key_is_reported(run_stack: RunStack) -> None:
-    with pytest.raises(ConfigError) as caught:
-        run_stack("dev", podCird="10.244.0.0/16")
-    assert caught.value.keys == {"podCird"}
-    assert "is not a setting of this program (did you mean podCidr?)" in str(caught.value)
+def test_several_problems_are_reported_together() -> None:
+    overrides = {"location": "West Europe", "maxPodsPerNode": "7", "networkMode": "calico"}
+    error = program_config_error(with_overrides(stack_config("dev"), overrides))
+    assert {"location", "maxPodsPerNode", "networkMode"} <= error.keys
+
+
+def test_unknown_key_is_reported() -> None:
+    error = program_config_error(with_overrides(stack_config("dev"), {"podCird": "10.244.0.0/16"}))
+    assert error.keys == {"podCird"}
+    assert "is not a setting of this program (did you mean podCidr?)" in str(error)
 
 
 def test_config_error_is_a_run_error_so_the_cli_shows_no_traceback() -> None:

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from aks_cilium.network_policy.args import PeerContext, namespace_entry_problems
+from aks_cilium.network_policy.builders import OUTSIDE_ENTITIES
 from offline.plan import main
-from offline.stack_config import load_stack_config
-from stack_settings import ConfigError
-from stack_settings.tenants import config_path, translate_flat_keys
-from tests.support.stacks import RunStack, with_overrides
+from offline.stack_config import PROJECT_DIR, load_stack_config
+from stack_settings import ConfigError, load_settings, project_config
+from stack_settings.tenants import ALLOW_KEYS, NAMESPACE_KEYS, config_path, translate_flat_keys
+from tests.support.stacks import RunStack, declared_namespaces, example_keys, stack_config, with_overrides
 
 REFUSALS: dict[str, tuple[dict[str, object], str]] = {
     "kube-system managed": ({"kube-system": {}}, "kube-system: is a Kubernetes system namespace"),
@@ -54,21 +55,26 @@ REFUSALS: dict[str, tuple[dict[str, object], str]] = {
 }
 
 
+def _refusal(**overrides: str) -> ConfigError:
+    """The ConfigError dev's settings raise with `overrides`: the stack layer's own check, which the program runs before
+    any resource exists (test_a_refused_model_exits_2_and_writes_no_plan runs the whole path once)."""
+    config = with_overrides(stack_config("dev"), overrides)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(project_config(config.values), "dev", example_keys=example_keys(config))
+    return caught.value
+
+
 @pytest.mark.parametrize("case", REFUSALS.values(), ids=REFUSALS.keys())
-def test_each_refusal_names_the_key_the_namespace_and_the_path(run_stack: RunStack, case: tuple[dict[str, object], str]) -> None:
+def test_each_refusal_names_the_key_the_namespace_and_the_path(case: tuple[dict[str, object], str]) -> None:
     tenants, message = case
-    namespaces = {"demo": {}, "client": {}, **tenants}
-    with pytest.raises(ConfigError) as caught:
-        run_stack("dev", namespaces=json.dumps(namespaces))
-    assert caught.value.keys == {"namespaces"}
-    assert f"aks-cilium:namespaces.{message}" in str(caught.value)
+    refusal = _refusal(namespaces=json.dumps({"demo": {}, "client": {}, **tenants}))
+    assert refusal.keys == {"namespaces"}
+    assert f"aks-cilium:namespaces.{message}" in str(refusal)
 
 
-def test_every_problem_of_the_model_is_reported_in_one_run(run_stack: RunStack) -> None:
+def test_every_problem_of_the_model_is_reported_in_one_run() -> None:
     namespaces = {"demo": {"ingress": [{"namespace": "clinet", "ports": [0]}]}, "client": {"egress": [{"fqdn": "*.com"}]}, "default": {}}
-    with pytest.raises(ConfigError) as caught:
-        run_stack("dev", namespaces=json.dumps(namespaces))
-    assert len(caught.value.problems) == 4
+    assert len(_refusal(namespaces=json.dumps(namespaces)).problems) == 4
 
 
 def test_the_stack_layer_reports_the_librarys_own_rules_at_config_paths() -> None:
@@ -83,7 +89,7 @@ def test_the_stack_layer_reports_the_librarys_own_rules_at_config_paths() -> Non
     assert config_path(paths[0]) == "egress[0].except[0]"
 
 
-def test_flat_keys_are_refused_with_the_block_that_replaces_them(run_stack: RunStack) -> None:
+def test_flat_keys_are_refused_with_the_block_that_replaces_them() -> None:
     flat = {
         "namespaces": '["demo", "client"]',
         "namespaceAllowFrom": '["demo:client"]',
@@ -91,10 +97,9 @@ def test_flat_keys_are_refused_with_the_block_that_replaces_them(run_stack: RunS
         "webhookPorts": '["demo:9443"]',
         "metadataEndpointNamespaces": '["client"]',
     }
-    with pytest.raises(ConfigError) as caught:
-        run_stack("dev", **flat)
-    assert caught.value.keys == set(flat)
-    message = str(caught.value)
+    refusal = _refusal(**flat)
+    assert refusal.keys == set(flat)
+    message = str(refusal)
     block = message[message.index("aks-cilium:namespaces: {") + len("aks-cilium:namespaces: ") :].split("\n  - ")[0]
     block = block.split(". Fix:")[0]
     assert json.loads(block) == {
@@ -115,19 +120,28 @@ def test_the_translation_runs_on_the_new_model_unchanged(run_stack: RunStack) ->
     ]
 
 
-def test_every_managed_namespace_of_both_stacks_admits_itself(run_stack: RunStack) -> None:
-    """The issue's first finding: default deny applied to every pod and nothing allowed traffic within a namespace."""
+def test_every_managed_namespace_of_both_stacks_admits_itself_unless_turned_off(run_stack: RunStack) -> None:
+    """The issue's first finding: default deny applied to every pod and nothing allowed traffic within a namespace. Each
+    namespace the stack files declare is judged by its own `intraNamespace`; between them the stacks show both values.
+    A selector with the namespace label matches that namespace's pods (cilium/cilium
+    Documentation/security/policy/kubernetes.rst, "Namespaces")."""
+    seen = set()
     for stack in ("dev", "prod"):
+        declared = declared_namespaces(stack)
         run = run_stack(stack)
         managed = [n.inputs["metadata"]["name"] for n in run.of_type("kubernetes:core/v1:Namespace") if n.name.startswith("policies-")]
+        assert sorted(managed) == sorted(declared), stack
         policies = {
             r.inputs["metadata"].get("namespace"): r.inputs["spec"] for r in run.of_type("kubernetes:cilium.io/v2:CiliumNetworkPolicy")
         }
-        assert managed
         for namespace in managed:
             itself = {"matchLabels": {"k8s:io.kubernetes.pod.namespace": namespace}}
-            assert {"fromEndpoints": [itself]} in policies[namespace]["ingress"], (stack, namespace)
-            assert {"toEndpoints": [itself]} in policies[namespace]["egress"], (stack, namespace)
+            spec = policies.get(namespace, {})
+            within = declared[namespace].get("intraNamespace", True)
+            assert ({"fromEndpoints": [itself]} in spec.get("ingress", [])) is within, (stack, namespace)
+            assert ({"toEndpoints": [itself]} in spec.get("egress", [])) is within, (stack, namespace)
+            seen.add(within)
+    assert seen == {True, False}
 
 
 def test_a_refused_model_exits_2_and_writes_no_plan(
@@ -143,3 +157,16 @@ def test_a_refused_model_exits_2_and_writes_no_plan(
     assert "aks-cilium:namespaces.demo.ingress[0].namespace: 'clinet'" in captured.out + captured.err
     assert "Traceback" not in captured.err
     assert not (tmp_path / "plan").exists()
+
+
+def test_the_docs_give_every_construct_an_example_and_its_meaning_on_the_wire() -> None:
+    """#21's Done-when: the docs describe the model with an example per construct. Every key of a namespace and of an
+    allowance, and every way in from outside, appears in a row's config example of docs/network-policy.md's table, and
+    that row says what happens on the wire."""
+    text = (PROJECT_DIR / "docs" / "network-policy.md").read_text()
+    rows = [line.split(" | ") for line in text.split("| construct | config |")[1].split("\n\n")[0].splitlines()[2:]]
+    assert all(len(row) == 4 and row[3].strip(" |") for row in rows)
+    keys = {*NAMESPACE_KEYS, *(key for keys in ALLOW_KEYS.values() for key in keys)} - {"ingress", "egress"}
+    examples = [f"{key}:" for key in sorted(keys)] + [f"outside: {how}" for how in OUTSIDE_ENTITIES]
+    for example in examples:
+        assert any(example in row[1] for row in rows), example

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
+from dataclasses import replace
+from functools import cache
 from typing import Any
 
 from aks_cilium.testing import ProgramRun
@@ -13,8 +16,24 @@ RunStack = Callable[..., ProgramRun]
 
 
 def stack_config(stack: str) -> StackConfig:
-    """A stack's config as the CI plan reads it: its stack file, and the examples the repository ships for it (prod's)."""
+    """A stack's config as the CI plan reads it: its stack file, and the examples the repository ships for it (prod's).
+
+    Read once per test process: reading Pulumi.yaml and the stack file as the CLI does costs about 0.1 CPU-s, no test
+    edits the project's files, and the environment matters only for encrypted values, which no committed file holds.
+    Each caller gets its own `values` map (the rest is immutable)."""
+    read = _read_stack_config(stack)
+    return replace(read, values=dict(read.values))
+
+
+@cache
+def _read_stack_config(stack: str) -> StackConfig:
     return load_stack_config(stack, examples=shipped_examples(stack))
+
+
+def declared_namespaces(stack: str) -> dict[str, dict[str, Any]]:
+    """The stack file's `aks-cilium:namespaces` as written (an empty namespace as {}): what tests derive plans from."""
+    declared = json.loads(stack_config(stack).values["aks-cilium:namespaces"])
+    return {name: entry or {} for name, entry in declared.items()}
 
 
 def example_keys(config: StackConfig) -> frozenset[str]:

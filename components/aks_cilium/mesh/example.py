@@ -18,7 +18,7 @@ import pulumi_kubernetes as k8s
 from aks_cilium.core.options import child_options, extended
 from aks_cilium.core.tokens import component_type
 from aks_cilium.core.validation import ArgsCheck
-from aks_cilium.workloads.demo import APP_IMAGE, APP_PORT, APP_USER, restricted_container
+from aks_cilium.workloads.demo import APP_PORT, app_container, restricted_pod_spec
 
 GLOBAL_ANNOTATION = "service.cilium.io/global"
 SHARED_ANNOTATION = "service.cilium.io/shared"
@@ -39,7 +39,8 @@ def _peer(namespace: pulumi.Input[str], cluster: pulumi.Input[str]) -> dict[str,
 
 
 class GlobalServiceExample(pulumi.ComponentResource):
-    """nginx behind a global Service, with a CiliumNetworkPolicy that admits the example's pods of every member."""
+    """An HTTP app (the demo's json-mock) behind a global Service, with a CiliumNetworkPolicy that admits the
+    example's pods of every member."""
 
     service_name: pulumi.Output[str]
     """The global Service's name, the same in every member."""
@@ -53,9 +54,6 @@ class GlobalServiceExample(pulumi.ComponentResource):
         child = child_options(self, opts)
         namespace = args["namespace"]
         labels = {"app": APP}
-        container = restricted_container(
-            APP, APP_IMAGE, APP_USER, ports=[k8s.core.v1.ContainerPortArgs(container_port=APP_PORT, name="http")]
-        )
         deployment = k8s.apps.v1.Deployment(
             f"{name}-app",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=APP, namespace=namespace, labels=labels),
@@ -63,7 +61,7 @@ class GlobalServiceExample(pulumi.ComponentResource):
                 replicas=1,
                 selector=k8s.meta.v1.LabelSelectorArgs(match_labels=labels),
                 template=k8s.core.v1.PodTemplateSpecArgs(
-                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels), spec=k8s.core.v1.PodSpecArgs(containers=[container])
+                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels), spec=restricted_pod_spec(app_container(APP))
                 ),
             ),
             opts=child,

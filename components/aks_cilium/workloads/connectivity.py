@@ -12,10 +12,10 @@ from aks_cilium.core.tokens import component_type, with_legacy_type
 from aks_cilium.core.validation import ArgsCheck
 from aks_cilium.network_policy.args import namespace_problem
 from aks_cilium.network_policy.baseline import NamespaceBaseline, namespace_labels
-from aks_cilium.network_policy.builders import namespace_peers_out
-from aks_cilium.network_policy.model import PolicySpec
+from aks_cilium.network_policy.builders import api_server_out, namespace_peers_out
+from aks_cilium.network_policy.model import PolicySpec, Port
 from aks_cilium.network_policy.reserved import PROBE_NAMESPACE
-from aks_cilium.workloads.demo import CLIENT_IMAGE, CLIENT_USER, restricted_pod_spec
+from aks_cilium.workloads.demo import CLIENT_IMAGE, client_container, restricted_pod_spec
 
 CONNECT_TIMEOUT_SECONDS = 5
 MAX_SECONDS = 10
@@ -23,6 +23,11 @@ MAX_SECONDS = 10
 # the packet), 28 the operation timed out.
 CURL_REFUSED = 7
 CURL_TIMED_OUT = 28
+# The outsider's positive control: the API server, which only the outsider's own egress policy lets it reach (the
+# shared baseline allows DNS, nothing else). A pod whose policy never applied, whose DNS or network is broken, fails it,
+# where its denied probes alone would pass: they expect exactly the timeout such a pod produces.
+OUTSIDER_CONTROL_URL = "https://kubernetes.default.svc:443"
+OUTSIDER_CONTROL_PORT = Port(443)
 
 
 class ConnectivityProbe(TypedDict):
@@ -50,7 +55,8 @@ class ConnectivityCheckArgs(TypedDict):
     """Probes from a namespace the component creates under the shared baseline (NetworkPolicySet's cluster-wide
     policies), with egress open to `outsider_egress_to`: what they reach there must be denied by the destination's
     own ingress policy, the only policy left that can drop it. Each needs an allowed probe of the same URL among the
-    sources' probes, the positive control that tells a drop from a destination that is down."""
+    sources' probes, the positive control that tells a drop from a destination that is down; the outsider itself first
+    reaches the API server through its own egress policy, the control that tells a drop from a broken probe pod."""
     outsider_egress_to: NotRequired[list[str]]
     """Namespaces the outsider's egress may reach (the namespaces its probes target)."""
     outsider_namespace: NotRequired[str]
@@ -88,9 +94,10 @@ def check_script(probes: list[ConnectivityProbe]) -> str:
 def _job(
     name: str, namespace: pulumi.Input[str], script: str, fingerprint: pulumi.Input[str], opts: pulumi.ResourceOptions
 ) -> "k8s.batch.v1.Job":  # quoted: evaluating it would load the Job module on stacks without the check
-    # The Job's name carries a digest of the policies and the script: a change replaces the Job, which runs again.
+    # The Job's name carries a digest of the fingerprint, the image and the script: a change of any replaces the Job,
+    # which runs again.
     job_name = pulumi.Output.from_input(fingerprint).apply(
-        lambda digest: f"connectivity-check-{hashlib.sha256((digest + script).encode()).hexdigest()[:10]}"
+        lambda digest: f"connectivity-check-{hashlib.sha256((digest + CLIENT_IMAGE + script).encode()).hexdigest()[:10]}"
     )
     return k8s.batch.v1.Job(
         name,
@@ -99,12 +106,18 @@ def _job(
             backoff_limit=2,
             template=k8s.core.v1.PodTemplateSpecArgs(
                 metadata=k8s.meta.v1.ObjectMetaArgs(labels={"app": "connectivity-check"}),
-                spec=restricted_pod_spec("check", CLIENT_IMAGE, CLIENT_USER, restart_policy="Never", command=["/bin/sh", "-c", script]),
+                spec=restricted_pod_spec(client_container("check", command=["/bin/sh", "-c", script]), restart_policy="Never"),
             ),
         ),
         # The provider waits for the Job to complete; a failed check fails `pulumi up`.
         opts=opts,
     )
+
+
+def outsider_probes(probes: list[ConnectivityProbe]) -> list[ConnectivityProbe]:
+    """The outsider's denied probes, led by its positive control: the API server must be reached first."""
+    control = ConnectivityProbe(name="probe namespace -> kube-apiserver:443 (positive control)", url=OUTSIDER_CONTROL_URL, allowed=True)
+    return [control, *probes]
 
 
 def _check_args(name: str, args: ConnectivityCheckArgs) -> None:
@@ -163,8 +176,11 @@ class ConnectivityCheck(pulumi.ComponentResource):
                     kind="CiliumNetworkPolicy",
                     metadata={"name": "allow-to-namespaces", "namespace": outsider_name},
                     spec=PolicySpec(
-                        description="Allow egress to the probed namespaces",
-                        egress=tuple(namespace_peers_out(target) for target in args["outsider_egress_to"]),
+                        description="Allow egress to the probed namespaces, and to the API server (the positive control)",
+                        egress=(
+                            *(namespace_peers_out(target) for target in args["outsider_egress_to"]),
+                            api_server_out((OUTSIDER_CONTROL_PORT,)),
+                        ),
                     ).render(),
                     opts=in_outsider,
                 )
@@ -173,7 +189,7 @@ class ConnectivityCheck(pulumi.ComponentResource):
                 _job(
                     f"{name}-outsider-job",
                     outsider_name,
-                    check_script(args["outsider_probes"]),
+                    check_script(outsider_probes(args["outsider_probes"])),
                     fingerprint,
                     extended(in_outsider, depends_on=egress),
                 )

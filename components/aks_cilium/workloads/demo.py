@@ -1,4 +1,5 @@
-"""The demo scenario's workloads: an app behind a Service, and a client pod in another namespace."""
+"""The demo scenario's workloads: an app behind a Service, and a client pod in another namespace; the restricted pods
+the connectivity check and the mesh example build on."""
 
 from typing import TypedDict
 
@@ -9,13 +10,22 @@ from aks_cilium.core.options import child_options, extended
 from aks_cilium.core.tokens import component_type, with_legacy_type
 from aks_cilium.core.validation import ArgsCheck
 
-# Pinned by digest (tags move). The digests are the ones public projects pin for these tags; see docs/network-policy.md.
-APP_IMAGE = "nginxinc/nginx-unprivileged:1.27-alpine@sha256:65e3e85dbaed8ba248841d9d58a899b6197106c23cb0ff1a132b7bfe0547e4c0"
-CLIENT_IMAGE = "curlimages/curl:8.11.1@sha256:c1fe1679c34d9784c1b0d1e5f62ac0a79fca01fb6377cdd33e90473c6f9f9a69"
-# The images' users, as numbers: the kubelet cannot check runAsNonRoot against a user name (curl's is curl_user).
-APP_USER = 101
-CLIENT_USER = 100
+# The images Cilium's own connectivity test runs, from quay.io: Docker Hub limits anonymous pulls per address, and every
+# node of a cluster pulls through its one outbound IP. Pinned by digest (tags move), each digest as cilium/cilium's
+# cilium-cli/defaults/defaults.go (`ConnectivityCheckImagesTest`) pins it at recent revisions; see docs/workloads.md.
+# json-mock (cilium/json-mock v1.4.0): json-server 0.17.4 on node:25.9.0-slim; its run.sh serves /default.json on $PORT
+# (80 without it; the pods set APP_PORT, as cilium-cli's echo deployments set 8080).
+APP_IMAGE = "quay.io/cilium/json-mock:v1.4.0@sha256:500dc80291d4f402462e4bb7ecfc2b726f08c8136999e5e91cdd54f9e90eebeb"
+# alpine-curl (cilium/alpine-curl v1.10.0): Alpine 3.20 with curl, busybox sh and Kubernetes' pause at /usr/bin/pause.
+CLIENT_IMAGE = "quay.io/cilium/alpine-curl:v1.10.0@sha256:913e8c9f3d960dde03882defa0edd3a919d529c2eb167caa7f54194528bde364"
+# Neither Dockerfile sets USER (both would run as root), so the pods name unprivileged users the base images define, as
+# numbers (the kubelet checks runAsNonRoot against numbers only): node's `node` (1000, nodejs/docker-node) and Alpine's
+# `nobody` (65534, alpinelinux/aports main/alpine-baselayout/passwd).
+APP_USER = 1000
+CLIENT_USER = 65534
 APP_PORT = 8080
+# A collection of json-mock's /default.json: a JSON answer from json-server's router, not a static file.
+APP_READY_PATH = "/public"
 SERVICE_NAME = "demo-app"
 
 
@@ -30,8 +40,8 @@ SCRATCH = "/tmp"
 
 
 def restricted_container(name: str, image: str, user: int, **extra: object) -> k8s.core.v1.ContainerArgs:
-    """A container under the restricted Pod Security profile, running as the image's own numeric `user`, with a read-only
-    root filesystem: what it writes (nginx's pid and caches, curl's error text) goes to an emptyDir at /tmp."""
+    """A container under the restricted Pod Security profile, running as the unprivileged numeric `user`, with a
+    read-only root filesystem: what it writes (the check's curl error text) goes to an emptyDir at /tmp."""
     return k8s.core.v1.ContainerArgs(
         name=name,
         image=image,
@@ -50,12 +60,32 @@ def restricted_container(name: str, image: str, user: int, **extra: object) -> k
     )
 
 
-def restricted_pod_spec(name: str, image: str, user: int, restart_policy: str = "Always", **extra: object) -> k8s.core.v1.PodSpecArgs:
+def app_container(name: str) -> k8s.core.v1.ContainerArgs:
+    """json-mock on APP_PORT, read-only (json-server's `--read-only`: GET only, so it never writes its database), ready
+    once its router answers."""
+    return restricted_container(
+        name,
+        APP_IMAGE,
+        APP_USER,
+        # run.sh passes its arguments on to json-server before its own (cilium/json-mock run.sh).
+        args=["--read-only"],
+        env=[k8s.core.v1.EnvVarArgs(name="PORT", value=str(APP_PORT))],
+        ports=[k8s.core.v1.ContainerPortArgs(container_port=APP_PORT, name="http")],
+        readiness_probe=k8s.core.v1.ProbeArgs(http_get=k8s.core.v1.HTTPGetActionArgs(path=APP_READY_PATH, port="http"), period_seconds=10),
+    )
+
+
+def client_container(name: str, **extra: object) -> k8s.core.v1.ContainerArgs:
+    """alpine-curl; without a command it idles in pause, as in Cilium's connectivity test (the image's entrypoint is curl)."""
+    return restricted_container(name, CLIENT_IMAGE, CLIENT_USER, **{"command": ["/usr/bin/pause"], **extra})
+
+
+def restricted_pod_spec(container: k8s.core.v1.ContainerArgs, restart_policy: str = "Always") -> k8s.core.v1.PodSpecArgs:
     """One restricted container, its scratch volume, and no service-account token: nothing here calls the API server."""
     return k8s.core.v1.PodSpecArgs(
         restart_policy=restart_policy,
         automount_service_account_token=False,
-        containers=[restricted_container(name, image, user, **extra)],
+        containers=[container],
         volumes=[k8s.core.v1.VolumeArgs(name="scratch", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit="16Mi"))],
     )
 
@@ -80,7 +110,8 @@ def _deployment(
 
 
 class DemoApp(pulumi.ComponentResource):
-    """nginx behind a Service in one namespace and a curl client in another, as in the Cilium policy walkthrough."""
+    """An HTTP app (json-mock) behind a Service in one namespace and a curl client in another, as in the Cilium policy
+    walkthrough."""
 
     service_url: pulumi.Output[str]
     """In-cluster URL of the demo Service."""
@@ -90,20 +121,7 @@ class DemoApp(pulumi.ComponentResource):
         ArgsCheck("DemoApp", name, args, DemoAppArgs).done()
         # The namespaces and their policies come first (depends_on of the component).
         child = child_options(self, opts)
-        probe = k8s.core.v1.ProbeArgs(http_get=k8s.core.v1.HTTPGetActionArgs(path="/", port=APP_PORT), period_seconds=10)
-        app = _deployment(
-            f"{name}-app",
-            args["app_namespace"],
-            "demo-app",
-            restricted_pod_spec(
-                "demo-app",
-                APP_IMAGE,
-                APP_USER,
-                ports=[k8s.core.v1.ContainerPortArgs(container_port=APP_PORT, name="http")],
-                readiness_probe=probe,
-            ),
-            child,
-        )
+        app = _deployment(f"{name}-app", args["app_namespace"], "demo-app", restricted_pod_spec(app_container("demo-app")), child)
         service = k8s.core.v1.Service(
             f"{name}-service",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=SERVICE_NAME, namespace=args["app_namespace"]),
@@ -116,7 +134,7 @@ class DemoApp(pulumi.ComponentResource):
             f"{name}-client",
             args["client_namespace"],
             "client",
-            restricted_pod_spec("client", CLIENT_IMAGE, CLIENT_USER, command=["sleep", "infinity"]),
+            restricted_pod_spec(client_container("client")),
             child,
         )
         self.service_url = pulumi.Output.concat("http://", service.metadata.name, ".", service.metadata.namespace, ".svc.cluster.local")
