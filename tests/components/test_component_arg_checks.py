@@ -201,3 +201,17 @@ def test_good_outputs_pass_and_register_what_plain_values_do() -> None:
 
     assert len(given.registrations) == len(plain.registrations)
     assert by_resource(given) == by_resource(plain)
+
+
+def test_each_problem_names_the_args_its_rule_read_as_reads() -> None:
+    """A caller that already refused one of those args knows the problem may restate it (program/component_checks.py)."""
+    from aks_cilium.cluster.checks import check_cluster_args
+    from aks_cilium.core.validation import ComponentArgsError
+
+    args = cluster_args(service_cidr="10.244.0.0/20", max_pods=20)
+    with pytest.raises(ComponentArgsError) as caught:
+        check_cluster_args("aks", args)
+    reads = {problem["property_path"]: read for problem, read in zip(caught.value.errors or [], caught.value.reads, strict=True)}
+    assert reads["max_pods"] == ("max_pods",)
+    assert reads["service_cidr"][0] == "service_cidr"
+    assert {"pod_cidr", "dns_service_ip"} <= set(reads["service_cidr"])
