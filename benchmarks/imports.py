@@ -20,18 +20,36 @@ OWN_PACKAGES = ("aks_cilium", "program", "stack_settings")
 
 # Runs in a fresh interpreter. The harness (aks_cilium.testing) imports the library package, which the program's first
 # import loads as well, so that package's modules are recorded before the harness comes in; the rest of the harness is
-# imported next, so what the run then adds to sys.modules is the program's.
+# imported next, so what the run then adds to sys.modules is the program's. Each stack runs in a child forked from that
+# state (os.fork copies the interpreter, sys.modules included), so no stack sees what another loaded, and the
+# interpreter and the harness are started once for all of them. Nothing has opened a gRPC channel or started a thread
+# before the fork: the mock engine runs in-process.
 _RECORD_LOADED = """
-import json, sys
+import json, os, sys
 start = set(sys.modules)
 import aks_cilium
 library = [name for name in sys.modules if name not in start]
 from offline.engine import run_program
 from offline.stack_config import load_stack_config, shipped_examples
-config = load_stack_config(sys.argv[1], examples=shipped_examples(sys.argv[1]))
-before = set(sys.modules)
-run_program(config)
-print(json.dumps(library + [name for name in sys.modules if name not in before]))
+loaded = {}
+for stack in sys.argv[1:]:
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(read)
+        config = load_stack_config(stack, examples=shipped_examples(stack))
+        before = set(sys.modules)
+        run_program(config)
+        with os.fdopen(write, "w") as pipe:
+            json.dump(library + [name for name in sys.modules if name not in before], pipe)
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        loaded[stack] = json.load(pipe)
+    _, status = os.waitpid(child, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"recording {stack} failed")
+print(json.dumps(loaded))
 """
 # Timed inside the fresh interpreter: its start-up and its teardown (freeing every module at exit) are not imports.
 _IMPORT_ALL = """
@@ -53,11 +71,15 @@ class ColdStart:
     other_modules: int
 
 
+def loaded_by_programs(stacks: list[str]) -> dict[str, list[str]]:
+    """Modules the program loads for each stack, in load order (the program file itself is not a module)."""
+    done = subprocess.run([sys.executable, "-c", _RECORD_LOADED, *stacks], cwd=PROJECT_DIR, check=True, capture_output=True, text=True)
+    loaded: dict[str, list[str]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return {stack: [name for name in names if not name.startswith("<") and name != "__main__"] for stack, names in loaded.items()}
+
+
 def loaded_by_program(stack: str) -> list[str]:
-    """Modules the program loads for `stack`, in load order (the program file itself is not a module)."""
-    done = subprocess.run([sys.executable, "-c", _RECORD_LOADED, stack], cwd=PROJECT_DIR, check=True, capture_output=True, text=True)
-    names: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
-    return [name for name in names if not name.startswith("<") and name != "__main__"]
+    return loaded_by_programs([stack])[stack]
 
 
 def import_seconds(modules: list[str], repeats: int) -> float:

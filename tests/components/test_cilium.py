@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import ipaddress
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import jsonschema
@@ -11,10 +14,12 @@ import pytest
 from aks_cilium.cilium.rules import CLUSTER_ID_RANGE
 from aks_cilium.cilium.values import cilium_values
 from offline.chart import chart_defaults, render_chart, unknown_value_paths, values_schema
+from offline.engine import run_program
 from offline.stack_config import PROJECT_DIR
 from stack_settings import ConfigError
 from tests.support.artifacts import requires_artifacts
-from tests.support.stacks import PROD_AS_BYOCNI, RunStack, release_values, stack_config
+from tests.support.program_settings import program_config_error
+from tests.support.stacks import PROD_AS_BYOCNI, RunStack, release_values, stack_config, with_overrides
 from tests.support.tokens import RELEASE
 
 FEATURE_OVERRIDES: dict[str, dict[str, str]] = {
@@ -28,6 +33,42 @@ FEATURE_OVERRIDES: dict[str, dict[str, str]] = {
 
 
 WIREGUARD_ARGS: dict[str, Any] = {"cluster_name": "aks-x", "pod_cidr": "10.244.0.0/16", "node_count": 2, "wireguard": True}
+
+FeatureValues = Callable[[str], dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def feature_values() -> FeatureValues:
+    """dev's release values with one of FEATURE_OVERRIDES set: one stack run per feature for the whole module (the
+    exact values and the chart's schema read the same run), each caller getting its own copy."""
+
+    @cache
+    def run(feature: str) -> dict[str, Any]:
+        values: dict[str, Any] = run_program(with_overrides(stack_config("dev"), FEATURE_OVERRIDES[feature])).one(RELEASE).inputs["values"]
+        return values
+
+    return lambda feature: copy.deepcopy(run(feature))
+
+
+# The chart rendered with dev's values as committed, read by several tests: a render is the costly part.
+_DEV_RENDER: list[dict[str, Any]] = []
+
+
+def dev_render(run_stack: RunStack) -> list[dict[str, Any]]:
+    if not _DEV_RENDER:
+        _DEV_RENDER.extend(render_chart(release_values(run_stack)))
+    return _DEV_RENDER
+
+
+@cache
+def values_validator() -> jsonschema.protocols.Validator:
+    """Cilium's values.schema.json as one validator for the module: `jsonschema.validate` checks the schema and builds
+    a validator on every call, which cost more than the validation."""
+    schema = values_schema()
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    validator: jsonschema.protocols.Validator = validator_class(schema)
+    return validator
 
 
 def test_dev_release(run_stack: RunStack) -> None:
@@ -61,7 +102,7 @@ def test_dev_release(run_stack: RunStack) -> None:
     assert "hubble-ui" in run.outputs["hubble"]["ui"]
 
 
-def test_cluster_name_is_the_clusters_and_ids_differ_per_stack(run_stack: RunStack) -> None:
+def test_cluster_name_is_the_clusters_and_ids_differ_per_stack(run_stack: RunStack, feature_values: FeatureValues) -> None:
     """Name and ID are set at install (changing them later restarts every workload), the name as cilium-cli sets it:
     the cluster's own (cilium/cilium Documentation/installation/k8s-install-helm.rst; cilium-cli/install/helm.go,
     `cluster.name`). values.yaml, cluster.id: unique across connected clusters, 1-255."""
@@ -72,7 +113,8 @@ def test_cluster_name_is_the_clusters_and_ids_differ_per_stack(run_stack: RunSta
     assert prod_cluster["name"] != dev_cluster["name"]
     assert {dev_cluster["id"], prod_cluster["id"]} <= set(CLUSTER_ID_RANGE)
     assert dev_cluster["id"] != prod_cluster["id"]
-    assert release_values(run_stack, clusterMeshId="7")["cluster"] == {"name": dev_cluster["name"], "id": 7}
+    assert FEATURE_OVERRIDES["cluster-id"] == {"clusterMeshId": "7"}
+    assert feature_values("cluster-id")["cluster"] == {"name": dev_cluster["name"], "id": 7}
 
 
 def test_stacks_have_disjoint_pod_cidrs() -> None:
@@ -91,17 +133,19 @@ def test_pod_cidr_is_one_value_for_aks_and_cilium(run_stack: RunStack) -> None:
     assert run.one(RELEASE).inputs["values"]["ipam"]["operator"]["clusterPoolIPv4PodCIDRList"] == [aks_pod_cidr]
 
 
-def test_feature_values_exactly(run_stack: RunStack) -> None:
+def test_feature_values_exactly(feature_values: FeatureValues) -> None:
     """Every key is the chart's own (../shared/cilium/1.20.0/values.yaml): `encryption.enabled` and `encryption.type`
     ("one of ipsec, wireguard or ztunnel"), `bandwidthManager.enabled`, `prometheus.serviceMonitor.trustCRDsExist` ("helm
     will not check for monitoring.coreos.com/v1 CRDs"), `hubble.metrics.serviceMonitor.enabled`, `debug.enabled`."""
-    assert release_values(run_stack, wireguard="true")["encryption"] == {"enabled": True, "type": "wireguard"}
-    assert release_values(run_stack, bandwidthManager="true")["bandwidthManager"] == {"enabled": True}
-    monitors = release_values(run_stack, hubbleServiceMonitors="true")
+    assert feature_values("wireguard")["encryption"] == {"enabled": True, "type": "wireguard"}
+    assert feature_values("bandwidth-manager")["bandwidthManager"] == {"enabled": True}
+    monitors = feature_values("service-monitors")
     assert monitors["prometheus"] == {"enabled": True, "serviceMonitor": {"enabled": True, "trustCRDsExist": True}}
     assert monitors["hubble"]["metrics"]["serviceMonitor"] == {"enabled": True}
-    assert "metrics" not in release_values(run_stack, hubbleMetrics="[]")["hubble"]
-    assert release_values(run_stack, ciliumExtraValues='{"debug": {"enabled": true}}')["debug"] == {"enabled": True}
+    assert "metrics" not in feature_values("no-metrics")["hubble"]
+    extra = feature_values("extra")
+    assert extra["debug"] == {"enabled": True}
+    assert extra["operator"]["resources"] == {"requests": {"cpu": "100m"}}
 
 
 def test_no_release_in_azure_cilium_mode(run_stack: RunStack) -> None:
@@ -121,15 +165,13 @@ def test_no_release_in_azure_cilium_mode(run_stack: RunStack) -> None:
         ("ciliumExtraValues", '{"debug": {"enabled": true}}'),
     ],
 )
-def test_helm_only_options_refused_in_azure_cilium_mode(run_stack: RunStack, key: str, value: str) -> None:
+def test_helm_only_options_refused_in_azure_cilium_mode(key: str, value: str) -> None:
     """In Azure CNI powered by Cilium, AKS runs Cilium and there is no Helm release to carry these options
     (MicrosoftDocs/azure-aks-docs articles/aks/azure-cni-powered-by-cilium.md, FAQ: "Can the Cilium ConfigMap be
     modified?": only label exclusion, "Changes to other values in the ConfigMap are not supported"; "Does Azure CNI
     Powered by Cilium use kube-proxy?": no; the feature table: WireGuard there is an ACNS setting), so they are
-    refused rather than silently dropped."""
-    with pytest.raises(ConfigError) as caught:
-        run_stack("prod", **{key: value})
-    assert key in caught.value.keys
+    refused rather than silently dropped. Through the program's config check (tests/support/program_settings.py)."""
+    assert key in program_config_error(with_overrides(stack_config("prod"), {key: value})).keys
 
 
 def test_prod_hubble_output_sets_up_the_acns_mtls_client(run_stack: RunStack) -> None:
@@ -151,9 +193,9 @@ def test_prod_hubble_output_sets_up_the_acns_mtls_client(run_stack: RunStack) ->
 
 @requires_artifacts
 @pytest.mark.parametrize("feature", [None, *FEATURE_OVERRIDES])
-def test_values_are_valid_and_known_to_the_chart(run_stack: RunStack, feature: str | None) -> None:
-    values = release_values(run_stack, **FEATURE_OVERRIDES.get(feature or "", {}))
-    jsonschema.validate(values, values_schema())
+def test_values_are_valid_and_known_to_the_chart(run_stack: RunStack, feature_values: FeatureValues, feature: str | None) -> None:
+    values = feature_values(feature) if feature else release_values(run_stack)
+    values_validator().validate(values)
     assert list(unknown_value_paths(values, chart_defaults())) == []
 
 
@@ -175,7 +217,7 @@ def test_dev_values_render_a_working_hubble_setup(run_stack: RunStack) -> None:
     (UPSTREAM.md, Cilium "AKS BYOCNI"); vxlan is the chart's default tunnel protocol (values.yaml `tunnelProtocol`,
     @default "vxlan"); the cronJob certificate method renders the hubble-generate-certs CronJob (UPSTREAM.md, "Hubble TLS");
     `cluster.id` is 1-255 (values.yaml `cluster.id`); httpV2, not http (UPSTREAM.md, "Hubble metrics": the pair conflicts)."""
-    objects = render_chart(release_values(run_stack))
+    objects = dev_render(run_stack)
     objects_of(objects, "Deployment", "hubble-relay")
     objects_of(objects, "Deployment", "hubble-ui")
     objects_of(objects, "CronJob", "hubble-generate-certs")
@@ -201,10 +243,10 @@ def test_deny_only_policies_stay_deny_only(run_stack: RunStack) -> None:
     the chart's default, and extra values cannot change it."""
     values = release_values(run_stack)
     assert values["enableNonDefaultDenyPolicies"] is True
-    config = objects_of(render_chart(values), "ConfigMap", "cilium-config")["data"]
+    config = objects_of(dev_render(run_stack), "ConfigMap", "cilium-config")["data"]
     assert config["enable-non-default-deny-policies"] == "true"
     with pytest.raises(ConfigError, match="enableNonDefaultDenyPolicies"):
-        run_stack("dev", ciliumExtraValues='{"enableNonDefaultDenyPolicies": false}')
+        raise program_config_error(with_overrides(stack_config("dev"), {"ciliumExtraValues": '{"enableNonDefaultDenyPolicies": false}'}))
 
 
 @requires_artifacts

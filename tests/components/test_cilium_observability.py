@@ -19,6 +19,7 @@ from offline.chart import render_chart
 from offline.engine import run_program
 from offline.stack_config import load_stack_config
 from tests.support.artifacts import requires_artifacts
+from tests.support.stacks import RunStack
 from tests.support.tokens import RELEASE
 
 
@@ -75,10 +76,10 @@ def test_the_exporter_keeps_drops_and_dns_on_the_agents_log(rendered: list[dict[
     assert config["hubble-export-denylist"] == ""
 
 
-def test_dev_hubble_output_trusts_the_relays_ca_and_asks_the_blogs_questions() -> None:
+def test_dev_hubble_output_trusts_the_relays_ca_and_asks_the_blogs_questions(run_stack: RunStack) -> None:
     """The relay's certificate is certgen's for *.hubble-relay.cilium.io, its CA in hubble-relay-server-certs (chart
     templates/hubble/tls-cronjob/_job-spec.tpl); the CLI needs tls, the CA and a name under the wildcard."""
-    commands = run_program(load_stack_config("dev")).outputs["hubble"]
+    commands = run_stack("dev").outputs["hubble"]
     script = "\n".join(commands.values())
     assert "get secret hubble-relay-server-certs -o jsonpath='{.data.ca\\.crt}'" in commands["tls-2-ca.crt"]
     assert "hubble config set tls-ca-cert-files" in commands["tls-2-ca.crt"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.imports import OWN_PACKAGES, loaded_by_program
+from benchmarks.imports import OWN_PACKAGES, loaded_by_programs
 
 HELM = "pulumi_kubernetes.helm.v3"
 DEPLOYMENTS = "pulumi_kubernetes.apps.v1"
@@ -13,7 +13,7 @@ JOBS = "pulumi_kubernetes.batch.v1"
 
 @pytest.fixture(scope="module")
 def loaded() -> dict[str, set[str]]:
-    return {stack: set(loaded_by_program(stack)) for stack in ("dev", "prod")}
+    return {stack: set(modules) for stack, modules in loaded_by_programs(["dev", "prod"]).items()}
 
 
 def test_dev_loads_what_its_features_need(loaded: dict[str, set[str]]) -> None:

@@ -192,30 +192,41 @@ def with_extra(values: dict[str, Any]) -> Any:
     return lambda stack, **_: with_overrides(load_stack_config(stack), {"ciliumExtraValues": json.dumps(values)})
 
 
-@pytest.mark.parametrize(
-    "extra",
-    [{"hubble": {"relay": {"replicas": "two"}}}, {"debug": {"enabled": "yes"}}, {"operator": {"resources": "a lot"}}],
-    ids=["replicas-string", "debug-string", "resources-string"],
-)
+# Values of the wrong type at three paths of different kinds (an integer, a boolean, an object).
+SCHEMA_REFUSES: dict[str, dict[str, Any]] = {
+    "values.hubble.relay.replicas": {"hubble": {"relay": {"replicas": "two"}}},
+    "values.debug.enabled": {"debug": {"enabled": "yes"}},
+    "values.operator.resources": {"operator": {"resources": "a lot"}},
+}
+
+
 def test_extra_values_the_charts_schema_refuses_exit_2(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], extra: dict[str, Any]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Helm validates values against the chart's values.schema.json before it renders (helm/helm
-    pkg/chartutil/jsonschema.go); ../shared/cilium/1.20.0/values.schema.json types these paths."""
+    pkg/chartutil/jsonschema.go); ../shared/cilium/1.20.0/values.schema.json types these paths. The three wrong
+    values go into one plan: the check lists every value the schema refuses, so each path named in the one error
+    proves that value is refused, as three plans of one value each did."""
+    extra: dict[str, Any] = {}
+    for value in SCHEMA_REFUSES.values():
+        extra |= value
     monkeypatch.setattr("offline.plan.load_stack_config", with_extra(extra))
     assert plan.main(["--stack", "dev", "--out", str(tmp_path / "plan")]) == EXIT_INVALID
     err = capsys.readouterr().err
     assert "aks-cilium:ciliumExtraValues" in err
     assert "values.schema.json" in err
+    for path in SCHEMA_REFUSES:
+        assert f"  - {path}: " in err, (path, err)
     assert not (tmp_path / "plan").exists()
 
 
-def with_fqdn(stack: str, item: str) -> Any:
+def with_fqdn(stack: str, *items: str) -> Any:
     def patched(name: str, **_kwargs: object) -> StackConfig:
         config = stack_config(name)
-        namespace, _, fqdn = item.partition(":")
         namespaces = json.loads(config.values["aks-cilium:namespaces"])
-        namespaces[namespace].setdefault("egress", []).append({"fqdn": fqdn, "ports": [443]})
+        for item in items:
+            namespace, _, fqdn = item.partition(":")
+            namespaces[namespace].setdefault("egress", []).append({"fqdn": fqdn, "ports": [443]})
         return with_overrides(config, {"namespaces": json.dumps(namespaces)})
 
     return patched
@@ -226,20 +237,18 @@ NEAR_LIMIT = f"{LABEL}.{LABEL}.{LABEL}.{'b' * 62}.com"  # 255 characters
 
 
 @pytest.mark.parametrize(
-    ("stack", "item", "code"),
+    ("stack", "items", "code"),
     [
-        ("prod", "payments:api.example.com.", 0),
-        ("prod", "payments:*.example.com.", 0),
-        ("prod", f"payments:{NEAR_LIMIT}", EXIT_INVALID),
-        ("prod", "payments:**.example.com", EXIT_INVALID),
-        ("prod", "payments:*", EXIT_INVALID),
-        ("dev", "client:api.example.com.", 0),
-        ("dev", f"client:{NEAR_LIMIT}", EXIT_INVALID),  # both modes list the search-list expansions
-        ("dev", f"client:a{NEAR_LIMIT}", EXIT_INVALID),
-        ("dev", "client:**.example.com", 0),
+        ("prod", ("payments:api.example.com.", "payments:*.example.com."), 0),
+        ("prod", (f"payments:{NEAR_LIMIT}",), EXIT_INVALID),
+        ("prod", ("payments:**.example.com",), EXIT_INVALID),
+        ("prod", ("payments:*",), EXIT_INVALID),
+        ("dev", ("client:api.example.com.", "client:**.example.com"), 0),
+        ("dev", (f"client:{NEAR_LIMIT}",), EXIT_INVALID),  # both modes list the search-list expansions
+        ("dev", (f"client:a{NEAR_LIMIT}",), EXIT_INVALID),
     ],
-    ids=["managed-trailing-dot", "managed-pattern-dot", "managed-near-255", "managed-multi-label", "managed-star",
-         "byocni-trailing-dot", "byocni-255", "byocni-256", "byocni-multi-label"],
+    ids=["managed-trailing-dot-and-pattern-dot", "managed-near-255", "managed-multi-label", "managed-star",
+         "byocni-trailing-dot-and-multi-label", "byocni-255", "byocni-256"],
 )  # fmt: skip
 def test_fqdn_forms_are_decided_up_front_in_both_modes(
     tmp_path: Path,
@@ -247,14 +256,17 @@ def test_fqdn_forms_are_decided_up_front_in_both_modes(
     capsys: pytest.CaptureFixture[str],
     shared_steps: None,
     stack: str,
-    item: str,
+    items: tuple[str, ...],
     code: int,
 ) -> None:
     """Cilium's CRD limits names and patterns to 255 characters (../shared/cilium/1.20.0/ciliumnetworkpolicies.yaml,
     matchName/matchPattern maxLength); on Azure's managed Cilium the DNS rule also lists every search-list expansion
     of a name (aks_cilium/network_policy/builders.py), as Cilium's own does now (no bare `*`, which let any name out),
-    so the name plus its longest suffix must fit in both."""
-    monkeypatch.setattr("offline.plan.load_stack_config", with_fqdn(stack, item))
+    so the name plus its longest suffix must fit in both.
+
+    A refused form is planned alone; the forms a mode accepts share one plan, whose exit 0 means the program took
+    each of them and the pack let each through (a refused one would fail the plan, naming the key)."""
+    monkeypatch.setattr("offline.plan.load_stack_config", with_fqdn(stack, *items))
     assert plan.main(["--stack", stack, "--out", str(tmp_path / "plan")]) == code  # an exception would fail the test
     if code == EXIT_INVALID:
         assert "aks-cilium:namespaces" in capsys.readouterr().err
@@ -270,16 +282,22 @@ def test_the_written_marker_hashes_what_it_lists(dev_plan: tuple[int, Path]) -> 
 # --- secrets ----------------------------------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def dev_config() -> StackConfig:
+    """dev's stack config, read once: each example changes one key of it (StackConfig is frozen)."""
+    return load_stack_config("dev")
+
+
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(secret=secret_text)
 def test_the_offline_plan_prints_no_rendering_of_an_arbitrary_secret(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], secret: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], dev_config: StackConfig, secret: str
 ) -> None:
     """A secret the settings refuse (kubeloginClientId must be a GUID): exit 2, and neither stdout nor stderr carries
     any rendering of it (stack_settings/redaction.py, one redaction for every message)."""
     monkeypatch.setattr(
         "offline.plan.load_stack_config",
-        lambda stack, **_: with_overrides(load_stack_config(stack), {"kubeloginClientId": secret}, secrets=("kubeloginClientId",)),
+        lambda stack, **_: with_overrides(dev_config, {"kubeloginClientId": secret}, secrets=("kubeloginClientId",)),
     )
     capsys.readouterr()
     assert plan.main(["--stack", "dev", "--out", str(tmp_path / "secret-plan")]) == EXIT_INVALID

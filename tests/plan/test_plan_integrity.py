@@ -6,17 +6,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import offline.plan
 from aks_cilium.testing import Registration
-from offline.artifacts import ArtifactError, CiliumArtifacts, resolve, upstream_urls
+from offline.artifacts import ArtifactError, CiliumArtifacts
 from offline.plan import EXIT_INCOMPLETE, main, manifest_path
 from offline.plan_files import GENERATOR, PlanDirError, PlanLock, StagedPlan, claim, inputs_digest, written_by_plan
 from offline.stack_config import PROJECT_DIR, shipped_examples
+from tests.support.no_artifacts import unreachable
 from tests.support.stacks import stack_config, with_overrides
 
 
@@ -120,16 +120,6 @@ def test_the_inputs_digest_changes_with_any_input(tmp_path: Path) -> None:
     assert inputs_digest({"Pulumi.dev.yaml": stack_file}, {"failOn": ""})["digest"] != first["digest"]
 
 
-def unreachable(tmp_path: Path) -> Callable[[str], CiliumArtifacts]:
-    """Artifact resolution on a clone with no ../shared, no cache and no network."""
-
-    def resolver(version: str) -> CiliumArtifacts:
-        urls = upstream_urls(version, chart_repository="http://127.0.0.1:9", release_files="http://127.0.0.1:9/v{version}")
-        return resolve(version, environ={}, shared_root=tmp_path / "none", cache_root=tmp_path / "cache", urls=urls, timeout=5)
-
-    return resolver
-
-
 def test_without_the_chart_the_plan_is_marked_incomplete_and_exits_3(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], shared_steps: None
 ) -> None:
@@ -168,7 +158,7 @@ def test_make_plan_on_a_clone_without_artifacts_says_it_cannot_get_the_chart(tmp
     script = (
         "import sys, offline.plan as plan\n"
         "from pathlib import Path\n"
-        "from tests.plan.test_plan_integrity import unreachable\n"
+        "from tests.support.no_artifacts import unreachable\n"
         f"plan.cilium_artifacts = unreachable(Path({str(tmp_path)!r}))\n"
         f"sys.exit(plan.main(['--stack', 'dev', '--out', {str(tmp_path / 'plan')!r}]))\n"
     )

@@ -29,6 +29,7 @@ from program.mesh import CA_OUTPUT
 from stack_settings import ConfigError
 from tests.support.artifacts import requires_artifacts
 from tests.support.mesh import MeshPair, exports, mesh_pair, run_with_peer, secret_data
+from tests.support.program_settings import program_config_error
 from tests.support.stacks import stack_config, with_overrides
 from tests.support.tokens import CLUSTER_MESH, MANAGED_CLUSTER, NSG, PEERING, RELEASE, SECRET_KIND, SUBNET
 
@@ -269,11 +270,9 @@ def test_a_collision_with_the_peer_exits_2_naming_both_stacks(
     ],
 )
 def test_what_one_stack_can_know_is_refused_before_any_resource(overrides: dict[str, str], keys: set[str]) -> None:
-    from offline.engine import plan_mocks, run_program
-
-    with pytest.raises(ConfigError) as caught:
-        run_program(with_overrides(stack_config("mesh-east"), overrides), plan_mocks())
-    assert caught.value.keys == keys
+    """By the program's config check, its first statement (tests/support/program_settings.py): before the peer's
+    outputs are read and before any resource."""
+    assert program_config_error(with_overrides(stack_config("mesh-east"), overrides)).keys == keys
 
 
 def test_a_peer_that_does_not_encrypt_with_wireguard_is_refused(pair: MeshPair) -> None:

@@ -20,7 +20,7 @@ from stack_settings import ConfigError
 from stack_settings.load import load_settings, project_config
 from stack_settings.redaction import Redactor
 from tests.support.secrets import leaked, renderings, secret_text
-from tests.support.stacks import with_overrides
+from tests.support.stacks import stack_config, with_overrides
 
 
 @cache
@@ -65,7 +65,7 @@ def test_a_secret_shorter_than_the_redaction_can_hide_is_refused() -> None:
 @pytest.mark.parametrize("secret", ["a\tb\\c-not-a-guid", "line1\nline2\u200b", "  <&>quoted'\"  "])
 def test_the_program_as_the_engine_runs_it_prints_no_form_of_the_secret(secret: str) -> None:
     """The real __main__.py under the mock engine with preview=False: its RunError is what `pulumi up` prints."""
-    config = with_overrides(load_stack_config("dev"), {"kubeloginClientId": secret}, secrets=("kubeloginClientId",))
+    config = with_overrides(stack_config("dev"), {"kubeloginClientId": secret}, secrets=("kubeloginClientId",))
     with pytest.raises(ConfigError) as refused:
         run_program(config)
     assert "kubeloginClientId" in str(refused.value)

@@ -11,8 +11,8 @@ import pytest
 
 from offline.plan import main
 from offline.stack_config import load_stack_config
-from stack_settings import ConfigError
-from tests.support.stacks import RunStack, with_overrides
+from tests.support.program_settings import program_config_error
+from tests.support.stacks import RunStack, stack_config, with_overrides
 
 FIC = "azure-native:managedidentity:FederatedIdentityCredential"
 SA = "kubernetes:core/v1:ServiceAccount"
@@ -47,12 +47,11 @@ REFUSALS = {
 
 
 @pytest.mark.parametrize("case", REFUSALS.values(), ids=REFUSALS.keys())
-def test_each_refusal_names_the_key_the_namespace_and_the_path(run_stack: RunStack, case: tuple[dict[str, object], str]) -> None:
+def test_each_refusal_names_the_key_the_namespace_and_the_path(case: tuple[dict[str, object], str]) -> None:
     demo, message = case
-    with pytest.raises(ConfigError) as caught:
-        run_stack("dev", namespaces=json.dumps({"demo": demo, "client": {}}))
-    assert caught.value.keys == {"namespaces"}
-    assert f"aks-cilium:namespaces.{message}" in str(caught.value)
+    error = program_config_error(with_overrides(stack_config("dev"), {"namespaces": json.dumps({"demo": demo, "client": {}})}))
+    assert error.keys == {"namespaces"}
+    assert f"aks-cilium:namespaces.{message}" in str(error)
 
 
 def test_a_refused_identity_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -31,6 +31,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from .aliases import generate_urn
 from .azure import AzureMocks
+from .unread_aliases import alias_urns_left_uncomputed
 from .wire import RESOURCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE
 
 SECRET = "[secret]"
@@ -242,8 +243,9 @@ def run_callable(body: Callable[[], object], config: StackLike = MockStack(), mo
         gc.freeze()
     try:
         try:
-            body()
-            _sync_await(wait_for_rpcs())
+            with alias_urns_left_uncomputed():
+                body()
+                _sync_await(wait_for_rpcs())
         except BaseException:
             _drop_pending_outputs()
             _failed_run_garbage = True

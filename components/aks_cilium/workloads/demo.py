@@ -12,7 +12,7 @@ from aks_cilium.core.validation import ArgsCheck
 
 # The images Cilium's own connectivity test runs, from quay.io: Docker Hub limits anonymous pulls per address, and every
 # node of a cluster pulls through its one outbound IP. Pinned by digest (tags move), each digest as cilium/cilium's
-# cilium-cli/defaults/defaults.go (`ConnectivityCheckImagesTest`, 1.20 line) pins it; see docs/workloads.md.
+# cilium-cli/defaults/defaults.go (`ConnectivityCheckImagesTest`) pins it at recent revisions; see docs/workloads.md.
 # json-mock (cilium/json-mock v1.4.0): json-server 0.17.4 on node:25.9.0-slim; its run.sh serves /default.json on $PORT
 # (80 without it; the pods set APP_PORT, as cilium-cli's echo deployments set 8080).
 APP_IMAGE = "quay.io/cilium/json-mock:v1.4.0@sha256:500dc80291d4f402462e4bb7ecfc2b726f08c8136999e5e91cdd54f9e90eebeb"
