@@ -8,8 +8,10 @@ through it the file and line), never as a traceback from the middle of a deploym
 It runs in the same pass as the stack's own rules, whatever they found. A key the stack could not read holds a
 stand-in value in the settings; its args are given to the components as `UNREADABLE`, a value of no declared type, so
 that each component's type check claims them and leaves every rule that reads them unjudged (core/validation.py
-`ArgsCheck.rule`), just as the stack's own rules across keys skip an unreadable key (stack_settings/reader.py). No
-component problem is then made up from a stand-in, and the others are reported at once.
+`ArgsCheck.rule`), just as the stack's own rules across keys skip an unreadable key (stack_settings/reader.py). A
+problem whose rule read a key the stack already refused is left out too: the stack's own rule over the same keys has
+said it (often naming the other key), or the rule judged a value that must change anyway. Every other problem, one
+only a component knows, is reported in the same run.
 """
 
 from __future__ import annotations
@@ -127,12 +129,11 @@ UNREADABLE: Any = _Unreadable()
 """The arg of a config key the stack could not read: of no type an args TypedDict declares."""
 
 
-def _masked(args: Mapping[str, Any], keys: dict[str, str], unreadable: frozenset[str]) -> tuple[dict[str, Any], set[str]]:
+def _masked(args: Mapping[str, Any], keys: dict[str, str], unreadable: frozenset[str]) -> dict[str, Any]:
     """`args` with UNREADABLE at every path whose config key is unreadable (given or not: an arg left out would be
-    judged by its default, a stand-in too), and those paths."""
+    judged by its default, a stand-in too)."""
     masked: dict[str, Any] = dict(args)
-    paths = {path for path, key in keys.items() if key in unreadable}
-    for path in sorted(paths):
+    for path in sorted(path for path, key in keys.items() if key in unreadable):
         *parents, leaf = path.split(".")
         node = masked
         for parent in parents:
@@ -141,18 +142,24 @@ def _masked(args: Mapping[str, Any], keys: dict[str, str], unreadable: frozenset
             node[parent] = node = dict(node[parent])
         else:
             node[leaf] = UNREADABLE
-    return masked, paths
+    return masked
 
 
-def _problems(run: Callable[[Any], None], args: Mapping[str, Any], keys: dict[str, str], unreadable: frozenset[str]) -> list[ConfigProblem]:
-    masked, paths = _masked(args, keys, unreadable)
+def _problems(
+    run: Callable[[Any], None], args: Mapping[str, Any], keys: dict[str, str], unreadable: frozenset[str], refused: frozenset[str]
+) -> list[ConfigProblem]:
     try:
-        run(masked)
+        run(_masked(args, keys, unreadable))
     except ComponentArgsError as error:
-        found = [(detail["property_path"], detail["reason"]) for detail in error.errors or []]
-        # A masked path's own problem is the type check's of UNREADABLE: the key's reading problem already stands.
-        return [_problem(path, reason, keys) for path, reason in found if _INDEX.sub("", path) not in paths]
+        found = zip(error.errors or [], error.reads, strict=True)
+        problems = [(_problem(detail["property_path"], detail["reason"], keys), _read_keys(read, keys)) for detail, read in found]
+        return [problem for problem, read in problems if not ({problem.key} | read) & refused]
     return []
+
+
+def _read_keys(args: tuple[str, ...], keys: dict[str, str]) -> set[str]:
+    """The config keys behind top-level args (a pool's every field)."""
+    return {key for path, key in keys.items() if path.split(".", 1)[0] in args}
 
 
 def _problem(path: str, reason: str, keys: dict[str, str]) -> ConfigProblem:
@@ -164,9 +171,12 @@ def _problem(path: str, reason: str, keys: dict[str, str]) -> ConfigProblem:
     return ConfigProblem(key, f"{reason} (the component's rule for {path})", f"pulumi config rm {PROJECT}:{key}", path=item)
 
 
-def component_problems(settings: Settings, on: date | None = None, unreadable: frozenset[str] = frozenset()) -> list[ConfigProblem]:
+def component_problems(
+    settings: Settings, on: date | None = None, unreadable: frozenset[str] = frozenset(), refused: frozenset[str] = frozenset()
+) -> list[ConfigProblem]:
     """Every component check over the args built from `settings`, each problem named by its config key. `on` is the
-    version policy's day; `unreadable` are the config keys the stack could not read (their settings are stand-ins).
+    version policy's day; `unreadable` are the config keys the stack could not read (their settings are stand-ins),
+    `refused` those it reported a problem with: a problem with one of either, or whose rule read one, is left out.
 
     Secret values are checked as plain ones here (nothing is registered), so that every rule judges them now; the
     reader redacts them from the messages.
@@ -189,4 +199,5 @@ def component_problems(settings: Settings, on: date | None = None, unreadable: f
     ]
     if settings.byocni:
         checks.append((cilium, cast(Mapping[str, Any], cilium_args(settings)), CILIUM_KEYS))
-    return [problem for run, args, keys in checks for problem in _problems(run, args, keys, unreadable)]
+    refused |= unreadable
+    return [problem for run, args, keys in checks for problem in _problems(run, args, keys, unreadable, refused)]

@@ -59,7 +59,7 @@ from .tenants import check_namespaces, read_namespaces, refuse_flat_keys
 
 # The policy pack's tiers (policies/rules/tier.py); the first is the default of a stack that declares none.
 TIERS = ("prod", "dev")
-ComponentChecks = Callable[[Settings, date | None, frozenset[str]], list[ConfigProblem]]
+ComponentChecks = Callable[[Settings, date | None, frozenset[str], frozenset[str]], list[ConfigProblem]]
 
 
 def project_config(raw: Mapping[str, str]) -> dict[str, str]:
@@ -84,8 +84,8 @@ def load_settings(
     `other_keys` are the config of other namespaces (full key -> value): a key whose namespace looks like ours is
     refused with "did you mean".
     `component_checks` runs the components' own checks over the args the settings make (program/component_checks.py),
-    given the keys read here that could not be read; it returns their problems named by config key. A problem with a key
-    that already has one here is not reported again: it is that key's problem, named by the component's arg.
+    given the keys that could not be read here and those with a problem; it returns, named by config key, the problems
+    that are not those keys' own again.
     `example_keys` (without prefix) hold example values on purpose: only the offline plan passes them (deploy_rules.py).
     Raises ConfigError listing every problem, each naming its key: values that cannot be read and rules across keys
     together, in one pass (a rule that reads an unreadable key is left until that key is fixed).
@@ -137,10 +137,9 @@ def load_settings(
     check_observability(reader, settings)
     check_cluster(reader, settings, plan_date, example_keys)
     if component_checks is not None:
-        named = {problem.key for problem in reader.problems} | reader.unreadable
-        for issue in component_checks(settings, plan_date, frozenset(reader.unreadable)):
-            if issue.key not in named:
-                reader.fail(issue.key, issue.problem, issue.example, issue.path)
+        refused = frozenset(problem.key for problem in reader.problems)
+        for issue in component_checks(settings, plan_date, frozenset(reader.unreadable), refused):
+            reader.fail(issue.key, issue.problem, issue.example, issue.path)
     reader.raise_if_failed()
     return replace(settings, warnings=version_warnings(settings, plan_date), example_keys=example_keys)
 

@@ -38,14 +38,24 @@ fi
 echo yes
 """
 
+# A clock for the script, on PATH before the real one: `date +%s` reads it and `sleep N` moves it N seconds on at
+# once, so a wait of many seconds takes none and its attempts are exact (the script reads time only through these two).
+FAKE_DATE = """#!/bin/sh
+cat "$FAKE_CLOCK"
+"""
+FAKE_SLEEP = """#!/bin/sh
+echo $(( $(cat "$FAKE_CLOCK") + $1 )) > "$FAKE_CLOCK"
+"""
+
 
 def run_wait(tmp_path: Path, refusals: int, timeout: int, interval: int = 0) -> subprocess.CompletedProcess[str]:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
-    kubectl = bin_dir / "kubectl"
-    kubectl.write_text(FAKE_KUBECONTROL)
-    kubectl.chmod(0o755)
+    for name, script in (("kubectl", FAKE_KUBECONTROL), ("date", FAKE_DATE), ("sleep", FAKE_SLEEP)):
+        (bin_dir / name).write_text(script)
+        (bin_dir / name).chmod(0o755)
     (tmp_path / "countdown").write_text(str(refusals))
+    (tmp_path / "clock").write_text("1000000000")
     env = {
         "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
         "TMPDIR": str(tmp_path),
@@ -53,6 +63,7 @@ def run_wait(tmp_path: Path, refusals: int, timeout: int, interval: int = 0) -> 
         "FAKE_SEEN_CONFIG": str(tmp_path / "seen-config"),
         "FAKE_SEEN_MODE": str(tmp_path / "seen-mode"),
         "FAKE_COUNTDOWN": str(tmp_path / "countdown"),
+        "FAKE_CLOCK": str(tmp_path / "clock"),
         KUBECONFIG_VARIABLE: KUBECONFIG,
         "AKS_CILIUM_WAIT_SECONDS": str(timeout),
         "AKS_CILIUM_WAIT_INTERVAL": str(interval),
@@ -75,12 +86,14 @@ def test_waits_until_kubectl_says_yes(tmp_path: Path) -> None:
 
 
 def test_gives_up_after_the_timeout_with_the_last_answer(tmp_path: Path) -> None:
-    done = run_wait(tmp_path, refusals=100, timeout=2, interval=1)
+    """With the stand-in clock: asked at 0, 10 and 20 s of a 25 s wait; a fourth attempt would come after it."""
+    done = run_wait(tmp_path, refusals=100, timeout=25, interval=10)
     assert done.returncode == 1
-    assert "no Kubernetes access after" in done.stderr
+    assert "no Kubernetes access after 3 attempts in 25 s" in done.stderr
     assert "(no - Azure does not have opinion for this user.)" in done.stderr
     assert "'Azure Kubernetes Service RBAC Cluster Admin' assignment" in done.stderr
-    assert len((tmp_path / "calls").read_text().splitlines()) <= 3
+    assert len((tmp_path / "calls").read_text().splitlines()) == 3
+    assert (tmp_path / "clock").read_text().strip() == "1000000020"
 
 
 # The provider of the 0.2 wait exactly as its state holds it: `serialize_provider(_GateProvider())` run with

@@ -11,6 +11,7 @@ import pytest
 from aks_cilium.cilium.component import Cilium, CiliumArgs
 from aks_cilium.core.validation import ComponentArgsError
 from aks_cilium.testing import ProgramRun, Registration, run_callable
+from tests.support.refusals import refusal
 from tests.support.tokens import RELEASE
 
 MINIMAL: dict[str, Any] = {"version": "1.20.2", "cluster_name": "team-a", "pod_cidr": "10.248.0.0/16", "node_count": 2}
@@ -87,12 +88,11 @@ def test_bad_args_fail_before_any_child(change: dict[str, Any], path: str) -> No
     from pulumi.runtime import settings
 
     args = {key: value for key, value in {**MINIMAL, **change}.items() if value is not None}
-    with pytest.raises(ComponentArgsError) as caught:
-        build(args)
-    assert f"{path}: " in str(caught.value)
-    assert [problem["property_path"] for problem in caught.value.errors or []] == [path]
-    assert isinstance(caught.value, pulumi.RunError)
-    assert isinstance(caught.value, pulumi.InputPropertiesError)
+    error = refusal(lambda: Cilium("cilium", cast(CiliumArgs, args)))
+    assert f"{path}: " in str(error)
+    assert [problem["property_path"] for problem in error.errors or []] == [path]
+    assert isinstance(error, pulumi.RunError)
+    assert isinstance(error, pulumi.InputPropertiesError)
     registered = [registration.type for registration in settings.SETTINGS.monitor.registrations]
     assert set(registered) <= {"aks-cilium:index:Cilium"}, "no child registered"
 

@@ -27,8 +27,9 @@ import pytest
 from aks_cilium.cilium.values import MAX_OPERATOR_REPLICAS
 from aks_cilium.testing import ProgramRun
 from offline.chart import chart_defaults, render_chart
+from offline.engine import run_program
 from tests.support.artifacts import requires_artifacts
-from tests.support.stacks import PROD_AS_BYOCNI, RunStack, release_values
+from tests.support.stacks import PROD_AS_BYOCNI, RunStack, release_values, stack_config, with_overrides
 from tests.support.tokens import AGENT_POOL, MANAGED_CLUSTER, RELEASE
 
 SCHEDULING_EFFECTS = ("NoSchedule", "NoExecute")
@@ -107,16 +108,23 @@ def workloads(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {f"{o['kind']}/{o['metadata']['name']}": o for o in objects if o.get("kind") in kinds}
 
 
-@pytest.fixture(params=sorted(STACKS))
-def stack_run(request: pytest.FixtureRequest, run_stack: RunStack) -> ProgramRun:
-    return run_stack(request.param, **STACKS[request.param])
+@pytest.fixture(scope="module", params=sorted(STACKS))
+def stack_run(request: pytest.FixtureRequest) -> ProgramRun:
+    """One run per stack for the module: every test here only reads it."""
+    return run_program(with_overrides(stack_config(request.param), STACKS[request.param]))
+
+
+@pytest.fixture(scope="module")
+def release_workloads(stack_run: ProgramRun) -> dict[str, dict[str, Any]]:
+    """The release's workloads rendered with the chart, once per stack (read only)."""
+    return workloads(render_chart(stack_run.one(RELEASE).inputs["values"]))
 
 
 @requires_artifacts
-def test_every_release_pod_fits_the_pools_at_minimum_size(stack_run: ProgramRun) -> None:
+def test_every_release_pod_fits_the_pools_at_minimum_size(stack_run: ProgramRun, release_workloads: dict[str, dict[str, Any]]) -> None:
     all_pools = pools(stack_run)
     assert any(pool.taints for pool in all_pools), "the system pool is tainted CriticalAddonsOnly"
-    found = workloads(render_chart(stack_run.one(RELEASE).inputs["values"]))
+    found = release_workloads
     expected = {"Deployment/cilium-operator", "Deployment/hubble-relay", "Deployment/hubble-ui", "CronJob/hubble-generate-certs"}
     assert expected <= set(found)
     assert any(name.startswith("Job/hubble-generate-certs") for name in found), "the initial certgen Job"
@@ -135,18 +143,18 @@ def test_every_release_pod_fits_the_pools_at_minimum_size(stack_run: ProgramRun)
 
 
 @requires_artifacts
-def test_relay_keeps_the_charts_place_beside_an_agent(stack_run: ProgramRun) -> None:
+def test_relay_keeps_the_charts_place_beside_an_agent(release_workloads: dict[str, dict[str, Any]]) -> None:
     """The node preference is added to the chart's default relay affinity (values.yaml, hubble.relay.affinity: required
     pod affinity to k8s-app=cilium per hostname), not put in its place."""
-    relay = workloads(render_chart(stack_run.one(RELEASE).inputs["values"]))["Deployment/hubble-relay"]
+    relay = release_workloads["Deployment/hubble-relay"]
     affinity = pod_spec(relay)["affinity"]
     assert affinity["podAffinity"] == chart_defaults()["hubble"]["relay"]["affinity"]["podAffinity"]
 
 
 @requires_artifacts
-def test_operator_replicas_fit_its_required_anti_affinity(stack_run: ProgramRun) -> None:
+def test_operator_replicas_fit_its_required_anti_affinity(stack_run: ProgramRun, release_workloads: dict[str, dict[str, Any]]) -> None:
     all_pools = pools(stack_run)
-    operator = workloads(render_chart(stack_run.one(RELEASE).inputs["values"]))["Deployment/cilium-operator"]
+    operator = release_workloads["Deployment/cilium-operator"]
     anti_affinity = pod_spec(operator)["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
     assert [term["topologyKey"] for term in anti_affinity] == ["kubernetes.io/hostname"]
     nodes = usable_nodes(pod_spec(operator), all_pools)

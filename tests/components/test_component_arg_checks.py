@@ -16,11 +16,11 @@ import pytest
 
 from aks_cilium.cilium.component import Cilium
 from aks_cilium.cluster.component import AksCluster
-from aks_cilium.core.validation import ComponentArgsError
 from aks_cilium.network.component import Network
 from aks_cilium.network_policy.component import NetworkPolicySet
 from aks_cilium.testing import ProgramRun, run_callable
 from tests.support.component_args import cluster_args
+from tests.support.refusals import refusal
 
 NETWORK = {
     "location": "westeurope",
@@ -65,9 +65,7 @@ def _problems(component: str, change: Callable[[dict[str, Any]], None]) -> dict[
     build, base = BUILDERS[component]
     args = base()
     change(args)
-    with pytest.raises(ComponentArgsError) as caught:
-        run_callable(lambda: build(args))
-    return {problem["property_path"]: problem["reason"] for problem in caught.value.errors or []}
+    return {problem["property_path"]: problem["reason"] for problem in refusal(lambda: build(args)).errors or []}
 
 
 def _set(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
@@ -203,3 +201,17 @@ def test_good_outputs_pass_and_register_what_plain_values_do() -> None:
 
     assert len(given.registrations) == len(plain.registrations)
     assert by_resource(given) == by_resource(plain)
+
+
+def test_each_problem_names_the_args_its_rule_read_as_reads() -> None:
+    """A caller that already refused one of those args knows the problem may restate it (program/component_checks.py)."""
+    from aks_cilium.cluster.checks import check_cluster_args
+    from aks_cilium.core.validation import ComponentArgsError
+
+    args = cluster_args(service_cidr="10.244.0.0/20", max_pods=20)
+    with pytest.raises(ComponentArgsError) as caught:
+        check_cluster_args("aks", args)
+    reads = {problem["property_path"]: read for problem, read in zip(caught.value.errors or [], caught.value.reads, strict=True)}
+    assert reads["max_pods"] == ("max_pods",)
+    assert reads["service_cidr"][0] == "service_cidr"
+    assert {"pod_cidr", "dns_service_ip"} <= set(reads["service_cidr"])

@@ -22,7 +22,6 @@ from typing import Any
 import pulumi
 import pytest
 
-from aks_cilium.core.validation import ComponentArgsError
 from aks_cilium.observability.dashboards.component import GRAFANA_APPLICATION, GrafanaDashboards
 from aks_cilium.observability.diagnostics import ControlPlaneLogs
 from aks_cilium.observability.flow_log_collection import FlowLogCollection
@@ -32,6 +31,7 @@ from aks_cilium.observability.network_logs import ContainerNetworkLogs
 from aks_cilium.observability.prometheus import ManagedPrometheus
 from aks_cilium.observability.relay_policy import HubbleRelayPolicy
 from aks_cilium.testing import ProgramRun, run_callable
+from tests.support.refusals import refusal
 from tests.support.tokens import CNP, ROLE_ASSIGNMENT
 
 CLUSTER_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-x"
@@ -54,9 +54,7 @@ def _args(base: Any, **change: Any) -> Any:
 
 
 def _problems(build: Any) -> set[str]:
-    with pytest.raises(ComponentArgsError) as caught:
-        run_callable(build)
-    return {problem["property_path"] for problem in caught.value.errors or []}
+    return {problem["property_path"] for problem in refusal(build).errors or []}
 
 
 @pytest.fixture(scope="module")

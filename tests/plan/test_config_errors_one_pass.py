@@ -28,10 +28,9 @@ MISTAKES = [
         "aks-cilium:externalNamespace: []",
         "aks-cilium:externalNamespace: is not a setting of this program (did you mean externalNamespaces?)",
     ),  # a typo
-    ('aks-cilium:kubernetesVersion: "1.31"', "aks-cilium:kubernetesVersion: '1.31' left AKS community support"),  # the policy
     (
-        'aks-cilium:userPoolKubernetesVersion: "1.28"',
-        "aks-cilium:userPoolKubernetesVersion: 1.28 lags the control plane's 1.31 by 3 minors",
+        'aks-cilium:userPoolKubernetesVersion: "1.99"',
+        "aks-cilium:userPoolKubernetesVersion: 1.99 is newer than the control plane's",
     ),  # only AksCluster's own rule knows it, reported beside the type error
     ("aks-cilium:externalNamespaces:", None),
     ("  - ingress-nginx", None),

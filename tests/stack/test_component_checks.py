@@ -63,6 +63,22 @@ def test_a_key_the_stack_reports_is_not_reported_again_by_the_component() -> Non
     assert "the component's rule" not in problem
 
 
+@pytest.mark.parametrize(
+    ("overrides", "stated"),
+    [
+        ({"ciliumVersion": "1.22.0"}, {"ciliumVersion"}),  # the component names previous_version
+        ({"serviceCidr": "10.248.0.0/16"}, {"podCidr", "dnsServiceIp"}),  # the component names service_cidr
+        ({"kubernetesSupportPlan": "AKSLongTermSupport", "skuTier": "Premium", "upgradeChannel": "stable"}, {"upgradeChannel"}),
+    ],
+    ids=["cilium-jump", "cidr-overlap", "lts-channel"],
+)
+def test_a_rule_across_keys_the_stack_states_is_not_restated_under_another_key(overrides: dict[str, str], stated: set[str]) -> None:
+    """A component problem whose rule read a key the stack refused is the same finding, seen from another arg."""
+    reported = _reported("dev", **overrides)
+    assert set(reported) == stated
+    assert not any("the component's rule" in problem for problems in reported.values() for problem in problems)
+
+
 def test_an_unreadable_keys_args_reach_the_components_as_unreadable() -> None:
     """Given as a value of no declared type, the arg's own type problem is dropped and no rule reads it."""
     dev = _settings("dev")

@@ -85,15 +85,15 @@ def check_cilium_args(check: ArgsCheck, args: Mapping[str, Any]) -> None:
 
     known = check.known
 
-    def rule(key: str, problem: str | None) -> None:
+    def rule(key: str, problem: str | None, reads: tuple[str, ...] = ()) -> None:
         if problem:
-            check.fail(key, problem)
+            check.fail(key, problem, reads)
 
     if known("version"):
         rule("version", version_problem(args["version"]) or missing_fix_problem(args["version"]))
         previous = args.get("previous_version")
         if previous and known("previous_version"):
-            rule("previous_version", version_problem(previous) or upgrade_problem(previous, args["version"]))
+            rule("previous_version", version_problem(previous) or upgrade_problem(previous, args["version"]), ("version",))
     if known("cluster_name"):
         rule("cluster_name", cluster_name_problem(args["cluster_name"]))
     if known("cluster_id"):
@@ -111,8 +111,9 @@ def check_cilium_args(check: ArgsCheck, args: Mapping[str, Any]) -> None:
         elif not contains_output(mesh["api_server_ip"]) and not _is_ipv4(mesh["api_server_ip"]):
             check.fail("cluster_mesh.api_server_ip", f"{mesh['api_server_ip']!r} is not an IPv4 address")
         if "cluster_id" not in args:
-            check.fail("cluster_id", "is required with cluster_mesh: a derived ID may collide with a peer's")
+            check.fail("cluster_id", "is required with cluster_mesh: a derived ID may collide with a peer's", ("cluster_mesh",))
         if "wireguard" not in args or (not contains_output(args["wireguard"]) and not args["wireguard"]):
-            check.fail("wireguard", "must be true with cluster_mesh: every member of a mesh runs WireGuard (mixed mode is not supported)")
+            reason = "must be true with cluster_mesh: every member of a mesh runs WireGuard (mixed mode is not supported)"
+            check.fail("wireguard", reason, ("cluster_mesh",))
     if known("kube_proxy_replacement"):
         rule("kube_proxy_replacement", kube_proxy_replacement_problem(args["kube_proxy_replacement"]))

@@ -32,11 +32,16 @@ Fail = Callable[[str, str], None]
 class ComponentArgsError(pulumi.RunError, pulumi.InputPropertiesError):
     """Invalid arguments to a component, raised before it registers any child (or, for Outputs, once they resolve)."""
 
-    def __init__(self, component: str, name: str, problems: list[pulumi.InputPropertyErrorDetails]) -> None:
+    def __init__(
+        self, component: str, name: str, problems: list[pulumi.InputPropertyErrorDetails], reads: list[tuple[str, ...]] | None = None
+    ) -> None:
         message = f"{component} '{name}': " + "; ".join(f"{p['property_path']}: {p['reason']}" for p in problems)
         Exception.__init__(self, message)
         self.message = message
         self.errors = problems
+        self.reads = reads if reads is not None else [(_top_key(p["property_path"]),) for p in problems]
+        """Per problem, the top-level args its rule read (its own first): a caller that already refused one of them
+        knows the problem may only restate that refusal (program/component_checks.py)."""
 
 
 def closest(word: str, choices: Iterable[str]) -> str | None:
@@ -198,6 +203,8 @@ class ArgsCheck:
         self.name = name
         self.args = args
         self.problems: list[pulumi.InputPropertyErrorDetails] = []
+        self.reads: list[tuple[str, ...]] = []
+        """Per problem, the top-level args the rule that found it read."""
         self._shape_failed: set[str] = set()
         self.incomplete = not isinstance(args, Mapping) or bool(getattr(args_type, "__required_keys__", frozenset()) - set(args))
         """A required arg is missing (or args is no mapping): rules, which read required args, cannot run."""
@@ -212,8 +219,11 @@ class ArgsCheck:
         self._hints = declared_types(args_type)
         _Shape(shape_fail, self._defer_shape).typed_dict("", args, args_type)
 
-    def fail(self, property_path: str, reason: str) -> None:
+    def fail(self, property_path: str, reason: str, reads: tuple[str, ...] = ()) -> None:
+        """Record a problem at `property_path`; `reads` names the other args the rule that found it read."""
         self.problems.append({"property_path": property_path, "reason": reason})
+        own = _top_key(property_path)
+        self.reads.append((own, *(key for key in reads if key != own)))
 
     def known(self, *keys: str) -> bool:
         """Every key given, plain and of its declared type: a rule may read them now."""
@@ -228,7 +238,7 @@ class ArgsCheck:
             return
         given = {key: self.args[key] for key in keys if key in self.args}
         if not contains_output(given):
-            check(given, self.fail)
+            check(given, lambda path, reason: self.fail(path, reason, keys))
             return
 
         def verify(resolved: dict[str, Any]) -> None:
@@ -261,7 +271,7 @@ class ArgsCheck:
     def done(self) -> None:
         """Raise one ComponentArgsError with every problem found so far, if any."""
         if self.problems:
-            raise ComponentArgsError(self.component, self.name, self.problems)
+            raise ComponentArgsError(self.component, self.name, self.problems, self.reads)
 
 
 def _top_key(path: str) -> str:
