@@ -18,6 +18,7 @@ import difflib
 import inspect
 import types
 from collections.abc import Callable, Iterable, Mapping
+from functools import cache
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints, is_typeddict
 
 import pulumi
@@ -100,6 +101,13 @@ def _is_awaitable_type(annotation: Any) -> bool:
     return inspect.isclass(origin) and origin.__name__ == "Awaitable"
 
 
+@cache
+def declared_types(args_type: type) -> Mapping[str, Any]:
+    """A TypedDict's keys and their annotations, resolved once per class: `get_type_hints` re-evaluates every string
+    annotation on each call, and a stack run checks the same args types dozens of times. Read-only, as it is shared."""
+    return types.MappingProxyType(get_type_hints(args_type, localns=_PULUMI_NAMES))
+
+
 class _Shape:
     """Checks one value against its annotation; Outputs are handed to `defer` with the type they must resolve to."""
 
@@ -162,7 +170,7 @@ class _Shape:
         if not isinstance(value, Mapping):
             self.fail(path or "args", f"must be a mapping of {args_type.__name__}, not {type(value).__name__}")
             return
-        hints = get_type_hints(args_type, localns=_PULUMI_NAMES)
+        hints = declared_types(args_type)
         prefix = f"{path}." if path else ""
         for key in sorted(args_type.__required_keys__ - set(value)):
             self.fail(f"{prefix}{key}", "is required")
@@ -208,7 +216,7 @@ class ArgsCheck:
             self._shape_failed.add(_top_key(path))
             self.fail(path, reason)
 
-        self._hints = get_type_hints(args_type, localns=_PULUMI_NAMES)
+        self._hints = declared_types(args_type)
         _Shape(shape_fail, self._defer_shape).typed_dict("", args, args_type)
 
     def fail(self, property_path: str, reason: str, reads: tuple[str, ...] = ()) -> None:
