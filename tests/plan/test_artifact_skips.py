@@ -56,8 +56,9 @@ def _pytest(clone: Path, cache: Path, *, ci: bool, selection: tuple[str, ...] = 
     env = {key: value for key, value in os.environ.items() if key.lower() not in dropped}
     env |= {"XDG_CACHE_HOME": str(cache), "https_proxy": "http://127.0.0.1:9", "no_proxy": "127.0.0.1,localhost"}
     env |= {"CI": "true"} if ci else {}
-    # Without Hypothesis's plugin: no selected test uses it, and pytest would rewrite the asserts of its 70-odd modules
-    # (a plugin's package is rewritten on import), about a CPU-second per run where bytecode is not cached.
+    # Without Hypothesis's plugin: no selected test uses it, and pytest would rewrite the asserts of its 75 modules
+    # (every module of a plugin's distribution, `_pytest/config/__init__.py` `_mark_plugins_for_rewrite`), about a
+    # CPU-second per run where bytecode is not cached (PYTHONDONTWRITEBYTECODE).
     plugins = ["-p", "no:cacheprovider", "-p", "no:hypothesispytest"]
     command = [sys.executable, "-m", "pytest", "-q", *plugins, "-rs", "-o", "addopts=", *SELECTION, *selection]
     return subprocess.run(command, cwd=clone, env=env, capture_output=True, text=True, timeout=240, check=False)

@@ -184,14 +184,17 @@ def derived_cluster_id(cluster_name: str) -> int:
 def kube_proxy_replacement_problem(enabled: bool) -> str | None:
     """This release is for AKS bring-your-own-CNI clusters, where AKS keeps running its own kube-proxy: turning it off
     needs the preview kubeProxyConfig API (MicrosoftDocs/azure-aks-docs articles/aks/configure-kube-proxy.md, feature
-    KubeProxyConfigurationPreview), which the stable SDK that AksCluster uses lacks, and Cilium advises strongly
-    against running its replacement next to kube-proxy (UPSTREAM.md, AKS "kube-proxy on BYOCNI")."""
+    KubeProxyConfigurationPreview), which the stable SDK that AksCluster uses lacks. Cilium accepts its replacement beside
+    kube-proxy only where a distribution requires kube-proxy, and warns that adding or removing the replacement on a
+    running cluster breaks existing connections, since the two NAT tables do not know each other (cilium/cilium
+    Documentation/network/kubernetes/kubeproxy-free.rst, "kube-proxy Hybrid Modes"); this release keeps kube-proxy's
+    path, the one AKS runs."""
     if not enabled:
         return None
     return (
         "is refused: AKS keeps running kube-proxy on bring-your-own-CNI; turning it off needs the preview kubeProxyConfig "
-        "API (feature KubeProxyConfigurationPreview) that the stable SDK lacks, and Cilium advises strongly against "
-        "running its replacement next to kube-proxy"
+        "API (feature KubeProxyConfigurationPreview) that the stable SDK lacks, and switching Cilium's replacement on "
+        "beside it breaks the cluster's existing connections (Cilium's kubeproxy-free guide, kube-proxy hybrid modes)"
     )
 
 
