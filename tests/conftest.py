@@ -5,13 +5,15 @@ from __future__ import annotations
 import copy
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from aks_cilium.testing import ProgramRun
-from offline.engine import run_program
-from offline.stack_config import PROJECT_DIR
-from tests.support.stacks import RunStack, stack_config, with_overrides
+# The library, the harness and the SDKs they load are imported where a fixture or hook first needs them: pytest-xdist's
+# controller loads this file too but runs and collects no test, and those imports cost it about 1.1 CPU-s.
+if TYPE_CHECKING:
+    from aks_cilium.testing import ProgramRun
+    from tests.support.stacks import RunStack
 
 # A stack as its files stand is run once per test process and environment: the suite asks for dev and prod as they
 # are about fifty times, at about half a second each. Every caller gets its own deep copy, so no test sees what
@@ -27,6 +29,9 @@ def run_stack(request: pytest.FixtureRequest) -> RunStack:
     mocks; a run of the stack as committed is otherwise shared (a copy of one run). A test about the run itself (the
     collector, the runtime) calls `run_program`.
     """
+    from offline.engine import run_program
+    from tests.support.stacks import stack_config, with_overrides
+
     patched = "monkeypatch" in request.fixturenames
 
     def run(stack: str = "dev", secrets: tuple[str, ...] = (), **overrides: str) -> ProgramRun:
@@ -44,6 +49,8 @@ def run_stack(request: pytest.FixtureRequest) -> RunStack:
 
 @pytest.fixture(scope="session")
 def project_dir() -> Path:
+    from offline.stack_config import PROJECT_DIR
+
     return PROJECT_DIR
 
 
@@ -53,6 +60,8 @@ _SLOW_LAYERS = {"plan", "package"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    from offline.stack_config import PROJECT_DIR
+
     tests = PROJECT_DIR / "tests"
     for item in items:
         layer = item.path.relative_to(tests).parts[0] if item.path.is_relative_to(tests) else ""
