@@ -24,7 +24,7 @@ from pulumi_azure_native import resources
 from aks_cilium.testing import ProgramRun, engine, run_callable
 from aks_cilium.testing.unread_aliases import UNREAD
 from offline.engine import run_program
-from tests.support.stacks import stack_config
+from tests.support.stacks import RunStack, stack_config
 
 
 def _requests(run: ProgramRun) -> list[str]:
@@ -71,10 +71,13 @@ def test_without_alias_specs_the_sdk_computes_them_as_before() -> None:
     assert all(isinstance(alias, pulumi.Output) for alias in aliases)
 
 
-def test_a_whole_stack_registers_the_same_with_and_without_the_urns(monkeypatch: pytest.MonkeyPatch) -> None:
-    """dev's every request (its aliases, the engine's input to children's aliases, included) is the same either way."""
-    config = stack_config("dev")
-    left_uncomputed = run_program(config)
-    monkeypatch.setattr(engine, "alias_urns_left_uncomputed", contextlib.nullcontext)
-    computed = run_program(config)
+def test_a_whole_stack_registers_the_same_with_and_without_the_urns(run_stack: RunStack) -> None:
+    """dev's every request (its aliases, the engine's input to children's aliases, included) is the same either way.
+
+    The run with them left uncomputed is the process's shared run of dev as committed (tests/conftest.py), which is
+    what every other stack test reads; only the run that computes them is made here."""
+    left_uncomputed = run_stack("dev")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engine, "alias_urns_left_uncomputed", contextlib.nullcontext)
+        computed = run_program(stack_config("dev"))
     assert _requests(left_uncomputed) == _requests(computed)
