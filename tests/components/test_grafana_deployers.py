@@ -9,10 +9,10 @@ import pulumi
 import pytest
 
 from aks_cilium.cluster.args import DeployerArgs
-from aks_cilium.core.validation import ComponentArgsError
 from aks_cilium.observability.grafana import GRAFANA_ADMIN, ManagedGrafana
 from aks_cilium.testing import AzureMocks, ProgramRun, run_callable
 from aks_cilium.testing.azure import CLIENT_CONFIG
+from tests.support.refusals import refusal
 from tests.support.tokens import ROLE_ASSIGNMENT
 
 CI_PRINCIPAL = "9d3c2b1a-0f4e-4d5c-8b7a-6e5f4d3c2b1a"
@@ -65,6 +65,6 @@ def test_without_deployers_the_signed_in_principal_gets_grafana_admin() -> None:
     ],
 )
 def test_bad_deployers_are_refused_by_path(deployer: Any, path: str) -> None:
-    with pytest.raises(ComponentArgsError) as caught:
-        build(deployers=[deployer])
-    assert {problem["property_path"] for problem in caught.value.errors or []} == {path}
+    args: Any = {**GRAFANA, "deployers": [deployer]}
+    error = refusal(lambda: ManagedGrafana("graf", args))
+    assert {problem["property_path"] for problem in error.errors or []} == {path}

@@ -14,9 +14,9 @@ from typing import Any
 import pulumi
 import pytest
 
-from aks_cilium.core.validation import ComponentArgsError
 from aks_cilium.identity.component import TeamIdentity
 from aks_cilium.testing import ProgramRun, run_callable
+from tests.support.refusals import refusal
 from tests.support.tokens import ROLE_ASSIGNMENT
 
 ISSUER = "https://westeurope.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000000/11111111-1111-1111-1111-111111111111/"
@@ -89,6 +89,6 @@ def test_without_a_key_vault_role_there_is_no_assignment() -> None:
     ],
 )
 def test_bad_args_are_refused_by_name(change: dict[str, Any], path: str) -> None:
-    with pytest.raises(ComponentArgsError) as caught:
-        build(**change)
-    assert {problem["property_path"] for problem in caught.value.errors or []} == {path}
+    args: Any = {**ARGS, **change}
+    error = refusal(lambda: TeamIdentity("team", args))
+    assert {problem["property_path"] for problem in error.errors or []} == {path}
