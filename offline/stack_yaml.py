@@ -32,6 +32,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,14 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
+@lru_cache(maxsize=32)
+def _compose(text: str) -> Node | None:
+    """PyYAML's node tree of one file's text. Every stack load reads Pulumi.yaml, whose pure-Python compose is most of
+    a load's cost; the tree is kept per text (the decoder only reads nodes), so an edited file is composed anew, and a
+    text that fails raises every time (exceptions are not cached)."""
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
 class StackYaml:
     """One YAML file, decoded as the CLI decodes it; every problem raises StackFileError with file and line."""
 
@@ -166,7 +175,7 @@ class StackYaml:
         self._open: set[int] = set()
         self._seen: set[int] = set()
         try:
-            self.root: Node | None = yaml.compose(text, Loader=yaml.SafeLoader)
+            self.root: Node | None = _compose(text)
         except RecursionError:
             raise StackFileError(f"{self.name}: not valid YAML: nesting too deep; flatten the value") from None
         except yaml.MarkedYAMLError as error:
