@@ -51,6 +51,7 @@ VARIANTS: list[tuple[str, dict[str, str]]] = [
     ),
 ]
 TENANT = "tenant-allow"
+NAMESPACE_KEY = "k8s:io.kubernetes.pod.namespace"
 
 
 @pytest.fixture(scope="module")
@@ -358,32 +359,92 @@ def _scripts(run: ProgramRun) -> dict[str, str]:
     }
 
 
+def _listener(namespace: str, port: int) -> str:
+    return f"http://connectivity-listener.{namespace}.svc.cluster.local:{port}"
+
+
 def test_connectivity_check_probes_each_kind_of_declared_flow_from_its_namespace(run_stack: RunStack) -> None:
     """One Job per managed namespace, in that namespace (its pod gets the namespace's policies), probing what it declares:
-    FQDNs on their ports, the API server, an address in its CIDR, the demo app from client and from demo itself; a
-    denied sample that resolves; the expectations that start there; and from the probe namespace the demo app, whose
-    allowed probe from client is the positive control."""
+    FQDNs on their ports, the API server, an address in its CIDR, the check's listeners from the namespaces their
+    ingress admits and from their own; a denied sample that resolves; the expectations that start there; and from the
+    probe namespace each listener, whose allowed probe from another namespace is the positive control."""
     run = run_stack("dev")
     scripts = _scripts(run)
     assert set(scripts) == {*declared_namespaces("dev"), PROBE_NAMESPACE}
-    client, demo, outsider = scripts["client"], scripts["demo"], scripts["aks-cilium-probe"]
+    client, demo, batch, outsider = scripts["client"], scripts["demo"], scripts["batch"], scripts["aks-cilium-probe"]
     assert "probe 'client -> google.com:443' allowed https://google.com" in client
     assert "probe 'client -> kube-apiserver:443' allowed https://kubernetes.default.svc:443" in client
-    assert "probe 'client -> demo:8080' allowed http://demo-app.demo.svc.cluster.local" in client
+    assert f"probe 'client -> demo:8080' allowed {_listener('demo', 8080)}" in client
+    assert f"probe 'batch -> demo:8080' allowed {_listener('demo', 8080)}" in batch
     assert "probe 'client -> google.com:80 (port not allowed)' denied http://google.com" in client
     assert "probe 'client -> 1.1.1.1:443 allow' allowed https://1.1.1.1" in client
     assert "probe 'client -> 1.0.0.1:443 deny' denied https://1.0.0.1" in client
-    assert "probe 'demo -> demo (within the namespace)' allowed http://demo-app.demo.svc.cluster.local" in demo
+    # An expectation into a managed namespace is probed on the listener, which serves the port it names.
+    assert f"probe 'client -> demo-operator:9443 deny' denied {_listener('demo-operator', 9443)}" in client
+    assert f"probe 'demo -> demo:8080 (within the namespace)' allowed {_listener('demo', 8080)}" in demo
+    assert f"probe 'batch -> batch:8080 (within the namespace turned off)' denied {_listener('batch', 8080)}" in batch
     assert "probe 'demo -> github.com:443 (not allowed)' denied https://github.com" in demo
     assert "probe 'probe namespace -> kube-apiserver:443 (positive control)' allowed https://kubernetes.default.svc:443" in outsider
-    assert "probe 'probe namespace -> demo (not allowed)' denied http://demo-app.demo.svc.cluster.local" in outsider
+    assert f"probe 'probe namespace -> demo:8080 (not allowed)' denied {_listener('demo', 8080)}" in outsider
     jobs = run.of_type("kubernetes:batch/v1:Job")
     policy_set = [policy for policy in run.of_type(CNP) + run.of_type(CCNP) if policy.name.startswith("policies-")]
     assert policy_set
+    listeners = [
+        r for r in run.of_type("kubernetes:apps/v1:Deployment") + run.of_type("kubernetes:core/v1:Service") if "-listener" in r.name
+    ]
+    assert {r.inputs["metadata"]["namespace"] for r in listeners} == set(declared_namespaces("dev"))
     for job in jobs:
         assert "pulumi.com/skipAwait" not in job.inputs["metadata"].get("annotations", {})
         for policy in policy_set:
             assert policy.urn in job.dependencies
+        # A probe of a listener that is not ready yet would fail for the wrong cause: every Job waits for them.
+        for listener in listeners:
+            assert listener.urn in job.dependencies, (job.name, listener.name)
+
+
+def test_the_checks_listeners_serve_the_declared_ingress_ports_under_the_namespaces_policies(run_stack: RunStack) -> None:
+    """A listener per managed namespace, a child of the check, on the namespace's declared TCP ingress ports and the
+    ports its expectations name (8080 where none is), one json-mock container per port behind a ClusterIP Service
+    whose ports are the pods'. Its label changes no policy's selection: each tenant policy selects every pod of its
+    namespace (an empty endpointSelector: "An empty EndpointSelector will select all endpoints in the namespace",
+    cilium/cilium Documentation/security/policy/language.rst) and the clusterwide ones select by namespace labels only."""
+    run = run_stack("dev")
+    check = run.one("aks-cilium:index:ConnectivityCheck")
+    deployments = {
+        r.inputs["metadata"]["namespace"]: r for r in run.of_type("kubernetes:apps/v1:Deployment") if r.name.endswith("-listener")
+    }
+    services = {
+        r.inputs["metadata"]["namespace"]: r for r in run.of_type("kubernetes:core/v1:Service") if r.name.endswith("-listener-service")
+    }
+    assert set(deployments) == set(services) == set(declared_namespaces("dev"))
+    ports = {
+        ns: [c["ports"][0]["containerPort"] for c in d.inputs["spec"]["template"]["spec"]["containers"]] for ns, d in deployments.items()
+    }
+    assert ports == {"demo": [8080], "client": [8080], "batch": [8080], "demo-operator": [8080, 9443]}
+    for namespace, deployment in deployments.items():
+        assert deployment.name == f"connectivity-{namespace}-listener"
+        assert deployment.parent == check.urn
+        pod = deployment.inputs["spec"]["template"]
+        for container in pod["spec"]["containers"]:
+            port = container["ports"][0]
+            assert {"name": "PORT", "value": str(int(port["containerPort"]))} in container["env"]
+            assert container["readinessProbe"]["httpGet"]["port"] == port["name"]
+        service = services[namespace]
+        assert service.inputs["metadata"]["name"] == "connectivity-listener"
+        assert service.inputs["spec"]["selector"] == pod["metadata"]["labels"] == deployment.inputs["spec"]["selector"]["matchLabels"]
+        assert [(p["port"], p["targetPort"]) for p in service.inputs["spec"]["ports"]] == [
+            (c["ports"][0]["containerPort"], c["ports"][0]["name"]) for c in pod["spec"]["containers"]
+        ]
+    for policy in run.of_type(CNP):
+        if policy.inputs["metadata"]["namespace"] in deployments:
+            assert policy.inputs["spec"]["endpointSelector"] == {}, policy.name
+    for policy in run.of_type(CCNP):
+        selector = policy.inputs["spec"]["endpointSelector"]
+        if selector.get("matchLabels", {}).get(NAMESPACE_KEY) == "kube-system":
+            continue  # kube-dns's own, in a namespace no listener runs in
+        keys = [*selector.get("matchLabels", {}), *(e["key"] for e in selector.get("matchExpressions", []))]
+        assert keys, policy.name
+        assert all(key == NAMESPACE_KEY or key.startswith("k8s:io.cilium.k8s.namespace.labels.") for key in keys), policy.name
 
 
 def _plan_kinds(run: ProgramRun, managed: set[str]) -> set[str]:
@@ -439,10 +500,17 @@ def test_dev_covers_each_kind_of_flow_in_its_plan_and_probes_each_one_a_pod_can(
 
 
 def test_any_stack_can_run_the_check_without_the_demo(run_stack: RunStack) -> None:
-    """prod turns it on with one key: its namespaces probe their FQDNs, the API server, IMDS where opted in and a denied
-    sample."""
-    scripts = _scripts(run_stack("prod", connectivityCheck="true"))
-    assert set(scripts) == set(declared_namespaces("prod"))
+    """prod turns it on with one key: its namespaces probe their FQDNs, the API server, IMDS where opted in, a denied
+    sample, and the check's listeners: payments' declared ingress from frontend, and the same listener denied from the
+    probe namespace, whose Namespace is protected as prod's pack requires of every Namespace."""
+    run = run_stack("prod", connectivityCheck="true")
+    scripts = _scripts(run)
+    assert set(scripts) == {*declared_namespaces("prod"), PROBE_NAMESPACE}
+    # prod protects its namespaces, and the pack holds every Namespace there to it: the probe namespace too.
+    assert run.one("kubernetes:core/v1:Namespace", "connectivity-outsider").protect is True
+    assert f"probe 'frontend -> payments:8443' allowed {_listener('payments', 8443)}" in scripts["frontend"]
+    assert f"probe 'payments -> frontend:8080 deny' denied {_listener('frontend', 8080)}" in scripts["payments"]
+    assert f"probe 'probe namespace -> payments:8443 (not allowed)' denied {_listener('payments', 8443)}" in scripts[PROBE_NAMESPACE]
     assert "probe 'payments -> api.stripe.com:443' allowed https://api.stripe.com" in scripts["payments"]
     assert "probe 'payments -> kube-apiserver:443' allowed https://kubernetes.default.svc:443" in scripts["payments"]
     assert "probe 'payments -> api.stripe.com:80 (port not allowed)' denied http://api.stripe.com" in scripts["payments"]

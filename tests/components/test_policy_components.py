@@ -170,6 +170,7 @@ def test_depends_on_reaches_every_child_of_each_component() -> None:
                     {"namespace": "client", "probes": [{"name": "x", "url": "https://x.example.com", "allowed": False}]},
                     {"namespace": "web", "probes": [{"name": "y", "url": "http://y", "allowed": True}]},
                 ],
+                listeners=[{"namespace": "web", "ports": [8080, 8443]}],
                 outsider_probes=[{"name": "y", "url": "http://y", "allowed": False}],
                 outsider_egress_to=["demo"],
                 policy_fingerprint=pulumi.Output.from_input("abc"),
@@ -193,7 +194,11 @@ def test_demo_pods_start_under_run_as_non_root() -> None:
     def program() -> None:
         DemoApp("demo", DemoAppArgs(app_namespace="demo", client_namespace="client"))
         ConnectivityCheck(
-            "check", ConnectivityCheckArgs(sources=[{"namespace": "client", "probes": [{"name": "x", "url": "http://x", "allowed": True}]}])
+            "check",
+            ConnectivityCheckArgs(
+                sources=[{"namespace": "client", "probes": [{"name": "x", "url": "http://x", "allowed": True}]}],
+                listeners=[{"namespace": "web", "ports": [8080, 8443]}],
+            ),
         )
         GlobalServiceExample("echo", GlobalServiceExampleArgs(namespace="mesh-echo", cluster_names=["aks-east", "aks-west"]))
 
@@ -201,7 +206,7 @@ def test_demo_pods_start_under_run_as_non_root() -> None:
     pods = [
         r.inputs["spec"]["template"]["spec"] for r in run.of_type("kubernetes:apps/v1:Deployment") + run.of_type("kubernetes:batch/v1:Job")
     ]
-    assert len(pods) == 4
+    assert len(pods) == 5
     for pod in pods:
         for container in pod["containers"]:
             context = container["securityContext"]
@@ -226,6 +231,11 @@ def test_connectivity_check_needs_its_probes_and_a_positive_control_for_each_out
                 "sources": [{"namespace": "client", "probes": [{"name": "x"}]}, {"namespace": "Web", "probes": []}],  # type: ignore[typeddict-item]
                 "outsider_probes": [{"name": "y", "url": "http://demo-app.demo", "allowed": False}],
                 "outsider_egress_to": ["demo"],
+                "listeners": [
+                    {"namespace": "kube-system", "ports": [8080]},
+                    {"namespace": "web", "ports": []},
+                    {"namespace": "web", "ports": [0, 8080, 8080, True, 65536]},  # type: ignore[list-item]
+                ],
             },
         )
     )
@@ -236,8 +246,38 @@ def test_connectivity_check_needs_its_probes_and_a_positive_control_for_each_out
         "sources[1].namespace",
         "sources[1].probes",
         "outsider_probes[0]",
+        "listeners[0].namespace",
+        "listeners[1].ports",
+        "listeners[2].namespace",
+        "listeners[2].ports[0]",
+        "listeners[2].ports[2]",
+        "listeners[2].ports[3]",
+        "listeners[2].ports[4]",
     }
     assert refusal(lambda: DemoApp("demo", {"app_namespace": "demo"}))  # type: ignore[typeddict-item]
+
+
+def test_the_probe_namespace_is_protected_only_when_asked() -> None:
+    """A stack that protects its namespaces protects the check's too (the pack's stateful-resources-protected covers
+    every Namespace in prod); without the flag it inherits the component's own protect, as any child does."""
+
+    def check(**extra: bool) -> None:
+        ConnectivityCheck(
+            "check",
+            ConnectivityCheckArgs(
+                sources=[{"namespace": "web", "probes": [{"name": "y", "url": "http://y", "allowed": True}]}],
+                outsider_probes=[{"name": "y", "url": "http://y", "allowed": False}],
+                outsider_egress_to=["web"],
+                **extra,  # type: ignore[typeddict-item]
+            ),
+        )
+
+    def outsider_protected(**extra: bool) -> bool:
+        return run_callable(lambda: check(**extra)).one("kubernetes:core/v1:Namespace").protect
+
+    assert outsider_protected(protect_outsider_namespace=True) is True
+    assert not outsider_protected()
+    assert not outsider_protected(protect_outsider_namespace=False)
 
 
 def test_a_probe_verdict_needs_its_cause() -> None:

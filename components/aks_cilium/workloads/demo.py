@@ -60,18 +60,20 @@ def restricted_container(name: str, image: str, user: int, **extra: object) -> k
     )
 
 
-def app_container(name: str) -> k8s.core.v1.ContainerArgs:
-    """json-mock on APP_PORT, read-only (json-server's `--read-only`: GET only, so it never writes its database), ready
-    once its router answers."""
+def app_container(name: str, port: int = APP_PORT, port_name: str = "http") -> k8s.core.v1.ContainerArgs:
+    """json-mock on `port` (json-mock's run.sh listens on $PORT), read-only (json-server's `--read-only`: GET only, so it
+    never writes its database), ready once its router answers on the named port."""
     return restricted_container(
         name,
         APP_IMAGE,
         APP_USER,
         # run.sh passes its arguments on to json-server before its own (cilium/json-mock run.sh).
         args=["--read-only"],
-        env=[k8s.core.v1.EnvVarArgs(name="PORT", value=str(APP_PORT))],
-        ports=[k8s.core.v1.ContainerPortArgs(container_port=APP_PORT, name="http")],
-        readiness_probe=k8s.core.v1.ProbeArgs(http_get=k8s.core.v1.HTTPGetActionArgs(path=APP_READY_PATH, port="http"), period_seconds=10),
+        env=[k8s.core.v1.EnvVarArgs(name="PORT", value=str(port))],
+        ports=[k8s.core.v1.ContainerPortArgs(container_port=port, name=port_name)],
+        readiness_probe=k8s.core.v1.ProbeArgs(
+            http_get=k8s.core.v1.HTTPGetActionArgs(path=APP_READY_PATH, port=port_name), period_seconds=10
+        ),
     )
 
 
@@ -80,17 +82,18 @@ def client_container(name: str, **extra: object) -> k8s.core.v1.ContainerArgs:
     return restricted_container(name, CLIENT_IMAGE, CLIENT_USER, **{"command": ["/usr/bin/pause"], **extra})
 
 
-def restricted_pod_spec(container: k8s.core.v1.ContainerArgs, restart_policy: str = "Always") -> k8s.core.v1.PodSpecArgs:
-    """One restricted container, its scratch volume, and no service-account token: nothing here calls the API server."""
+def restricted_pod_spec(*containers: k8s.core.v1.ContainerArgs, restart_policy: str = "Always") -> k8s.core.v1.PodSpecArgs:
+    """Restricted containers, their shared scratch volume, and no service-account token: nothing here calls the API
+    server."""
     return k8s.core.v1.PodSpecArgs(
         restart_policy=restart_policy,
         automount_service_account_token=False,
-        containers=[container],
+        containers=list(containers),
         volumes=[k8s.core.v1.VolumeArgs(name="scratch", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit="16Mi"))],
     )
 
 
-def _deployment(
+def one_replica_deployment(
     name: str, namespace: pulumi.Input[str], app: str, pod: k8s.core.v1.PodSpecArgs, opts: pulumi.ResourceOptions
 ) -> "k8s.apps.v1.Deployment":  # quoted: evaluating it would load the module on stacks without the demo
     labels = {"app": app}
@@ -121,7 +124,9 @@ class DemoApp(pulumi.ComponentResource):
         ArgsCheck("DemoApp", name, args, DemoAppArgs).done()
         # The namespaces and their policies come first (depends_on of the component).
         child = child_options(self, opts)
-        app = _deployment(f"{name}-app", args["app_namespace"], "demo-app", restricted_pod_spec(app_container("demo-app")), child)
+        app = one_replica_deployment(
+            f"{name}-app", args["app_namespace"], "demo-app", restricted_pod_spec(app_container("demo-app")), child
+        )
         service = k8s.core.v1.Service(
             f"{name}-service",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=SERVICE_NAME, namespace=args["app_namespace"]),
@@ -130,7 +135,7 @@ class DemoApp(pulumi.ComponentResource):
             ),
             opts=extended(child, depends_on=[app]),
         )
-        _deployment(
+        one_replica_deployment(
             f"{name}-client",
             args["client_namespace"],
             "client",
