@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # mypy's cache makes every run after the first incremental; CI points it outside the clone (.ci/run).
 MYPY_CACHE_DIR ?= .mypy_cache
 # Bytecode caches on: a machine that sets PYTHONDONTWRITEBYTECODE (some images do) makes every test process compile
-# our modules and pytest rewrite every test's asserts again, about 3.5 CPU-s per process (docs/development.md).
+# our modules and pytest rewrite every test's asserts again (measured in docs/development.md).
 export PYTHONDONTWRITEBYTECODE :=
 # pytest-xdist workers: one per core by default.
 PYTEST_WORKERS ?= auto
