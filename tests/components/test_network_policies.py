@@ -499,6 +499,38 @@ def test_dev_covers_each_kind_of_flow_in_its_plan_and_probes_each_one_a_pod_can(
         assert f"not probed: {why}" in rows[kind], kind
 
 
+def test_listener_ports_follow_the_declared_ingress_and_the_expectations() -> None:
+    """Pure (settings to args, no stack run): an allowance on every port is probed on the listener's first port, a UDP
+    port is not served (curl cannot judge it), a port an expectation from a managed namespace names is served and
+    probed with the expectation's verdict, and a namespace that declares nothing gets 8080 for its own probe."""
+    namespaces = {
+        "api": {"ingress": [{"namespace": "web"}, {"namespace": "jobs", "ports": ["5353/UDP"]}]},
+        "db": {"ingress": [{"namespace": "api", "ports": [5432]}]},
+        "web": {},
+        "jobs": {"intraNamespace": False},
+    }
+    overrides = {
+        "namespaces": json.dumps(namespaces),
+        "expectations": json.dumps(["web -> db:5432 deny", "web -> db:6379 deny"]),
+        "demo": "false",
+    }
+    config = with_overrides(stack_config("dev"), overrides)
+    args = probes.connectivity_args(load_settings(project_config(config.values), "dev", example_keys=example_keys(config)), "fp")
+    assert args is not None
+    assert {listener["namespace"]: listener["ports"] for listener in args.get("listeners", [])} == {
+        "api": [8080], "db": [5432, 6379], "web": [8080], "jobs": [8080]
+    }  # fmt: skip
+    by_source = {source["namespace"]: {p["name"]: (p["allowed"], p["url"]) for p in source["probes"]} for source in args["sources"]}
+    assert by_source["web"]["web -> api:8080"] == (True, _listener("api", 8080))
+    assert by_source["api"]["api -> db:5432"] == (True, _listener("db", 5432))
+    assert by_source["web"]["web -> db:5432 deny"] == (False, _listener("db", 5432))
+    assert by_source["web"]["web -> db:6379 deny"] == (False, _listener("db", 6379))
+    assert by_source["jobs"]["jobs -> jobs:8080 (within the namespace turned off)"] == (False, _listener("jobs", 8080))
+    assert not any(":5353" in url for probes_of in by_source.values() for _, url in probes_of.values())
+    # The probe namespace tries each listener that a managed namespace reaches; jobs' has no such control.
+    assert args.get("outsider_egress_to") == ["api", "db", "web"]
+
+
 def test_any_stack_can_run_the_check_without_the_demo(run_stack: RunStack) -> None:
     """prod turns it on with one key: its namespaces probe their FQDNs, the API server, IMDS where opted in, a denied
     sample, and the check's listeners: payments' declared ingress from frontend, and the same listener denied from the
