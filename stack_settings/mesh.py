@@ -42,9 +42,7 @@ def check_mesh(reader: ConfigReader, settings: Settings, raw: tuple[str, bool, s
                 reader.fail(key, "only applies with clusterMeshPeerStack set", unset)
         return None
     if not settings.byocni:
-        reader.fail(
-            "clusterMeshPeerStack", "needs networkMode byocni: in azure-cilium mode Azure runs Cilium and its mesh is not ours", ""
-        )
+        reader.fail("clusterMeshPeerStack", "needs networkMode byocni: in azure-cilium mode Azure runs Cilium and its mesh is not ours", "")
     if peer.rsplit("/", 1)[-1] == settings.stack:
         reader.fail(
             "clusterMeshPeerStack",
