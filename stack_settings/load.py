@@ -156,7 +156,7 @@ def _rename(key: str, meant: str | None, value: str | None) -> str:
     if not meant:
         return remove
     if value is None or value[:1] in ("[", "{"):
-        return f"{remove}, and write its value under {full_key(meant)} (rename the key in the stack file)"
+        return f"{remove}  # and write its value under {full_key(meant)} (rename the key in the stack file)"
     return f"{remove} && pulumi config set {full_key(meant)} {shlex.quote(value)}"
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import shlex
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -112,16 +111,16 @@ class ConfigReader:
         except json.JSONDecodeError:
             parsed = None
         if not isinstance(parsed, list):
-            self.fail(key, f"{text!r} is not a list", shlex.quote(example), path="[0]")
+            self.fail(key, f"{text!r} is not a list", example, path="[0]")
             return ()
         for index, item in enumerate(parsed):
             if not isinstance(item, str):
-                self.fail(key, f"item {item!r} is not a string", shlex.quote(example), path=f"[{index}]")
+                self.fail(key, f"item {item!r} is not a string", example, path=f"[{index}]")
         items = tuple(item.strip() for item in parsed if isinstance(item, str))
         for index, item in enumerate(items):
             problem = check(item) if check else None
             if problem:
-                self.fail(key, f"{item!r} {problem}", shlex.quote(example), path=f"[{index}]")
+                self.fail(key, f"{item!r} {problem}", example, path=f"[{index}]")
         seen: set[str] = set()
         for index, item in enumerate(items):
             if item in seen:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 
 import pytest
 
@@ -137,3 +138,32 @@ def test_config_error_is_a_run_error_so_the_cli_shows_no_traceback() -> None:
     import pulumi
 
     assert issubclass(ConfigError, pulumi.RunError)
+
+
+# Values that are several shell words or hold `<`/`(`: printed unquoted they were three arguments or a redirect.
+UNQUOTED_BEFORE = {
+    "autoUpgradeWindow": "Sunday 25:00 6h",
+    "nodeOsUpgradeWindow": "Funday 01:00 4h",
+    "deployClientId": "not-a-guid",
+    "kubernetesSupportPlan": "nope",
+    "adminGroupObjectIds": '["x y"]',
+    "ciliumExtraValues": '{"ipam": {}}',
+}
+
+
+def test_every_printed_fix_is_one_pulumi_config_command_the_shell_parses() -> None:
+    """pulumi.com docs, `pulumi config set`: `pulumi config set [--path] <key> [value]`, or `pulumi config rm <key>`;
+    each printed fix must reach the CLI as exactly those arguments (shlex follows POSIX shell word splitting)."""
+    error = program_config_error(with_overrides(stack_config("prod"), UNQUOTED_BEFORE))
+    assert set(UNQUOTED_BEFORE) <= error.keys
+    for problem in error.problems:
+        for command in problem.fix().split(" && "):
+            words = shlex.split(command, comments=True)
+            if words[:3] == ["pulumi", "config", "rm"]:
+                assert len(words) - (words[3] == "--path") == 4, problem.render()
+                continue
+            assert words[:3] == ["pulumi", "config", "set"], problem.render()
+            assert len(words) - (words[3] == "--path") == 5, problem.render()
+    fixes = {problem.key: problem.fix() for problem in error.problems}
+    assert shlex.split(fixes["autoUpgradeWindow"])[-1] == "Sunday 01:00 6h"
+    assert shlex.split(fixes["deployClientId"])[-1] == "<application (client) ID>"
