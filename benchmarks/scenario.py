@@ -29,6 +29,7 @@ def tenants_config(count: int) -> StackConfig:
         "externalNamespaces": '["ingress-nginx"]',
         "demo": "false",
         "connectivityCheck": "false",
+        "expectations": "[]",  # dev's name dev's namespaces, which the tenants replace
     }
     values = {**base.values, **{f"{base.project}:{key}": value for key, value in overrides.items()}}
     return StackConfig(base.project, base.stack, values, base.secret_keys)

@@ -33,6 +33,7 @@ from aks_cilium.cluster.versions import DEFAULT_MINOR, SUPPORT_PLANS
 from aks_cilium.core.validation import closest, did_you_mean
 from aks_cilium.network_policy.args import PeerContext, namespace_problem
 from aks_cilium.network_policy.expectations import EXAMPLE, Expectation, contradictions, expectation_problem, parse_expectation
+from aks_cilium.network_policy.reserved import PROBE_NAMESPACE
 
 from . import formats
 from .cilium import check_cilium, read_cilium
@@ -367,3 +368,29 @@ def _check_tenants(reader: ConfigReader, settings: Settings) -> None:
     )
     context_keys = ("networkMode", "advancedNetworkingSecurity", "externalNamespaces", "podCidr", "serviceCidr")
     check_namespaces(reader, policies.tenants, context, context_keys)
+    _check_expectation_namespaces(reader, settings.policies)
+
+
+# Namespaces an expectation may name besides the stack's own and its external ones: those the reachability analyser
+# models without the stack creating them (offline/reachability/coverage.py UNMANAGED_CANDIDATES and kube-system's DNS
+# pods, offline/reachability/peers.py) and the connectivity check's own namespace.
+MODELLED_NAMESPACES = ("default", "kube-system", PROBE_NAMESPACE)
+
+
+def _check_expectation_namespaces(reader: ConfigReader, policies: PolicySettings) -> None:
+    """A flow from or to a namespace the stack neither manages nor marks external would be judged against a namespace
+    nobody declared (a typo passes as "some other namespace"): refuse it, naming the expectation."""
+    if any(problem.key in ("namespaces", "externalNamespaces") for problem in reader.problems):
+        return  # judged against a map with its own problems: those say what to fix first
+    known = (*policies.namespaces, *policies.external_namespaces, *MODELLED_NAMESPACES)
+    for expectation in policies.expectations:
+        named = [expectation.source] + ([expectation.target.value] if expectation.target.kind == "namespace" else [])
+        for name in dict.fromkeys(named):
+            if name not in known:
+                reader.fail(
+                    "expectations",
+                    f"{expectation.render()!r} names namespace {name!r}, which is neither in namespaces nor in "
+                    f"externalNamespaces{did_you_mean(name, known)}",
+                    f"pulumi config set --path 'externalNamespaces[{len(policies.external_namespaces)}]' {name}",
+                    involves=("namespaces", "externalNamespaces"),
+                )

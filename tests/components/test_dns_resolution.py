@@ -37,7 +37,8 @@ VARIANTS: list[tuple[str, dict[str, str]]] = [
                     "payments": {"egress": [{"fqdn": "api.stripe.com", "ports": [443]}, {"fqdn": "*.files.example.net", "ports": [443]}]},
                     "frontend": {"egress": [{"fqdn": "login.microsoftonline.com", "ports": [443]}]},
                 }
-            )
+            ),
+            "expectations": "[]",  # the stack's name the namespaces this map drops
         },
     ),
     (
@@ -48,7 +49,8 @@ VARIANTS: list[tuple[str, dict[str, str]]] = [
                     "client": {"egress": [{"fqdn": "*.pages.example.org", "ports": [443]}]},
                     "demo": {"egress": [{"fqdn": "api.example.com", "ports": [443]}]},
                 }
-            )
+            ),
+            "expectations": "[]",  # the stack's name the namespaces this map drops
         },
     ),
 ]

@@ -329,7 +329,7 @@ def test_fqdn_validation_runs_in_linear_time(value: str) -> None:
 
 def test_stack_keys_reach_the_component(run_stack: RunStack) -> None:
     namespaces = {"demo": {"webhookPorts": [9443, 8443]}, "client": {"metadataEndpoints": True}}
-    run = run_stack("dev", namespaces=json.dumps(namespaces), protectNamespaces="true")
+    run = run_stack("dev", namespaces=json.dumps(namespaces), protectNamespaces="true", expectations="[]")
     webhook = run.one(CNP, "policies-demo-tenant-allow").inputs["spec"]["ingress"][-1]["toPorts"][0]["ports"]
     assert webhook == [{"port": "9443", "protocol": "TCP"}, {"port": "8443", "protocol": "TCP"}]
     client = run.one("kubernetes:core/v1:Namespace", "policies-client").inputs["metadata"]["labels"]

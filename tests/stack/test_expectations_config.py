@@ -37,3 +37,25 @@ def test_a_contradiction_names_the_flow() -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(_raw("dev", expectations=json.dumps(lines)), "dev")
     assert "client -> demo:8080/TCP both allowed and denied" in str(caught.value)
+
+
+def test_a_namespace_neither_managed_nor_external_is_refused_with_did_you_mean() -> None:
+    """`clinet` is a typo of dev's `client`: judged as an unlabelled namespace it would pass silently. Sources the
+    analyser models without the stack creating them stay valid (offline/reachability/coverage.py UNMANAGED_CANDIDATES,
+    kube-system, the check's namespace), as do externalNamespaces (dev lists monitoring)."""
+    lines = [
+        "clinet -> demo:8080 deny",
+        "client -> namespace:demo-opertor:9443 deny",
+        "default -> demo:8080 deny",
+        "aks-cilium-probe -> demo:8080 deny",
+        "monitoring -> demo:8080 deny",
+        "client -> kube-system:53/UDP allow",
+    ]
+    with pytest.raises(ConfigError) as caught:
+        load_settings(_raw("dev", expectations=json.dumps(lines)), "dev")
+    problems = [p.problem for p in caught.value.problems if p.key == "expectations"]
+    assert len(problems) == 2, problems
+    assert "'clinet -> demo:8080 deny'" in problems[0]
+    assert "did you mean client?" in problems[0]
+    assert "'demo-opertor'" in problems[1]
+    assert "did you mean demo-operator?" in problems[1]
