@@ -31,7 +31,7 @@ from aks_cilium.cluster.rules import (
 )
 from aks_cilium.cluster.versions import DEFAULT_MINOR, SUPPORT_PLANS
 from aks_cilium.core.validation import closest, did_you_mean
-from aks_cilium.network_policy.args import PeerContext, namespace_problem
+from aks_cilium.network_policy.args import PeerContext, external_namespace_problem
 from aks_cilium.network_policy.expectations import EXAMPLE, Expectation, contradictions, expectation_problem, parse_expectation
 
 from . import formats
@@ -255,7 +255,7 @@ def _policies(reader: ConfigReader) -> PolicySettings:
     refuse_flat_keys(reader)
     return PolicySettings(
         tenants=read_namespaces(reader),
-        external_namespaces=reader.string_list("externalNamespaces", "app-routing-system", namespace_problem),
+        external_namespaces=reader.string_list("externalNamespaces", "app-routing-system", external_namespace_problem),
         demo=reader.boolean("demo"),
         connectivity_check=reader.boolean("connectivityCheck"),
         native_default_deny=reader.boolean("nativeNetworkPolicyDefaultDeny"),
