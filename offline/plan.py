@@ -27,6 +27,7 @@ from typing import Any
 
 from jsonschema import Draft7Validator
 
+from aks_cilium.core.tokens import component_type
 from aks_cilium.network_policy.expectations import Expectation, ExpectationError
 from aks_cilium.testing import SECRET, ProgramRun, Registration
 from policies.config_check import PolicyConfigError, load_policy_config
@@ -222,9 +223,21 @@ class Plan:
                 "resourcesByType": dict(sorted(Counter(r.type for r in self.registrations).items())),
                 "policies": {"mandatory": by_level["mandatory"], "advisory": by_level["advisory"]},
                 "chart": self.chart_notes,
+                "externalNamespaces": self.external_namespaces(),
                 **({"incomplete": self.incomplete} if self.incomplete else {}),
             },
         }
+
+    def external_namespaces(self) -> list[str]:
+        """The namespaces the policy sets name but this stack does not create (`externalNamespaces`), as each set
+        registered them in its outputs: the program's view, the default included, not the stack file's text."""
+        names: set[str] = set()
+        for registration in self.registrations:
+            if registration.type == component_type("NetworkPolicySet"):
+                listed = registration.wire_outputs.get("external_namespaces")
+                if isinstance(listed, list):
+                    names.update(name for name in listed if isinstance(name, str))
+        return sorted(names)
 
     def tree(self) -> Iterator[str]:
         """The resource tree, children sorted by URN under their parent."""
@@ -254,6 +267,8 @@ class Plan:
 
     def summary(self, out: Path) -> str:
         lines = [f"Plan of stack {self.config.stack}: {len(self.registrations)} resources", *self._deploy_lines(), *self.tree()]
+        external = self.external_namespaces()
+        lines.append(f"Not created by this stack (externalNamespaces): {', '.join(external) if external else 'none'}")
         if self.run.warnings:
             lines += ["", "Warnings:", *(f"  warning: {warning}" for warning in self.run.warnings)]
         lines += ["", "Policies:"]

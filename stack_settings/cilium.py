@@ -27,7 +27,7 @@ HELM_SWITCHES: dict[str, str] = {
 }
 # Keys that only mean something to the Helm release, with the value that leaves them unused.
 # ciliumPreviousVersion is not among them: it records history, and a stack keeps it while its mode is being decided.
-HELM_ONLY_KEYS = {**dict.fromkeys(HELM_SWITCHES, "false"), "clusterMeshId": "0", "ciliumExtraValues": "'{}'"}
+HELM_ONLY_KEYS = {**dict.fromkeys(HELM_SWITCHES, "false"), "clusterMeshId": "0", "ciliumExtraValues": "{}"}
 
 
 def _optional_version(value: str) -> str | None:
@@ -73,7 +73,7 @@ def check_cilium(reader: ConfigReader, settings: Settings) -> None:
         reader.fail("kubeProxyReplacement", replacement_problem, "false")
     extra_problem = extra_values_problem(cilium.extra_values)
     if extra_problem:
-        reader.fail("ciliumExtraValues", extra_problem, "'{}'")
+        reader.fail("ciliumExtraValues", extra_problem, "{}")
     missing_fix = missing_fix_problem(cilium.version)
     if missing_fix:
         reader.fail("ciliumVersion", missing_fix, "1.20.2")

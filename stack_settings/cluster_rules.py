@@ -75,11 +75,11 @@ def check_cluster(
         reader.fail(
             "kubernetesVersion",
             f"{cluster.kubernetes_version!r} {version_problem}",
-            f'"{_suggested_minor(cluster.kubernetes_version, on, cluster.support_plan)}"',
+            _suggested_minor(cluster.kubernetes_version, on, cluster.support_plan),
         )
     plan_problem = support_plan_problem(cluster.support_plan, cluster.sku_tier)
     if plan_problem:
-        reader.fail("kubernetesSupportPlan", plan_problem, "KubernetesOfficial (or skuTier Premium)")
+        reader.fail("kubernetesSupportPlan", f"{plan_problem} (or set skuTier Premium)", "KubernetesOfficial")
     lts_problem = lts_channel_problem(cluster.support_plan, cluster.upgrade_channel)
     if lts_problem:
         reader.fail("upgradeChannel", lts_problem, "patch")
@@ -92,7 +92,7 @@ def check_cluster(
     for pool in (cluster.system_pool, cluster.user_pool):
         disk_problem = ephemeral_disk_problem(cluster.os_disk_type, pool.vm_size, cluster.os_disk_size_gb)
         if disk_problem:
-            reader.fail("osDiskSizeGb", f"for the {pool.name} pool: {disk_problem}", "64 (or osDiskType Managed)")
+            reader.fail("osDiskSizeGb", f"for the {pool.name} pool: {disk_problem} (or set osDiskType Managed)", "64")
     needed = NEEDS_SUBNET_RESOURCE.get(network.outbound_type)
     if needed:
         reader.fail(

@@ -59,14 +59,14 @@ def check_deploy_values(reader: ConfigReader, settings: Settings, example_keys: 
             "apiServerAuthorizedIpRanges",
             f"is required in stack {stack}: the public egress CIDRs of your admins and of the runners of pulumi up "
             "(or privateCluster true with a runner in the VNet, docs/deploying.md)",
-            "'<your egress CIDR>'",
+            "<your egress CIDR>",
             path="[0]",
         )
     if not cluster.admin_group_object_ids:
         reader.fail(
             "adminGroupObjectIds",
             f"is required in stack {stack}: the Entra ID group of cluster admins",
-            "'<group object ID>'",
+            "<group object ID>",
             path="[0]",
         )
     if not cluster.deployers:
@@ -74,14 +74,14 @@ def check_deploy_values(reader: ConfigReader, settings: Settings, example_keys: 
             "deployerPrincipals",
             f"is required in stack {stack}: the principals that run pulumi up (CI's service principal), so that the "
             "cluster admin assignment does not follow whoever signed in last",
-            "'ServicePrincipal:<object ID>'",
+            "ServicePrincipal:<object ID>",
             path="[0]",
         )
     if cluster.deploy_login_mode in LOGIN_MODES_WITH_IDS:
         for key, value in (("deployClientId", cluster.deploy_client_id), ("deployTenantId", cluster.deploy_tenant_id)):
             if not value:
                 reader.fail(
-                    key, f"is required with deployLoginMode {cluster.deploy_login_mode} in stack {stack} (kubelogin needs it)", "'<GUID>'"
+                    key, f"is required with deployLoginMode {cluster.deploy_login_mode} in stack {stack} (kubelogin needs it)", "<GUID>"
                 )
     if "apiServerAuthorizedIpRanges" not in example_keys:
         for index, cidr in enumerate(cluster.authorized_ip_ranges):
@@ -90,7 +90,7 @@ def check_deploy_values(reader: ConfigReader, settings: Settings, example_keys: 
                 reader.fail(
                     "apiServerAuthorizedIpRanges",
                     f"{problem}; set the public egress ranges of your admins and CI",
-                    "'<your egress CIDR>'",
+                    "<your egress CIDR>",
                     path=f"[{index}]",
                 )
     guid_keys: dict[str, tuple[str, ...]] = {
@@ -107,7 +107,7 @@ def check_deploy_values(reader: ConfigReader, settings: Settings, example_keys: 
         for index, value in enumerate(values):
             if value and is_example_guid(value):
                 listed = key in ("adminGroupObjectIds", "deployerPrincipals")
-                example = "'ServicePrincipal:<object ID>'" if key == "deployerPrincipals" else "'<Entra ID GUID>'"
+                example = "ServicePrincipal:<object ID>" if key == "deployerPrincipals" else "<Entra ID GUID>"
                 reader.fail(
                     key,
                     f"{value} is an example GUID; set the real object, client or tenant ID from Entra ID",

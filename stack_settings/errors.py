@@ -26,7 +26,8 @@ class ConfigProblem:
     """Without the project prefix for this project's keys; with its namespace for another's."""
     problem: str
     example: str
-    """A value that fixes it, as a shell word or words (`'[]'`, `"1.36"`); or a whole command starting `pulumi `."""
+    """A value that fixes it, as the CLI should receive it (`[]`, `1.36`, `Sunday 01:00 6h`): `fix` quotes it for the
+    shell; or a whole command starting `pulumi `."""
     path: str = ""
     """Where inside a list or object value: `[2]`, `.payments.egress[0]`; empty for the whole value."""
     where: str = ""
@@ -38,9 +39,10 @@ class ConfigProblem:
         namespace is put in the project's, `pkg/cmd/pulumi/config` `parseConfigKey`)."""
         if self.example.startswith("pulumi "):
             return self.example
+        # Quoted here, once: a value with spaces or `<`/`(` would otherwise be several arguments or a redirect.
         if self.path:
-            return f"pulumi config set --path {shlex.quote(self.key + self.path)} {self.example}"
-        return f"pulumi config set {full_key(self.key)} {self.example}"
+            return f"pulumi config set --path {shlex.quote(self.key + self.path)} {shlex.quote(self.example)}"
+        return f"pulumi config set {full_key(self.key)} {shlex.quote(self.example)}"
 
     def render(self) -> str:
         where = f"{self.where}: " if self.where else ""

@@ -156,7 +156,7 @@ def _rename(key: str, meant: str | None, value: str | None) -> str:
     if not meant:
         return remove
     if value is None or value[:1] in ("[", "{"):
-        return f"{remove}, and write its value under {full_key(meant)} (rename the key in the stack file)"
+        return f"{remove}  # and write its value under {full_key(meant)} (rename the key in the stack file)"
     return f"{remove} && pulumi config set {full_key(meant)} {shlex.quote(value)}"
 
 
@@ -365,5 +365,10 @@ def _check_tenants(reader: ConfigReader, settings: Settings) -> None:
         l7=settings.byocni or settings.cluster.advanced_networking.security,
         cluster_cidrs=(network.pod_cidr, network.service_cidr),
     )
-    context_keys = ("networkMode", "advancedNetworkingSecurity", "externalNamespaces", "podCidr", "serviceCidr")
-    check_namespaces(reader, policies.tenants, context, context_keys)
+    mode_keys: tuple[str, ...] = ("networkMode", "advancedNetworkingSecurity")
+    contexts: tuple[PeerContext, ...] = (context,)
+    if set(mode_keys) & reader.unreadable:
+        # What Cilium can do is unknown: a problem found whatever it can do does not depend on it (byocni implies L7).
+        contexts = tuple(replace(context, byocni=byocni, l7=l7) for byocni, l7 in ((True, True), (False, True), (False, False)))
+        mode_keys = ()
+    check_namespaces(reader, policies.tenants, contexts, (*mode_keys, "externalNamespaces", "podCidr", "serviceCidr"))

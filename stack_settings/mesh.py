@@ -37,14 +37,12 @@ def check_mesh(reader: ConfigReader, settings: Settings, raw: tuple[str, bool, s
     """The mesh settings when clusterMeshPeerStack is set, every problem recorded against its key."""
     peer, owner, address = raw
     if not peer:
-        for key, value, unset in (("clusterMeshCaOwner", owner, "false"), ("clusterMeshApiServerIp", address, "''")):
+        for key, value, unset in (("clusterMeshCaOwner", owner, "false"), ("clusterMeshApiServerIp", address, "")):
             if value:
                 reader.fail(key, "only applies with clusterMeshPeerStack set", unset)
         return None
     if not settings.byocni:
-        reader.fail(
-            "clusterMeshPeerStack", "needs networkMode byocni: in azure-cilium mode Azure runs Cilium and its mesh is not ours", "''"
-        )
+        reader.fail("clusterMeshPeerStack", "needs networkMode byocni: in azure-cilium mode Azure runs Cilium and its mesh is not ours", "")
     if peer.rsplit("/", 1)[-1] == settings.stack:
         reader.fail(
             "clusterMeshPeerStack",

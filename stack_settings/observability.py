@@ -29,7 +29,7 @@ def read_observability(reader: ConfigReader, cluster_name: str) -> Observability
         managed_prometheus=reader.boolean("managedPrometheus"),
         grafana=reader.boolean("grafana"),
         grafana_name="grafana-" + cluster_name.removeprefix("aks-"),
-        alert_action_group_ids=reader.string_list("alertActionGroupIds", f"'{ACTION_GROUP_EXAMPLE}'", _action_group_id),
+        alert_action_group_ids=reader.string_list("alertActionGroupIds", ACTION_GROUP_EXAMPLE, _action_group_id),
         flow_logs=reader.boolean("flowLogs"),
         control_plane_log_categories=reader.string_list("controlPlaneLogCategories", "kube-audit-admin", _category),
         hubble_relay_namespaces=reader.string_list("hubbleRelayNamespaces", "monitoring", namespace_problem),
@@ -51,7 +51,7 @@ def check_observability(reader: ConfigReader, settings: Settings) -> None:
             )
     if obs.alert_action_group_ids and not obs.managed_prometheus:
         reader.fail(
-            "alertActionGroupIds", "needs managedPrometheus true (the alerts are its rule groups)", "'[]'", involves=("managedPrometheus",)
+            "alertActionGroupIds", "needs managedPrometheus true (the alerts are its rule groups)", "[]", involves=("managedPrometheus",)
         )
     if obs.flow_logs and not cluster.container_insights:
         reader.fail(
@@ -71,7 +71,7 @@ def check_observability(reader: ConfigReader, settings: Settings) -> None:
         reader.fail(
             "controlPlaneLogCategories",
             "needs containerInsights true (the logs go to its Log Analytics workspace)",
-            "'[]'",
+            "[]",
             involves=("containerInsights",),
         )
     if len(set(obs.control_plane_log_categories)) != len(obs.control_plane_log_categories):
@@ -80,6 +80,6 @@ def check_observability(reader: ConfigReader, settings: Settings) -> None:
         reader.fail(
             "hubbleRelayNamespaces",
             "is for the Helm-installed Hubble Relay; ACNS serves its relay with mutual TLS",
-            "'[]'",
+            "[]",
             involves=("networkMode",),
         )

@@ -161,7 +161,13 @@ def fail_at(reader: ConfigReader, where: str, problem: str, involves: tuple[str,
     else:
         item = re.sub(r"\.(port|protocol|namespace|outside|cidr|fqdn|apiServer)$", "", where)
         fix = f"pulumi config rm --path {shlex.quote(f'{KEY}.{item}')}"
-    reader.fail(KEY, problem, fix, path=f".{where}", involves=involves)
+    reader.fail(KEY, problem, fix, path=f".{where}", involves=involves, unit=entry_unit(re.split(r"[.\[]", where, maxsplit=1)[0]))
+
+
+def entry_unit(name: str) -> str:
+    """What a problem found while reading one namespace's settings makes unreadable: that namespace alone. Its name
+    (a key of the map) still reads, so rules over the other namespaces, and over the set of names, still run."""
+    return f"{KEY}.{name}"
 
 
 def read_namespaces(reader: ConfigReader) -> tuple[NamespacePolicyArgs, ...]:
@@ -185,14 +191,19 @@ def read_namespaces(reader: ConfigReader) -> tuple[NamespacePolicyArgs, ...]:
 
 
 def check_namespaces(
-    reader: ConfigReader, namespaces: tuple[NamespacePolicyArgs, ...], context: PeerContext, context_keys: tuple[str, ...]
+    reader: ConfigReader, namespaces: tuple[NamespacePolicyArgs, ...], contexts: tuple[PeerContext, ...], context_keys: tuple[str, ...]
 ) -> None:
-    """The library's rules for each namespace, reported against `namespaces` with the path in the stack file; they read
-    `context`, made from `context_keys`, so none is judged while one of those keys is unreadable (a stand-in)."""
+    """The library's rules for each namespace, reported against `namespaces` with the path in the stack file.
+
+    A problem is reported when every context in `contexts` finds it: the caller passes each context an unreadable mode
+    key may stand for, so a rule that does not read the mode still runs. The rules also read `context_keys` and the
+    entry itself: none is judged while one of those is unreadable (a stand-in), and only that entry is skipped."""
     for entry in namespaces:
-        for path, problem in namespace_entry_problems(entry, context):
-            where = entry["name"] if path == "name" else f"{entry['name']}.{config_path(path)}"
-            fail_at(reader, where, config_text(problem), context_keys)
+        found = [set(namespace_entry_problems(entry, context)) for context in contexts]
+        for path, problem in namespace_entry_problems(entry, contexts[0]):
+            if all((path, problem) in each for each in found[1:]):
+                where = entry["name"] if path == "name" else f"{entry['name']}.{config_path(path)}"
+                fail_at(reader, where, config_text(problem), (*context_keys, entry_unit(entry["name"])))
 
 
 def _legacy_values(reader: ConfigReader) -> dict[str, list[str]]:

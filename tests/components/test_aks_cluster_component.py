@@ -332,6 +332,28 @@ def test_network_refuses_bad_plain_cidrs(overrides: dict[str, Any], path: str) -
     assert {p["property_path"] for p in error.errors or []} == {path}
 
 
+SECURITY_RULE = {"name": "mesh", "access": "Allow", "direction": "Inbound", "protocol": "Tcp", "priority": 100}
+
+
+@pytest.mark.parametrize("wrap", [lambda value: value, pulumi.Output.from_input], ids=["plain", "output"])
+def test_network_names_a_security_rule_without_the_keywords_the_sdk_requires(wrap: Any) -> None:
+    """pulumi_azure_native.network.SecurityRuleArgs: access, direction and protocol have no default (its signature);
+    a rule without them, or with a keyword the SDK does not know, is refused by name instead of a raw TypeError."""
+    rules = [{"name": wrap("x")}, {**SECURITY_RULE, "acess": wrap("Allow")}]
+    error = refusal(lambda: Network("net", network_args(node_security_rules=rules)))
+    assert [(p["property_path"], p["reason"]) for p in error.errors or []] == [
+        ("node_security_rules[0]", "misses access, direction, protocol, which SecurityRuleArgs requires"),
+        ("node_security_rules[1].acess", "is not a SecurityRuleArgs keyword (did you mean access?)"),
+    ]
+
+
+def test_network_takes_a_security_rule_with_output_fields() -> None:
+    rules = [{key: pulumi.Output.from_input(value) for key, value in SECURITY_RULE.items()}]
+    run = run_callable(lambda: Network("net", network_args(node_security_rules=rules)))
+    nsg = run.one("azure-native:network:NetworkSecurityGroup", "net-nodes-nsg")
+    assert [rule["access"] for rule in nsg.inputs["securityRules"]] == ["Allow"]
+
+
 def test_network_missing_argument_is_a_component_error() -> None:
     args = network_args()
     del args["vnet_cidr"]  # type: ignore[misc]

@@ -82,6 +82,9 @@ def test_a_flag_given_as_output_false_is_off(flag: str) -> None:
         ({"kube_proxy_replacement": True}, "kube_proxy_replacement"),
         ({"api_server_host": "team-a.hcp.westeurope.azmk8s.io"}, "api_server_host"),
         ({"previous_version": "1.18.0"}, "previous_version"),
+        ({"pod_cidr": "10.244.0.0/33"}, "pod_cidr"),
+        ({"pod_cidr": "banana"}, "pod_cidr"),
+        ({"pod_cidr": "10.244.0.0/25"}, "pod_cidr"),
     ],
 )
 def test_bad_args_fail_before_any_child(change: dict[str, Any], path: str) -> None:
@@ -104,6 +107,8 @@ def test_bad_args_fail_before_any_child(change: dict[str, Any], path: str) -> No
         ("cluster_name", "default"),
         ("hubble_metrics", ["http", "httpV2"]),
         ("previous_version", "1.18.0"),
+        ("pod_cidr", "10.244.0.0/33"),
+        ("pod_cidr", "banana"),
     ],
 )
 def test_bad_args_given_as_outputs_fail_the_run(key: str, bad: Any) -> None:

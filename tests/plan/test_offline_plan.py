@@ -13,6 +13,7 @@ import yaml
 from aks_cilium.testing import AzureMocks, InjectedFailureError
 from offline.engine import run_program
 from offline.plan import main
+from offline.plan_files import PLAN_FILE
 from offline.stack_config import load_stack_config
 from tests.support.artifacts import requires_artifacts
 from tests.support.stacks import RunStack, stack_config
@@ -167,3 +168,11 @@ def test_the_programs_collector_settings_last_only_as_long_as_its_run() -> None:
     with pytest.raises(InjectedFailureError):
         run_program(load_stack_config("dev"), AzureMocks(fail_on=frozenset({"cilium-release"})))
     assert gc.get_threshold() == host
+
+
+def test_the_plan_lists_the_namespaces_it_does_not_create(dev_plan: tuple[int, Path], dev_plan_summary: str) -> None:
+    """#21: namespaces marked external are named by the plan, in plan.json and in the printed summary, as the
+    NetworkPolicySet registered them (dev's stack file lists `monitoring`)."""
+    _, out = dev_plan
+    assert json.loads((out / PLAN_FILE).read_text())["summary"]["externalNamespaces"] == ["monitoring"]
+    assert "Not created by this stack (externalNamespaces): monitoring\n" in dev_plan_summary

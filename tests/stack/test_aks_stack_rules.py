@@ -87,7 +87,7 @@ def test_thirty_days_before_the_end_the_plan_warns_and_after_it_refuses(
     assert plan_main(["--stack", "prod", "--out", str(tmp_path / "after")]) == 2
     err = capsys.readouterr().err
     assert "aks-cilium:kubernetesVersion: '1.36' left AKS community support on 2027-06-30" in err
-    assert 'pulumi config set aks-cilium:kubernetesVersion "1.37"' in err
+    assert "pulumi config set aks-cilium:kubernetesVersion 1.37" in err
 
 
 def test_dev_gets_the_same_warning_and_refusal_from_its_config_check(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -101,7 +101,7 @@ def test_dev_gets_the_same_warning_and_refusal_from_its_config_check(monkeypatch
     monkeypatch.setenv(PLAN_DATE_VARIABLE, "2027-07-01")
     error = str(program_config_error(stack_config("dev")))
     assert "aks-cilium:kubernetesVersion: '1.36' left AKS community support on 2027-06-30" in error
-    assert 'pulumi config set aks-cilium:kubernetesVersion "1.37"' in error
+    assert "pulumi config set aks-cilium:kubernetesVersion 1.37" in error
 
 
 REFUSED = [

@@ -17,6 +17,7 @@ from aks_cilium.cilium.rules import (
     version_problem,
 )
 from aks_cilium.core.validation import ArgsCheck, contains_output
+from aks_cilium.network.rules import cidr_problem, parse_cidr, pod_room_problem
 
 
 class CiliumMeshArgs(TypedDict):
@@ -96,6 +97,10 @@ def check_cilium_args(check: ArgsCheck, args: Mapping[str, Any]) -> None:
             rule("previous_version", version_problem(previous) or upgrade_problem(previous, args["version"]), ("version",))
     if known("cluster_name"):
         rule("cluster_name", cluster_name_problem(args["cluster_name"]))
+    if known("pod_cidr"):
+        # The rule AksCluster and Network apply; cluster-pool IPAM then hands each node a /24 of it (values.py).
+        pod = parse_cidr(args["pod_cidr"])
+        rule("pod_cidr", cidr_problem(args["pod_cidr"]) if pod is None else pod_room_problem(pod, 1))
     if known("cluster_id"):
         rule("cluster_id", cluster_id_problem(args["cluster_id"]))
     if known("node_count") and args["node_count"] < 1:

@@ -1,5 +1,6 @@
 """Resource group, VNet and subnets for an AKS cluster."""
 
+import inspect
 from collections.abc import Mapping
 from typing import Any, NotRequired, TypedDict
 
@@ -8,7 +9,7 @@ from pulumi_azure_native import network, resources
 
 from aks_cilium.core.options import child_options, extended
 from aks_cilium.core.tokens import component_type, with_legacy_type
-from aks_cilium.core.validation import ArgsCheck, Fail
+from aks_cilium.core.validation import ArgsCheck, Fail, did_you_mean
 from aks_cilium.network.rules import cidr_problem, inside_problem, parse_cidr, reserved_problem
 
 
@@ -37,7 +38,33 @@ def check_args(name: str, args: NetworkArgs) -> None:
     if check.incomplete:
         check.done()
     check.rule(("vnet_cidr", "node_subnet_cidr", "pod_subnet_cidr"), _ranges)
+    _security_rules(check, args.get("node_security_rules"))
     check.done()
+
+
+# The keywords of the SDK's SecurityRuleArgs, and those without a default; read from its signature, so the check
+# follows the SDK (generated from Azure's schema) instead of restating it.
+_RULE_PARAMETERS = {
+    name: parameter for name, parameter in inspect.signature(network.SecurityRuleArgs.__init__).parameters.items() if name != "__self__"
+}
+_RULE_REQUIRED = sorted(name for name, parameter in _RULE_PARAMETERS.items() if parameter.default is inspect.Parameter.empty)
+
+
+def _security_rules(check: ArgsCheck, rules: object) -> None:
+    """Each rule has SecurityRuleArgs' required keywords and no other: whether a key is present is known even when
+    its value is an Output. A list or item of the wrong type is the type check's own problem."""
+    if not isinstance(rules, list | tuple):
+        return
+    for index, rule in enumerate(rules):
+        if not isinstance(rule, Mapping):
+            continue
+        path = f"node_security_rules[{index}]"
+        missing = [key for key in _RULE_REQUIRED if key not in rule]
+        if missing:
+            check.fail(path, f"misses {', '.join(missing)}, which SecurityRuleArgs requires")
+        for key in rule:
+            if key not in _RULE_PARAMETERS:
+                check.fail(f"{path}.{key}", f"is not a SecurityRuleArgs keyword{did_you_mean(str(key), _RULE_PARAMETERS)}")
 
 
 def _ranges(values: Mapping[str, Any], fail: Fail) -> None:
