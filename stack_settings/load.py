@@ -31,7 +31,7 @@ from aks_cilium.cluster.rules import (
 )
 from aks_cilium.cluster.versions import DEFAULT_MINOR, SUPPORT_PLANS
 from aks_cilium.core.validation import closest, did_you_mean
-from aks_cilium.network_policy.args import PeerContext, namespace_problem
+from aks_cilium.network_policy.args import PeerContext, external_namespace_problem
 from aks_cilium.network_policy.expectations import EXAMPLE, Expectation, contradictions, expectation_problem, parse_expectation
 from aks_cilium.network_policy.reserved import PROBE_NAMESPACE
 
@@ -256,7 +256,7 @@ def _policies(reader: ConfigReader) -> PolicySettings:
     refuse_flat_keys(reader)
     return PolicySettings(
         tenants=read_namespaces(reader),
-        external_namespaces=reader.string_list("externalNamespaces", "app-routing-system", namespace_problem),
+        external_namespaces=reader.string_list("externalNamespaces", "app-routing-system", external_namespace_problem),
         demo=reader.boolean("demo"),
         connectivity_check=reader.boolean("connectivityCheck"),
         native_default_deny=reader.boolean("nativeNetworkPolicyDefaultDeny"),
@@ -366,8 +366,13 @@ def _check_tenants(reader: ConfigReader, settings: Settings) -> None:
         l7=settings.byocni or settings.cluster.advanced_networking.security,
         cluster_cidrs=(network.pod_cidr, network.service_cidr),
     )
-    context_keys = ("networkMode", "advancedNetworkingSecurity", "externalNamespaces", "podCidr", "serviceCidr")
-    check_namespaces(reader, policies.tenants, context, context_keys)
+    mode_keys: tuple[str, ...] = ("networkMode", "advancedNetworkingSecurity")
+    contexts: tuple[PeerContext, ...] = (context,)
+    if set(mode_keys) & reader.unreadable:
+        # What Cilium can do is unknown: a problem found whatever it can do does not depend on it (byocni implies L7).
+        contexts = tuple(replace(context, byocni=byocni, l7=l7) for byocni, l7 in ((True, True), (False, True), (False, False)))
+        mode_keys = ()
+    check_namespaces(reader, policies.tenants, contexts, (*mode_keys, "externalNamespaces", "podCidr", "serviceCidr"))
     _check_expectation_namespaces(reader, settings.policies)
 
 

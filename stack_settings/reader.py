@@ -31,13 +31,15 @@ class ConfigReader:
         """Keys whose value could not be read: rules across keys that read them are not judged (their value is a stand-in)."""
         self.reading = True
 
-    def fail(self, key: str, problem: str, example: str, path: str = "", involves: tuple[str, ...] = ()) -> None:
-        """Record a problem with `key` (at `path` inside its value); `involves` names the other keys the rule read.
+    def fail(self, key: str, problem: str, example: str, path: str = "", involves: tuple[str, ...] = (), unit: str = "") -> None:
+        """Record a problem with `key` (at `path` inside its value); `involves` names the other keys (or units) the rule
+        read. While reading, `unit` is what becomes unreadable: the whole key by default, or one item of its value
+        (`namespaces.client`) whose siblings still read well, so the rules over those still run.
 
         Messages are printed: every rendering of every secret value is redacted (stack_settings/redaction.py).
         """
         if self.reading:
-            self.unreadable.add(key)
+            self.unreadable.add(unit or key)
         elif {key, *involves} & self.unreadable:
             return  # judged on a stand-in value: the key's own problem already says what to fix
         self.problems.append(ConfigProblem(key, self._redact(problem), self._redact(example), path))

@@ -51,11 +51,21 @@ _PORT_TEXT = re.compile(r"^(?P<port>[0-9]{1,5})(/(?P<protocol>[A-Za-z]+))?$")
 LEGACY_KEYS = ("namespaceAllowFrom", "fqdnAllowlist", "webhookPorts", "metadataEndpointNamespaces")
 
 
+# Args name -> config name, for every key of a namespace's object and of its allowances.
+_CONFIG_NAMES = {args: config for keys in ALLOW_KEYS.values() for config, args in keys.items()} | {
+    args: config for config, args in NAMESPACE_KEYS.items()
+}
+
+
 def config_path(args_path: str) -> str:
     """`ingress[0].except_cidrs[1]` -> `ingress[0].except[1]`: an args path spelled as in the stack file."""
-    names = {args: config for keys in ALLOW_KEYS.values() for config, args in keys.items()}
-    names |= {args: config for config, args in NAMESPACE_KEYS.items()}
-    return re.sub(r"[a-z_]+", lambda m: names.get(m.group(0), m.group(0)), args_path)
+    return re.sub(r"[a-z_]+", lambda m: _CONFIG_NAMES.get(m.group(0), m.group(0)), args_path)
+
+
+def config_text(problem: str) -> str:
+    """The library's problem with the args it names in backticks (`` `metadata_endpoints: true` ``) spelled as in the
+    stack file (`` `metadataEndpoints: true` ``)."""
+    return re.sub(r"`([a-z_]+)", lambda m: f"`{_CONFIG_NAMES.get(m.group(1), m.group(1))}", problem)
 
 
 def _port(text: object) -> PortArgs | str:
@@ -136,11 +146,28 @@ class _Translation:
         return entry
 
 
+# An allowance's ports, or one of them: `payments.egress[0].ports`, `...ports[1]`, `...ports[1].port`.
+_ALLOWANCE_PORT = re.compile(r"^(?P<ports>.+\.(?:ingress|egress)\[[0-9]+\]\.ports)(?:\[(?P<index>[0-9]+)\](?:\.\w+)?)?$")
+
+
 def fail_at(reader: ConfigReader, where: str, problem: str, involves: tuple[str, ...] = ()) -> None:
-    """A problem at `where` inside the value (`payments.egress[0].fqdn`); removing that item is always a valid fix, and
-    the stack file's own line says what it held."""
-    item = re.sub(r"\.(port|protocol|namespace|outside|cidr|fqdn|apiServer)$", "", where)
-    reader.fail(KEY, problem, f"pulumi config rm --path {shlex.quote(f'{KEY}.{item}')}", path=f".{where}", involves=involves)
+    """A problem at `where` inside the value (`payments.egress[0].fqdn`); removing that item is a valid fix that only
+    narrows, and the stack file's own line says what it held. Not for an allowance's ports: without them the allowance
+    opens every port, so the fix sets one."""
+    ports = _ALLOWANCE_PORT.match(where)
+    if ports:
+        item = f"{KEY}.{ports['ports']}[{ports['index'] or 0}]"
+        fix = f"pulumi config set --path {shlex.quote(item)} '<port, like 443 or 53/UDP>'"
+    else:
+        item = re.sub(r"\.(port|protocol|namespace|outside|cidr|fqdn|apiServer)$", "", where)
+        fix = f"pulumi config rm --path {shlex.quote(f'{KEY}.{item}')}"
+    reader.fail(KEY, problem, fix, path=f".{where}", involves=involves, unit=entry_unit(re.split(r"[.\[]", where, maxsplit=1)[0]))
+
+
+def entry_unit(name: str) -> str:
+    """What a problem found while reading one namespace's settings makes unreadable: that namespace alone. Its name
+    (a key of the map) still reads, so rules over the other namespaces, and over the set of names, still run."""
+    return f"{KEY}.{name}"
 
 
 def read_namespaces(reader: ConfigReader) -> tuple[NamespacePolicyArgs, ...]:
@@ -164,14 +191,19 @@ def read_namespaces(reader: ConfigReader) -> tuple[NamespacePolicyArgs, ...]:
 
 
 def check_namespaces(
-    reader: ConfigReader, namespaces: tuple[NamespacePolicyArgs, ...], context: PeerContext, context_keys: tuple[str, ...]
+    reader: ConfigReader, namespaces: tuple[NamespacePolicyArgs, ...], contexts: tuple[PeerContext, ...], context_keys: tuple[str, ...]
 ) -> None:
-    """The library's rules for each namespace, reported against `namespaces` with the path in the stack file; they read
-    `context`, made from `context_keys`, so none is judged while one of those keys is unreadable (a stand-in)."""
+    """The library's rules for each namespace, reported against `namespaces` with the path in the stack file.
+
+    A problem is reported when every context in `contexts` finds it: the caller passes each context an unreadable mode
+    key may stand for, so a rule that does not read the mode still runs. The rules also read `context_keys` and the
+    entry itself: none is judged while one of those is unreadable (a stand-in), and only that entry is skipped."""
     for entry in namespaces:
-        for path, problem in namespace_entry_problems(entry, context):
-            where = entry["name"] if path == "name" else f"{entry['name']}.{config_path(path)}"
-            fail_at(reader, where, problem, context_keys)
+        found = [set(namespace_entry_problems(entry, context)) for context in contexts]
+        for path, problem in namespace_entry_problems(entry, contexts[0]):
+            if all((path, problem) in each for each in found[1:]):
+                where = entry["name"] if path == "name" else f"{entry['name']}.{config_path(path)}"
+                fail_at(reader, where, config_text(problem), (*context_keys, entry_unit(entry["name"])))
 
 
 def _legacy_values(reader: ConfigReader) -> dict[str, list[str]]:

@@ -236,6 +236,68 @@ def test_cilium_ingress_is_refused_because_the_chart_enables_it_only_with_kube_p
     assert "externalNamespaces" in problems["ingress[0].outside"]
 
 
+def test_cilium_ingress_is_refused_in_azure_cilium_because_aks_manages_its_cilium() -> None:
+    """Azure CNI powered by Cilium: AKS manages the Cilium configuration and supports changing only its label
+    exclusions; its table of supported Cilium features has no Ingress or Gateway API (MicrosoftDocs/azure-aks-docs
+    articles/aks/azure-cni-powered-by-cilium.md, "Can I customize Cilium configuration?"). kube-proxy is not the
+    reason there, so the refusal must not say it is."""
+    problems = dict(
+        namespace_entry_problems(
+            {"name": "web", "ingress": [{"outside": "ciliumIngress", "ports": [{"port": 8080}]}]},
+            PeerContext(managed=frozenset({"web"}), external=frozenset(), byocni=False, l7=False),
+        )
+    )
+    reason = problems["ingress[0].outside"]
+    assert "AKS manages" in reason
+    assert "kube-proxy" not in reason
+    assert "outside: loadBalancer" in reason
+
+
+METADATA_CONTEXT = PeerContext(managed=frozenset({"web"}), external=frozenset(), byocni=True, l7=True)
+
+
+@pytest.mark.parametrize(
+    ("cidr", "excepts", "refused"),
+    [
+        ("169.254.169.254/32", [], True),
+        ("169.254.0.0/16", [], True),
+        ("168.63.0.0/16", [], True),
+        ("0.0.0.0/0", ["169.254.169.254/32"], True),  # WireServer still inside
+        ("0.0.0.0/0", ["169.254.0.0/16", "168.63.129.16/32"], False),
+        ("203.0.113.0/24", [], False),
+        ("2001:db8::/32", [], False),
+    ],
+)
+def test_a_cidr_allowance_reaches_imds_and_wireserver_only_through_the_opt_in(cidr: str, excepts: list[str], refused: bool) -> None:
+    """IMDS (169.254.169.254) and WireServer (168.63.129.16, MicrosoftDocs/azure-docs
+    articles/virtual-network/what-is-ip-address-168-63-129-16.md) are reached by `metadata_endpoints` alone: a CIDR
+    allowance around either would open them on every port in azure-cilium. A CIDR whose `except` carves both out is
+    fine (toCIDRSet except, cilium/cilium Documentation/security/policy/language.rst, "IP/CIDR based")."""
+    allow: dict[str, Any] = {"cidr": cidr, "ports": [{"port": 443}]}
+    if excepts:
+        allow["except_cidrs"] = excepts
+    problems = dict(namespace_entry_problems({"name": "web", "egress": [allow]}, METADATA_CONTEXT))
+    assert ("egress[0].cidr" in problems) == refused
+    if refused:
+        assert "`metadata_endpoints: true`" in problems["egress[0].cidr"]
+
+
+def test_an_empty_ports_list_is_refused_since_cilium_reads_no_to_ports_as_every_port() -> None:
+    """A rule without toPorts allows every port (cilium/cilium Documentation/security/policy/language.rst, "Layer 4
+    Examples"): `ports: []` would mean the opposite of what it says. Leaving `ports` out is the way to every port, except
+    from outside the cluster, where ports are required."""
+    problems = dict(
+        namespace_entry_problems(
+            {"name": "web", "ingress": [{"namespace": "web", "ports": []}, {"outside": "loadBalancer", "ports": []}]},
+            METADATA_CONTEXT,
+        )
+    )
+    assert problems == {
+        "ingress[0].ports": "must name at least one port (leave ports out to allow every port)",
+        "ingress[1].ports": "must name at least one port",
+    }
+
+
 def test_metadata_opt_in_reaches_imds_and_wireserver_past_default_deny(run_stack: RunStack) -> None:
     """The opt-in allows IMDS (169.254.169.254, HTTP) and WireServer (168.63.129.16, 80 and 32526; MicrosoftDocs/azure-docs
     articles/virtual-network/what-is-ip-address-168-63-129-16.md) past default deny, and in byocni lifts the

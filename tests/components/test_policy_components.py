@@ -109,6 +109,18 @@ BAD_ARGS: dict[str, tuple[dict[str, Any], set[str]]] = {
         {"namespaces": [{"name": "a", "webhook_ports": [0]}], "network_mode": "byocni"},
         {"namespaces[0].webhook_ports[0]"},
     ),
+    "a cidr around IMDS": (
+        {"namespaces": [{"name": "a", "egress": [{"cidr": "169.254.0.0/16"}]}], "network_mode": "azure-cilium"},
+        {"namespaces[0].egress[0].cidr"},
+    ),
+    "an empty ports list": (
+        {"namespaces": [{"name": "a", "egress": [{"cidr": "203.0.113.0/24", "ports": []}]}], "network_mode": "byocni"},
+        {"namespaces[0].egress[0].ports"},
+    ),
+    "the check's namespace as external": (
+        {"namespaces": [{"name": "a"}], "external_namespaces": ["aks-cilium-probe"], "network_mode": "byocni"},
+        {"external_namespaces[0]"},
+    ),
     "metadata opt-in as a string": (
         {"namespaces": [{"name": "a", "metadata_endpoints": "yes"}], "network_mode": "azure-cilium"},
         {"namespaces[0].metadata_endpoints"},
@@ -120,6 +132,23 @@ BAD_ARGS: dict[str, tuple[dict[str, Any], set[str]]] = {
 def test_the_component_refuses_bad_args_before_registering_anything(case: tuple[dict[str, Any], set[str]]) -> None:
     args, paths = case
     assert _problems(args) == paths
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"name": pulumi.Output.from_input("a")},
+        {"name": "a", "egress": [{"fqdn": pulumi.Output.from_input("*.com"), "ports": [{"port": 443}]}]},
+        {"name": "a", "egress": [{"fqdn": "a.example.com", "ports": [{"port": pulumi.Output.from_input(70000)}]}]},
+    ],
+    ids=["name", "fqdn", "port"],
+)
+def test_an_output_where_a_plain_value_decides_resources_is_one_problem(entry: dict[str, Any]) -> None:
+    """The type check's clear problem alone, not a second one made from the Output's repr."""
+    args: Any = {"namespaces": [entry], "network_mode": "byocni"}
+    errors = refusal(lambda: NetworkPolicySet("set", args)).errors or []
+    assert len(errors) == 1
+    assert "not an Output" in errors[0]["reason"]
 
 
 def test_acns_security_as_an_output_is_refused_not_misread() -> None:

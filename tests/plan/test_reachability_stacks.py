@@ -156,6 +156,20 @@ def test_the_plan_text_shows_the_matrix_and_the_expectations(
 
 
 @requires_artifacts  # the plan's exit code is 3 without Cilium's chart
+def test_the_docs_expectations_example_holds_on_dev() -> None:
+    """docs/reachability.md's example block, judged against dev's policies (dev's shared run; only the expectations
+    are the docs')."""
+    text = (Path(__file__).parents[2] / "docs" / "reachability.md").read_text()
+    block = re.search(r"```yaml\n(aks-cilium:expectations:\n.*?)```", text, re.DOTALL)
+    assert block, "docs/reachability.md has its expectations example"
+    lines = yaml.safe_load(block.group(1))["aks-cilium:expectations"]
+    config = stack_config("dev")
+    docs = with_overrides(config, {"expectations": json.dumps(lines)})
+    analysis = analyse(ordered(shared_run(config, plan_mocks())), stack_expectations(docs))
+    assert len(analysis.expectations) == len(lines)
+    assert [result.render() for result in analysis.contradicted] == []
+
+
 def test_a_contradicted_expectation_fails_the_plan_naming_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], shared_steps: None
 ) -> None:

@@ -42,7 +42,9 @@ def valid_overrides(draw: st.DrawFn, byocni: bool) -> dict[str, str]:
     for name in names:
         sources = st.sampled_from([n for n in names if n != name] + ["kube-system", "ingress-nginx"])
         entry: dict[str, Any] = {"intraNamespace": draw(st.booleans())}
-        entry["ingress"] = [{"namespace": source, "ports": draw(ports)} for source in draw(st.lists(sources, max_size=3, unique=True))]
+        # No ports drawn: the allowance leaves `ports` out, the model's way to every port (`ports: []` is refused).
+        allowances = [{"namespace": source, "ports": draw(ports)} for source in draw(st.lists(sources, max_size=3, unique=True))]
+        entry["ingress"] = [{k: v for k, v in allow.items() if v != []} for allow in allowances]
         entry["egress"] = [{"apiServer": True, "ports": [443]}] if draw(st.booleans()) else []
         if byocni or security:
             patterns = st.one_of(dns_names, dns_names.map(lambda n: f"*.{n}"))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 import shlex
+from typing import Any
 
 import pytest
 
 from offline.engine import run_program
 from stack_settings import ConfigError
 from tests.support.program_settings import program_config_error
-from tests.support.stacks import stack_config, with_overrides
+from tests.support.stacks import declared_namespaces, stack_config, with_overrides
 
 # (config overrides on the dev stack, key that must be named)
 BAD_INPUTS: list[tuple[dict[str, str], str]] = [
@@ -167,3 +170,34 @@ def test_every_printed_fix_is_one_pulumi_config_command_the_shell_parses() -> No
     fixes = {problem.key: problem.fix() for problem in error.problems}
     assert shlex.split(fixes["autoUpgradeWindow"])[-1] == "Sunday 01:00 6h"
     assert shlex.split(fixes["deployClientId"])[-1] == "<application (client) ID>"
+
+
+def _namespaces_with_mistakes() -> dict[str, Any]:
+    namespaces = copy.deepcopy(declared_namespaces("dev"))
+    namespaces["client"]["egress"][0]["ports"] = ["https"]  # a type error: client's settings cannot be read
+    namespaces["demo"]["ingress"][0]["namespace"] = "clinet"  # a typo in another namespace
+    namespaces["batch"]["egress"] = [{"fqdn": "*.com", "ports": [70000]}]  # two more, in a third
+    return namespaces
+
+
+def test_an_unreadable_namespace_item_hides_no_other_mistake() -> None:
+    """Only the namespace whose settings cannot be read is left unjudged; the others, and every key, still are."""
+    overrides = {"namespaces": json.dumps(_namespaces_with_mistakes()), "skuTier": "Gold"}
+    error = program_config_error(with_overrides(stack_config("dev"), overrides))
+    assert {(problem.key, problem.path) for problem in error.problems} == {
+        ("namespaces", ".client.egress[0].ports[0]"),
+        ("namespaces", ".demo.ingress[0].namespace"),
+        ("namespaces", ".batch.egress[0].fqdn"),
+        ("namespaces", ".batch.egress[0].ports[0].port"),
+        ("skuTier", ""),
+    }
+
+
+def test_an_invalid_network_mode_hides_no_namespace_rule_that_does_not_read_it() -> None:
+    """A port out of range and an unknown peer namespace are wrong whatever Cilium runs, so they are reported with
+    the bad networkMode; a rule that reads the mode waits for it."""
+    overrides = {"namespaces": json.dumps(_namespaces_with_mistakes()), "networkMode": "kubenet"}
+    error = program_config_error(with_overrides(stack_config("dev"), overrides))
+    paths = {problem.path for problem in error.problems if problem.key == "namespaces"}
+    assert "networkMode" in error.keys
+    assert {".demo.ingress[0].namespace", ".batch.egress[0].ports[0].port", ".batch.egress[0].fqdn"} <= paths

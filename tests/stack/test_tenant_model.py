@@ -47,6 +47,18 @@ REFUSALS: dict[str, tuple[dict[str, object], str]] = {
         {"demo": {"ingress": [{"outside": "ciliumIngress", "ports": [8080]}]}},
         "demo.ingress[0].outside: ciliumIngress is refused",
     ),
+    "a cidr around IMDS": (
+        {"demo": {"egress": [{"cidr": "169.254.169.254/32", "ports": [80]}]}},
+        "demo.egress[0].cidr: 169.254.169.254/32 contains IMDS 169.254.169.254: reach it with `metadataEndpoints: true`",
+    ),
+    "a cidr around WireServer": (
+        {"demo": {"egress": [{"cidr": "168.63.0.0/16"}]}},
+        "demo.egress[0].cidr: 168.63.0.0/16 contains WireServer 168.63.129.16",
+    ),
+    "an empty ports list": (
+        {"demo": {"ingress": [{"namespace": "client", "ports": []}]}},
+        "demo.ingress[0].ports: must name at least one port (leave ports out to allow every port)",
+    ),
     "an unknown key": ({"demo": {"ingres": []}}, "demo.ingres: is not a setting of a namespace"),
     "a port that is not one": (
         {"demo": {"ingress": [{"namespace": "client", "ports": ["http"]}]}},
@@ -70,6 +82,23 @@ def test_each_refusal_names_the_key_the_namespace_and_the_path(case: tuple[dict[
     refusal = _refusal(namespaces=json.dumps({"demo": {}, "client": {}, **tenants}))
     assert refusal.keys == {"namespaces"}
     assert f"aks-cilium:namespaces.{message}" in str(refusal)
+
+
+@pytest.mark.parametrize("ports", [[], [70000], ["http"]], ids=["empty", "out of range", "not a port"])
+@pytest.mark.parametrize("direction", ["ingress", "egress"])
+def test_the_fix_for_a_bad_port_sets_one_and_never_widens_to_every_port(direction: str, ports: list[object]) -> None:
+    """Removing an allowance's ports, or its last port, would allow every port: the printed fix sets a port instead."""
+    peer = {"namespace": "client"} if direction == "ingress" else {"cidr": "203.0.113.0/24"}
+    refusal = _refusal(namespaces=json.dumps({"demo": {direction: [{**peer, "ports": ports}]}, "client": {}}))
+    assert [problem.fix() for problem in refusal.problems] == [
+        f"pulumi config set --path 'namespaces.demo.{direction}[0].ports[0]' '<port, like 443 or 53/UDP>'"
+    ]
+
+
+def test_the_check_namespace_is_not_an_external_namespace() -> None:
+    refusal = _refusal(externalNamespaces=json.dumps(["monitoring", "aks-cilium-probe"]))
+    assert refusal.keys == {"externalNamespaces"}
+    assert "'aks-cilium-probe' is the connectivity check's own namespace" in str(refusal)
 
 
 def test_every_problem_of_the_model_is_reported_in_one_run() -> None:

@@ -16,10 +16,10 @@ import pulumi
 
 from aks_cilium.cluster.rules import BYOCNI, NETWORK_MODES, choice_problem
 from aks_cilium.core.validation import ArgsCheck
-from aks_cilium.network_policy.builders import OUTSIDE_ENTITIES, fqdn_problem
+from aks_cilium.network_policy.builders import IMDS, OUTSIDE_ENTITIES, WIRESERVER, fqdn_problem
 from aks_cilium.network_policy.model import PROTOCOLS, PolicyModelError, check_namespace
 from aks_cilium.network_policy.names import fqdn_selector_problem
-from aks_cilium.network_policy.reserved import reserved_problem
+from aks_cilium.network_policy.reserved import PROBE_NAMESPACE, reserved_problem
 
 PLAIN_BOOLS = ("acns_security", "native_default_deny", "protect")
 PORT_PROTOCOLS = ("TCP", "UDP", "SCTP", "ANY")
@@ -28,19 +28,33 @@ INGRESS_PEERS = ("namespace", "outside")
 EGRESS_PEERS = ("namespace", "api_server", "cidr", "fqdn")
 
 # Traffic through Cilium's own Ingress or Gateway API arrives as the `ingress` entity, but no Cilium this product runs
-# has them. Cilium 1.20 needs its BPF NodePort for them (Documentation/network/servicemesh/ingress.rst,
-# "Prerequisites"), and its chart turns that on only with kubeProxyReplacement: `nodePort.enabled` is gone from the
-# 1.20 chart's values.schema.json and cilium-configmap.yaml renders no enable-node-port. The Cilium component refuses
-# kubeProxyReplacement on AKS (kube-proxy stays: turning it off is a preview API, MicrosoftDocs/azure-aks-docs
-# articles/aks/configure-kube-proxy.md), and AKS's managed Cilium (azure-cilium) is not configured by this program.
+# has them, for a reason of each network mode:
+# - byocni: Cilium 1.20 needs its BPF NodePort for them (Documentation/network/servicemesh/ingress.rst,
+#   "Prerequisites"), and its chart turns that on only with kubeProxyReplacement: `nodePort.enabled` is gone from the
+#   1.20 chart's values.schema.json and cilium-configmap.yaml renders no enable-node-port. The Cilium component refuses
+#   kubeProxyReplacement on AKS (kube-proxy stays: turning it off is a preview API, MicrosoftDocs/azure-aks-docs
+#   articles/aks/configure-kube-proxy.md).
+# - azure-cilium: AKS manages that Cilium's configuration and supports changing only its identity label exclusions
+#   (MicrosoftDocs/azure-aks-docs articles/aks/azure-cni-powered-by-cilium.md, "Can I customize Cilium
+#   configuration?"); its table of supported Cilium features lists neither Ingress nor Gateway API.
 CILIUM_INGRESS = "ciliumIngress"
-CILIUM_INGRESS_REFUSED = (
-    "ciliumIngress is refused: Cilium's Ingress and Gateway API need kubeProxyReplacement in Cilium 1.20, which this "
-    "product does not turn on for AKS (kube-proxy stays), so no traffic would arrive as Cilium's ingress entity. "
-    "Instead use `outside: loadBalancer` (a LoadBalancer Service with externalTrafficPolicy Local: Cilium's world "
-    "entity) or `namespace: <the ingress controller's namespace>` listed in externalNamespaces (app-routing-system for "
-    "AKS's application routing add-on)"
+_CILIUM_INGRESS_WHY = {
+    True: "Cilium's Ingress and Gateway API need kubeProxyReplacement in Cilium 1.20, which this product does not turn "
+    "on for AKS (kube-proxy stays)",
+    False: "AKS manages the Cilium of Azure CNI powered by Cilium and offers neither its Ingress controller nor its "
+    "Gateway API (only its label exclusions may be configured)",
+}
+_CILIUM_INGRESS_INSTEAD = (
+    "so no traffic would arrive as Cilium's ingress entity. Instead use `outside: loadBalancer` (a LoadBalancer "
+    "Service with externalTrafficPolicy Local: Cilium's world entity) or `namespace: <the ingress controller's "
+    "namespace>` listed in externalNamespaces (app-routing-system for AKS's application routing add-on)"
 )
+
+
+def cilium_ingress_refused(byocni: bool) -> str:
+    """Why `outside: ciliumIngress` is refused in this network mode, and what to write instead."""
+    return f"ciliumIngress is refused: {_CILIUM_INGRESS_WHY[byocni]}, {_CILIUM_INGRESS_INSTEAD}"
+
 
 Problem = tuple[str, str]
 """(path relative to the namespace entry, what is wrong)."""
@@ -68,6 +82,14 @@ def namespace_problem(name: object) -> str | None:
     return None
 
 
+def external_namespace_problem(name: object) -> str | None:
+    """What keeps `name` from being a namespace the set reaches but does not manage, or None."""
+    if name == PROBE_NAMESPACE:
+        # Its policy admits only the check's probes; a tenant flow to or from it would be a hole the check cannot see.
+        return "is the connectivity check's own namespace, which no tenant may reach or be reached from"
+    return namespace_problem(name)
+
+
 def managed_namespace_problem(name: object) -> str | None:
     """What keeps `name` from being a namespace the set creates and puts under default deny, or None."""
     return namespace_problem(name) or reserved_problem(str(name))
@@ -86,9 +108,13 @@ def port_problem(value: object) -> str | None:
     return None if 1 <= value <= 65535 else f"{value} is outside 1-65535"
 
 
-def _ports(path: str, ports: object) -> Iterator[Problem]:
+def _ports(path: str, ports: object, required: bool = False) -> Iterator[Problem]:
     if not isinstance(ports, list):
         yield path, "must be a list of ports"
+        return
+    if not ports:
+        # An empty list would render no toPorts, which Cilium reads as every port: the opposite of what it says.
+        yield path, "must name at least one port" + ("" if required else " (leave ports out to allow every port)")
         return
     for index, entry in enumerate(ports):
         if not isinstance(entry, Mapping) or "port" not in entry:
@@ -127,13 +153,42 @@ def _ingress(path: str, allow: Mapping[str, Any], context: PeerContext, namespac
     else:
         how = allow["outside"]
         if how == CILIUM_INGRESS:
-            yield f"{path}.outside", CILIUM_INGRESS_REFUSED
+            yield f"{path}.outside", cilium_ingress_refused(context.byocni)
         elif how not in OUTSIDE_ENTITIES:
             yield f"{path}.outside", f"{how!r} is not one of {', '.join(OUTSIDE_ENTITIES)}"
-        if not allow.get("ports"):
+        if "ports" not in allow:
             yield f"{path}.ports", "is required for traffic from outside the cluster: name the ports it may reach"
     if "ports" in allow:
-        yield from _ports(f"{path}.ports", allow["ports"])
+        yield from _ports(f"{path}.ports", allow["ports"], required=peer == "outside")
+
+
+# The Azure endpoints a namespace reaches only by opting in (docs/network-policy.md, "metadata endpoints").
+_METADATA_ADDRESSES = (("IMDS", ipaddress.IPv4Network(IMDS)), ("WireServer", ipaddress.IPv4Network(WIRESERVER)))
+
+
+def _metadata_problems(path: str, outer: ipaddress.IPv4Network | ipaddress.IPv6Network, excepts: object) -> Iterator[Problem]:
+    """A CIDR allowance that reaches IMDS or WireServer and does not carve them out: the opt-in is the one way there
+    (only their HTTP ports, and in byocni the namespace label that lifts the cluster-wide deny, which an allow cannot
+    override; in azure-cilium the allowance would open them on every port)."""
+    if not isinstance(outer, ipaddress.IPv4Network):
+        return
+    carved = []
+    for text in excepts if isinstance(excepts, list) else []:
+        try:
+            carved.append(ipaddress.ip_network(text, strict=True))
+        except (TypeError, ValueError):
+            continue  # its own problem is reported with the except list
+    reached = [
+        f"{label} {address.network_address}"
+        for label, address in _METADATA_ADDRESSES
+        if address.subnet_of(outer) and not any(isinstance(c, ipaddress.IPv4Network) and address.subnet_of(c) for c in carved)
+    ]
+    if reached:
+        yield (
+            f"{path}.cidr",
+            f"{outer} contains {' and '.join(reached)}: reach {'them' if len(reached) > 1 else 'it'} with "
+            "`metadata_endpoints: true` instead (its ports only), or carve it out with `except_cidrs`",
+        )
 
 
 def _cidr(path: str, allow: Mapping[str, Any], context: PeerContext) -> Iterator[Problem]:
@@ -142,6 +197,7 @@ def _cidr(path: str, allow: Mapping[str, Any], context: PeerContext) -> Iterator
     except (TypeError, ValueError):
         yield f"{path}.cidr", f"{allow['cidr']!r} is not a CIDR with its host bits zero"
         return
+    yield from _metadata_problems(path, outer, allow.get("except_cidrs", []))
     for cluster in context.cluster_cidrs:
         if outer.version == cluster.version and outer.overlaps(cluster):  # type: ignore[arg-type]
             yield f"{path}.cidr", f"{outer} overlaps the cluster's pod or service CIDR {cluster}: reach pods and Services by namespace"
@@ -228,7 +284,7 @@ def check_policy_set_args(name: str, args: Mapping[str, Any], args_type: type) -
         check.done()
     external = args.get("external_namespaces", []) if readable("external_namespaces") else []
     for index, external_name in enumerate(external):
-        problem = namespace_problem(external_name)
+        problem = external_namespace_problem(external_name)
         if problem:
             check.fail(f"external_namespaces[{index}]", problem)
     cluster_cidrs = []
@@ -251,12 +307,15 @@ def check_policy_set_args(name: str, args: Mapping[str, Any], args_type: type) -
     )
     # Each entry is judged in the whole context: with a part of it unreadable, the entries wait for its fix.
     judged = all(readable(key) for key in ("network_mode", "acns_security", "external_namespaces", "cluster_cidrs"))
+    # A value the type check refused (an Output where a plain value decides resources) has its problem already.
+    refused = {problem["property_path"] for problem in check.problems}
     for index, entry in enumerate(namespaces):
         if not isinstance(entry, Mapping) or "name" not in entry:
             check.fail(f"namespaces[{index}]", "must be a mapping with at least a name")
             continue
         for path, problem in namespace_entry_problems(entry, context) if judged else []:
-            check.fail(f"namespaces[{index}].{path}", problem)
+            if f"namespaces[{index}].{path}" not in refused:
+                check.fail(f"namespaces[{index}].{path}", problem)
     # A name that is no string has its own problem; only strings can be listed twice.
     counts = Counter(entry["name"] for entry in namespaces if isinstance(entry, Mapping) and isinstance(entry.get("name"), str))
     for duplicate in sorted(str(n) for n, count in counts.items() if count > 1):

@@ -34,7 +34,7 @@ WIRESERVER_PORTS = (Port(80, "TCP"), Port(32526, "TCP"))
 # How traffic from outside the cluster reaches a pod, and the entity Cilium gives its source (Cilium 1.20,
 # Documentation/security/policy/language.rst, "Entities Based"): a LoadBalancer Service with externalTrafficPolicy
 # Local keeps the client's address, which is `world`. Cilium's own Ingress and Gateway API (whose Envoy traffic is the
-# `ingress` entity) are not offered: args.CILIUM_INGRESS_REFUSED says why.
+# `ingress` entity) are not offered: args.cilium_ingress_refused says why.
 OUTSIDE_ENTITIES = {"loadBalancer": "world"}
 KUBE_APISERVER = "kube-apiserver"
 
