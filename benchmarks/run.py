@@ -15,9 +15,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from offline.analyzer import StackConfigTooLargeError, config_environment
 from offline.stack_config import PROJECT_DIR
 
 from .imports import ColdStart, measure_cold_start
+from .scenario import tenants_config
 
 TARGET_PROGRAM_RATIO = 1.3
 TARGET_AT = 1000
@@ -116,12 +118,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="runs per timing; the fastest counts")
     parser.add_argument("--cold-start-repeats", type=int, default=7, help="fresh interpreters per cold-start timing")
     args = parser.parse_args(argv)
-    sizes = []
+    sizes, unplannable = [], []
     for count in args.sizes:
         print(f"... {count} namespaces", file=sys.stderr, flush=True)
+        try:
+            config_environment(tenants_config(count).values)  # the pack could not be started with this config
+        except StackConfigTooLargeError as problem:
+            unplannable.append(f"{count} namespaces: not plannable, {problem}")
+            continue
         sizes.append(_size(count, args.repeats))
     cold_starts = [measure_cold_start(stack, args.cold_start_repeats) for stack in COLD_START_STACKS]
-    print("\n".join(report(sizes, cold_starts)))
+    print("\n".join([*report(sizes, cold_starts), *unplannable]))
     return 0
 
 

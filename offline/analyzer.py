@@ -54,6 +54,31 @@ class PolicyPackConfigError(ValueError):
     """Properties the pack's own config schemas refuse: the CLI stops before the update with the same list."""
 
 
+MAX_ARG_STRLEN = 32 * 4096
+"""Linux refuses to exec with any one argument or environment string longer than this, its NUL included (32 pages;
+torvalds/linux include/uapi/linux/binfmts.h): execve fails with E2BIG."""
+
+
+class StackConfigTooLargeError(ValueError):
+    """The stack's config does not fit the one environment string the engine passes it in to a policy pack."""
+
+
+def config_environment(stack_config: Mapping[str, str] | None) -> dict[str, str]:
+    """`PULUMI_CONFIG` as the engine sets it for a pack (pulumi/pulumi sdk/go/common/resource/plugin/analyzer_plugin.go
+    `constructEnv`: config only ever goes by this variable; pulumi-policy's `ConfigureStack` reads only the stack's
+    tags), refused up front when Linux could not start the pack with it."""
+    value = json.dumps(dict(stack_config or {}))
+    size = len(f"PULUMI_CONFIG={value}".encode()) + 1
+    if size > MAX_ARG_STRLEN:
+        raise StackConfigTooLargeError(
+            f"the stack's config is {size:,} bytes as PULUMI_CONFIG, over Linux's {MAX_ARG_STRLEN:,}-byte limit on one "
+            "environment string (MAX_ARG_STRLEN, torvalds/linux include/uapi/linux/binfmts.h); the Pulumi engine passes "
+            "a policy pack its stack's config only that way (pulumi/pulumi analyzer_plugin.go constructEnv), so "
+            "pulumi preview --policy-pack could not start the pack either: split the namespaces over more stacks"
+        )
+    return {"PULUMI_CONFIG": value}
+
+
 def policy_config(config_file: Path, policies: Sequence[Any], tier: str = "prod") -> dict[str, analyzer_pb2.PolicyConfig]:
     """A --policy-pack-config file as the CLI reconciles and sends it (`pulumi/pulumi` `pkg/resource/analyzer/config.go`).
 
@@ -107,7 +132,7 @@ class PolicyPackProcess:
     def __init__(self, pack_dir: Path = PACK_DIR, stack_config: Mapping[str, str] | None = None) -> None:
         self.pack_dir = pack_dir
         self.tier = (stack_config or {}).get("aks-cilium:tier", "prod")
-        env = {"PULUMI_CONFIG": json.dumps(dict(stack_config or {}))}
+        env = config_environment(stack_config)
         self._plugin = PluginProcess(
             [sys.executable, "-u", "-m", "pulumi.policy"],
             cwd=pack_dir,

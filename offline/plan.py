@@ -39,7 +39,7 @@ from stack_settings.locations import ConfigLocations
 from stack_settings.redaction import Redactor
 from stack_settings.runtime_source import plan_date_from_environment
 
-from .analyzer import PACK_DIR, Diagnostic, PolicyPackConfigError, PolicyPackProcess
+from .analyzer import PACK_DIR, Diagnostic, PolicyPackConfigError, PolicyPackProcess, StackConfigTooLargeError, config_environment
 from .artifacts import SUMS_DIR, ArtifactError, cilium_artifacts, nearest_verified
 from .chart import chart_defaults, render_chart, unknown_value_paths, values_schema
 from .engine import RECORDED_OUTPUTS_DIR, plan_mocks, run_program
@@ -444,6 +444,7 @@ class _PlanRun:
             _values_the_chart_accepts(run)
             if policy_problem is not None:
                 raise policy_problem
+            config_environment(config.values)  # before the pack starts: Linux would refuse its environment
         except ConfigError as problem:
             assert config is not None
             # A problem found once a peer stack's outputs resolved fails inside the program's outputs; the futures it
@@ -452,7 +453,7 @@ class _PlanRun:
             also = f"\nerror: {policy_problem}" if policy_problem is not None else ""
             error(f"error: {problem.located(ConfigLocations(config.project_dir, config.stack).where)}{also}")
             return EXIT_INVALID
-        except (StackConfigError, PolicyConfigError, PlanInputError, DiffInputError) as problem:
+        except (StackConfigError, PolicyConfigError, PlanInputError, DiffInputError, StackConfigTooLargeError) as problem:
             error(f"error: {problem}")
             return EXIT_INVALID
         except PlanDirError:
