@@ -54,3 +54,14 @@ def test_a_smoke_run_does_not_judge_the_sizes_it_did_not_run() -> None:
     lines = report([size(10, 0.6, 0.15, 0.1, 0.01)], COLD)
     assert "target program <= 1.3x floor at 1000 namespaces: not judged, that size was not run" in lines
     assert not any(line.startswith("target analysis") for line in lines)
+
+
+def test_a_size_the_pack_cannot_start_with_still_reports_and_judges_the_program() -> None:
+    """Over MAX_ARG_STRLEN the engine cannot start the pack (offline/analyzer.py `config_environment`): the program's
+    columns and its target stay, the pack's are n/a with the reason, and analysis growth is not judged."""
+    program_only = {k: v for k, v in size(1000, 12.0, 10.0, 10.0, 1.0).items() if "analy" not in k and k != "pack_peak_mib"}
+    lines = report([size(100, 1.5, 1.0, 1.0, 0.1), {**program_only, "unplannable": "169,024 bytes as PULUMI_CONFIG"}], COLD)
+    assert "| 1000 | 6011 | 12.00 | 10.00 | 1.20 | n/a | n/a | n/a | n/a | 100 / n/a | 6.0 |" in lines
+    assert "1000 namespaces: the pack was not run, 169,024 bytes as PULUMI_CONFIG" in lines
+    assert verdicts(lines)["target program <= 1.3x floor at 1000 namespaces"] == "met"
+    assert not any(line.startswith(("target analysis", "growth")) for line in lines)
