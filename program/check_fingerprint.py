@@ -9,30 +9,25 @@ and L7 rules are enforced at all.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 
+from aks_cilium.core.digest import json_digest
 from stack_settings.model import Settings
-
-
-def _digest(decided: Mapping[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(decided, sort_keys=True).encode()).hexdigest()
 
 
 def helm_fingerprint(version: str, values: Mapping[str, Any]) -> str:
     """The Cilium release as Helm gets it: chart version and rendered values."""
-    return _digest({"chart": "cilium", "version": version, "values": values})
+    return json_digest({"chart": "cilium", "version": version, "values": values})
 
 
 def managed_fingerprint(settings: Settings) -> str:
     """Azure's Cilium as the stack decides it: the Kubernetes version and the ACNS security settings."""
     cluster = settings.cluster
     acns = cluster.advanced_networking
-    return _digest({"kubernetes": cluster.kubernetes_version, "acnsSecurity": acns.security, "acnsPolicies": acns.policies})
+    return json_digest({"kubernetes": cluster.kubernetes_version, "acnsSecurity": acns.security, "acnsPolicies": acns.policies})
 
 
 def check_fingerprint(settings: Settings, cilium_values: pulumi.Output[dict[str, Any]] | None) -> pulumi.Output[str]:

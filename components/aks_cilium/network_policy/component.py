@@ -4,15 +4,13 @@ The shared part of the baseline is a handful of CiliumClusterwideNetworkPolicies
 by label; each namespace carries only the CiliumNetworkPolicies that make it different.
 """
 
-import hashlib
-import json
-from collections.abc import Mapping
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from aks_cilium.cluster.rules import BYOCNI
+from aks_cilium.core.digest import json_digest
 from aks_cilium.core.options import extended, kubernetes_child_options
 from aks_cilium.core.tokens import component_type, with_legacy_type
 from aks_cilium.network_policy.args import check_policy_set_args
@@ -142,11 +140,6 @@ def namespace_baseline(entry: NamespacePolicyArgs) -> NamespaceBaseline:
     )
 
 
-def _fingerprint(policies: Mapping[str, Mapping[str, Any]]) -> str:
-    """A digest of every rendered policy spec and namespace label set: it changes exactly when the policies do."""
-    return hashlib.sha256(json.dumps(policies, sort_keys=True).encode()).hexdigest()
-
-
 class NetworkPolicySet(pulumi.ComponentResource):
     """Namespaces with a Cilium baseline: default deny both ways, DNS, traffic within each namespace, and what each
     declares: peers in and out, the world on chosen ports, the API server, CIDRs, FQDNs, webhooks, metadata endpoints.
@@ -211,7 +204,8 @@ class NetworkPolicySet(pulumi.ComponentResource):
         # Output out of each namespace's metadata, which costs a tenth of the program's time at hundreds of namespaces.
         self.namespace_names = pulumi.Output.all(*namespace_urns).apply(lambda _: namespace_names)
         self.external_namespaces = pulumi.Output.from_input(sorted(args.get("external_namespaces", [])))
-        self.policy_fingerprint = pulumi.Output.from_input(_fingerprint(rendered))
+        # A digest of every rendered policy spec and namespace label set: it changes exactly when the policies do.
+        self.policy_fingerprint = pulumi.Output.from_input(json_digest(rendered))
         self.register_outputs(
             {
                 "policy_names": self.policy_names,
